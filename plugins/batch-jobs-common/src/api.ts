@@ -1,0 +1,186 @@
+/*
+ * The REST API of the batch-jobs backend (`/api/batch-jobs`), shared by the
+ * backend (which produces these shapes) and the frontend (which reads them).
+ * Times are ISO-8601 strings; durations are milliseconds.
+ */
+
+/** Jenkins' result of a finished build. @public */
+export type BuildResult =
+  | 'SUCCESS'
+  | 'FAILURE'
+  | 'UNSTABLE'
+  | 'ABORTED'
+  | 'NOT_BUILT';
+
+/**
+ * What a build is doing, in one word: `running` while Jenkins says
+ * `building: true`, otherwise the lower-cased result. @public
+ */
+export type BuildStatus =
+  | 'running'
+  | 'success'
+  | 'failure'
+  | 'unstable'
+  | 'aborted'
+  | 'not_built'
+  | 'unknown';
+
+/**
+ * Who or what started a build. Jenkins only ever sees our service account
+ * for builds started from the portal, so `portal` causes come from our own
+ * audit trail and name the real person. @public
+ */
+export interface BuildCause {
+  kind: 'portal' | 'user' | 'timer' | 'upstream' | 'remote' | 'scm' | 'other';
+  /** Human text, e.g. "Started by timer", "Rerun by user:default/jane in the portal". */
+  description: string;
+  /** Jenkins user id for `user` causes (null when anonymous). */
+  userId?: string | null;
+  userName?: string | null;
+  /** Entity ref of the portal user for `portal` causes. */
+  actor?: string;
+  /** For `upstream` causes: full name of the upstream job and its build. */
+  upstreamJob?: string;
+  upstreamBuild?: number;
+}
+
+/** @public */
+export interface BuildParameter {
+  name: string;
+  /** Passwords are never sent to the browser: their value is null and `secret` is true. */
+  value: string | number | boolean | null;
+  secret?: boolean;
+}
+
+/** @public */
+export interface BuildSummary {
+  number: number;
+  /** Jenkins' own URL of the build (for "open in Jenkins"). */
+  url: string;
+  status: BuildStatus;
+  result: BuildResult | null;
+  building: boolean;
+  /** Start time. */
+  startedAt: string;
+  /** Duration of a finished build; for a running build, time elapsed so far. */
+  durationMs: number;
+  estimatedDurationMs: number;
+  causes: BuildCause[];
+  parameters: BuildParameter[];
+}
+
+/** @public */
+export interface JobSchedule {
+  /** Raw `TimerTrigger` spec as configured in Jenkins, or null when the job has no timer. */
+  spec: string | null;
+}
+
+/** @public */
+export interface JobSummary {
+  /** Short name, e.g. `daily-settlement-report`. */
+  name: string;
+  /** Full Jenkins name, e.g. `DEV/payments-settlement/daily-settlement-report`. */
+  fullName: string;
+  displayName: string;
+  url: string;
+  kind: 'pipeline' | 'freestyle' | 'other';
+  /** Jenkins' ball colour (`blue`, `red_anime`, `disabled`, `notbuilt`, ...). */
+  color: string | null;
+  buildable: boolean;
+  /** Jobs that take parameters are rerun with `buildWithParameters`. */
+  parameterized: boolean;
+  schedule: JobSchedule;
+  lastBuild: BuildSummary | null;
+  /** Set when this one job could not be read; the rest of the list still shows. */
+  error?: string;
+}
+
+/** @public */
+export interface VpcJobs {
+  vpc: string;
+  /** Name of the configured Jenkins instance that runs this VPC's jobs. */
+  jenkins: string;
+  jobs: JobSummary[];
+  /** Set when the whole VPC could not be read (e.g. its Jenkins is down). */
+  error?: string;
+}
+
+/** GET /entity/:namespace/:kind/:name/jobs @public */
+export interface EntityJobsResponse {
+  entityRef: string;
+  vpcs: VpcJobs[];
+}
+
+/** GET /builds?vpc=&job=&limit=&cursor= @public */
+export interface BuildsPage {
+  items: BuildSummary[];
+  /** Opaque; pass back as `cursor` for the next (older) page. Absent on the last page. */
+  nextCursor?: string;
+}
+
+/** POST /builds/rerun body @public */
+export interface RerunRequest {
+  vpc: string;
+  job: string;
+  number: number;
+}
+
+/** POST /builds/rerun → 202 @public */
+export interface RerunResponse {
+  auditId: string;
+  vpc: string;
+  job: string;
+  queueItemId: number;
+  /** Follow with GET /queue?vpc=&id= until `build` is known. */
+  state: QueueItemState;
+}
+
+/** @public */
+export type QueueItemState = 'queued' | 'started' | 'cancelled';
+
+/** GET /queue?vpc=&id= @public */
+export interface QueueItemStatus {
+  id: number;
+  state: QueueItemState;
+  /** Jenkins' reason while waiting, e.g. "Waiting for next available executor on ‘DEV-batch-agent’". */
+  why: string | null;
+  build?: { number: number; url: string };
+}
+
+/** @public */
+export type AuditOutcome = 'pending' | 'succeeded' | 'failed';
+
+/** GET /audit?entityRef=&vpc=&job=&limit= → { items: AuditEvent[] } @public */
+export interface AuditEvent {
+  id: string;
+  /** Entity ref of the person (or service) who acted. */
+  actor: string;
+  /** e.g. `build.rerun`. */
+  action: string;
+  entityRef: string | null;
+  vpc: string | null;
+  job: string | null;
+  /** What was acted on, e.g. `DEV/payments-settlement/migrate-ledger#41`. */
+  target: string;
+  parameters: Record<string, unknown>;
+  outcome: AuditOutcome;
+  /** Result details: queue item, resulting build, or the error. */
+  detail: Record<string, unknown>;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** @public */
+export interface AuditPage {
+  items: AuditEvent[];
+}
+
+/** Response headers of GET /builds/log, mirrored from Jenkins' progressiveText. @public */
+export const LOG_TEXT_SIZE_HEADER = 'X-Text-Size';
+/** @public */
+export const LOG_MORE_DATA_HEADER = 'X-More-Data';
+
+/** Annotation selecting an entity's jobs, see README. @public */
+export const BATCH_JOBS_ANNOTATION = 'batch-jobs.io/jobs';
+/** Optional annotation restricting the VPCs shown for an entity (comma-separated). @public */
+export const BATCH_JOBS_VPCS_ANNOTATION = 'batch-jobs.io/vpcs';

@@ -1,0 +1,6 @@
+/**
+ * Types, permissions and pure helpers shared by the Batch Jobs plugins.
+ * @packageDocumentation
+ */
+export * from './api';
+export * from './permissions';
