@@ -54,9 +54,10 @@ import { TechDocsAddons } from '@backstage/plugin-techdocs-react';
 import { ReportIssue } from '@backstage/plugin-techdocs-module-addons-contrib';
 
 import {
-  EntityKubernetesContent,
-  isKubernetesAvailable,
-} from '@backstage/plugin-kubernetes';
+  EntityBatchJobsCard,
+  EntityBatchJobsContent,
+  isBatchJobsAvailable,
+} from '@internal/plugin-batch-jobs';
 
 const techdocsContent = (
   <EntityTechdocsContent>
@@ -134,6 +135,14 @@ const overviewContent = (
       <EntityCatalogGraphCard height={400} />
     </Grid>
 
+    <EntitySwitch>
+      <EntitySwitch.Case if={isBatchJobsAvailable}>
+        <Grid item md={6} xs={12}>
+          <EntityBatchJobsCard />
+        </Grid>
+      </EntitySwitch.Case>
+    </EntitySwitch>
+
     <Grid item md={4} xs={12}>
       <EntityLinksCard />
     </Grid>
@@ -154,11 +163,11 @@ const serviceEntityPage = (
     </EntityLayout.Route>
 
     <EntityLayout.Route
-      path="/kubernetes"
-      title="Kubernetes"
-      if={isKubernetesAvailable}
+      path="/batch-jobs"
+      title="Batch Jobs"
+      if={isBatchJobsAvailable}
     >
-      <EntityKubernetesContent />
+      <EntityBatchJobsContent />
     </EntityLayout.Route>
 
     <EntityLayout.Route path="/api" title="API">
@@ -200,11 +209,11 @@ const websiteEntityPage = (
     </EntityLayout.Route>
 
     <EntityLayout.Route
-      path="/kubernetes"
-      title="Kubernetes"
-      if={isKubernetesAvailable}
+      path="/batch-jobs"
+      title="Batch Jobs"
+      if={isBatchJobsAvailable}
     >
-      <EntityKubernetesContent />
+      <EntityBatchJobsContent />
     </EntityLayout.Route>
 
     <EntityLayout.Route path="/dependencies" title="Dependencies">
