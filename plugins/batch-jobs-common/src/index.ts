@@ -4,3 +4,4 @@
  */
 export * from './api';
 export * from './permissions';
+export * from './cron';
