@@ -172,7 +172,7 @@ class LineParser {
   private current: Token;
 
   constructor(
-    private readonly text: string,
+    text: string,
     private readonly hash: CronHash,
   ) {
     this.lexer = new Lexer(text);
