@@ -1,0 +1,60 @@
+export interface Config {
+  /** Configuration of the Batch Jobs backend plugin (`/api/batch-jobs`). */
+  batchJobs?: {
+    /**
+     * The Jenkins controllers the portal talks to. Each is referenced by name
+     * from `batchJobs.vpcs[].jenkins`.
+     */
+    jenkins: Array<{
+      /** Unique name of this controller, e.g. `sandbox` or `prod-jenkins`. */
+      name: string;
+      /** Base URL of the controller, e.g. `http://localhost:8080` (no trailing `/job/...`). */
+      baseUrl: string;
+      /** Jenkins user the portal acts as (a service account). */
+      username: string;
+      /**
+       * API token of that user (Jenkins → user → Security → API Token).
+       * @visibility secret
+       */
+      apiToken: string;
+      /**
+       * Fetch a CSRF crumb from `/crumbIssuer/api/json` when Jenkins rejects a POST
+       * with "No valid crumb". API-token authentication normally needs none.
+       * Default: true.
+       */
+      crumb?: boolean;
+      /** Timeout of every request to this controller, in milliseconds. Default: 15000. */
+      timeoutMs?: number;
+      /** Retries of idempotent reads after a network error or a 5xx answer. Default: 2. */
+      readRetries?: number;
+    }>;
+    /**
+     * The VPCs (environments) users think in. Each VPC maps to one Jenkins
+     * controller and the folder holding its jobs.
+     */
+    vpcs: Array<{
+      /** Name shown to users and used in the API, e.g. `DEV`. */
+      name: string;
+      /** Name of the controller in `batchJobs.jenkins` that runs this VPC's jobs. */
+      jenkins: string;
+      /**
+       * Jenkins folder (full name, `/`-separated) holding this VPC's jobs, e.g. `DEV`.
+       * Default: the controller's root.
+       */
+      folder?: string;
+      /**
+       * Optional glob (`*` wildcard) a job's short name must match to belong to this
+       * VPC, for controllers that tell VPCs apart by job name rather than folder,
+       * e.g. `dev-*`. Default: every job in the folder.
+       */
+      namePattern?: string;
+    }>;
+    /** Short-lived read caching of Jenkins answers. */
+    cache?: {
+      /** How long job lists and build pages are reused, in seconds. Default: 10. */
+      ttlSeconds?: number;
+      /** How long a job's timer spec (from config.xml) is reused, in seconds. Default: 600. */
+      scheduleTtlSeconds?: number;
+    };
+  };
+}

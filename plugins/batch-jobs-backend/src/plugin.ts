@@ -1,0 +1,98 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { batchJobsPermissions } from '@internal/plugin-batch-jobs-common';
+import { readBatchJobsConfig } from './config';
+import { DatabaseAuditStore } from './database/DatabaseAuditStore';
+import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
+import { createRouter } from './router';
+import { Rerun } from './services/actions/Rerun';
+import { JenkinsClient } from './services/jenkins/JenkinsClient';
+import { JobDirectory } from './services/jenkins/JobDirectory';
+import { JobsView } from './services/jobs/JobsView';
+import { ReadCache } from './services/jobs/ReadCache';
+
+/**
+ * Batch Jobs backend plugin: Jenkins batch jobs per VPC, builds, logs and an
+ * audited rerun, served at `/api/batch-jobs`.
+ * @public
+ */
+export const batchJobsPlugin = createBackendPlugin({
+  pluginId: 'batch-jobs',
+  register(env) {
+    env.registerInit({
+      deps: {
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        cache: coreServices.cache,
+        catalog: catalogServiceRef,
+      },
+      async init({
+        logger,
+        config,
+        database,
+        httpRouter,
+        httpAuth,
+        userInfo,
+        permissions,
+        permissionsRegistry,
+        cache,
+        catalog,
+      }) {
+        const batchJobsConfig = readBatchJobsConfig(config);
+
+        const db = await database.getClient();
+        if (!database.migrations?.skip) {
+          await db.migrate.latest({
+            directory: resolvePackagePath('@internal/plugin-batch-jobs-backend', 'migrations'),
+          });
+        }
+        const audit = DatabaseAuditStore.create({ db });
+        const idempotency = DatabaseIdempotencyStore.create({ db });
+
+        const clients = new Map(
+          batchJobsConfig.jenkins.map(c => [c.name, JenkinsClient.fromConfig(c, { logger })]),
+        );
+        const directory = JobDirectory.fromConfig(batchJobsConfig);
+        const jobs = new JobsView({
+          config: batchJobsConfig,
+          directory,
+          clients,
+          cache: new ReadCache(cache, logger),
+          audit,
+          logger,
+        });
+        const rerun = new Rerun({
+          directory,
+          clients,
+          audit,
+          idempotency,
+          permissions,
+          catalog,
+          logger,
+        });
+
+        permissionsRegistry.addPermissions(batchJobsPermissions);
+
+        httpRouter.use(
+          await createRouter({ httpAuth, userInfo, catalog, audit, directory, jobs, rerun }),
+        );
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        logger.info('Batch Jobs backend ready', {
+          jenkins: batchJobsConfig.jenkins.map(j => `${j.name}=${j.baseUrl}`).join(', '),
+          vpcs: batchJobsConfig.vpcs.map(v => v.name).join(', '),
+        });
+      },
+    });
+  },
+});

@@ -1,0 +1,40 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import {
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { AuditStore } from '../database/types';
+import { Rerun } from '../services/actions/Rerun';
+import { JobDirectory } from '../services/jenkins/JobDirectory';
+import { JobsView } from '../services/jobs/JobsView';
+import { createAuditRouter } from './auditRouter';
+import { createBuildsRouter } from './buildsRouter';
+import { createJobsRouter } from './jobsRouter';
+
+/** @public */
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  userInfo: UserInfoService;
+  catalog: CatalogService;
+  audit: AuditStore;
+  directory: JobDirectory;
+  jobs: JobsView;
+  rerun: Rerun;
+}
+
+/** The plugin's HTTP API, one router per concern. @public */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const router = Router();
+  router.use(express.json());
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.use(createJobsRouter(options));
+  router.use(createBuildsRouter(options));
+  router.use(createAuditRouter(options));
+  return router;
+}

@@ -1,0 +1,38 @@
+import Router from 'express-promise-router';
+import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { z } from 'zod';
+import { JobsView } from '../services/jobs/JobsView';
+import { parse } from './validation';
+
+const entityParams = z.object({
+  namespace: z.string().min(1),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+});
+
+/** `GET /entity/:namespace/:kind/:name/jobs` */
+export function createJobsRouter(options: {
+  httpAuth: HttpAuthService;
+  catalog: CatalogService;
+  jobs: JobsView;
+}) {
+  const { httpAuth, catalog, jobs } = options;
+  const router = Router();
+
+  router.get('/entity/:namespace/:kind/:name/jobs', async (req, res) => {
+    const params = parse(entityParams, req.params, 'entity');
+    const credentials = await httpAuth.credentials(req);
+    // Read with the caller's credentials: what they cannot see does not exist.
+    const entity = await catalog.getEntityByRef(params, { credentials });
+    if (!entity) {
+      throw new NotFoundError(
+        `Entity ${params.kind}:${params.namespace}/${params.name} not found`,
+      );
+    }
+    res.json(await jobs.listEntityJobs(entity));
+  });
+
+  return router;
+}

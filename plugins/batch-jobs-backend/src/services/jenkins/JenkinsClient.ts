@@ -1,0 +1,387 @@
+import axios, { AxiosError, AxiosInstance, AxiosResponse, Method } from 'axios';
+import { Readable } from 'node:stream';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
+import { JenkinsInstanceConfig } from '../../config';
+import { JenkinsRefusedError } from './errors';
+import { RawBuild, RawCrumb, RawJob, RawQueueItem } from './types';
+import { parseTimerSpec } from './mapping';
+
+/** Fields of a build we read everywhere; one level of actions, never `*`. */
+export const BUILD_TREE =
+  'number,url,building,result,timestamp,duration,estimatedDuration,queueId,' +
+  'actions[causes[_class,shortDescription,userId,userName,upstreamProject,upstreamBuild,upstreamUrl,addr,note],' +
+  'parameters[_class,name,value]]';
+
+const PARAMS_TREE = 'property[parameterDefinitions[name,type]]';
+
+/** Fields of a job, with its last build, for list views. */
+export const JOB_TREE = `_class,name,fullName,displayName,url,color,buildable,${PARAMS_TREE},lastBuild[${BUILD_TREE}]`;
+
+/** A folder's jobs and, one level down, the jobs of its sub-folders: one request. */
+export const FOLDER_TREE = `jobs[${JOB_TREE},jobs[${JOB_TREE}]]`;
+
+const QUEUE_TREE =
+  'id,why,cancelled,blocked,buildable,stuck,task[name,url],executable[number,url]';
+
+const NO_RETRY = new Set([400, 401, 403, 404, 409, 422]);
+
+/** A slice of a console log as Jenkins' progressiveText returns it. @public */
+export interface LogChunk {
+  stream: Readable;
+  /** Byte offset to ask for next (`X-Text-Size`). */
+  textSize: string | undefined;
+  /** `true` while the build is still writing (`X-More-Data`). */
+  moreData: string | undefined;
+}
+
+/** @public */
+export type BuildParameters = Record<string, string>;
+
+/** Encodes a `/`-separated full name as Jenkins' `/job/a/job/b` path. @public */
+export function jobPath(fullName: string): string {
+  if (!fullName) return '';
+  return fullName
+    .split('/')
+    .map(segment => `/job/${encodeURIComponent(segment)}`)
+    .join('');
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+/**
+ * Talks to one Jenkins controller. Long-lived: one instance (and one axios
+ * instance, with keep-alive) per configured controller.
+ * @public
+ */
+export class JenkinsClient {
+  readonly name: string;
+  readonly baseUrl: string;
+  private readonly http: AxiosInstance;
+  private readonly config: JenkinsInstanceConfig;
+  private readonly logger: LoggerService;
+  private crumb?: { field: string; value: string; cookie?: string };
+
+  static fromConfig(config: JenkinsInstanceConfig, options: { logger: LoggerService }) {
+    return new JenkinsClient(config, options.logger);
+  }
+
+  private constructor(config: JenkinsInstanceConfig, logger: LoggerService) {
+    this.config = config;
+    this.name = config.name;
+    this.baseUrl = config.baseUrl;
+    this.logger = logger.child({ jenkins: config.name });
+    this.http = axios.create({
+      baseURL: config.baseUrl,
+      timeout: config.timeoutMs,
+      auth: { username: config.username, password: config.apiToken },
+      headers: { Accept: 'application/json' },
+      // We classify every status ourselves.
+      validateStatus: () => true,
+    });
+  }
+
+  /** A folder's jobs (and its sub-folders' jobs) with their last build. '' is the root. */
+  async listFolder(folder: string): Promise<RawJob> {
+    return this.getJson<RawJob>(`${jobPath(folder)}/api/json`, { tree: FOLDER_TREE }, `folder '${folder || '/'}'`);
+  }
+
+  /** A job's definition (kind, parameter definitions). */
+  async getJob(fullName: string): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(fullName)}/api/json`,
+      { tree: `_class,name,fullName,url,buildable,${PARAMS_TREE}` },
+      `job '${fullName}'`,
+    );
+  }
+
+  /**
+   * Builds `offset` (inclusive) to `offset + count` (exclusive), newest first.
+   * `allBuilds` with a range reaches past the newest 100 that `builds` stops at.
+   */
+  async listBuilds(fullName: string, offset: number, count: number): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(fullName)}/api/json`,
+      { tree: `${PARAMS_TREE},allBuilds[${BUILD_TREE}]{${offset},${offset + count}}` },
+      `job '${fullName}'`,
+    );
+  }
+
+  async getBuild(fullName: string, number: number): Promise<RawBuild> {
+    return this.getJson<RawBuild>(
+      `${jobPath(fullName)}/${number}/api/json`,
+      { tree: BUILD_TREE },
+      `build '${fullName}' #${number}`,
+    );
+  }
+
+  async getQueueItem(id: number): Promise<RawQueueItem> {
+    return this.getJson<RawQueueItem>(
+      `/queue/item/${id}/api/json`,
+      { tree: QUEUE_TREE },
+      `queue item ${id}`,
+    );
+  }
+
+  /** The raw `TimerTrigger` spec from config.xml, or null when the job has no timer. */
+  async getTimerSpec(fullName: string): Promise<string | null> {
+    const res = await this.request<string>({
+      method: 'GET',
+      url: `${jobPath(fullName)}/config.xml`,
+      what: `config of job '${fullName}'`,
+      responseType: 'text',
+    });
+    return parseTimerSpec(String(res.data));
+  }
+
+  /**
+   * Streams a console log from byte `start` (Jenkins' progressiveText), passing
+   * `X-Text-Size`/`X-More-Data` through. The body is never buffered here.
+   */
+  async streamLog(fullName: string, number: number, start: number): Promise<LogChunk> {
+    const res = await this.request<Readable>({
+      method: 'GET',
+      url: `${jobPath(fullName)}/${number}/logText/progressiveText`,
+      params: { start },
+      what: `log of build '${fullName}' #${number}`,
+      responseType: 'stream',
+    });
+    return {
+      stream: res.data,
+      textSize: headerValue(res.headers['x-text-size']),
+      moreData: headerValue(res.headers['x-more-data']),
+    };
+  }
+
+  /**
+   * Queues a build (`buildWithParameters` when parameters are given, `build`
+   * otherwise) and returns the queue item id from `Location`. Never retried:
+   * a retry could start a second build.
+   */
+  async triggerBuild(fullName: string, parameters: BuildParameters | null): Promise<number> {
+    const url = `${jobPath(fullName)}/${parameters ? 'buildWithParameters' : 'build'}`;
+    const body = new URLSearchParams(parameters ?? {}).toString();
+    const res = await this.post(url, body, `build of job '${fullName}'`);
+    const location = headerValue(res.headers.location);
+    const match = location && /\/queue\/item\/(\d+)\/?$/.exec(location);
+    if (!match) {
+      throw new JenkinsRefusedError(
+        `Jenkins '${this.name}' at ${this.baseUrl} accepted the build of '${fullName}' (HTTP ${res.status}) but returned no queue item (Location: ${location ?? 'none'})`,
+      );
+    }
+    return Number(match[1]);
+  }
+
+  private async post(url: string, body: string, what: string): Promise<AxiosResponse> {
+    const send = () =>
+      this.request({
+        method: 'POST',
+        url,
+        data: body,
+        what,
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          ...(this.crumb
+            ? {
+                [this.crumb.field]: this.crumb.value,
+                ...(this.crumb.cookie ? { Cookie: this.crumb.cookie } : {}),
+              }
+            : {}),
+        },
+        onStatus: r => (isCrumbRejection(r) && this.config.crumb ? 'crumb' : undefined),
+      });
+    try {
+      return await send();
+    } catch (error) {
+      if (!(error instanceof CrumbRejected)) throw error;
+    }
+    // API-token auth needs no crumb, so one is only fetched when Jenkins asks.
+    await this.refreshCrumb();
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof CrumbRejected) {
+        throw new JenkinsRefusedError(
+          `Jenkins '${this.name}' at ${this.baseUrl} rejected the ${what} even with a fresh CSRF crumb (No valid crumb)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async refreshCrumb() {
+    const res = await this.request<RawCrumb>({
+      method: 'GET',
+      url: '/crumbIssuer/api/json',
+      what: 'CSRF crumb',
+    });
+    if (!res.data?.crumb || !res.data.crumbRequestField) {
+      throw new JenkinsRefusedError(
+        `Jenkins '${this.name}' at ${this.baseUrl} returned no CSRF crumb`,
+      );
+    }
+    // Crumbs are bound to the web session on current Jenkins: keep its cookie.
+    const setCookie = res.headers['set-cookie'];
+    const cookie = Array.isArray(setCookie)
+      ? setCookie.map(c => c.split(';')[0]).join('; ')
+      : undefined;
+    this.crumb = {
+      field: res.data.crumbRequestField,
+      value: res.data.crumb,
+      cookie: cookie || undefined,
+    };
+    this.logger.debug('Fetched Jenkins CSRF crumb');
+  }
+
+  private async getJson<T>(url: string, params: Record<string, unknown>, what: string): Promise<T> {
+    const res = await this.request<T>({ method: 'GET', url, params, what });
+    return res.data;
+  }
+
+  /**
+   * The one way out: timeouts on every call, retries with backoff for reads
+   * only, and Jenkins failures mapped to errors that name this controller.
+   */
+  private async request<T = unknown>(options: {
+    method: Method;
+    url: string;
+    what: string;
+    params?: Record<string, unknown>;
+    data?: string;
+    headers?: Record<string, string>;
+    responseType?: 'json' | 'text' | 'stream';
+    onStatus?: (res: AxiosResponse) => 'crumb' | undefined;
+  }): Promise<AxiosResponse<T>> {
+    const idempotent = options.method === 'GET';
+    const attempts = idempotent ? 1 + this.config.readRetries : 1;
+    let lastError: Error = new Error('no attempt');
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) {
+        await sleep(200 * 2 ** (attempt - 1) + Math.floor(Math.random() * 100));
+      }
+      let res: AxiosResponse<T>;
+      try {
+        res = await this.http.request<T>({
+          method: options.method,
+          url: options.url,
+          params: options.params,
+          data: options.data,
+          headers: options.headers,
+          responseType: options.responseType ?? 'json',
+          // A redirected POST would not be the POST we meant to send.
+          maxRedirects: idempotent ? 5 : 0,
+        });
+      } catch (error) {
+        lastError = this.unreachable(error, options.what);
+        this.logger.warn(`Jenkins request failed: ${lastError.message}`, {
+          attempt: attempt + 1,
+        });
+        continue;
+      }
+      if (res.status < 300 || (!idempotent && res.status < 400)) return res;
+      if (options.onStatus?.(res) === 'crumb') {
+        discard(res);
+        throw new CrumbRejected();
+      }
+      const message = await responseReason(res);
+      lastError = this.mapStatus(res.status, message, options.what);
+      if (NO_RETRY.has(res.status) || res.status < 500) break;
+      this.logger.warn(`Jenkins request failed: ${lastError.message}`, {
+        attempt: attempt + 1,
+      });
+    }
+    throw lastError;
+  }
+
+  private unreachable(error: unknown, what: string): Error {
+    const e = error as AxiosError;
+    const reason =
+      e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT'
+        ? `no answer within ${this.config.timeoutMs} ms`
+        : e.code ?? e.message ?? String(error);
+    return new ServiceUnavailableError(
+      `Jenkins '${this.name}' at ${this.baseUrl} is unreachable (reading ${what}): ${reason}`,
+    );
+  }
+
+  private mapStatus(status: number, reason: string, what: string): Error {
+    const suffix = reason ? `: ${reason}` : '';
+    if (status === 404) {
+      return new NotFoundError(`Jenkins '${this.name}' has no ${what}`);
+    }
+    if (status === 401 || status === 403) {
+      return new JenkinsRefusedError(
+        `Jenkins '${this.name}' at ${this.baseUrl} refused the portal's service account for ${what} (HTTP ${status}); check batchJobs.jenkins '${this.name}' username/apiToken and that user's Jenkins permissions${suffix}`,
+      );
+    }
+    if (status === 409) {
+      return new ConflictError(`Jenkins '${this.name}' refused ${what}${suffix}`);
+    }
+    if (status >= 500) {
+      return new ServiceUnavailableError(
+        `Jenkins '${this.name}' at ${this.baseUrl} failed on ${what} (HTTP ${status})${suffix}`,
+      );
+    }
+    return new JenkinsRefusedError(
+      `Jenkins '${this.name}' refused ${what} (HTTP ${status})${suffix}`,
+    );
+  }
+}
+
+class CrumbRejected extends Error {}
+
+function headerValue(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Array.isArray(value) ? String(value[0]) : String(value);
+}
+
+function discard(res: AxiosResponse) {
+  if (res.data instanceof Readable) res.data.destroy();
+}
+
+function isCrumbRejection(res: AxiosResponse): boolean {
+  if (res.status !== 403) return false;
+  const data = res.data;
+  const text = typeof data === 'string' ? data : JSON.stringify(data ?? '');
+  return /No valid crumb/i.test(text) || /No valid crumb/i.test(res.statusText ?? '');
+}
+
+/** A short human reason from a Jenkins error page (HTML or text), never the whole page. */
+async function responseReason(res: AxiosResponse): Promise<string> {
+  let text: string;
+  if (res.data instanceof Readable) {
+    text = await readSome(res.data, 4096);
+  } else if (typeof res.data === 'string') {
+    text = res.data;
+  } else if (res.data && typeof res.data === 'object') {
+    text = JSON.stringify(res.data);
+  } else {
+    text = '';
+  }
+  const header = headerValue(res.headers['x-error']);
+  if (header) return header;
+  const pre = /<p>([\s\S]*?)<\/p>/i.exec(text) ?? /<h2>([\s\S]*?)<\/h2>/i.exec(text);
+  const plain = (pre ? pre[1] : text).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (plain) return plain.slice(0, 300);
+  return res.statusText ?? '';
+}
+
+function readSome(stream: Readable, limit: number): Promise<string> {
+  return new Promise(resolve => {
+    let text = '';
+    const done = () => {
+      stream.destroy();
+      resolve(text);
+    };
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.length >= limit) done();
+    });
+    stream.on('end', done);
+    stream.on('error', done);
+  });
+}

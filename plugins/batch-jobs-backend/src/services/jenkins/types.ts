@@ -1,0 +1,100 @@
+/*
+ * Shapes of the Jenkins JSON API as far as we read it. Every field is optional:
+ * old controllers omit `_class`, folders omit `color`, and `tree=` only returns
+ * what was asked for.
+ */
+
+/** @public */
+export interface RawCause {
+  _class?: string;
+  shortDescription?: string;
+  userId?: string | null;
+  userName?: string | null;
+  upstreamProject?: string;
+  upstreamBuild?: number;
+  upstreamUrl?: string;
+  addr?: string;
+  note?: string | null;
+}
+
+/** @public */
+export interface RawParameterValue {
+  _class?: string;
+  name?: string;
+  value?: unknown;
+}
+
+/** @public */
+export interface RawAction {
+  _class?: string;
+  causes?: RawCause[];
+  parameters?: RawParameterValue[];
+}
+
+/** @public */
+export interface RawBuild {
+  _class?: string;
+  number?: number;
+  id?: string;
+  url?: string;
+  building?: boolean;
+  result?: string | null;
+  timestamp?: number;
+  duration?: number;
+  estimatedDuration?: number;
+  queueId?: number;
+  actions?: Array<RawAction | null>;
+}
+
+/** @public */
+export interface RawParameterDefinition {
+  name?: string;
+  type?: string;
+  _class?: string;
+}
+
+/** @public */
+export interface RawJobProperty {
+  _class?: string;
+  parameterDefinitions?: RawParameterDefinition[];
+}
+
+/** @public */
+export interface RawJob {
+  _class?: string;
+  name?: string;
+  fullName?: string;
+  displayName?: string;
+  url?: string;
+  color?: string;
+  buildable?: boolean;
+  property?: Array<RawJobProperty | null>;
+  /** Old controllers list parameter definitions under actions. */
+  actions?: Array<(RawAction & RawJobProperty) | null>;
+  lastBuild?: RawBuild | null;
+  allBuilds?: RawBuild[];
+  builds?: RawBuild[];
+  /** Present on folders (when asked for). */
+  jobs?: RawJob[];
+}
+
+/** @public */
+export interface RawQueueItem {
+  _class?: string;
+  id?: number;
+  why?: string | null;
+  cancelled?: boolean;
+  blocked?: boolean;
+  buildable?: boolean;
+  stuck?: boolean;
+  params?: string;
+  task?: { _class?: string; name?: string; url?: string; color?: string };
+  executable?: { _class?: string; number?: number; url?: string } | null;
+  actions?: Array<RawAction | null>;
+}
+
+/** @public */
+export interface RawCrumb {
+  crumb?: string;
+  crumbRequestField?: string;
+}

@@ -1,0 +1,435 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError, isError } from '@backstage/errors';
+import { JsonValue } from '@backstage/types';
+import {
+  BuildCause,
+  BuildSummary,
+  BuildsPage,
+  EntityJobsResponse,
+  JobSummary,
+  QueueItemStatus,
+  VpcJobs,
+} from '@internal/plugin-batch-jobs-common';
+import { BatchJobsConfig, VpcConfig } from '../../config';
+import { AuditRecord, AuditStore } from '../../database/types';
+import { JenkinsClient, LogChunk } from '../jenkins/JenkinsClient';
+import {
+  EntitySelection,
+  JobDirectory,
+  JobSelector,
+  globToRegExp,
+} from '../jenkins/JobDirectory';
+import {
+  isFolder,
+  mapBuild,
+  mapJob,
+  mapQueueItem,
+  secretParameterNames,
+} from '../jenkins/mapping';
+import { RawBuild, RawJob } from '../jenkins/types';
+import { ReadCache } from './ReadCache';
+
+/** Upper bound of one builds page. @public */
+export const MAX_BUILDS_PAGE = 100;
+
+// Jobs in a VPC whose config.xml we fetch at once, to spare big controllers.
+const SCHEDULE_CONCURRENCY = 6;
+
+interface Cursor {
+  /** Offset in Jenkins' allBuilds to read from. */
+  o: number;
+  /** Only builds numbered below this one (builds may arrive between pages). */
+  b: number;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (
+      Number.isInteger(value?.o) &&
+      value.o >= 0 &&
+      Number.isInteger(value?.b) &&
+      value.b > 0
+    ) {
+      return { o: value.o, b: value.b };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InputError(`Invalid cursor '${text.slice(0, 100)}'`);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+function errorMessage(error: unknown): string {
+  return isError(error) ? error.message : String(error);
+}
+
+/** The Jenkins full name a job/queue URL points at, e.g. `/job/a/job/b/` → `a/b`. */
+function fullNameFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let path: string;
+  try {
+    path = new URL(url, 'http://jenkins.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+  const parts = path.split('/').filter(Boolean);
+  const names: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === 'job' && i + 1 < parts.length) {
+      names.push(decodeURIComponent(parts[++i]));
+    }
+  }
+  return names.length ? names.join('/') : undefined;
+}
+
+/**
+ * Read side of the plugin: jobs of an entity per VPC, build pages, logs and
+ * queue items, with portal causes joined from our audit trail.
+ * @public
+ */
+export class JobsView {
+  constructor(
+    private readonly options: {
+      config: BatchJobsConfig;
+      directory: JobDirectory;
+      clients: Map<string, JenkinsClient>;
+      cache: ReadCache;
+      audit: AuditStore;
+      logger: LoggerService;
+      now?: () => number;
+    },
+  ) {}
+
+  private get now() {
+    return this.options.now ? this.options.now() : Date.now();
+  }
+
+  clientFor(vpc: VpcConfig): JenkinsClient {
+    const client = this.options.clients.get(vpc.jenkins);
+    // Config validation guarantees this; keep the message clear anyway.
+    if (!client) throw new Error(`VPC '${vpc.name}' names unknown Jenkins '${vpc.jenkins}'`);
+    return client;
+  }
+
+  async listEntityJobs(entity: Entity): Promise<EntityJobsResponse> {
+    const { directory } = this.options;
+    const selection = directory.selectionFor(entity);
+    const vpcs: VpcJobs[] = await Promise.all(
+      selection.vpcs.map(vpc => this.vpcJobs(vpc, selection)),
+    );
+    for (const name of selection.unknownVpcs) {
+      vpcs.push({
+        vpc: name,
+        jenkins: '',
+        jobs: [],
+        error: `VPC '${name}' in annotation batch-jobs.io/vpcs is not configured`,
+      });
+    }
+    return { entityRef: stringifyEntityRef(entity), vpcs };
+  }
+
+  private async vpcJobs(vpc: VpcConfig, selection: EntitySelection): Promise<VpcJobs> {
+    const { directory } = this.options;
+    const client = this.clientFor(vpc);
+    const result: VpcJobs = { vpc: vpc.name, jenkins: client.name, jobs: [] };
+    for (const bad of selection.invalid) {
+      result.jobs.push(errorJob(bad.raw, bad.raw, bad.error));
+    }
+
+    const folders = new Map<string, JobSelector[]>();
+    for (const selector of selection.selectors) {
+      const folder = directory.parentFolder(vpc, selector);
+      folders.set(folder, [...(folders.get(folder) ?? []), selector]);
+    }
+    const listings = await Promise.all(
+      [...folders.keys()].map(async folder => {
+        try {
+          return { folder, listing: await this.listFolder(client, folder) };
+        } catch (error) {
+          return { folder, error };
+        }
+      }),
+    );
+    // The whole VPC is broken when no folder could be read for a reason other than "missing".
+    const failures = listings.filter(l => l.error);
+    if (
+      failures.length > 0 &&
+      failures.length === listings.length &&
+      failures.some(l => (l.error as Error)?.name !== 'NotFoundError')
+    ) {
+      const first = failures.find(l => (l.error as Error)?.name !== 'NotFoundError');
+      return { ...result, jobs: [], error: errorMessage(first!.error) };
+    }
+
+    const found = new Map<string, RawJob>();
+    for (const { folder, listing, error } of listings) {
+      for (const selector of folders.get(folder) ?? []) {
+        const label = [folder, selector.segments[selector.segments.length - 1]]
+          .filter(Boolean)
+          .join('/');
+        if (error || !listing) {
+          result.jobs.push(errorJob(selector.raw, label, errorMessage(error)));
+          continue;
+        }
+        const matches = this.match(vpc, folder, selector, listing);
+        if (matches.length === 0) {
+          result.jobs.push(
+            errorJob(
+              selector.raw,
+              label,
+              `No job or folder matches '${selector.raw}' in VPC '${vpc.name}' (Jenkins '${client.name}', folder '${folder || '/'}')`,
+            ),
+          );
+        }
+        for (const [fullName, raw] of matches) found.set(fullName, raw);
+      }
+    }
+
+    const entries = [...found.entries()];
+    const schedules = await mapLimit(entries, SCHEDULE_CONCURRENCY, ([fullName]) =>
+      this.schedule(client, fullName),
+    );
+    const now = this.now;
+    const jobs = entries.map(([fullName, raw], i) =>
+      mapJob(raw, { now, fullName, schedule: schedules[i] }),
+    );
+    await this.addPortalCauses(
+      vpc,
+      entries.flatMap(([fullName, raw], i) =>
+        raw.lastBuild && jobs[i].lastBuild
+          ? [{ job: fullName, raw: raw.lastBuild, summary: jobs[i].lastBuild! }]
+          : [],
+      ),
+    );
+    jobs.sort((a, b) => a.fullName.localeCompare(b.fullName));
+    result.jobs.push(...jobs);
+    return result;
+  }
+
+  /** Jobs of `listing` (the selector's parent folder) that the selector picks. */
+  private match(
+    vpc: VpcConfig,
+    folder: string,
+    selector: JobSelector,
+    listing: RawJob,
+  ): Array<[string, RawJob]> {
+    const pattern = globToRegExp(selector.segments[selector.segments.length - 1]);
+    const join = (...parts: Array<string | undefined>) => parts.filter(Boolean).join('/');
+    const out: Array<[string, RawJob]> = [];
+    for (const item of listing.jobs ?? []) {
+      if (!item?.name || !pattern.test(item.name)) continue;
+      const itemName = join(folder, item.name);
+      if (isFolder(item)) {
+        for (const child of item.jobs ?? []) {
+          if (!child?.name || isFolder(child)) continue;
+          const childName = join(itemName, child.name);
+          if (this.options.directory.isInVpc(vpc, childName)) out.push([childName, child]);
+        }
+      } else if (this.options.directory.isInVpc(vpc, itemName)) {
+        out.push([itemName, item]);
+      }
+    }
+    return out;
+  }
+
+  private listFolder(client: JenkinsClient, folder: string): Promise<RawJob> {
+    return this.options.cache.get(
+      `jenkins:${client.name}:folder:${folder}`,
+      this.options.config.cache.ttlSeconds * 1000,
+      async () => (await client.listFolder(folder)) as JsonValue as any,
+    ) as Promise<RawJob>;
+  }
+
+  /** Timer specs change rarely: cached long; a failure only hides the schedule. */
+  private async schedule(client: JenkinsClient, fullName: string): Promise<string | null> {
+    try {
+      const { spec } = await this.options.cache.get(
+        `jenkins:${client.name}:spec:${fullName}`,
+        this.options.config.cache.scheduleTtlSeconds * 1000,
+        async () => ({ spec: await client.getTimerSpec(fullName) }),
+      );
+      return spec;
+    } catch (error) {
+      this.options.logger.warn(`Could not read schedule of ${fullName}: ${errorMessage(error)}`);
+      return null;
+    }
+  }
+
+  async listBuilds(request: {
+    vpc: string;
+    job: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<BuildsPage> {
+    const { vpc, fullName } = this.options.directory.resolveJob(request.vpc, request.job);
+    const client = this.clientFor(vpc);
+    const limit = Math.min(Math.max(1, request.limit), MAX_BUILDS_PAGE);
+    const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
+    const offset = cursor?.o ?? 0;
+    const before = cursor?.b ?? Number.MAX_SAFE_INTEGER;
+    // Slack for builds that arrived since the previous page shifted the list.
+    const count = limit + 1 + (cursor ? 10 : 0);
+
+    const raw = (await this.options.cache.get(
+      `jenkins:${client.name}:builds:${fullName}:${offset}:${count}`,
+      this.options.config.cache.ttlSeconds * 1000,
+      async () => (await client.listBuilds(fullName, offset, count)) as any,
+    )) as RawJob;
+
+    const all = raw.allBuilds ?? [];
+    const fresh = all
+      .map((build, index) => ({ build, index }))
+      .filter(({ build }) => typeof build?.number === 'number' && build.number < before);
+    const taken = fresh.slice(0, limit);
+    const secretNames = secretParameterNames(raw);
+    const now = this.now;
+    const items = taken.map(({ build }) => mapBuild(build, { now, secretNames }));
+    await this.addPortalCauses(
+      vpc,
+      taken.map(({ build }, i) => ({ job: fullName, raw: build, summary: items[i] })),
+    );
+
+    const page: BuildsPage = { items };
+    if (fresh.length > limit) {
+      const last = taken[taken.length - 1];
+      page.nextCursor = encodeCursor({ o: offset + last.index + 1, b: last.build.number! });
+    } else if (all.length === count) {
+      // Everything read was already seen; older builds may remain past it.
+      const last = taken[taken.length - 1];
+      page.nextCursor = encodeCursor({
+        o: offset + all.length,
+        b: last ? last.build.number! : before,
+      });
+    }
+    return page;
+  }
+
+  async streamLog(request: {
+    vpc: string;
+    job: string;
+    number: number;
+    start: number;
+  }): Promise<LogChunk> {
+    const { vpc, fullName } = this.options.directory.resolveJob(request.vpc, request.job);
+    return this.clientFor(vpc).streamLog(fullName, request.number, request.start);
+  }
+
+  async getQueueItem(request: { vpc: string; id: number }): Promise<QueueItemStatus> {
+    const vpc = this.options.directory.getVpc(request.vpc);
+    const client = this.clientFor(vpc);
+    const record = await this.options.audit.findByQueueItem(vpc.name, request.id);
+    let raw;
+    try {
+      raw = await client.getQueueItem(request.id);
+    } catch (error) {
+      // Jenkins forgets left items after a few minutes; our audit row remembers.
+      if ((error as Error)?.name === 'NotFoundError' && record?.buildNumber) {
+        return {
+          id: request.id,
+          state: 'started',
+          why: null,
+          build: {
+            number: record.buildNumber,
+            url: String(record.detail.buildUrl ?? ''),
+          },
+        };
+      }
+      throw error;
+    }
+    const taskJob = fullNameFromUrl(raw.task?.url);
+    const inVpc = taskJob ? this.options.directory.isInVpc(vpc, taskJob) : false;
+    if (!record && !inVpc) {
+      throw new NotFoundError(`No queue item ${request.id} for a job of VPC '${vpc.name}'`);
+    }
+    const status = mapQueueItem(raw);
+    if (record && status.build && record.buildNumber === null) {
+      await this.options.audit.recordBuild(record.id, status.build);
+    }
+    return status;
+  }
+
+  /**
+   * Jenkins only sees our service account for builds started from the portal;
+   * our audit trail knows the person. Adds a `portal` cause first and, when a
+   * build is seen for a queue item for the first time, records its number.
+   */
+  private async addPortalCauses(
+    vpc: VpcConfig,
+    builds: Array<{ job: string; raw: RawBuild; summary: BuildSummary }>,
+  ): Promise<void> {
+    if (builds.length === 0) return;
+    let records: AuditRecord[];
+    try {
+      records = await this.options.audit.listQueued({
+        vpc: vpc.name,
+        jobs: [...new Set(builds.map(b => b.job))],
+        limit: 500,
+      });
+    } catch (error) {
+      this.options.logger.warn(`Could not read audit trail: ${errorMessage(error)}`);
+      return;
+    }
+    if (records.length === 0) return;
+    const byBuild = new Map<string, AuditRecord>();
+    const byQueue = new Map<string, AuditRecord>();
+    for (const r of records) {
+      if (r.buildNumber !== null) byBuild.set(`${r.job}#${r.buildNumber}`, r);
+      if (r.queueItemId !== null) byQueue.set(`${r.job}@${r.queueItemId}`, r);
+    }
+    for (const { job, raw, summary } of builds) {
+      let record = byBuild.get(`${job}#${summary.number}`);
+      if (!record && typeof raw.queueId === 'number') {
+        record = byQueue.get(`${job}@${raw.queueId}`);
+        if (record && record.buildNumber === null) {
+          await this.options.audit
+            .recordBuild(record.id, { number: summary.number, url: summary.url })
+            .catch(error =>
+              this.options.logger.warn(`Could not link build to audit: ${errorMessage(error)}`),
+            );
+        }
+      }
+      if (record) {
+        const cause: BuildCause = {
+          kind: 'portal',
+          description: `Rerun by ${record.actor} in the portal`,
+          actor: record.actor,
+        };
+        summary.causes = [cause, ...summary.causes];
+      }
+    }
+  }
+}
+
+function errorJob(name: string, fullName: string, error: string): JobSummary {
+  return {
+    name,
+    fullName,
+    displayName: name,
+    url: '',
+    kind: 'other',
+    color: null,
+    buildable: false,
+    parameterized: false,
+    schedule: { spec: null },
+    lastBuild: null,
+    error,
+  };
+}
