@@ -1,0 +1,83 @@
+import { mapCause, mapParameters, mapQueueItem, parseTimerSpec } from './mapping';
+
+describe('mapCause', () => {
+  it.each([
+    [
+      { _class: 'hudson.triggers.TimerTrigger$TimerTriggerCause', shortDescription: 'Started by timer' },
+      { kind: 'timer', description: 'Started by timer' },
+    ],
+    [
+      { _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user Jane', userId: 'jane.doe', userName: 'Jane' },
+      { kind: 'user', userId: 'jane.doe', userName: 'Jane' },
+    ],
+    [
+      { _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user anonymous', userId: null, userName: 'anonymous' },
+      { kind: 'user', userId: null },
+    ],
+    [
+      { _class: 'hudson.model.Cause$UpstreamCause', shortDescription: 'Started by upstream project "DEV/a" build number 4', upstreamProject: 'DEV/a', upstreamBuild: 4 },
+      { kind: 'upstream', upstreamJob: 'DEV/a', upstreamBuild: 4 },
+    ],
+    [
+      { _class: 'hudson.model.Cause$RemoteCause', shortDescription: 'Started by remote host 10.0.0.1', addr: '10.0.0.1' },
+      { kind: 'remote', description: 'Started by remote host 10.0.0.1' },
+    ],
+    [
+      { _class: 'hudson.triggers.SCMTrigger$SCMTriggerCause', shortDescription: 'Started by an SCM change' },
+      { kind: 'scm' },
+    ],
+    [{ shortDescription: 'Started by timer' }, { kind: 'timer' }],
+    [{ upstreamProject: 'x', upstreamBuild: 2, shortDescription: 's' }, { kind: 'upstream', upstreamJob: 'x' }],
+    [{ _class: 'com.example.Weird' }, { kind: 'other', description: 'com.example.Weird' }],
+  ])('maps %o', (raw, expected) => {
+    expect(mapCause(raw as any)).toMatchObject(expected);
+  });
+});
+
+describe('mapParameters', () => {
+  it('hides password values by class and by definition', () => {
+    const build = {
+      actions: [
+        {},
+        {
+          _class: 'hudson.model.ParametersAction',
+          parameters: [
+            { _class: 'hudson.model.StringParameterValue', name: 'MIGRATION_DATE', value: '2026-11-01' },
+            { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: false },
+            { _class: 'hudson.model.PasswordParameterValue', name: 'DB_PASSWORD' },
+            { name: 'OTHER_SECRET', value: 'hunter2' },
+          ],
+        },
+      ],
+    };
+    expect(mapParameters(build, new Set(['OTHER_SECRET']))).toEqual([
+      { name: 'MIGRATION_DATE', value: '2026-11-01' },
+      { name: 'DRY_RUN', value: false },
+      { name: 'DB_PASSWORD', value: null, secret: true },
+      { name: 'OTHER_SECRET', value: null, secret: true },
+    ]);
+  });
+});
+
+describe('mapQueueItem', () => {
+  it('is queued with Jenkins’ reason while waiting', () => {
+    expect(mapQueueItem({ id: 3, why: 'Waiting for next available executor on ‘DEV-batch-agent’' })).toEqual({
+      id: 3,
+      state: 'queued',
+      why: 'Waiting for next available executor on ‘DEV-batch-agent’',
+    });
+  });
+});
+
+describe('parseTimerSpec', () => {
+  it('reads a freestyle trigger and decodes XML entities', () => {
+    const xml = `<project><triggers><hudson.triggers.TimerTrigger><spec>H 6 * * 1-5
+# weekdays &amp; more</spec></hudson.triggers.TimerTrigger></triggers></project>`;
+    expect(parseTimerSpec(xml)).toBe('H 6 * * 1-5\n# weekdays & more');
+  });
+
+  it('ignores the spec of other triggers', () => {
+    const xml = `<triggers><jenkins.triggers.ReverseBuildTrigger><spec>x</spec></jenkins.triggers.ReverseBuildTrigger></triggers>`;
+    expect(parseTimerSpec(xml)).toBeNull();
+  });
+});
