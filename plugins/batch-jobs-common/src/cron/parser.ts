@@ -182,14 +182,15 @@ class LineParser {
   /** Returns the field bit sets, or the alias keyword for `@...` lines. */
   parseLine(): { bits: number[][] } | { alias: string } {
     if (this.current.type === '@') {
-      this.advance();
-      const keyword = this.current;
-      if (keyword.type !== 'KEYWORD') {
-        throw new LineError(
-          `unknown alias; Jenkins knows @${Object.keys(ALIASES).join(', @')}`,
-          keyword.at,
-        );
+      const unknown = (at: number) =>
+        new LineError(`unknown alias; Jenkins knows @${Object.keys(ALIASES).join(', @')}`, at);
+      try {
+        this.advance();
+      } catch (error) {
+        throw error instanceof LineError ? unknown(error.at) : error;
       }
+      const keyword = this.current;
+      if (keyword.type !== 'KEYWORD') throw unknown(keyword.at);
       // ANTLR fetches one token past the keyword, so a bad character right
       // after it is an error, but anything later on the line is ignored.
       this.advance();
