@@ -1,0 +1,59 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  AuditPage,
+  BuildsPage,
+  EntityJobsResponse,
+  QueueItemStatus,
+  RerunResponse,
+} from '@internal/plugin-batch-jobs-common';
+
+/** Identifies one job of one VPC. `job` is the job's Jenkins full name. @public */
+export interface JobRef {
+  vpc: string;
+  job: string;
+}
+
+/** Identifies one build. @public */
+export interface BuildRef extends JobRef {
+  number: number;
+}
+
+/** A piece of console log, read from byte offset `start`. @public */
+export interface LogChunk {
+  text: string;
+  /** Byte offset to ask for next (Jenkins' `X-Text-Size`). */
+  textSize: number;
+  /** True while the build is still writing its log (Jenkins' `X-More-Data`). */
+  moreData: boolean;
+}
+
+/** Client of the batch-jobs backend (`/api/batch-jobs`). @public */
+export interface BatchJobsApi {
+  /** Jobs of an entity grouped by VPC. */
+  getEntityJobs(entityRef: string): Promise<EntityJobsResponse>;
+  /** A page of builds, newest first; pass `cursor` from the previous page for older ones. */
+  getBuilds(
+    request: JobRef & { limit?: number; cursor?: string },
+  ): Promise<BuildsPage>;
+  /** Console log from byte offset `start`. */
+  getLogChunk(request: BuildRef & { start: number }): Promise<LogChunk>;
+  /** The whole console log as a Blob, fetched with the user's credentials. */
+  downloadLog(request: BuildRef): Promise<Blob>;
+  /**
+   * Reruns a build with its parameters. Repeating a call with the same
+   * `idempotencyKey` returns the first answer and starts nothing new.
+   */
+  rerun(request: BuildRef, idempotencyKey: string): Promise<RerunResponse>;
+  getQueueItem(request: { vpc: string; id: number }): Promise<QueueItemStatus>;
+  getAudit(request: {
+    entityRef: string;
+    vpc?: string;
+    job?: string;
+    limit?: number;
+  }): Promise<AuditPage>;
+}
+
+/** @public */
+export const batchJobsApiRef = createApiRef<BatchJobsApi>({
+  id: 'plugin.batch-jobs.service',
+});

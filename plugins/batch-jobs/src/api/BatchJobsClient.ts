@@ -1,0 +1,129 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  AuditPage,
+  BuildsPage,
+  EntityJobsResponse,
+  LOG_MORE_DATA_HEADER,
+  LOG_TEXT_SIZE_HEADER,
+  QueueItemStatus,
+  RerunResponse,
+} from '@internal/plugin-batch-jobs-common';
+import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
+
+/** Idempotency header understood by `POST /builds/rerun`. */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** Talks to the batch-jobs backend through the app's discovery and fetch APIs. @public */
+export class BatchJobsClient implements BatchJobsApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getEntityJobs(entityRef: string): Promise<EntityJobsResponse> {
+    const { kind, namespace, name } = parseEntityRef(entityRef);
+    const path = ['entity', namespace, kind, name, 'jobs']
+      .map(encodeURIComponent)
+      .join('/');
+    return this.json(await this.request(path));
+  }
+
+  async getBuilds(
+    request: JobRef & { limit?: number; cursor?: string },
+  ): Promise<BuildsPage> {
+    const query = new URLSearchParams({ vpc: request.vpc, job: request.job });
+    if (request.limit !== undefined) query.set('limit', String(request.limit));
+    if (request.cursor) query.set('cursor', request.cursor);
+    return this.json(await this.request(`builds?${query}`));
+  }
+
+  async getLogChunk(request: BuildRef & { start: number }): Promise<LogChunk> {
+    const res = await this.request(`builds/log?${logQuery(request)}`);
+    const text = await res.text();
+    const sizeHeader = res.headers.get(LOG_TEXT_SIZE_HEADER);
+    const textSize = sizeHeader !== null ? Number(sizeHeader) : NaN;
+    return {
+      text,
+      // Without the header, advance by what we got so we never re-read it.
+      textSize: Number.isFinite(textSize)
+        ? textSize
+        : request.start + new TextEncoder().encode(text).length,
+      // Jenkins only sends X-More-Data while the log can still grow.
+      moreData: res.headers.get(LOG_MORE_DATA_HEADER)?.toLowerCase() === 'true',
+    };
+  }
+
+  async downloadLog(request: BuildRef): Promise<Blob> {
+    const res = await this.request(
+      `builds/log?${logQuery({ ...request, start: 0 })}`,
+    );
+    return res.blob();
+  }
+
+  async rerun(request: BuildRef, idempotencyKey: string): Promise<RerunResponse> {
+    const res = await this.request('builds/rerun', {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        [IDEMPOTENCY_KEY_HEADER]: idempotencyKey,
+      },
+      body: JSON.stringify({
+        vpc: request.vpc,
+        job: request.job,
+        number: request.number,
+      }),
+    });
+    return this.json(res);
+  }
+
+  async getQueueItem(request: {
+    vpc: string;
+    id: number;
+  }): Promise<QueueItemStatus> {
+    const query = new URLSearchParams({
+      vpc: request.vpc,
+      id: String(request.id),
+    });
+    return this.json(await this.request(`queue?${query}`));
+  }
+
+  async getAudit(request: {
+    entityRef: string;
+    vpc?: string;
+    job?: string;
+    limit?: number;
+  }): Promise<AuditPage> {
+    const query = new URLSearchParams({ entityRef: request.entityRef });
+    if (request.vpc) query.set('vpc', request.vpc);
+    if (request.job) query.set('job', request.job);
+    if (request.limit !== undefined) query.set('limit', String(request.limit));
+    return this.json(await this.request(`audit?${query}`));
+  }
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    const baseUrl = await this.discoveryApi.getBaseUrl('batch-jobs');
+    const res = await this.fetchApi.fetch(`${baseUrl}/${path}`, init);
+    if (!res.ok) {
+      throw await ResponseError.fromResponse(res);
+    }
+    return res;
+  }
+
+  private async json<T>(res: Response): Promise<T> {
+    return (await res.json()) as T;
+  }
+}
+
+function logQuery(request: BuildRef & { start: number }): URLSearchParams {
+  return new URLSearchParams({
+    vpc: request.vpc,
+    job: request.job,
+    number: String(request.number),
+    start: String(request.start),
+  });
+}

@@ -1,0 +1,2 @@
+export { BatchJobsCard } from './BatchJobsCard';
+export type { BatchJobsCardProps } from './BatchJobsCard';

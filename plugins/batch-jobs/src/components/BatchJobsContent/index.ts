@@ -1,0 +1,1 @@
+export { BatchJobsContent } from './BatchJobsContent';

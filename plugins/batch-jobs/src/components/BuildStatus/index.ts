@@ -1,0 +1,7 @@
+export {
+  BuildCauseLabel,
+  BuildParameters,
+  BuildStatusLabel,
+  parameterValue,
+  RERUNNABLE_STATUSES,
+} from './BuildStatus';

@@ -1,0 +1,206 @@
+import {
+  InfoCard,
+  Link,
+  LinkButton,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { BuildSummary, JobSummary } from '@internal/plugin-batch-jobs-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Grid from '@material-ui/core/Grid';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import ArrowBackIcon from '@material-ui/icons/ArrowBack';
+import OpenInNewIcon from '@material-ui/icons/OpenInNew';
+import {
+  formatDuration,
+  formatRelative,
+  formatTimestamp,
+} from '../../format';
+import { useBuilds } from '../../hooks/useBuilds';
+import { batchJobsSearch } from '../../hooks/useBatchJobsLocation';
+import {
+  BuildCauseLabel,
+  BuildParameters,
+  BuildStatusLabel,
+  RERUNNABLE_STATUSES,
+} from '../BuildStatus';
+import { LogViewer } from '../LogViewer';
+import { RerunButton } from '../RerunButton';
+
+export interface JobViewProps {
+  entityRef: string;
+  vpc: string;
+  /** Full name of the job. */
+  job: string;
+  /** The job's summary when the jobs list has it (a deep link may be first). */
+  summary?: JobSummary;
+  selectedBuild?: number;
+  onSelectBuild: (number: number | undefined) => void;
+  pageSize?: number;
+}
+
+/** Builds of one job (paged on the server), their causes, reruns and logs. */
+export function JobView(props: JobViewProps) {
+  const { entityRef, vpc, job, summary, selectedBuild, onSelectBuild } = props;
+  const builds = useBuilds({ vpc, job }, props.pageSize);
+  const jobName = summary?.displayName ?? job.split('/').pop();
+
+  const columns: TableColumn<BuildSummary>[] = [
+    {
+      title: '#',
+      field: 'number',
+      width: '6%',
+      render: b => (
+        <Typography variant="body2" component="span">
+          <b>#{b.number}</b>
+        </Typography>
+      ),
+    },
+    { title: 'Status', render: b => <BuildStatusLabel status={b.status} /> },
+    {
+      title: 'Started',
+      render: b => (
+        <Tooltip title={formatTimestamp(b.startedAt)}>
+          <span>{formatRelative(b.startedAt)}</span>
+        </Tooltip>
+      ),
+    },
+    {
+      title: 'Duration',
+      render: b =>
+        `${formatDuration(b.durationMs)}${b.building ? ' so far' : ''}`,
+    },
+    { title: 'Cause', render: b => <BuildCauseLabel causes={b.causes} /> },
+    {
+      title: 'Parameters',
+      render: b => <BuildParameters parameters={b.parameters} />,
+    },
+    {
+      title: '',
+      align: 'right',
+      render: b => (
+        <Box display="flex" justifyContent="flex-end" gridGap={8}>
+          {RERUNNABLE_STATUSES.has(b.status) && (
+            <RerunButton
+              entityRef={entityRef}
+              vpc={vpc}
+              job={job}
+              build={b}
+              onOpenBuild={onSelectBuild}
+              onStarted={builds.refresh}
+            />
+          )}
+          <Tooltip title="Open in Jenkins">
+            <Button
+              size="small"
+              href={b.url}
+              target="_blank"
+              rel="noopener noreferrer"
+              aria-label={`Open build #${b.number} in Jenkins`}
+              onClick={e => e.stopPropagation()}
+            >
+              <OpenInNewIcon fontSize="small" />
+            </Button>
+          </Tooltip>
+        </Box>
+      ),
+    },
+  ];
+
+  const selected = builds.items.find(b => b.number === selectedBuild);
+
+  return (
+    <Grid container spacing={2}>
+      <Grid item xs={12}>
+        <Box display="flex" alignItems="center" gridGap={12} flexWrap="wrap">
+          <LinkButton
+            to={batchJobsSearch({ vpc })}
+            startIcon={<ArrowBackIcon />}
+            size="small"
+          >
+            All jobs in {vpc}
+          </LinkButton>
+          <Typography variant="h5">{jobName}</Typography>
+          <Chip size="small" label={vpc} />
+          {summary?.schedule.spec && (
+            <Chip
+              size="small"
+              variant="outlined"
+              label={<code>{summary.schedule.spec}</code>}
+            />
+          )}
+          {summary?.url && (
+            <Link to={summary.url}>
+              Open in Jenkins <OpenInNewIcon fontSize="inherit" />
+            </Link>
+          )}
+        </Box>
+        {summary?.error && (
+          <Typography color="error" variant="body2">
+            {summary.error}
+          </Typography>
+        )}
+      </Grid>
+      <Grid item xs={12}>
+        {builds.loading && <Progress />}
+        {!builds.loading && builds.error && builds.items.length === 0 && (
+          <ResponseErrorPanel error={builds.error} />
+        )}
+        {!builds.loading && (builds.items.length > 0 || !builds.error) && (
+          <Table<BuildSummary>
+            title={`Builds of ${jobName}`}
+            options={{ paging: false, search: false, padding: 'dense' }}
+            columns={columns}
+            data={builds.items}
+            onRowClick={(_e, row) => row && onSelectBuild(row.number)}
+            emptyContent={
+              <Box p={2}>
+                <Typography>This job has no builds yet.</Typography>
+              </Box>
+            }
+          />
+        )}
+        {builds.hasMore && (
+          <Box mt={1} display="flex" justifyContent="center">
+            <Button
+              variant="outlined"
+              onClick={builds.loadMore}
+              disabled={builds.loadingMore}
+            >
+              {builds.loadingMore ? 'Loading…' : 'Load older builds'}
+            </Button>
+          </Box>
+        )}
+        {builds.loadMoreError && (
+          <ResponseErrorPanel error={builds.loadMoreError} />
+        )}
+      </Grid>
+      <Grid item xs={12}>
+        {selectedBuild !== undefined ? (
+          <InfoCard
+            title={`Console log of #${selectedBuild}`}
+            subheader={
+              selected ? (
+                <Box display="flex" gridGap={8} alignItems="center">
+                  <BuildStatusLabel status={selected.status} />
+                  <BuildCauseLabel causes={selected.causes} />
+                </Box>
+              ) : undefined
+            }
+          >
+            <LogViewer build={{ vpc, job, number: selectedBuild }} />
+          </InfoCard>
+        ) : (
+          <Typography variant="body2" color="textSecondary">
+            Select a build to read its console log.
+          </Typography>
+        )}
+      </Grid>
+    </Grid>
+  );
+}

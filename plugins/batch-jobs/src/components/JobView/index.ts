@@ -1,0 +1,2 @@
+export { JobView } from './JobView';
+export type { JobViewProps } from './JobView';

@@ -1,0 +1,193 @@
+import { Link } from '@backstage/core-components';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  batchJobsBuildRerunPermission,
+  BuildSummary,
+} from '@internal/plugin-batch-jobs-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableRow from '@material-ui/core/TableRow';
+import Tooltip from '@material-ui/core/Tooltip';
+import ReplayIcon from '@material-ui/icons/Replay';
+import Alert from '@material-ui/lab/Alert';
+import { useEffect, useState } from 'react';
+import { errorMessage } from '../../format';
+import { useRerun } from '../../hooks/useRerun';
+import { parameterValue } from '../BuildStatus';
+
+export interface RerunButtonProps {
+  entityRef: string;
+  vpc: string;
+  /** Full name of the job. */
+  job: string;
+  build: BuildSummary;
+  /** Opens the new build in the job view. */
+  onOpenBuild?: (number: number) => void;
+  /** Called once the new build exists, e.g. to refresh the builds. */
+  onStarted?: () => void;
+}
+
+function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
+  const { vpc, job, build, onOpenBuild, onStarted, onClose } = props;
+  const { progress, submit } = useRerun({ vpc, job, number: build.number });
+  const jobName = job.split('/').pop();
+
+  useEffect(() => {
+    // The new build exists once Jenkins names it: time to refresh the list.
+    if (progress.step === 'started') onStarted?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [progress.step]);
+
+  return (
+    <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
+      <DialogTitle>
+        Rerun {jobName} #{build.number} in {vpc}
+      </DialogTitle>
+      <DialogContent>
+        {progress.step === 'idle' && (
+          <>
+            <DialogContentText>
+              Starts a new build of <b>{job}</b>{' '}
+              {build.parameters.length
+                ? 'with the same parameters:'
+                : '(the job takes no parameters).'}{' '}
+            </DialogContentText>
+            {build.parameters.length > 0 && (
+              <Table size="small" aria-label="Parameters">
+                <TableBody>
+                  {build.parameters.map(p => (
+                    <TableRow key={p.name}>
+                      <TableCell component="th">{p.name}</TableCell>
+                      <TableCell>
+                        <code>{parameterValue(p)}</code>
+                        {p.secret && ' (secret, reused as stored in Jenkins)'}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+            <Box mt={2}>
+              <DialogContentText variant="body2">
+                The rerun is recorded in the audit trail under your name.
+              </DialogContentText>
+            </Box>
+          </>
+        )}
+        {progress.step === 'submitting' && (
+          <Box display="flex" alignItems="center" gridGap={8}>
+            <CircularProgress size={20} /> Asking Jenkins to start the build…
+          </Box>
+        )}
+        {progress.step === 'queued' && (
+          <Box display="flex" alignItems="center" gridGap={8} role="status">
+            <CircularProgress size={20} />
+            <span>
+              Queued
+              {progress.why ? `: ${progress.why}` : ', waiting for Jenkins…'}
+            </span>
+          </Box>
+        )}
+        {progress.step === 'started' && (
+          <Alert severity="success" role="status">
+            Running as{' '}
+            {onOpenBuild ? (
+              <Link
+                to="#"
+                onClick={e => {
+                  e.preventDefault();
+                  onOpenBuild(progress.build.number);
+                  onClose();
+                }}
+              >
+                build #{progress.build.number}
+              </Link>
+            ) : (
+              <>build #{progress.build.number}</>
+            )}{' '}
+            (<Link to={progress.build.url}>open in Jenkins</Link>).
+          </Alert>
+        )}
+        {progress.step === 'cancelled' && (
+          <Alert severity="warning">
+            Jenkins cancelled the queued build
+            {progress.why ? `: ${progress.why}` : '.'}
+          </Alert>
+        )}
+        {progress.step === 'failed' && (
+          <Alert severity="error">
+            The rerun was refused: {errorMessage(progress.error)}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        {progress.step === 'idle' ? (
+          <>
+            <Button onClick={onClose}>Cancel</Button>
+            <Button
+              color="primary"
+              variant="contained"
+              onClick={submit}
+              startIcon={<ReplayIcon />}
+            >
+              Rerun
+            </Button>
+          </>
+        ) : (
+          <Button onClick={onClose}>Close</Button>
+        )}
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/**
+ * Rerun of a finished build with the same parameters, after a confirmation.
+ * Without the permission the button is disabled and says why.
+ */
+export function RerunButton(props: RerunButtonProps) {
+  const { allowed, loading } = usePermission({
+    permission: batchJobsBuildRerunPermission,
+    resourceRef: props.entityRef,
+  });
+  // A fresh dialog per opening: a new idempotency key per confirmation.
+  const [open, setOpen] = useState(false);
+
+  const button = (
+    <Button
+      size="small"
+      variant="outlined"
+      color="primary"
+      startIcon={<ReplayIcon />}
+      disabled={!allowed || loading}
+      onClick={() => setOpen(true)}
+      aria-label={`Rerun build #${props.build.number}`}
+    >
+      Rerun
+    </Button>
+  );
+
+  return (
+    // Clicks in the dialog (a portal) must not reach a clickable table row.
+    <span onClick={e => e.stopPropagation()}>
+      {!allowed && !loading ? (
+        <Tooltip title="You are not allowed to rerun builds of this entity">
+          {/* A disabled button gets no pointer events; the span shows the tooltip. */}
+          <span>{button}</span>
+        </Tooltip>
+      ) : (
+        button
+      )}
+      {open && <RerunDialog {...props} onClose={() => setOpen(false)} />}
+    </span>
+  );
+}

@@ -1,0 +1,2 @@
+export { RerunButton } from './RerunButton';
+export type { RerunButtonProps } from './RerunButton';

@@ -1,0 +1,41 @@
+import { createContext, PropsWithChildren, useContext } from 'react';
+
+/** How often views refresh, in milliseconds. Tests shorten them. */
+export interface PollIntervals {
+  /** Jobs table when nothing runs. */
+  jobs: number;
+  /** Jobs table and builds table while a build runs. */
+  running: number;
+  /** Builds table when nothing runs. */
+  builds: number;
+  /** Log of a running build. */
+  log: number;
+  /** Queue item after a rerun. */
+  queue: number;
+}
+
+export const defaultPollIntervals: PollIntervals = {
+  jobs: 15_000,
+  running: 5_000,
+  builds: 30_000,
+  log: 2_000,
+  queue: 2_000,
+};
+
+const PollIntervalsContext = createContext<PollIntervals>(defaultPollIntervals);
+
+export function PollIntervalsProvider(
+  props: PropsWithChildren<{ intervals: Partial<PollIntervals> }>,
+) {
+  return (
+    <PollIntervalsContext.Provider
+      value={{ ...defaultPollIntervals, ...props.intervals }}
+    >
+      {props.children}
+    </PollIntervalsContext.Provider>
+  );
+}
+
+export function usePollIntervals(): PollIntervals {
+  return useContext(PollIntervalsContext);
+}

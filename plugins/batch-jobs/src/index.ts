@@ -1,0 +1,27 @@
+/**
+ * Batch Jobs: Jenkins batch jobs per VPC on a catalog entity page, with
+ * builds, live logs, audited reruns.
+ * @packageDocumentation
+ */
+export {
+  batchJobsPlugin,
+  EntityBatchJobsContent,
+  EntityBatchJobsCard,
+} from './plugin';
+export { isBatchJobsAvailable } from './conditions';
+export { batchJobsApiRef, BatchJobsClient } from './api';
+export type { BatchJobsApi, BuildRef, JobRef, LogChunk } from './api';
+export type { BatchJobsCardProps } from './components/BatchJobsCard';
+export type {
+  AuditEvent,
+  BuildCause,
+  BuildParameter,
+  BuildStatus,
+  BuildSummary,
+  BuildsPage,
+  EntityJobsResponse,
+  JobSummary,
+  QueueItemStatus,
+  RerunResponse,
+  VpcJobs,
+} from '@internal/plugin-batch-jobs-common';

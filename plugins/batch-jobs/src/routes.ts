@@ -1,0 +1,4 @@
+import { createRouteRef } from '@backstage/core-plugin-api';
+
+/** Mount point of the entity tab. */
+export const rootRouteRef = createRouteRef({ id: 'batch-jobs' });
