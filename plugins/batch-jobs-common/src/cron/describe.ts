@@ -15,7 +15,15 @@ const MONTHS = [
   'November',
   'December',
 ];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const WEEKDAYS = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const clock = (hour: number, minute: number) => `${pad(hour)}:${pad(minute)}`;
@@ -42,7 +50,11 @@ function stepOf(values: number[], max: number): number | undefined {
 }
 
 /** Consecutive runs folded into ranges: [1,2,3,5] -> ["1-3", "5"]. */
-function ranges(values: number[], name: (v: number) => string, minRun = 3): string[] {
+function ranges(
+  values: number[],
+  name: (v: number) => string,
+  minRun = 3,
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < values.length; ) {
     let j = i;
@@ -79,7 +91,8 @@ function monthsText(months: number[]): string {
 function fewTimes(line: CronLine): string | undefined {
   if (line.minutes.length * line.hours.length > 4) return undefined;
   const times: string[] = [];
-  for (const h of line.hours) for (const m of line.minutes) times.push(clock(h, m));
+  for (const h of line.hours)
+    for (const m of line.minutes) times.push(clock(h, m));
   return `at ${joinWords(times)}`;
 }
 
@@ -94,11 +107,15 @@ function recurringTimes(line: CronLine): string {
   if (allMinutes) {
     within = 'every minute';
   } else if (minutes.length === 1) {
-    within = allHours ? `hourly at :${pad(minutes[0])}` : `at :${pad(minutes[0])}`;
+    within = allHours
+      ? `hourly at :${pad(minutes[0])}`
+      : `at :${pad(minutes[0])}`;
   } else if (minuteStep) {
     within =
       minutes.length <= 6
-        ? `every ${minuteStep} minutes at ${minutes.map(m => `:${pad(m)}`).join(', ')}`
+        ? `every ${minuteStep} minutes at ${minutes
+            .map(m => `:${pad(m)}`)
+            .join(', ')}`
         : `every ${minuteStep} minutes from :${pad(minutes[0])}`;
   } else {
     within = allHours ? `hourly at ${minuteList}` : `at ${minuteList}`;
@@ -114,7 +131,10 @@ function recurringTimes(line: CronLine): string {
   }
   const contiguous = hours[hours.length - 1] - hours[0] + 1 === hours.length;
   if (contiguous) {
-    return `${within} from ${clock(hours[0], 0)} to ${clock(hours[hours.length - 1], 59)}`;
+    return `${within} from ${clock(hours[0], 0)} to ${clock(
+      hours[hours.length - 1],
+      59,
+    )}`;
   }
   return `${within} during hours ${joinWords(hours.map(pad))}`;
 }
@@ -130,22 +150,36 @@ function describeLine(line: CronLine): string {
   // Jenkins requires day of month AND day of week to match.
   const onlyIf = allDow
     ? ''
-    : `, only if it is a ${joinWords(line.daysOfWeek.map(d => WEEKDAYS[d]), 'or')}`;
+    : `, only if it is a ${joinWords(
+        line.daysOfWeek.map(d => WEEKDAYS[d]),
+        'or',
+      )}`;
 
   if (times) {
-    if (allDom && allDow) return allMonths ? `daily ${times}` : `daily in ${months} ${times}`;
-    if (allDom) return allMonths ? `${dow} ${times}` : `${dow} in ${months} ${times}`;
-    if (allMonths) return `monthly on ${dom}${onlyIf}${onlyIf ? ',' : ''} ${times}`;
+    if (allDom && allDow)
+      return allMonths ? `daily ${times}` : `daily in ${months} ${times}`;
+    if (allDom)
+      return allMonths ? `${dow} ${times}` : `${dow} in ${months} ${times}`;
+    if (allMonths)
+      return `monthly on ${dom}${onlyIf}${onlyIf ? ',' : ''} ${times}`;
     if (line.months.length === 1 && line.daysOfMonth.length === 1 && allDow) {
-      return `yearly on ${MONTHS[line.months[0]]} ${line.daysOfMonth[0]} ${times}`;
+      return `yearly on ${MONTHS[line.months[0]]} ${
+        line.daysOfMonth[0]
+      } ${times}`;
     }
     return `on ${dom} of ${months}${onlyIf}${onlyIf ? ',' : ''} ${times}`;
   }
 
   const recurring = recurringTimes(line);
-  if (allDom && allDow) return allMonths ? recurring : `${recurring} in ${months}`;
-  if (allDom) return allMonths ? `${recurring} on ${dow}` : `${recurring} on ${dow} in ${months}`;
-  return `${recurring} on ${dom} of ${allMonths ? 'each month' : months}${onlyIf}`;
+  if (allDom && allDow)
+    return allMonths ? recurring : `${recurring} in ${months}`;
+  if (allDom)
+    return allMonths
+      ? `${recurring} on ${dow}`
+      : `${recurring} on ${dow} in ${months}`;
+  return `${recurring} on ${dom} of ${
+    allMonths ? 'each month' : months
+  }${onlyIf}`;
 }
 
 /**

@@ -24,7 +24,9 @@ export class CronSpecError extends Error {
       options.column !== undefined
         ? `line ${options.line}, column ${options.column}`
         : `line ${options.line}`;
-    super(`Invalid schedule at ${where} ("${options.lineText}"): ${options.reason}`);
+    super(
+      `Invalid schedule at ${where} ("${options.lineText}"): ${options.reason}`,
+    );
     this.name = 'CronSpecError';
     this.line = options.line;
     this.column = options.column;

@@ -12,7 +12,13 @@ describe('md5', () => {
     expect(hex(md5(utf8Bytes('')))).toBe('d41d8cd98f00b204e9800998ecf8427e');
     expect(hex(md5(utf8Bytes('abc')))).toBe('900150983cd24fb0d6963f7d28e17f72');
     expect(
-      hex(md5(utf8Bytes('12345678901234567890123456789012345678901234567890123456789012345678901234567890'))),
+      hex(
+        md5(
+          utf8Bytes(
+            '12345678901234567890123456789012345678901234567890123456789012345678901234567890',
+          ),
+        ),
+      ),
     ).toBe('57edf4a22be3c955ac49da2e2107b67a');
   });
 
@@ -20,16 +26,22 @@ describe('md5', () => {
     expect(hex(md5(utf8Bytes('DEV/push-notifier/push-dispatch')))).toBe(
       '597aa7bd482e229df2940d7183fe6e8b',
     );
-    expect(hex(md5(utf8Bytes('héllo wörld € 😀')))).toBe('45417fcd4b5054a0d8ce01fffa484775');
+    expect(hex(md5(utf8Bytes('héllo wörld € 😀')))).toBe(
+      '45417fcd4b5054a0d8ce01fffa484775',
+    );
   });
 });
 
 describe('JavaRandom', () => {
   it('reproduces java.util.Random.nextInt, including the rejection loop and power-of-two path', () => {
     const random = new JavaRandom(BigInt(-1));
-    const bounds = [2147483647, 1073741825, 1073741825, 1073741825, 1073741825, 1073741825, 1073741825, 16, 60];
+    const bounds = [
+      2147483647, 1073741825, 1073741825, 1073741825, 1073741825, 1073741825,
+      1073741825, 16, 60,
+    ];
     expect(bounds.map(b => random.nextInt(b))).toEqual([
-      577549913, 943952225, 26349579, 894294477, 857465478, 121412731, 665220512, 0, 16,
+      577549913, 943952225, 26349579, 894294477, 857465478, 121412731,
+      665220512, 0, 16,
     ]);
   });
 
@@ -50,7 +62,9 @@ describe('jenkinsHash', () => {
 
   it('draws the same stream as Hash.from(jobFullName) on a JVM', () => {
     const hash = jenkinsHash('DEV/push-notifier/push-dispatch');
-    const bounds = [60, 24, 28, 12, 7, 15, 30, 4, 3, 16, 1, 2, 1073741825, 2147483647];
+    const bounds = [
+      60, 24, 28, 12, 7, 15, 30, 4, 3, 16, 1, 2, 1073741825, 2147483647,
+    ];
     expect(bounds.map(b => hash.next(b))).toEqual([
       21, 12, 3, 1, 6, 3, 11, 1, 0, 12, 0, 1, 589687664, 2115543315,
     ]);

@@ -38,7 +38,10 @@ export interface JenkinsCron {
  *
  * @public
  */
-export function parseJenkinsCron(spec: string, options: JenkinsCronOptions): JenkinsCron {
+export function parseJenkinsCron(
+  spec: string,
+  options: JenkinsCronOptions,
+): JenkinsCron {
   const controllerZone = options.timezone ?? 'UTC';
   if (!isValidTimezone(controllerZone)) {
     throw new RangeError(`Unknown time zone "${controllerZone}"`);

@@ -3,6 +3,13 @@ import { CronHash, jenkinsHash } from './hash';
 import { parseCronSpecLines } from './parser';
 
 const fixed = (pick: (n: number) => number): CronHash => ({ next: pick });
+/** A hash that always picks 0 and records the bounds it was asked for. */
+const recording = (draws: number[]): CronHash => ({
+  next: n => {
+    draws.push(n);
+    return 0;
+  },
+});
 const parseOne = (line: string, hash: CronHash = fixed(() => 0)) =>
   parseCronSpecLines(line, hash).lines[0];
 const range = (from: number, to: number, step = 1) => {
@@ -13,7 +20,10 @@ const range = (from: number, to: number, step = 1) => {
 
 function errorOf(spec: string): CronSpecError {
   try {
-    parseCronSpecLines(spec, fixed(() => 0));
+    parseCronSpecLines(
+      spec,
+      fixed(() => 0),
+    );
   } catch (error) {
     if (error instanceof CronSpecError) return error;
     throw error;
@@ -23,7 +33,10 @@ function errorOf(spec: string): CronSpecError {
 
 describe('parseCronSpecLines', () => {
   it('resolves H, H(a-b), H/n and H(a-b)/n like Jenkins testHash1 (hash = n-1)', () => {
-    const line = parseOne('H H(5-8) H/3 H(1-10)/4 *', fixed(n => n - 1));
+    const line = parseOne(
+      'H H(5-8) H/3 H(1-10)/4 *',
+      fixed(n => n - 1),
+    );
     expect(line.minutes).toEqual([59]);
     expect(line.hours).toEqual([8]);
     // Plain H in day of month only spans 1-28.
@@ -33,7 +46,10 @@ describe('parseCronSpecLines', () => {
   });
 
   it('resolves like Jenkins testHash2 (hash = 1)', () => {
-    const line = parseOne('H H(5-8) H/3 H(1-10)/4 *', fixed(() => 1));
+    const line = parseOne(
+      'H H(5-8) H/3 H(1-10)/4 *',
+      fixed(() => 1),
+    );
     expect(line.minutes).toEqual([1]);
     expect(line.hours).toEqual([6]);
     expect(line.daysOfMonth).toEqual([2, 5, 8, 11, 14, 17, 20, 23, 26]);
@@ -41,29 +57,62 @@ describe('parseCronSpecLines', () => {
   });
 
   it('steps H/n from the hashed offset, and */n from the field start', () => {
-    expect(parseOne('H/15 * * * *', fixed(() => 7)).minutes).toEqual([7, 22, 37, 52]);
+    expect(
+      parseOne(
+        'H/15 * * * *',
+        fixed(() => 7),
+      ).minutes,
+    ).toEqual([7, 22, 37, 52]);
     expect(parseOne('*/15 * * * *').minutes).toEqual([0, 15, 30, 45]);
     // H/7 does not divide 60: the offset repeats until 59, then the hour restarts.
-    expect(parseOne('H/7 * * * *', fixed(() => 6)).minutes).toEqual([6, 13, 20, 27, 34, 41, 48, 55]);
+    expect(
+      parseOne(
+        'H/7 * * * *',
+        fixed(() => 6),
+      ).minutes,
+    ).toEqual([6, 13, 20, 27, 34, 41, 48, 55]);
     // H/3 in hours with offset 2 leaves 2..23; in days of month it stops at 28.
-    expect(parseOne('0 H/3 * * *', fixed(() => 2)).hours).toEqual(range(2, 23, 3));
-    expect(parseOne('0 0 H/3 * *', fixed(() => 0)).daysOfMonth).toEqual(range(1, 28, 3));
-    expect(parseOne('H(0-29)/10 * * * *', fixed(() => 3)).minutes).toEqual([3, 13, 23]);
+    expect(
+      parseOne(
+        '0 H/3 * * *',
+        fixed(() => 2),
+      ).hours,
+    ).toEqual(range(2, 23, 3));
+    expect(
+      parseOne(
+        '0 0 H/3 * *',
+        fixed(() => 0),
+      ).daysOfMonth,
+    ).toEqual(range(1, 28, 3));
+    expect(
+      parseOne(
+        'H(0-29)/10 * * * *',
+        fixed(() => 3),
+      ).minutes,
+    ).toEqual([3, 13, 23]);
   });
 
   it('draws H values left to right from one stream shared by all lines (Jenkins repeatedHash)', () => {
-    const { lines } = parseCronSpecLines('H * * * *\nH * * * *', jenkinsHash('seed'));
+    const { lines } = parseCronSpecLines(
+      'H * * * *\nH * * * *',
+      jenkinsHash('seed'),
+    );
     expect(lines.map(l => l.minutes)).toEqual([[35], [56]]);
     const draws: number[] = [];
-    parseCronSpecLines('H H(0-3) * * 6\n@monthly', fixed(n => (draws.push(n), 0)));
+    parseCronSpecLines('H H(0-3) * * 6\n@monthly', recording(draws));
     expect(draws).toEqual([60, 4, 60, 24, 28]);
   });
 
   it('limits plain H in day of week to 0-6 but accepts H(0-7) and 7 = Sunday', () => {
     const draws: number[] = [];
-    parseOne('0 0 * * H', fixed(n => (draws.push(n), 0)));
+    parseOne('0 0 * * H', recording(draws));
     expect(draws).toEqual([7]);
-    expect(parseOne('0 0 * * H(0-7)', fixed(n => n - 1)).daysOfWeek).toEqual([0]);
+    expect(
+      parseOne(
+        '0 0 * * H(0-7)',
+        fixed(n => n - 1),
+      ).daysOfWeek,
+    ).toEqual([0]);
     expect(parseOne('0 0 * * 7').daysOfWeek).toEqual([0]);
     expect(parseOne('0 0 * * 5-7').daysOfWeek).toEqual([0, 5, 6]);
     expect(parseOne('0 0 * * *').daysOfWeek).toEqual(range(0, 6));
@@ -86,32 +135,79 @@ describe('parseCronSpecLines', () => {
 
   it('expands aliases with H as Jenkins does', () => {
     const picks = fixed(n => n - 1);
-    expect(parseOne('@hourly', picks)).toMatchObject({ alias: '@hourly', fields: 'H * * * *', minutes: [59] });
-    expect(parseOne('@daily', picks)).toMatchObject({ fields: 'H H * * *', hours: [23] });
-    expect(parseOne('@midnight', picks)).toMatchObject({ fields: 'H H(0-2) * * *', hours: [2] });
-    expect(parseOne('@weekly', picks)).toMatchObject({ fields: 'H H * * H', daysOfWeek: [6] });
-    expect(parseOne('@monthly', picks)).toMatchObject({ fields: 'H H H * *', daysOfMonth: [28] });
-    expect(parseOne('@yearly', picks)).toMatchObject({ fields: 'H H H H *', months: [12] });
+    expect(parseOne('@hourly', picks)).toMatchObject({
+      alias: '@hourly',
+      fields: 'H * * * *',
+      minutes: [59],
+    });
+    expect(parseOne('@daily', picks)).toMatchObject({
+      fields: 'H H * * *',
+      hours: [23],
+    });
+    expect(parseOne('@midnight', picks)).toMatchObject({
+      fields: 'H H(0-2) * * *',
+      hours: [2],
+    });
+    expect(parseOne('@weekly', picks)).toMatchObject({
+      fields: 'H H * * H',
+      daysOfWeek: [6],
+    });
+    expect(parseOne('@monthly', picks)).toMatchObject({
+      fields: 'H H H * *',
+      daysOfMonth: [28],
+    });
+    expect(parseOne('@yearly', picks)).toMatchObject({
+      fields: 'H H H H *',
+      months: [12],
+    });
     expect(parseOne('@annually', picks).fields).toBe('H H H H *');
   });
 
   it('skips comments and blank lines, keeps line numbers, reads a leading TZ= line', () => {
     const spec = 'TZ=Europe/Paris\n\n# nightly\n  H 2 * * *  \r\n@daily';
-    const parsed = parseCronSpecLines(spec, fixed(() => 0));
+    const parsed = parseCronSpecLines(
+      spec,
+      fixed(() => 0),
+    );
     expect(parsed.timezone).toBe('Europe/Paris');
     expect(parsed.lines.map(l => [l.lineNumber, l.text, l.timezone])).toEqual([
       [4, 'H 2 * * *', 'Europe/Paris'],
       // Jenkins re-parses aliases without the TZ, so they run in the controller zone.
       [5, '@daily', undefined],
     ]);
-    expect(parseCronSpecLines('', fixed(() => 0)).lines).toEqual([]);
+    expect(
+      parseCronSpecLines(
+        '',
+        fixed(() => 0),
+      ).lines,
+    ).toEqual([]);
   });
 
   it.each([
-    ['H H(12-24) * * *', 1, 8, '24 is not a valid hour: must be within 0 and 23'],
-    ['H(33-66) * * * *', 1, 6, '66 is not a valid minute: must be within 0 and 59'],
-    ['H(0-3)/15 * * * *', 1, 8, 'step 15 is larger than the 4 values of the H range 0-3'],
-    ['H 2 * *', 1, 8, 'expected 5 fields (minute hour day-of-month month day-of-week) but found 4'],
+    [
+      'H H(12-24) * * *',
+      1,
+      8,
+      '24 is not a valid hour: must be within 0 and 23',
+    ],
+    [
+      'H(33-66) * * * *',
+      1,
+      6,
+      '66 is not a valid minute: must be within 0 and 59',
+    ],
+    [
+      'H(0-3)/15 * * * *',
+      1,
+      8,
+      'step 15 is larger than the 4 values of the H range 0-3',
+    ],
+    [
+      'H 2 * *',
+      1,
+      8,
+      'expected 5 fields (minute hour day-of-month month day-of-week) but found 4',
+    ],
     ['H 2 * * * *', 1, 10, 'more than 5 fields'],
     ['0 0 * * MON', 1, 9, 'Jenkins does not accept month or weekday names'],
     ['0 0 * JAN *', 1, 7, 'Jenkins does not accept month or weekday names'],
@@ -122,8 +218,18 @@ describe('parseCronSpecLines', () => {
     ['@sometimes', 1, 2, 'unknown alias'],
     ['h * * * *', 1, 1, 'the hash symbol is an upper-case "H"'],
     ['0 0 ? * *', 1, 5, 'Jenkins cron has no "?"'],
-    ['H 2 * * *\nTZ=UTC', 2, 1, 'a TZ= line is only allowed as the very first line'],
-    ['TZ=Mars/Olympus\nH * * * *', 1, 4, 'invalid or unsupported time zone "Mars/Olympus"'],
+    [
+      'H 2 * * *\nTZ=UTC',
+      2,
+      1,
+      'a TZ= line is only allowed as the very first line',
+    ],
+    [
+      'TZ=Mars/Olympus\nH * * * *',
+      1,
+      4,
+      'invalid or unsupported time zone "Mars/Olympus"',
+    ],
     ['TZ=europe/paris\nH * * * *', 1, 4, 'invalid or unsupported time zone'],
     ['0 0 1 13 *', 1, 7, '13 is not a valid month'],
     ['0 0 0 * *', 1, 5, '0 is not a valid day of month'],

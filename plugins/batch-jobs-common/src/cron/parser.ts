@@ -43,6 +43,9 @@ const FIELD_NAMES = ['minute', 'hour', 'day of month', 'month', 'day of week'];
 const LOWER = [0, 0, 1, 1, 0];
 const UPPER = [59, 23, 31, 12, 7];
 const INT_MAX = 2147483647;
+// Plain H narrows days of month to 1-28 (safe in every month) and days of
+// week to 0-6 (7 would repeat Sunday), as Jenkins' BaseParser.doHash does.
+const HASH_UPPER = [59, 23, 28, 12, 6];
 
 // Jenkins' grammar: these expand into five-field specs using H.
 const ALIASES: Record<string, string> = {
@@ -87,6 +90,12 @@ const SINGLE_CHAR: Record<string, TokenType> = {
   ')': ')',
 };
 
+function shown(token: Token): string {
+  if (token.type === 'EOF') return 'the end of the line';
+  if (token.type === 'WS') return 'a space';
+  return `"${token.text}"`;
+}
+
 /** Java's String.trim(): strips every char <= U+0020 at both ends. */
 function javaTrim(text: string): string {
   let start = 0;
@@ -98,10 +107,7 @@ function javaTrim(text: string): string {
 
 /** Raised inside the line parser; turned into a CronSpecError with the line. */
 class LineError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly at: number,
-  ) {
+  constructor(readonly reason: string, readonly at: number) {
     super(reason);
   }
 }
@@ -151,7 +157,12 @@ class Lexer {
 
 function describeBadCharacter(text: string, at: number): string {
   const word = /^[A-Za-z]+/.exec(text.slice(at))?.[0];
-  if (word && /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)/i.test(word)) {
+  if (
+    word &&
+    /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|sun|mon|tue|wed|thu|fri|sat)/i.test(
+      word,
+    )
+  ) {
     return `"${word}": Jenkins does not accept month or weekday names, use numbers (months 1-12, days of week 0-7 with 0 and 7 = Sunday)`;
   }
   if (text[at] === '#') {
@@ -171,10 +182,7 @@ class LineParser {
   private readonly lexer: Lexer;
   private current: Token;
 
-  constructor(
-    text: string,
-    private readonly hash: CronHash,
-  ) {
+  constructor(text: string, private readonly hash: CronHash) {
     this.lexer = new Lexer(text);
     this.current = this.lexer.nextToken();
   }
@@ -183,7 +191,10 @@ class LineParser {
   parseLine(): { bits: number[][] } | { alias: string } {
     if (this.current.type === '@') {
       const unknown = (at: number) =>
-        new LineError(`unknown alias; Jenkins knows @${Object.keys(ALIASES).join(', @')}`, at);
+        new LineError(
+          `unknown alias; Jenkins knows @${Object.keys(ALIASES).join(', @')}`,
+          at,
+        );
       try {
         this.advance();
       } catch (error) {
@@ -227,13 +238,10 @@ class LineParser {
 
   private expect(type: TokenType, what: string): Token {
     if (this.current.type !== type) {
-      const found =
-        this.current.type === 'EOF'
-          ? 'the end of the line'
-          : this.current.type === 'WS'
-            ? 'a space'
-            : `"${this.current.text}"`;
-      throw new LineError(`expected ${what} but found ${found}`, this.current.at);
+      throw new LineError(
+        `expected ${what} but found ${shown(this.current)}`,
+        this.current.at,
+      );
     }
     return this.advance();
   }
@@ -248,7 +256,10 @@ class LineParser {
   }
 
   private number(field: number, what: string): { value: number; at: number } {
-    const token = this.expect('NUMBER', `a number (${what}) in the ${FIELD_NAMES[field]} field`);
+    const token = this.expect(
+      'NUMBER',
+      `a number (${what}) in the ${FIELD_NAMES[field]} field`,
+    );
     const value = Number(token.text);
     if (value > INT_MAX) {
       throw new LineError(`${token.text} is too large`, token.at);
@@ -265,7 +276,9 @@ class LineParser {
     }
   }
 
-  private optionalStep(field: number): { value: number; at: number } | undefined {
+  private optionalStep(
+    field: number,
+  ): { value: number; at: number } | undefined {
     if (this.current.type !== '/') return undefined;
     this.advance();
     return this.number(field, 'step');
@@ -297,12 +310,7 @@ class LineParser {
     if (start.type === 'H') {
       this.advance();
       let from = { value: LOWER[field], at: start.at };
-      // Jenkins narrows plain H: days of month to 1-28 (safe in every month),
-      // days of week to 0-6 (7 would repeat Sunday).
-      let to = {
-        value: field === 2 ? 28 : field === 4 ? 6 : UPPER[field],
-        at: start.at,
-      };
+      let to = { value: HASH_UPPER[field], at: start.at };
       if (this.current.type === '(') {
         this.advance();
         from = this.number(field, 'start of the H range');
@@ -313,14 +321,10 @@ class LineParser {
       const step = this.optionalStep(field);
       return this.hashed(from, to, step, field, start.at);
     }
-    const found =
-      start.type === 'EOF'
-        ? 'the end of the line'
-        : start.type === 'WS'
-          ? 'a space'
-          : `"${start.text}"`;
     throw new LineError(
-      `expected a value, range, "*" or "H" in the ${FIELD_NAMES[field]} field but found ${found}`,
+      `expected a value, range, "*" or "H" in the ${
+        FIELD_NAMES[field]
+      } field but found ${shown(start)}`,
       start.at,
     );
   }
@@ -375,10 +379,17 @@ class LineParser {
       );
     }
     if (step.value <= 0) {
-      throw new LineError(`step must be positive, but found ${step.value}`, step.at);
+      throw new LineError(
+        `step must be positive, but found ${step.value}`,
+        step.at,
+      );
     }
     const values: number[] = [];
-    for (let i = from.value + this.hash.next(step.value); i <= to.value; i += step.value) {
+    for (
+      let i = from.value + this.hash.next(step.value);
+      i <= to.value;
+      i += step.value
+    ) {
       values.push(i);
     }
     return values;
@@ -388,7 +399,9 @@ class LineParser {
 /** Day-of-week 7 is Sunday: fold it onto 0 like CronTab does. */
 function foldSunday(daysOfWeek: number[]): number[] {
   if (!daysOfWeek.includes(7)) return daysOfWeek;
-  return [...new Set(daysOfWeek.map(d => (d === 7 ? 0 : d)))].sort((a, b) => a - b);
+  return [...new Set(daysOfWeek.map(d => (d === 7 ? 0 : d)))].sort(
+    (a, b) => a - b,
+  );
 }
 
 /** True when `zone` is a zone ID Jenkins (Java) would also accept, as far as Intl can tell. */
@@ -396,7 +409,9 @@ export function isValidTimezone(zone: string): boolean {
   if (!zone || zone.trim() !== zone) return false;
   let resolved: string;
   try {
-    resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+    }).resolvedOptions().timeZone;
   } catch {
     return false;
   }
@@ -411,7 +426,9 @@ function parseFields(
   const parsed = new LineParser(text, hash).parseLine();
   if ('alias' in parsed) {
     const fields = ALIASES[parsed.alias];
-    const expanded = new LineParser(fields, hash).parseLine() as { bits: number[][] };
+    const expanded = new LineParser(fields, hash).parseLine() as {
+      bits: number[][];
+    };
     return { bits: expanded.bits, alias: `@${parsed.alias}`, fields };
   }
   return { bits: parsed.bits, fields: text };
@@ -423,7 +440,10 @@ function parseFields(
  *
  * @public
  */
-export function parseCronSpecLines(spec: string, hash: CronHash): ParsedCronSpec {
+export function parseCronSpecLines(
+  spec: string,
+  hash: CronHash,
+): ParsedCronSpec {
   const lines: CronLine[] = [];
   let timezone: string | undefined;
   // Java's String.split drops trailing empty strings; harmless here since

@@ -51,14 +51,21 @@ function nextCivilMatch(masks: LineMasks, civil: number): number | undefined {
     if (!masks.months[month]) {
       const next = firstFrom(masks.months, month + 1);
       if (next < 0) {
-        date.setUTCFullYear(date.getUTCFullYear() + 1, firstFrom(masks.months, 1) - 1, 1);
+        date.setUTCFullYear(
+          date.getUTCFullYear() + 1,
+          firstFrom(masks.months, 1) - 1,
+          1,
+        );
       } else {
         date.setUTCMonth(next - 1, 1);
       }
       date.setUTCHours(0, 0, 0, 0);
       continue;
     }
-    if (!masks.daysOfMonth[date.getUTCDate()] || !masks.daysOfWeek[date.getUTCDay()]) {
+    if (
+      !masks.daysOfMonth[date.getUTCDate()] ||
+      !masks.daysOfWeek[date.getUTCDay()]
+    ) {
       date.setUTCDate(date.getUTCDate() + 1);
       date.setUTCHours(0, 0, 0, 0);
       continue;

@@ -29,7 +29,9 @@ function formatterFor(zone: string): Intl.DateTimeFormat {
 }
 
 export function isUtc(zone: string): boolean {
-  return zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT' || zone === 'Etc/GMT';
+  return (
+    zone === 'UTC' || zone === 'Etc/UTC' || zone === 'GMT' || zone === 'Etc/GMT'
+  );
 }
 
 /** The wall-clock time at `instant` in `zone`, as a civil timestamp (ms). */
@@ -44,7 +46,12 @@ export function civilAt(instant: number, zone: string): number {
   if (fields.era === 'BC' || fields.era === 'B') year = 1 - year;
   const civil = new Date(0);
   civil.setUTCFullYear(year, Number(fields.month) - 1, Number(fields.day));
-  civil.setUTCHours(Number(fields.hour) % 24, Number(fields.minute), Number(fields.second), 0);
+  civil.setUTCHours(
+    Number(fields.hour) % 24,
+    Number(fields.minute),
+    Number(fields.second),
+    0,
+  );
   return civil.getTime();
 }
 
