@@ -1,3 +1,8 @@
+/*
+ * Jenkins TimerTrigger specs: parsing, H resolution, next runs and
+ * descriptions, matching hudson.scheduler (CronTab, CronTabList, BaseParser,
+ * Hash) bit for bit. Pure and isomorphic: standard JS and Intl only.
+ */
 export {
   parseJenkinsCron,
   nextRunsOf,

@@ -36,6 +36,13 @@ export interface JenkinsCron {
  * `H` for the given job. Throws {@link CronSpecError} if Jenkins would
  * reject the spec.
  *
+ * Run times follow Jenkins' `Trigger.Cron`, which checks every real minute
+ * against the wall clock of the zone: a time inside a daylight-saving gap
+ * (e.g. 02:30 on a spring-forward night) does not run that day, and a time
+ * inside a fall-back overlap runs twice. Quirk kept on purpose: Jenkins
+ * re-parses alias lines (`@daily`, ...) without the `TZ=` zone, so they run
+ * in the controller's zone.
+ *
  * @public
  */
 export function parseJenkinsCron(
