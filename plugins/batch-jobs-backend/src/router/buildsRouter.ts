@@ -31,8 +31,7 @@ const rerunBody = z
     job: z.string().min(1).max(1000),
     number: z.number().int().positive(),
     entityRef: z.string().min(1).max(500).optional(),
-  })
-  .strict();
+  });
 
 const queueQuery = z.object({ vpc: vpcParam, id: positiveInt });
 

@@ -43,7 +43,11 @@ function configFor(baseUrl: string) {
   };
 }
 
-async function start(baseUrl: string, result = AuthorizeResult.ALLOW, ttlSeconds = 0) {
+async function start(
+  baseUrl: string,
+  result: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+  ttlSeconds = 0,
+) {
   const data = configFor(baseUrl);
   data.batchJobs.cache.ttlSeconds = ttlSeconds;
   const { server } = await startTestBackend({
