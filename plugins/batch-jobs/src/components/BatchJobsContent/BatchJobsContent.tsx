@@ -47,17 +47,23 @@ export function failingJobCount(vpc: VpcJobs): number {
 
 function VpcTabLabel(props: { vpc: VpcJobs }) {
   const classes = useStyles();
-  const failing = failingJobCount(props.vpc);
-  const label = props.vpc.error
-    ? `${props.vpc.vpc} (!)`
-    : `${props.vpc.vpc} (${props.vpc.jobs.length})`;
+  const { vpc } = props;
+  if (vpc.error) {
+    return (
+      <Badge color="error" badgeContent="!" classes={{ badge: classes.badge }}>
+        {vpc.vpc}
+      </Badge>
+    );
+  }
+  const label = `${vpc.vpc} (${vpc.jobs.length})`;
+  const failing = failingJobCount(vpc);
+  if (failing === 0) return <>{label}</>;
   return (
     <Badge
       color="error"
       badgeContent={failing}
-      invisible={failing === 0}
       classes={{ badge: classes.badge }}
-      aria-label={failing ? `${label}, ${failing} failing` : label}
+      title={`${failing} failing`}
     >
       {label}
     </Badge>

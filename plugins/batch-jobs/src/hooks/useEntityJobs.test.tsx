@@ -1,0 +1,66 @@
+import { TestApiProvider } from '@backstage/test-utils';
+import { renderHook, waitFor } from '@testing-library/react';
+import { PropsWithChildren } from 'react';
+import { batchJobsApiRef } from '../api';
+import { createFakeApi, jobsResponse } from '../testing/fixtures';
+import { PollIntervalsProvider } from './intervals';
+import { useEntityJobs } from './useEntityJobs';
+
+function wrapper(api: ReturnType<typeof createFakeApi>) {
+  return ({ children }: PropsWithChildren<{}>) => (
+    <TestApiProvider apis={[[batchJobsApiRef, api]]}>
+      <PollIntervalsProvider intervals={{ jobs: 400, running: 20 }}>
+        {children}
+      </PollIntervalsProvider>
+    </TestApiProvider>
+  );
+}
+
+function idleResponse() {
+  const response = jobsResponse();
+  for (const vpc of response.vpcs) {
+    for (const job of vpc.jobs) {
+      if (job.lastBuild) {
+        job.lastBuild = { ...job.lastBuild, building: false, status: 'success' };
+      }
+    }
+  }
+  return response;
+}
+
+describe('useEntityJobs', () => {
+  it('refreshes fast while a build runs', async () => {
+    const api = createFakeApi();
+    const { result } = renderHook(() => useEntityJobs('component:default/x'), {
+      wrapper: wrapper(api),
+    });
+    await waitFor(() => expect(result.current.value).toBeDefined());
+    await waitFor(() =>
+      expect(api.getEntityJobs.mock.calls.length).toBeGreaterThanOrEqual(4),
+    );
+  });
+
+  it('refreshes slowly when nothing runs, and keeps data when a refresh fails', async () => {
+    const api = createFakeApi({
+      getEntityJobs: jest
+        .fn()
+        .mockResolvedValueOnce(idleResponse())
+        .mockRejectedValueOnce(new Error('backend restarting'))
+        .mockResolvedValue(idleResponse()),
+    });
+    const { result } = renderHook(() => useEntityJobs('component:default/x'), {
+      wrapper: wrapper(api),
+    });
+    await waitFor(() => expect(result.current.value).toBeDefined());
+    await new Promise(r => setTimeout(r, 150));
+    expect(api.getEntityJobs).toHaveBeenCalledTimes(1);
+
+    await waitFor(() => expect(result.current.error?.message).toBe('backend restarting'), {
+      timeout: 1000,
+    });
+    expect(result.current.value?.vpcs).toHaveLength(3);
+    await waitFor(() => expect(result.current.error).toBeUndefined(), {
+      timeout: 1000,
+    });
+  });
+});

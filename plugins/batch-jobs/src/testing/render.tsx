@@ -1,0 +1,53 @@
+import { Entity } from '@backstage/catalog-model';
+import { ApiRef } from '@backstage/core-plugin-api';
+import { EntityProvider } from '@backstage/plugin-catalog-react';
+import {
+  PermissionApi,
+  permissionApiRef,
+} from '@backstage/plugin-permission-react';
+import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { ReactElement } from 'react';
+import { BatchJobsApi, batchJobsApiRef } from '../api';
+import { PollIntervalsProvider } from '../hooks/intervals';
+import { entity as defaultEntity } from './fixtures';
+
+/** A permission API answering every request the same way. */
+export function fakePermissionApi(allowed: boolean): PermissionApi {
+  return {
+    authorize: async () => ({ result: allowed ? 'ALLOW' : 'DENY' }),
+  } as unknown as PermissionApi;
+}
+
+/** Test polling intervals: short enough for real-timer tests. */
+export const fastIntervals = {
+  jobs: 60_000,
+  running: 60_000,
+  builds: 60_000,
+  log: 20,
+  queue: 20,
+};
+
+export function renderWithApis(
+  element: ReactElement,
+  options: {
+    api: BatchJobsApi;
+    permissionApi?: PermissionApi;
+    entity?: Entity;
+    routeEntries?: string[];
+  },
+) {
+  const apis: [ApiRef<unknown>, unknown][] = [
+    [batchJobsApiRef, options.api],
+    [permissionApiRef, options.permissionApi ?? mockApis.permission()],
+  ];
+  return renderInTestApp(
+    <TestApiProvider apis={apis as any}>
+      <EntityProvider entity={options.entity ?? defaultEntity}>
+        <PollIntervalsProvider intervals={fastIntervals}>
+          {element}
+        </PollIntervalsProvider>
+      </EntityProvider>
+    </TestApiProvider>,
+    { routeEntries: options.routeEntries },
+  );
+}
