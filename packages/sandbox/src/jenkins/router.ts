@@ -1,0 +1,449 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
+import type { Build, Cause, Item, Job, ParamDefinition, ParamValue, User } from '../world/model';
+import { MAX_LINES_READ } from '../world/logs';
+import { DEFAULT_QUIET_PERIOD_MS, World } from '../world/world';
+import { CRUMB_FIELD, Security } from './auth';
+import { configXml } from './configXml';
+import { Value, pruner, stringify, toJson } from './exported';
+import { authenticationRequiredPage, jettyErrorPage } from './pages';
+import { Shapes, lastWhere } from './shapes';
+import { TreeSyntaxError, parseTree } from './tree';
+
+/** A request as the Jenkins routes see it. */
+export interface JenkinsRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  method: string;
+  /** Path without the query, as sent. */
+  path: string;
+  /** Query and form parameters, query first, as a servlet merges them. */
+  params: URLSearchParams;
+  /** The controller URL the client used, with a trailing slash. */
+  root: string;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+const PERMALINKS: Record<string, (b: Build) => boolean> = {
+  lastBuild: () => true,
+  lastCompletedBuild: b => b.result !== null,
+  lastSuccessfulBuild: b => b.result === 'SUCCESS' || b.result === 'UNSTABLE',
+  lastStableBuild: b => b.result === 'SUCCESS',
+  lastFailedBuild: b => b.result === 'FAILURE',
+  lastUnstableBuild: b => b.result === 'UNSTABLE',
+  lastUnsuccessfulBuild: b => b.result !== null && b.result !== 'SUCCESS',
+};
+
+/** The Jenkins REST surface over the simulated world. */
+export class JenkinsRouter {
+  constructor(private readonly world: World, private readonly security: Security) {}
+
+  async handle(r: JenkinsRequest): Promise<void> {
+    try {
+      await this.route(r);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        this.errorPage(r, error.status, error.message);
+      } else {
+        throw error;
+      }
+    }
+  }
+
+  private async route(r: JenkinsRequest): Promise<void> {
+    const auth = this.security.authenticate(r.req);
+    if (auth.kind === 'invalid') {
+      r.res.setHeader('WWW-Authenticate', 'Basic realm="Jenkins"');
+      throw new HttpError(401, auth.message);
+    }
+    if (r.method === 'POST' && !this.security.validCrumb(r.req, auth, crumbOf(r))) {
+      throw new HttpError(403, 'No valid crumb was included in the request');
+    }
+    if (auth.kind === 'anonymous') {
+      this.authenticationRequired(r);
+      return;
+    }
+    const user = auth.user;
+    this.world.catchUp();
+
+    const segments = r.path
+      .split('/')
+      .filter(Boolean)
+      .map(s => decodeURIComponent(s));
+    // `/view/all/job/x` reaches the same jobs as `/job/x`.
+    while (segments[0] === 'view' && segments.length >= 2) segments.splice(0, 2);
+    const shapes = new Shapes(this.world, r.root);
+    const [head, ...rest] = segments;
+
+    if (head === undefined) return this.html(r, 'Dashboard [Jenkins]');
+    if (head === 'api') return this.api(r, rest, () => shapes.jenkins());
+    if (head === 'job') return this.item(r, segments, shapes, user);
+    if (head === 'crumbIssuer' && is(rest, 'api', 'json')) return this.crumb(r, user);
+    if (head === 'whoAmI' && is(rest, 'api', 'json')) return this.whoAmI(r, user);
+    if (head === 'queue') return this.queue(r, rest, shapes);
+    if (head === 'computer') return this.computer(r, rest, shapes);
+    throw new HttpError(404, 'Not Found');
+  }
+
+  // --- items --------------------------------------------------------------
+
+  private async item(
+    r: JenkinsRequest,
+    segments: string[],
+    shapes: Shapes,
+    user: User,
+  ): Promise<void> {
+    let item: Item = this.world.root;
+    let i = 0;
+    while (segments[i] === 'job' && i + 1 < segments.length && item.kind === 'folder') {
+      const fullName: string = item.fullName ? `${item.fullName}/${segments[i + 1]}` : segments[i + 1];
+      const child = this.world.item(fullName);
+      if (!child) throw new HttpError(404, 'Not Found');
+      item = child;
+      i += 2;
+    }
+    const rest = segments.slice(i);
+    if (rest.length === 0) return this.html(r, `${item.fullName} [Jenkins]`);
+    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.item(item));
+    if (is(rest, 'config.xml')) {
+      if (r.method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
+      r.res.writeHead(200, { 'Content-Type': 'application/xml;charset=utf-8' });
+      r.res.end(configXml(item as never));
+      return;
+    }
+    if (item.kind === 'folder') throw new HttpError(404, 'Not Found');
+    const job = item;
+    if (is(rest, 'build')) return this.triggerBuild(r, job, user);
+    if (is(rest, 'buildWithParameters')) return this.triggerWithParameters(r, job, user);
+
+    const build = this.findBuild(job, rest[0]);
+    if (!build) throw new HttpError(404, 'Not Found');
+    return this.build(r, build, rest.slice(1), shapes, user);
+  }
+
+  private findBuild(job: Job, segment: string): Build | undefined {
+    if (/^\d+$/.test(segment)) return this.world.build(job, Number(segment));
+    const permalink = PERMALINKS[segment];
+    return permalink ? lastWhere(job, permalink) : undefined;
+  }
+
+  private async build(r: JenkinsRequest, build: Build, rest: string[], shapes: Shapes, user: User) {
+    if (rest.length === 0) return this.html(r, `${build.job.fullName} #${build.number} [Jenkins]`);
+    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.build(build));
+    if (is(rest, 'consoleText')) return this.consoleText(r, build);
+    if (is(rest, 'logText', 'progressiveText')) return this.progressiveText(r, build);
+    if (is(rest, 'stop') || is(rest, 'term') || is(rest, 'kill')) {
+      requirePost(r);
+      this.world.stop(build, user);
+      // Run.doStop forwards to the previous page.
+      r.res.writeHead(302, { Location: r.req.headers.referer ?? shapes.buildUrl(build), 'Content-Length': 0 });
+      r.res.end();
+      return;
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  // --- triggering ---------------------------------------------------------
+
+  private triggerBuild(r: JenkinsRequest, job: Job, user: User): void {
+    requirePost(r);
+    if (job.disabled) throw new HttpError(409, `${job.fullName} is not buildable`);
+    if (job.params.length === 0) {
+      this.enqueue(r, job, [this.causeOf(r, user)], null);
+      return;
+    }
+    // ParametersDefinitionProperty._doBuild reads the structured form only.
+    const json = r.params.get('json');
+    if (!json) {
+      const submitted = [...r.params.keys()].length > 0;
+      throw new HttpError(400, submitted ? 'This page expects a form submission' : 'Nothing is submitted');
+    }
+    let form: { parameter?: unknown };
+    try {
+      form = JSON.parse(json);
+    } catch {
+      throw new HttpError(400, 'This page expects a form submission');
+    }
+    const entries = ([] as unknown[]).concat(form.parameter ?? []) as Array<{ name: string; value: unknown }>;
+    const values = entries.map(entry => {
+      const def = job.params.find(d => d.name === entry.name);
+      if (!def) throw new HttpError(500, `java.lang.IllegalArgumentException: No such parameter definition: ${entry.name}`);
+      return valueOf(def, entry.value === undefined ? undefined : String(entry.value));
+    });
+    this.enqueue(r, job, [{ kind: 'user', userId: user.id, userName: user.fullName }], values);
+  }
+
+  private triggerWithParameters(r: JenkinsRequest, job: Job, user: User): void {
+    requirePost(r);
+    if (job.disabled) throw new HttpError(409, `${job.fullName} is not buildable!`);
+    if (job.params.length === 0) {
+      throw new HttpError(500, 'java.lang.IllegalStateException: This build is not parameterized!');
+    }
+    // Only defined parameters are read; missing ones take their default.
+    const values = job.params.map(def => valueOf(def, r.params.get(def.name) ?? undefined));
+    this.enqueue(r, job, [this.causeOf(r, user)], values);
+  }
+
+  private causeOf(r: JenkinsRequest, user: User): Cause {
+    if (r.params.has('token')) {
+      const addr = (r.req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+      return { kind: 'remote', addr, note: r.params.get('cause') };
+    }
+    return { kind: 'user', userId: user.id, userName: user.fullName };
+  }
+
+  private enqueue(r: JenkinsRequest, job: Job, causes: Cause[], params: ParamValue[] | null): void {
+    const quiet = parseDelay(r.params.get('delay'));
+    const { item } = this.world.schedule(job, causes, params, quiet);
+    r.res.writeHead(201, { Location: `${r.root}queue/item/${item.id}/`, 'Content-Length': 0 });
+    r.res.end();
+  }
+
+  // --- logs ---------------------------------------------------------------
+
+  private async consoleText(r: JenkinsRequest, build: Build): Promise<void> {
+    const log = this.world.logOf(build);
+    const now = this.world.now();
+    await this.sendText(r, log.read(0, now), acceptsGzip(r));
+  }
+
+  /** AnnotatedLargeText.doProgressiveText over a plain-text log. */
+  private async progressiveText(r: JenkinsRequest, build: Build): Promise<void> {
+    const log = this.world.logOf(build);
+    const now = this.world.now();
+    const complete = build.result !== null;
+    const length = log.length(now);
+    let start = Number.parseInt(r.params.get('start') ?? '0', 10);
+    if (!Number.isFinite(start) || start < 0) start = 0;
+    // LargeText: a start beyond the end means the text rolled over.
+    if (length < start) start = 0;
+
+    if (complete) {
+      r.res.setHeader('X-Text-Size', String(length));
+      await this.sendText(r, log.read(start, now), acceptsGzip(r) && length - start > 4096);
+      return;
+    }
+    // While the build runs Jenkins spools at most MAX_LINES_READ whole lines.
+    const chunks = [...log.read(start, now, MAX_LINES_READ)];
+    const size = chunks.reduce((n, c) => n + c.length, 0);
+    r.res.setHeader('X-Text-Size', String(start + size));
+    r.res.setHeader('X-More-Data', 'true');
+    await this.sendText(r, chunks, acceptsGzip(r) && size > 4096);
+  }
+
+  private async sendText(r: JenkinsRequest, chunks: Iterable<Buffer>, gzip: boolean): Promise<void> {
+    const res = r.res;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'text/plain;charset=UTF-8');
+    if (r.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    let out: NodeJS.WritableStream = res;
+    if (gzip) {
+      res.setHeader('Content-Encoding', 'gzip');
+      res.setHeader('Vary', 'Accept-Encoding');
+      const zip = createGzip();
+      zip.pipe(res);
+      out = zip;
+    }
+    for (const chunk of chunks) {
+      if (res.destroyed) return;
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+    out.end();
+  }
+
+  // --- queue, nodes, security ---------------------------------------------
+
+  private queue(r: JenkinsRequest, rest: string[], shapes: Shapes): void {
+    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.queue());
+    if (is(rest, 'cancelItem')) {
+      requirePost(r);
+      return this.cancel(r, Number(r.params.get('id')));
+    }
+    if (rest[0] === 'item' && /^\d+$/.test(rest[1] ?? '')) {
+      const id = Number(rest[1]);
+      if (is(rest.slice(2), 'cancelQueue')) {
+        requirePost(r);
+        return this.cancel(r, id);
+      }
+      const item = this.world.queueItem(id);
+      if (!item) throw new HttpError(404, 'Not Found');
+      if (rest[2] === 'api') return this.api(r, rest.slice(3), () => shapes.queueItem(item));
+      if (rest.length === 2) return this.html(r, `Queue item ${id} [Jenkins]`);
+    }
+    throw new HttpError(404, 'Not Found');
+  }
+
+  /** Queue.doCancelItem: 204, or 404 when the id is unknown or already left. */
+  private cancel(r: JenkinsRequest, id: number): void {
+    const item = Number.isFinite(id) ? this.world.queueItem(id) : undefined;
+    if (!item || item.state === 'left') {
+      throw new HttpError(404, `Provided id (${r.params.get('id') ?? id}) not found`);
+    }
+    if (item.task.kind !== 'job') throw new HttpError(422, `Item for id (${id}) is not cancellable`);
+    this.world.cancelQueueItem(item);
+    r.res.writeHead(204);
+    r.res.end();
+  }
+
+  private computer(r: JenkinsRequest, rest: string[], shapes: Shapes): void {
+    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.computers());
+    const name = rest[0];
+    const node = this.world.nodes.find(n =>
+      n.builtIn ? name === '(built-in)' || name === '(master)' : n.name === name,
+    );
+    if (!node) throw new HttpError(404, 'Not Found');
+    if (rest[1] === 'api') return this.api(r, rest.slice(2), () => shapes.computer(node));
+    if (rest.length === 1) return this.html(r, `${node.name} [Jenkins]`);
+    throw new HttpError(404, 'Not Found');
+  }
+
+  private crumb(r: JenkinsRequest, user: User): void {
+    const session = this.security.ensureSession(r.req, user);
+    if (session.setCookie) r.res.setHeader('Set-Cookie', session.setCookie);
+    this.json(r, {
+      _class: 'hudson.security.csrf.DefaultCrumbIssuer',
+      crumb: this.security.crumb(user, session.id),
+      crumbRequestField: CRUMB_FIELD,
+    });
+  }
+
+  private whoAmI(r: JenkinsRequest, user: User): void {
+    this.json(r, {
+      _class: 'hudson.security.WhoAmI',
+      anonymous: false,
+      authenticated: true,
+      authorities: ['authenticated'],
+      details: null,
+      name: user.id,
+      toString: `UsernamePasswordAuthenticationToken [Principal=${user.id}, Credentials=[PROTECTED], Authenticated=true, Granted Authorities=[authenticated]]`,
+    });
+  }
+
+  // --- responses ----------------------------------------------------------
+
+  /** `…/api/json?tree=…&depth=…&pretty=…`; `api/xml` and friends are not offered. */
+  private api(r: JenkinsRequest, rest: string[], make: () => Value): void {
+    if (!is(rest, 'json')) throw new HttpError(404, 'Not Found');
+    const treeParam = r.params.get('tree');
+    let tree;
+    try {
+      tree = treeParam ? parseTree(treeParam) : undefined;
+    } catch (error) {
+      if (error instanceof TreeSyntaxError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    const depth = Number.parseInt(r.params.get('depth') ?? '0', 10) || 0;
+    this.json(r, toJson(make(), pruner({ tree, depth })));
+  }
+
+  private json(r: JenkinsRequest, json: unknown): void {
+    const body = stringify(json, r.params.get('pretty') === 'true');
+    r.res.writeHead(200, {
+      'Content-Type': 'application/json;charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    r.res.end(r.method === 'HEAD' ? undefined : body);
+  }
+
+  private html(r: JenkinsRequest, title: string): void {
+    const body = `<!DOCTYPE html><html><head><title>${title.replace(/</g, '&lt;')}</title></head><body><h1>${title.replace(/</g, '&lt;')}</h1><p>Batch Jobs sandbox: use the REST API (<a href="api/json?pretty=true">api/json</a>).</p></body></html>`;
+    r.res.writeHead(200, { 'Content-Type': 'text/html;charset=utf-8', 'X-Hudson': '1.395' });
+    r.res.end(body);
+  }
+
+  private errorPage(r: JenkinsRequest, status: number, message: string): void {
+    if (r.res.headersSent) {
+      r.res.destroy();
+      return;
+    }
+    const body = jettyErrorPage(status, message, r.path);
+    r.res.removeHeader('X-Text-Size');
+    r.res.removeHeader('X-More-Data');
+    r.res.writeHead(status, {
+      'Content-Type': 'text/html;charset=iso-8859-1',
+      'Cache-Control': 'must-revalidate,no-cache,no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    r.res.end(body);
+  }
+
+  private authenticationRequired(r: JenkinsRequest): void {
+    const body = authenticationRequiredPage(r.path);
+    r.res.writeHead(403, {
+      'Content-Type': 'text/html;charset=utf-8',
+      'X-You-Are-Authenticated-As': 'anonymous',
+      'X-You-Are-In-Group-Disabled':
+        'JENKINS-39402: use -Dhudson.security.AccessDeniedException2.REPORT_GROUP_HEADERS=true or use /whoAmI to diagnose',
+      'X-Required-Permission': 'hudson.model.Hudson.Read',
+      'X-Permission-Implied-By': ['hudson.security.Permission.GenericRead', 'hudson.model.Hudson.Administer'],
+      'Content-Length': Buffer.byteLength(body),
+    });
+    r.res.end(body);
+  }
+}
+
+function is(segments: string[], ...expected: string[]): boolean {
+  return segments.length === expected.length && expected.every((s, i) => segments[i] === s);
+}
+
+function requirePost(r: JenkinsRequest): void {
+  if (r.method !== 'POST') throw new HttpError(405, 'This URL requires POST');
+}
+
+function crumbOf(r: JenkinsRequest): string | undefined {
+  const header = r.req.headers[CRUMB_FIELD.toLowerCase()];
+  if (typeof header === 'string') return header;
+  return r.params.get(CRUMB_FIELD) ?? undefined;
+}
+
+function acceptsGzip(r: JenkinsRequest): boolean {
+  return /\bgzip\b/.test(String(r.req.headers['accept-encoding'] ?? ''));
+}
+
+/** TimeDuration.fromString: "10", "10sec", "500ms", "2min". */
+function parseDelay(text: string | null): number {
+  if (text === null || text === '') return DEFAULT_QUIET_PERIOD_MS;
+  const match = /^\s*(\d+)\s*(ms|sec|secs|min|mins)?\s*$/.exec(text);
+  if (!match) return DEFAULT_QUIET_PERIOD_MS;
+  const n = Number(match[1]);
+  switch (match[2]) {
+    case 'ms':
+      return n;
+    case 'min':
+    case 'mins':
+      return n * 60000;
+    default:
+      return n * 1000;
+  }
+}
+
+/** ParameterDefinition.createValue(StaplerRequest): defaults for what is not sent. */
+function valueOf(def: ParamDefinition, sent: string | undefined): ParamValue {
+  switch (def.type) {
+    case 'boolean':
+      return { type: 'boolean', name: def.name, value: sent === undefined ? def.defaultValue : sent === 'true' };
+    case 'choice': {
+      const value = sent ?? def.choices[0];
+      if (!def.choices.includes(value)) {
+        throw new HttpError(
+          500,
+          `java.lang.IllegalArgumentException: Illegal choice for parameter ${def.name}: ${value}`,
+        );
+      }
+      return { type: 'string', name: def.name, value };
+    }
+    case 'password':
+      return { type: 'password', name: def.name, value: sent ?? def.defaultValue };
+    default:
+      return { type: 'string', name: def.name, value: sent ?? def.defaultValue };
+  }
+}

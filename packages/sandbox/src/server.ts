@@ -1,0 +1,169 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ManualClock } from './world/clock';
+import type { World } from './world/world';
+import { Security } from './jenkins/auth';
+import { JenkinsRouter } from './jenkins/router';
+import { JETTY_SERVER, jettyErrorPage } from './jenkins/pages';
+import { Random } from './world/random';
+
+/** The LTS version the sandbox answers as. */
+export const JENKINS_VERSION = '2.479.3';
+
+/** One request the sandbox received, for tests that count calls. */
+export interface RecordedRequest {
+  method: string;
+  /** Path with the query string, as sent. */
+  path: string;
+}
+
+const MAX_RECORDED = 50_000;
+/** Largest form body read, like a servlet container's limit. */
+const MAX_BODY = 1024 * 1024;
+
+export interface SandboxServer {
+  server: http.Server;
+  requests: RecordedRequest[];
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP server: records requests, brings the world up to date, answers
+ * the sandbox's own control routes under `/__sandbox/`, and hands everything
+ * else to the Jenkins routes.
+ */
+export function createSandboxServer(world: World): SandboxServer {
+  const security = new Security(world.users, world.seed);
+  const jenkins = new JenkinsRouter(world, security);
+  const instanceSession = Random.derive(world.seed, 'instance').hex(8);
+  const requests: RecordedRequest[] = [];
+
+  const server = http.createServer(async (req, res) => {
+    const rawUrl = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    requests.push({ method, path: rawUrl });
+    if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
+
+    res.setHeader('Server', JETTY_SERVER);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('X-Jenkins', JENKINS_VERSION);
+    res.setHeader('X-Jenkins-Session', instanceSession);
+
+    const url = new URL(rawUrl, 'http://sandbox.invalid');
+    try {
+      const body = await readForm(req);
+      const params = new URLSearchParams(url.search);
+      for (const [key, value] of body) params.append(key, value);
+
+      if (url.pathname.startsWith('/__sandbox/')) {
+        control(world, url.pathname, method, params, res);
+        return;
+      }
+      const host = req.headers.host ?? `${(server.address() as AddressInfo).address}`;
+      await jenkins.handle({
+        req,
+        res,
+        method,
+        path: url.pathname,
+        params,
+        root: `http://${host}/`,
+      });
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      res.writeHead(500, { 'Content-Type': 'text/html;charset=iso-8859-1' });
+      res.end(jettyErrorPage(500, message, url.pathname));
+    }
+  });
+
+  // A real clock keeps the world moving even when nobody asks.
+  const ticker =
+    world.clock.kind === 'real' ? setInterval(() => world.catchUp(), 1000).unref() : undefined;
+
+  return {
+    server,
+    requests,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      });
+    },
+    close() {
+      if (ticker) clearInterval(ticker);
+      return new Promise((resolve, reject) => {
+        server.close(err => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** Routes that are not Jenkins': health and moving a manual clock. */
+function control(
+  world: World,
+  path: string,
+  method: string,
+  params: URLSearchParams,
+  res: http.ServerResponse,
+): void {
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (path === '/__sandbox/health' && method === 'GET') {
+    world.catchUp();
+    reply(200, { status: 'ok', clock: world.clock.kind, now: world.now(), seed: world.seed });
+    return;
+  }
+  if (path === '/__sandbox/advance' && method === 'POST') {
+    const ms = Number(params.get('ms'));
+    if (!(world.clock instanceof ManualClock)) {
+      reply(400, { error: 'The sandbox runs on the real clock; only a manual clock can be advanced' });
+      return;
+    }
+    if (!Number.isFinite(ms) || ms < 0) {
+      reply(400, { error: 'ms must be a non-negative number' });
+      return;
+    }
+    advanceWorld(world, ms);
+    reply(200, { now: world.now() });
+    return;
+  }
+  reply(404, { error: `No sandbox route ${method} ${path}` });
+}
+
+/** Moves a manual clock forward, applying every event at its own time. */
+export function advanceWorld(world: World, ms: number): void {
+  const clock = world.clock;
+  if (!(clock instanceof ManualClock)) {
+    throw new Error('advance() needs a sandbox started with clock: "manual"');
+  }
+  const target = clock.now() + ms;
+  world.runUntil(target);
+  clock.set(target);
+}
+
+async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+  if (req.method !== 'POST' && req.method !== 'PUT') {
+    req.resume();
+    return new URLSearchParams();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) break;
+    chunks.push(chunk as Buffer);
+  }
+  const type = String(req.headers['content-type'] ?? '');
+  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
