@@ -10,17 +10,29 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('audit_events', table => {
     table.comment('Who did what to which batch job, written before acting');
     table.uuid('id').primary();
-    table.string('actor').notNullable().comment('Entity ref of the person or service');
+    table
+      .string('actor')
+      .notNullable()
+      .comment('Entity ref of the person or service');
     table.string('action').notNullable().comment('e.g. build.rerun');
     table.string('entity_ref').nullable();
     table.string('vpc').nullable();
     table.string('job', 1000).nullable().comment('Jenkins full name');
     table.string('target', 1000).notNullable();
     table.text('parameters').notNullable().comment('JSON');
-    table.string('outcome', 16).notNullable().comment('pending | succeeded | failed');
+    table
+      .string('outcome', 16)
+      .notNullable()
+      .comment('pending | succeeded | failed');
     table.text('detail').notNullable().comment('JSON');
-    table.integer('queue_item_id').nullable().comment('Jenkins queue item the action created');
-    table.integer('build_number').nullable().comment('Build that queue item became');
+    table
+      .integer('queue_item_id')
+      .nullable()
+      .comment('Jenkins queue item the action created');
+    table
+      .integer('build_number')
+      .nullable()
+      .comment('Build that queue item became');
     table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable();
     table.timestamp('finished_at', { useTz: true, precision: 3 }).nullable();
     table.index(['entity_ref', 'created_at'], 'audit_events_entity_idx');
@@ -33,7 +45,10 @@ exports.up = async function up(knex) {
     table.string('actor').notNullable();
     table.string('key', 255).notNullable();
     table.string('request_hash', 64).notNullable();
-    table.text('response').nullable().comment('JSON of the first response; null while in flight');
+    table
+      .text('response')
+      .nullable()
+      .comment('JSON of the first response; null while in flight');
     table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable();
     table.primary(['actor', 'key']);
     table.index(['created_at'], 'idempotency_keys_created_idx');

@@ -53,7 +53,10 @@ function positiveNumber(
  */
 export function readBatchJobsConfig(root: Config): BatchJobsConfig {
   if (!root.has('batchJobs')) {
-    fail('batchJobs', 'the section is missing; configure batchJobs.jenkins and batchJobs.vpcs');
+    fail(
+      'batchJobs',
+      'the section is missing; configure batchJobs.jenkins and batchJobs.vpcs',
+    );
   }
   const section = root.getConfig('batchJobs');
 
@@ -90,7 +93,10 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
   const seen = new Set<string>();
   jenkins.forEach((j, i) => {
     if (seen.has(j.name)) {
-      fail(`batchJobs.jenkins[${i}].name`, `duplicate controller name '${j.name}'`);
+      fail(
+        `batchJobs.jenkins[${i}].name`,
+        `duplicate controller name '${j.name}'`,
+      );
     }
     seen.add(j.name);
   });
@@ -119,19 +125,32 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         ].join(', ')})`,
       );
     }
-    const folder = (c.getOptionalString('folder') ?? '').replace(/^\/+|\/+$/g, '');
+    const folder = (c.getOptionalString('folder') ?? '').replace(
+      /^\/+|\/+$/g,
+      '',
+    );
     if (folder.split('/').some(s => s === '..' || s === '.')) {
       fail(`${at}.folder`, `'${folder}' must not contain '.' or '..' segments`);
     }
     const namePattern = c.getOptionalString('namePattern');
-    return { name, jenkins: instance, folder, ...(namePattern ? { namePattern } : {}) };
+    return {
+      name,
+      jenkins: instance,
+      folder,
+      ...(namePattern ? { namePattern } : {}),
+    };
   });
 
   return {
     jenkins,
     vpcs,
     cache: {
-      ttlSeconds: positiveNumber(section, 'cache.ttlSeconds', 'batchJobs.cache.ttlSeconds', 10),
+      ttlSeconds: positiveNumber(
+        section,
+        'cache.ttlSeconds',
+        'batchJobs.cache.ttlSeconds',
+        10,
+      ),
       scheduleTtlSeconds: positiveNumber(
         section,
         'cache.scheduleTtlSeconds',

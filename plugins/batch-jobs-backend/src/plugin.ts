@@ -53,14 +53,20 @@ export const batchJobsPlugin = createBackendPlugin({
         const db = await database.getClient();
         if (!database.migrations?.skip) {
           await db.migrate.latest({
-            directory: resolvePackagePath('@internal/plugin-batch-jobs-backend', 'migrations'),
+            directory: resolvePackagePath(
+              '@internal/plugin-batch-jobs-backend',
+              'migrations',
+            ),
           });
         }
         const audit = DatabaseAuditStore.create({ db });
         const idempotency = DatabaseIdempotencyStore.create({ db });
 
         const clients = new Map(
-          batchJobsConfig.jenkins.map(c => [c.name, JenkinsClient.fromConfig(c, { logger })]),
+          batchJobsConfig.jenkins.map(c => [
+            c.name,
+            JenkinsClient.fromConfig(c, { logger }),
+          ]),
         );
         const directory = JobDirectory.fromConfig(batchJobsConfig);
         const jobs = new JobsView({
@@ -84,12 +90,22 @@ export const batchJobsPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(batchJobsPermissions);
 
         httpRouter.use(
-          await createRouter({ httpAuth, userInfo, catalog, audit, directory, jobs, rerun }),
+          await createRouter({
+            httpAuth,
+            userInfo,
+            catalog,
+            audit,
+            directory,
+            jobs,
+            rerun,
+          }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
         logger.info('Batch Jobs backend ready', {
-          jenkins: batchJobsConfig.jenkins.map(j => `${j.name}=${j.baseUrl}`).join(', '),
+          jenkins: batchJobsConfig.jenkins
+            .map(j => `${j.name}=${j.baseUrl}`)
+            .join(', '),
           vpcs: batchJobsConfig.vpcs.map(v => v.name).join(', '),
         });
       },

@@ -62,7 +62,10 @@ function toRecord(row: Row): AuditRecord {
  */
 export class DatabaseAuditStore implements AuditStore {
   static create(options: { db: Knex; now?: () => Date }) {
-    return new DatabaseAuditStore(options.db, options.now ?? (() => new Date()));
+    return new DatabaseAuditStore(
+      options.db,
+      options.now ?? (() => new Date()),
+    );
   }
 
   private constructor(
@@ -108,14 +111,24 @@ export class DatabaseAuditStore implements AuditStore {
         .update({
           outcome,
           finished_at: this.now(),
-          detail: JSON.stringify({ ...parseJson(row.detail), ...update.detail }),
-          ...(update.parameters ? { parameters: JSON.stringify(update.parameters) } : {}),
-          ...(update.queueItemId !== undefined ? { queue_item_id: update.queueItemId } : {}),
+          detail: JSON.stringify({
+            ...parseJson(row.detail),
+            ...update.detail,
+          }),
+          ...(update.parameters
+            ? { parameters: JSON.stringify(update.parameters) }
+            : {}),
+          ...(update.queueItemId !== undefined
+            ? { queue_item_id: update.queueItemId }
+            : {}),
         });
     });
   }
 
-  async recordBuild(id: string, build: { number: number; url: string }): Promise<void> {
+  async recordBuild(
+    id: string,
+    build: { number: number; url: string },
+  ): Promise<void> {
     await this.db.transaction(async tx => {
       const row = await tx<Row>(TABLE).where({ id }).first();
       if (!row || row.build_number !== null) return;
@@ -171,7 +184,10 @@ export class DatabaseAuditStore implements AuditStore {
     return rows.map(toRecord);
   }
 
-  async findByQueueItem(vpc: string, queueItemId: number): Promise<AuditRecord | undefined> {
+  async findByQueueItem(
+    vpc: string,
+    queueItemId: number,
+  ): Promise<AuditRecord | undefined> {
     const row = await this.db<Row>(TABLE)
       .where({ vpc, queue_item_id: queueItemId })
       .orderBy('created_at', 'desc')

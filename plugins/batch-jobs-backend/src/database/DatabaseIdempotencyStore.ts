@@ -18,7 +18,10 @@ interface Row {
  */
 export class DatabaseIdempotencyStore implements IdempotencyStore {
   static create(options: { db: Knex; now?: () => Date }) {
-    return new DatabaseIdempotencyStore(options.db, options.now ?? (() => new Date()));
+    return new DatabaseIdempotencyStore(
+      options.db,
+      options.now ?? (() => new Date()),
+    );
   }
 
   private constructor(
@@ -26,7 +29,11 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     private readonly now: () => Date,
   ) {}
 
-  async claim(actor: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+  async claim(
+    actor: string,
+    key: string,
+    requestHash: string,
+  ): Promise<IdempotencyClaim> {
     try {
       await this.db<Row>(TABLE).insert({
         actor,
@@ -53,6 +60,9 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   }
 
   async release(actor: string, key: string): Promise<void> {
-    await this.db<Row>(TABLE).where({ actor, key }).whereNull('response').delete();
+    await this.db<Row>(TABLE)
+      .where({ actor, key })
+      .whereNull('response')
+      .delete();
   }
 }

@@ -6,7 +6,10 @@ import { DatabaseIdempotencyStore } from './DatabaseIdempotencyStore';
 
 jest.setTimeout(60_000);
 
-const migrationsDir = resolvePackagePath('@internal/plugin-batch-jobs-backend', 'migrations');
+const migrationsDir = resolvePackagePath(
+  '@internal/plugin-batch-jobs-backend',
+  'migrations',
+);
 
 // PostgreSQL joins when the lead enables it; SQLite always runs.
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
@@ -73,7 +76,12 @@ describe.each(databases.eachSupportedId())('stores on %p', databaseId => {
       actor: 'user:default/jane',
       outcome: 'succeeded',
       parameters: { DRY_RUN: true, DB_PASSWORD: null },
-      detail: { sourceBuild: 41, queueItemId: 1234, buildNumber: 42, buildUrl: 'http://j/job/x/42/' },
+      detail: {
+        sourceBuild: 41,
+        queueItemId: 1234,
+        buildNumber: 42,
+        buildUrl: 'http://j/job/x/42/',
+      },
       queueItemId: 1234,
       buildNumber: 42,
       finishedAt: '2026-11-02T09:00:01.500Z',
@@ -81,7 +89,11 @@ describe.each(databases.eachSupportedId())('stores on %p', databaseId => {
     expect(await store.findByQueueItem('DEV', 1234)).toMatchObject({ id });
     expect(await store.findByQueueItem('STG', 1234)).toBeUndefined();
     expect(
-      await store.listQueued({ vpc: 'DEV', jobs: ['DEV/payments-settlement/migrate-ledger'], limit: 10 }),
+      await store.listQueued({
+        vpc: 'DEV',
+        jobs: ['DEV/payments-settlement/migrate-ledger'],
+        limit: 10,
+      }),
     ).toHaveLength(1);
   });
 
@@ -108,30 +120,51 @@ describe.each(databases.eachSupportedId())('stores on %p', databaseId => {
     const ids = async (f: Parameters<typeof store.list>[0]) =>
       (await store.list(f)).map(r => r.id);
     expect(await ids({ limit: 10 })).toEqual([d, c2, b, a]);
-    expect(await ids({ entityRef: 'component:default/a', limit: 10 })).toEqual([d, b, a]);
-    expect(await ids({ entityRef: 'component:default/a', vpc: 'DEV', limit: 10 })).toEqual([d, a]);
+    expect(await ids({ entityRef: 'component:default/a', limit: 10 })).toEqual([
+      d,
+      b,
+      a,
+    ]);
+    expect(
+      await ids({ entityRef: 'component:default/a', vpc: 'DEV', limit: 10 }),
+    ).toEqual([d, a]);
     expect(await ids({ vpc: 'DEV', job: 'DEV/a/x', limit: 10 })).toEqual([a]);
     expect(await ids({ limit: 2 })).toEqual([d, c2]);
   });
 
   it('claims an idempotency key once per actor', async () => {
     const store = DatabaseIdempotencyStore.create({ db });
-    expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({ state: 'new' });
-    expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({ state: 'in-flight' });
-    expect(await store.claim('user:default/a', 'k1', 'h2')).toEqual({ state: 'mismatch' });
+    expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({
+      state: 'new',
+    });
+    expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({
+      state: 'in-flight',
+    });
+    expect(await store.claim('user:default/a', 'k1', 'h2')).toEqual({
+      state: 'mismatch',
+    });
     // Keys are per actor.
-    expect(await store.claim('user:default/b', 'k1', 'h1')).toEqual({ state: 'new' });
+    expect(await store.claim('user:default/b', 'k1', 'h1')).toEqual({
+      state: 'new',
+    });
 
-    await store.complete('user:default/a', 'k1', { auditId: 'x', queueItemId: 5 });
+    await store.complete('user:default/a', 'k1', {
+      auditId: 'x',
+      queueItemId: 5,
+    });
     expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({
       state: 'replay',
       response: { auditId: 'x', queueItemId: 5 },
     });
     // A completed key is never released.
     await store.release('user:default/a', 'k1');
-    expect((await store.claim('user:default/a', 'k1', 'h1')).state).toBe('replay');
+    expect((await store.claim('user:default/a', 'k1', 'h1')).state).toBe(
+      'replay',
+    );
 
     await store.release('user:default/b', 'k1');
-    expect(await store.claim('user:default/b', 'k1', 'h1')).toEqual({ state: 'new' });
+    expect(await store.claim('user:default/b', 'k1', 'h1')).toEqual({
+      state: 'new',
+    });
   });
 });

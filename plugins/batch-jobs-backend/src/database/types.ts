@@ -33,7 +33,10 @@ export interface AuditStore {
     },
   ): Promise<void>;
   /** Links the build a queue item became (idempotent). */
-  recordBuild(id: string, build: { number: number; url: string }): Promise<void>;
+  recordBuild(
+    id: string,
+    build: { number: number; url: string },
+  ): Promise<void>;
   get(id: string): Promise<AuditRecord | undefined>;
   list(filter: {
     entityRef?: string;
@@ -42,8 +45,15 @@ export interface AuditStore {
     limit: number;
   }): Promise<AuditRecord[]>;
   /** Actions on these jobs that created queue items, newest first. */
-  listQueued(filter: { vpc: string; jobs: string[]; limit: number }): Promise<AuditRecord[]>;
-  findByQueueItem(vpc: string, queueItemId: number): Promise<AuditRecord | undefined>;
+  listQueued(filter: {
+    vpc: string;
+    jobs: string[];
+    limit: number;
+  }): Promise<AuditRecord[]>;
+  findByQueueItem(
+    vpc: string,
+    queueItemId: number,
+  ): Promise<AuditRecord | undefined>;
 }
 
 /** @public */
@@ -56,7 +66,11 @@ export type IdempotencyClaim =
 /** @public */
 export interface IdempotencyStore {
   /** Claims `key` for `actor`, or tells what happened to an earlier claim. */
-  claim(actor: string, key: string, requestHash: string): Promise<IdempotencyClaim>;
+  claim(
+    actor: string,
+    key: string,
+    requestHash: string,
+  ): Promise<IdempotencyClaim>;
   complete(actor: string, key: string, response: unknown): Promise<void>;
   /** Forgets a claim whose request failed, so the client may retry with it. */
   release(actor: string, key: string): Promise<void>;

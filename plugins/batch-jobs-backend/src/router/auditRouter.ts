@@ -42,7 +42,8 @@ export function createAuditRouter(options: {
       }
       // Only the audit of entities the caller can see.
       const entity = await catalog.getEntityByRef(ref, { credentials });
-      if (!entity) throw new NotFoundError(`Entity '${query.entityRef}' not found`);
+      if (!entity)
+        throw new NotFoundError(`Entity '${query.entityRef}' not found`);
       entityRef = stringifyEntityRef(entity);
     }
     if (query.vpc) directory.getVpc(query.vpc);

@@ -1,5 +1,8 @@
 import Router from 'express-promise-router';
-import { HttpAuthService, UserInfoService } from '@backstage/backend-plugin-api';
+import {
+  HttpAuthService,
+  UserInfoService,
+} from '@backstage/backend-plugin-api';
 import {
   LOG_MORE_DATA_HEADER,
   LOG_TEXT_SIZE_HEADER,
@@ -7,7 +10,13 @@ import {
 import { z } from 'zod';
 import { Rerun } from '../services/actions/Rerun';
 import { JobsView, MAX_BUILDS_PAGE } from '../services/jobs/JobsView';
-import { jobParam, nonNegativeInt, parse, positiveInt, vpcParam } from './validation';
+import {
+  jobParam,
+  nonNegativeInt,
+  parse,
+  positiveInt,
+  vpcParam,
+} from './validation';
 
 const buildsQuery = z.object({
   vpc: vpcParam,
@@ -25,13 +34,12 @@ const logQuery = z.object({
   start: nonNegativeInt.optional(),
 });
 
-const rerunBody = z
-  .object({
-    vpc: z.string().min(1).max(100),
-    job: z.string().min(1).max(1000),
-    number: z.number().int().positive(),
-    entityRef: z.string().min(1).max(500).optional(),
-  });
+const rerunBody = z.object({
+  vpc: z.string().min(1).max(100),
+  job: z.string().min(1).max(1000),
+  number: z.number().int().positive(),
+  entityRef: z.string().min(1).max(500).optional(),
+});
 
 const queueQuery = z.object({ vpc: vpcParam, id: positiveInt });
 
@@ -70,8 +78,10 @@ export function createBuildsRouter(options: {
       'Access-Control-Expose-Headers',
       `${LOG_TEXT_SIZE_HEADER}, ${LOG_MORE_DATA_HEADER}`,
     );
-    if (chunk.textSize !== undefined) res.setHeader(LOG_TEXT_SIZE_HEADER, chunk.textSize);
-    if (chunk.moreData !== undefined) res.setHeader(LOG_MORE_DATA_HEADER, chunk.moreData);
+    if (chunk.textSize !== undefined)
+      res.setHeader(LOG_TEXT_SIZE_HEADER, chunk.textSize);
+    if (chunk.moreData !== undefined)
+      res.setHeader(LOG_MORE_DATA_HEADER, chunk.moreData);
     res.flushHeaders();
     // Stream through: a huge log never sits in our memory.
     req.on('close', () => chunk.stream.destroy());

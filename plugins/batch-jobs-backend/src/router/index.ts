@@ -25,7 +25,9 @@ export interface RouterOptions {
 }
 
 /** The plugin's HTTP API, one router per concern. @public */
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
   const router = Router();
   router.use(express.json());
 

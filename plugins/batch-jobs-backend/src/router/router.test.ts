@@ -32,7 +32,14 @@ function configFor(baseUrl: string) {
   return {
     batchJobs: {
       jenkins: [
-        { name: 'sandbox', baseUrl, username: 'admin', apiToken: 'sandbox-token', timeoutMs: 2000, readRetries: 1 },
+        {
+          name: 'sandbox',
+          baseUrl,
+          username: 'admin',
+          apiToken: 'sandbox-token',
+          timeoutMs: 2000,
+          readRetries: 1,
+        },
       ],
       vpcs: [
         { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
@@ -92,11 +99,17 @@ describe('batch-jobs router', () => {
     expect(res.body.entityRef).toBe('component:default/payments-settlement');
     const [dev, stg] = res.body.vpcs;
     expect(stg).toMatchObject({ vpc: 'STG', jenkins: 'sandbox', jobs: [] });
-    expect(stg.error).toMatch(/Jenkins 'sandbox' at http:\/\/127\.0\.0\.1:\d+ failed .*HTTP 500/);
+    expect(stg.error).toMatch(
+      /Jenkins 'sandbox' at http:\/\/127\.0\.0\.1:\d+ failed .*HTTP 500/,
+    );
 
     expect(dev.error).toBeUndefined();
-    const byName = Object.fromEntries(dev.jobs.map((j: any) => [j.fullName.split('/').pop(), j]));
-    expect(byName.nope.error).toMatch(/No job or folder matches 'payments-settlement\/nope' in VPC 'DEV'/);
+    const byName = Object.fromEntries(
+      dev.jobs.map((j: any) => [j.fullName.split('/').pop(), j]),
+    );
+    expect(byName.nope.error).toMatch(
+      /No job or folder matches 'payments-settlement\/nope' in VPC 'DEV'/,
+    );
     expect(byName['daily-settlement-report']).toMatchObject({
       fullName: 'DEV/payments-settlement/daily-settlement-report',
       kind: 'freestyle',
@@ -128,11 +141,15 @@ describe('batch-jobs router', () => {
   it('coalesces concurrent identical reads and caches them briefly', async () => {
     const cached = await start(jenkins.url, AuthorizeResult.ALLOW, 10);
     const count = () =>
-      jenkins.requests.filter(r => r.url.startsWith('/job/DEV/job/payments-settlement/api/json')).length;
+      jenkins.requests.filter(r =>
+        r.url.startsWith('/job/DEV/job/payments-settlement/api/json'),
+      ).length;
     const before = count();
     const get = () =>
       request(cached)
-        .get('/api/batch-jobs/entity/default/component/payments-settlement/jobs')
+        .get(
+          '/api/batch-jobs/entity/default/component/payments-settlement/jobs',
+        )
         .set('Authorization', JANE);
     const answers = await Promise.all(Array.from({ length: 8 }, get));
     expect(answers.every(a => a.status === 200)).toBe(true);
@@ -159,7 +176,12 @@ describe('batch-jobs router', () => {
 
     const second = await request(server)
       .get('/api/batch-jobs/builds')
-      .query({ vpc: 'DEV', job: JOB, limit: 100, cursor: first.body.nextCursor })
+      .query({
+        vpc: 'DEV',
+        job: JOB,
+        limit: 100,
+        cursor: first.body.nextCursor,
+      })
       .set('Authorization', JANE);
     expect(second.status).toBe(200);
     expect(second.body.items.map((b: any) => b.number)).toEqual(
@@ -167,7 +189,9 @@ describe('batch-jobs router', () => {
     );
     expect(second.body.nextCursor).toBeUndefined();
     expect(second.body.items[0].status).toBe('success');
-    expect(second.body.items.find((b: any) => b.number === 48).status).toBe('failure');
+    expect(second.body.items.find((b: any) => b.number === 48).status).toBe(
+      'failure',
+    );
   });
 
   it('streams a log from an offset with Jenkins’ headers', async () => {
@@ -178,15 +202,23 @@ describe('batch-jobs router', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.headers['x-text-size']).toBe('46');
-    expect(res.headers['access-control-expose-headers']).toContain('X-More-Data');
+    expect(res.headers['access-control-expose-headers']).toContain(
+      'X-More-Data',
+    );
     expect(res.text).toBe('line 2\nFinished: FAILURE\n');
   });
 
   it.each([
     [{ vpc: 'PROD', job: 'PROD/x' }, /Unknown VPC 'PROD'/],
     [{ vpc: 'DEV', job: 'DEV/../STG/x' }, /not allowed/],
-    [{ vpc: 'DEV', job: 'STG/payments-settlement/migrate-ledger' }, /not in VPC 'DEV'/],
-    [{ vpc: 'DEV', job: JOB, limit: 'lots' }, /limit: must be a positive integer/],
+    [
+      { vpc: 'DEV', job: 'STG/payments-settlement/migrate-ledger' },
+      /not in VPC 'DEV'/,
+    ],
+    [
+      { vpc: 'DEV', job: JOB, limit: 'lots' },
+      /limit: must be a positive integer/,
+    ],
     [{ vpc: 'DEV', job: JOB, cursor: 'garbage' }, /Invalid cursor/],
     [{ job: JOB }, /vpc/],
   ])('rejects builds query %o with 400', async (query, message) => {
@@ -209,14 +241,20 @@ describe('batch-jobs router', () => {
     const { queueItemId, auditId } = res.body;
     expect(jenkins.state.triggered).toHaveLength(before + 1);
     const sent = new URLSearchParams(jenkins.state.triggered[before].body);
-    expect(Object.fromEntries(sent)).toEqual({ MIGRATION_DATE: '2026-10-21', DRY_RUN: 'false' });
+    expect(Object.fromEntries(sent)).toEqual({
+      MIGRATION_DATE: '2026-10-21',
+      DRY_RUN: 'false',
+    });
 
     const queue = await request(server)
       .get('/api/batch-jobs/queue')
       .query({ vpc: 'DEV', id: queueItemId })
       .set('Authorization', JANE);
     expect(queue.status).toBe(200);
-    expect(queue.body).toMatchObject({ state: 'started', build: { number: 151 } });
+    expect(queue.body).toMatchObject({
+      state: 'started',
+      build: { number: 151 },
+    });
 
     const audit = await request(server)
       .get('/api/batch-jobs/audit')
@@ -230,7 +268,11 @@ describe('batch-jobs router', () => {
       entityRef: 'component:default/payments-settlement',
       target: `${JOB}#48`,
       outcome: 'succeeded',
-      parameters: { MIGRATION_DATE: '2026-10-21', DRY_RUN: false, DB_PASSWORD: null },
+      parameters: {
+        MIGRATION_DATE: '2026-10-21',
+        DRY_RUN: false,
+        DB_PASSWORD: null,
+      },
       detail: { queueItemId, buildNumber: 151 },
     });
     expect(event.finishedAt).toBeTruthy();
@@ -256,7 +298,7 @@ describe('batch-jobs router', () => {
     expect(jenkins.state.triggered).toHaveLength(before + 1);
   });
 
-  it("reports Jenkins refusing as an error with its reason, and audits the failure", async () => {
+  it('reports Jenkins refusing as an error with its reason, and audits the failure', async () => {
     jenkins.state.refuseBuilds = true;
     const res = await request(server)
       .post('/api/batch-jobs/builds/rerun')
@@ -304,6 +346,8 @@ describe('batch-jobs router', () => {
       .query({ vpc: 'DEV', job: JOB })
       .set('Authorization', JANE);
     expect(res.status).toBe(503);
-    expect(res.body.error.message).toMatch(/^Jenkins 'sandbox' at http:\/\/127\.0\.0\.1:1 is unreachable/);
+    expect(res.body.error.message).toMatch(
+      /^Jenkins 'sandbox' at http:\/\/127\.0\.0\.1:1 is unreachable/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
 /**
  * The real Jenkins captures live in `shared/jenkins-captures`, a sibling of the
@@ -15,7 +16,7 @@ export function capturesDir(): string {
     return override;
   }
   const tried: string[] = [];
-  let dir = __dirname;
+  let dir = resolvePackagePath('@internal/plugin-batch-jobs-backend');
   for (;;) {
     const candidate = path.join(dir, 'shared', 'jenkins-captures');
     tried.push(candidate);

@@ -28,13 +28,34 @@ export async function startMiniJenkins() {
     estimatedDuration: 1000,
     queueId: n,
     actions: [
-      { _class: 'hudson.model.CauseAction', causes: [{ _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user jane', userId: 'jane.doe', userName: 'Jane' }] },
+      {
+        _class: 'hudson.model.CauseAction',
+        causes: [
+          {
+            _class: 'hudson.model.Cause$UserIdCause',
+            shortDescription: 'Started by user jane',
+            userId: 'jane.doe',
+            userName: 'Jane',
+          },
+        ],
+      },
       {
         _class: 'hudson.model.ParametersAction',
         parameters: [
-          { _class: 'hudson.model.StringParameterValue', name: 'MIGRATION_DATE', value: `2026-10-${n % 28 + 1}` },
-          { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: false },
-          { _class: 'hudson.model.PasswordParameterValue', name: 'DB_PASSWORD' },
+          {
+            _class: 'hudson.model.StringParameterValue',
+            name: 'MIGRATION_DATE',
+            value: `2026-10-${(n % 28) + 1}`,
+          },
+          {
+            _class: 'hudson.model.BooleanParameterValue',
+            name: 'DRY_RUN',
+            value: false,
+          },
+          {
+            _class: 'hudson.model.PasswordParameterValue',
+            name: 'DB_PASSWORD',
+          },
         ],
       },
       {},
@@ -82,7 +103,10 @@ export async function startMiniJenkins() {
   });
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'X-Jenkins': '2.479.3' });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'X-Jenkins': '2.479.3',
+    });
     res.end(JSON.stringify(body));
   };
   const notFound = (res: ServerResponse) => {
@@ -101,33 +125,52 @@ export async function startMiniJenkins() {
       res.end('boom');
       return;
     }
-    if ((m = /^\/job\/(DEV|STG)\/api\/json$/.exec(path))) {
+    m = /^\/job\/(DEV|STG)\/api\/json$/.exec(path);
+    if (m) {
       json(res, 200, folderListing(m[1]));
       return;
     }
-    if ((m = /^\/job\/(DEV|STG)\/job\/payments-settlement\/api\/json$/.exec(path))) {
+    m = /^\/job\/(DEV|STG)\/job\/payments-settlement\/api\/json$/.exec(path);
+    if (m) {
       json(res, 200, folderListing(m[1]).jobs[0]);
       return;
     }
-    const job = /^\/job\/(DEV|STG)\/job\/payments-settlement\/job\/([a-z-]+)(\/.*)$/.exec(path);
+    const job =
+      /^\/job\/(DEV|STG)\/job\/payments-settlement\/job\/([a-z-]+)(\/.*)$/.exec(
+        path,
+      );
     if (!job) {
-      if ((m = /^\/queue\/item\/(\d+)\/api\/json$/.exec(path))) {
+      m = /^\/queue\/item\/(\d+)\/api\/json$/.exec(path);
+      if (m) {
         const item = state.queue.get(Number(m[1]));
-        if (!item) return notFound(res);
+        if (!item) {
+          notFound(res);
+          return;
+        }
         json(res, 200, {
           _class: 'hudson.model.Queue$LeftItem',
           id: Number(m[1]),
           why: null,
           cancelled: false,
-          task: { name: 'migrate-ledger', url: `http://jenkins/job/${item.job.split('/').join('/job/')}/` },
-          executable: { number: item.number, url: `http://jenkins/job/x/${item.number}/` },
+          task: {
+            name: 'migrate-ledger',
+            url: `http://jenkins/job/${item.job.split('/').join('/job/')}/`,
+          },
+          executable: {
+            number: item.number,
+            url: `http://jenkins/job/x/${item.number}/`,
+          },
         });
         return;
       }
-      return notFound(res);
+      notFound(res);
+      return;
     }
     const [, folder, name, rest] = job;
-    if (name !== 'migrate-ledger' && name !== 'daily-settlement-report') return notFound(res);
+    if (name !== 'migrate-ledger' && name !== 'daily-settlement-report') {
+      notFound(res);
+      return;
+    }
     if (rest === '/config.xml') {
       res.writeHead(200, { 'Content-Type': 'application/xml' });
       res.end(
@@ -147,16 +190,25 @@ export async function startMiniJenkins() {
       return;
     }
     if (rest === '/api/json') {
-      json(res, 200, { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name, property: [definitions] });
+      json(res, 200, {
+        _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
+        name,
+        property: [definitions],
+      });
       return;
     }
-    if ((m = /^\/(\d+)\/api\/json$/.exec(rest))) {
+    m = /^\/(\d+)\/api\/json$/.exec(rest);
+    if (m) {
       const n = Number(m[1]);
-      if (n > 150) return notFound(res);
+      if (n > 150) {
+        notFound(res);
+        return;
+      }
       json(res, 200, build(folder, n));
       return;
     }
-    if ((m = /^\/(\d+)\/logText\/progressiveText$/.exec(rest))) {
+    m = /^\/(\d+)\/logText\/progressiveText$/.exec(rest);
+    if (m) {
       const text = 'Started by user jane\nline 2\nFinished: FAILURE\n';
       const start = Number(url.searchParams.get('start') ?? 0);
       res.writeHead(200, {
@@ -166,10 +218,15 @@ export async function startMiniJenkins() {
       res.end(Buffer.from(text).subarray(start));
       return;
     }
-    if (req.method === 'POST' && (rest === '/buildWithParameters' || rest === '/build')) {
+    if (
+      req.method === 'POST' &&
+      (rest === '/buildWithParameters' || rest === '/build')
+    ) {
       if (state.refuseBuilds) {
         res.writeHead(409, { 'Content-Type': 'text/html' });
-        res.end(`<html><body><p>${folder}/payments-settlement/${name} is disabled</p></body></html>`);
+        res.end(
+          `<html><body><p>${folder}/payments-settlement/${name} is disabled</p></body></html>`,
+        );
         return;
       }
       const id = state.nextQueueId++;

@@ -25,7 +25,11 @@ import { VpcConfig } from '../../config';
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
-import { mapParameters, parameterDefinitions, secretParameterNames } from '../jenkins/mapping';
+import {
+  mapParameters,
+  parameterDefinitions,
+  secretParameterNames,
+} from '../jenkins/mapping';
 
 /** `RerunRequest` plus the entity the caller acts through (optional). @public */
 export interface RerunInput extends RerunRequest {
@@ -61,7 +65,10 @@ export class Rerun {
     },
   ) {}
 
-  async rerun(input: RerunInput, context: RerunContext): Promise<RerunResponse> {
+  async rerun(
+    input: RerunInput,
+    context: RerunContext,
+  ): Promise<RerunResponse> {
     const { directory, audit, idempotency, logger } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     if (!Number.isInteger(input.number) || input.number < 1) {
@@ -69,14 +76,28 @@ export class Rerun {
     }
     const key = context.idempotencyKey;
     if (key !== undefined && !KEY_RE.test(key)) {
-      throw new InputError('Idempotency-Key must be 1-255 printable ASCII characters');
+      throw new InputError(
+        'Idempotency-Key must be 1-255 printable ASCII characters',
+      );
     }
 
-    const entityRef = await this.authorize(vpc, fullName, input.entityRef, context.credentials);
+    const entityRef = await this.authorize(
+      vpc,
+      fullName,
+      input.entityRef,
+      context.credentials,
+    );
 
     if (key !== undefined) {
       const hash = createHash('sha256')
-        .update(JSON.stringify([vpc.name, fullName, input.number, input.entityRef ?? null]))
+        .update(
+          JSON.stringify([
+            vpc.name,
+            fullName,
+            input.number,
+            input.entityRef ?? null,
+          ]),
+        )
         .digest('hex');
       const claim = await idempotency.claim(context.actor, key, hash);
       if (claim.state === 'replay') return claim.response as RerunResponse;
@@ -122,14 +143,19 @@ export class Rerun {
         else if (p.value !== null) send[p.name] = String(p.value);
       }
       const parameterized = parameterDefinitions(job).length > 0;
-      const queueItemId = await client.triggerBuild(fullName, parameterized ? send : null);
+      const queueItemId = await client.triggerBuild(
+        fullName,
+        parameterized ? send : null,
+      );
 
       await audit.finish(auditId, 'succeeded', {
         queueItemId,
         parameters: recorded,
         detail: {
           queueItemId,
-          ...(omittedSecrets.length ? { secretParametersFromDefaults: omittedSecrets } : {}),
+          ...(omittedSecrets.length
+            ? { secretParametersFromDefaults: omittedSecrets }
+            : {}),
         },
       });
       const response: RerunResponse = {
@@ -139,7 +165,8 @@ export class Rerun {
         queueItemId,
         state: 'queued',
       };
-      if (key !== undefined) await idempotency.complete(context.actor, key, response);
+      if (key !== undefined)
+        await idempotency.complete(context.actor, key, response);
       logger.info('Rerun queued', {
         actor: context.actor,
         target,
@@ -153,14 +180,20 @@ export class Rerun {
       if (auditId) {
         await audit
           .finish(auditId, 'failed', { detail: { error: message } })
-          .catch(e => logger.error(`Could not record failed rerun ${auditId}: ${e}`));
+          .catch(e =>
+            logger.error(`Could not record failed rerun ${auditId}: ${e}`),
+          );
       }
       if (key !== undefined) {
         await idempotency
           .release(context.actor, key)
           .catch(e => logger.error(`Could not release Idempotency-Key: ${e}`));
       }
-      logger.warn('Rerun failed', { actor: context.actor, target, error: message });
+      logger.warn('Rerun failed', {
+        actor: context.actor,
+        target,
+        error: message,
+      });
       throw error;
     }
   }
@@ -186,14 +219,21 @@ export class Rerun {
     } else {
       const { items } = await catalog.getEntities(
         {
-          filter: { [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]: CATALOG_FILTER_EXISTS },
+          filter: {
+            [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
         },
         { credentials },
       );
       candidates = items
         .filter(entity => {
           try {
-            return directory.selects(directory.selectionFor(entity), vpc, fullName);
+            return directory.selects(
+              directory.selectionFor(entity),
+              vpc,
+              fullName,
+            );
           } catch {
             return false;
           }
@@ -212,10 +252,14 @@ export class Rerun {
       })),
       { credentials },
     );
-    const allowed = decisions.findIndex(d => d.result === AuthorizeResult.ALLOW);
+    const allowed = decisions.findIndex(
+      d => d.result === AuthorizeResult.ALLOW,
+    );
     if (allowed < 0) {
       throw new NotAllowedError(
-        `You are not allowed to rerun builds of ${candidates.join(', ')} (${batchJobsBuildRerunPermission.name})`,
+        `You are not allowed to rerun builds of ${candidates.join(', ')} (${
+          batchJobsBuildRerunPermission.name
+        })`,
       );
     }
     return candidates[allowed];

@@ -16,7 +16,13 @@ describe('JenkinsClient', () => {
     server.requests.length = 0;
   });
 
-  function client(overrides: Partial<{ crumb: boolean; baseUrl: string; timeoutMs: number }> = {}) {
+  function client(
+    overrides: Partial<{
+      crumb: boolean;
+      baseUrl: string;
+      timeoutMs: number;
+    }> = {},
+  ) {
     return JenkinsClient.fromConfig(
       {
         name: 'sandbox',
@@ -61,7 +67,9 @@ describe('JenkinsClient', () => {
       res.end(JSON.stringify({ allBuilds: [] }));
     };
     await client().listBuilds('DEV/x', 100, 21);
-    const tree = new URL(server.requests[0].url, server.url).searchParams.get('tree');
+    const tree = new URL(server.requests[0].url, server.url).searchParams.get(
+      'tree',
+    );
     expect(tree).toMatch(/allBuilds\[.*\]\{100,121\}$/);
   });
 
@@ -87,7 +95,9 @@ describe('JenkinsClient', () => {
     };
     await expect(client().getBuild('DEV/x', 5)).rejects.toMatchObject({
       name: 'NotFoundError',
-      message: expect.stringContaining("Jenkins 'sandbox' has no build 'DEV/x' #5"),
+      message: expect.stringContaining(
+        "Jenkins 'sandbox' has no build 'DEV/x' #5",
+      ),
     });
     expect(server.requests).toHaveLength(1);
   });
@@ -132,7 +142,10 @@ describe('JenkinsClient', () => {
       res.writeHead(201, { Location: `${server.url}/queue/item/77/` });
       res.end();
     };
-    const id = await client().triggerBuild('DEV/p/migrate', { DRY_RUN: 'true', A: 'x y' });
+    const id = await client().triggerBuild('DEV/p/migrate', {
+      DRY_RUN: 'true',
+      A: 'x y',
+    });
     expect(id).toBe(77);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]).toMatchObject({
@@ -161,16 +174,23 @@ describe('JenkinsClient', () => {
           'Content-Type': 'application/json',
           'Set-Cookie': 'JSESSIONID.abc=node0xyz; Path=/; HttpOnly',
         });
-        res.end(JSON.stringify({ crumb: 'c123', crumbRequestField: 'Jenkins-Crumb' }));
+        res.end(
+          JSON.stringify({ crumb: 'c123', crumbRequestField: 'Jenkins-Crumb' }),
+        );
         return;
       }
-      if (req.headers['jenkins-crumb'] === 'c123' && req.headers.cookie === 'JSESSIONID.abc=node0xyz') {
+      if (
+        req.headers['jenkins-crumb'] === 'c123' &&
+        req.headers.cookie === 'JSESSIONID.abc=node0xyz'
+      ) {
         res.writeHead(201, { Location: `${server.url}/queue/item/9/` });
         res.end();
         return;
       }
       res.statusCode = 403;
-      res.end('<html><body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>');
+      res.end(
+        '<html><body><h2>HTTP ERROR 403 No valid crumb was included in the request</h2></body></html>',
+      );
     };
     await expect(client().triggerBuild('DEV/x', null)).resolves.toBe(9);
     expect(server.requests.map(r => `${r.method} ${r.url}`)).toEqual([

@@ -51,6 +51,9 @@ export function jobPath(fullName: string): string {
     .join('');
 }
 
+/** Jenkins wants a (fresh) CSRF crumb for this POST. */
+class CrumbRejected extends Error {}
+
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /**
@@ -66,7 +69,10 @@ export class JenkinsClient {
   private readonly logger: LoggerService;
   private crumb?: { field: string; value: string; cookie?: string };
 
-  static fromConfig(config: JenkinsInstanceConfig, options: { logger: LoggerService }) {
+  static fromConfig(
+    config: JenkinsInstanceConfig,
+    options: { logger: LoggerService },
+  ) {
     return new JenkinsClient(config, options.logger);
   }
 
@@ -87,7 +93,11 @@ export class JenkinsClient {
 
   /** A folder's jobs (and its sub-folders' jobs) with their last build. '' is the root. */
   async listFolder(folder: string): Promise<RawJob> {
-    return this.getJson<RawJob>(`${jobPath(folder)}/api/json`, { tree: FOLDER_TREE }, `folder '${folder || '/'}'`);
+    return this.getJson<RawJob>(
+      `${jobPath(folder)}/api/json`,
+      { tree: FOLDER_TREE },
+      `folder '${folder || '/'}'`,
+    );
   }
 
   /** A job's definition (kind, parameter definitions). */
@@ -103,10 +113,18 @@ export class JenkinsClient {
    * Builds `offset` (inclusive) to `offset + count` (exclusive), newest first.
    * `allBuilds` with a range reaches past the newest 100 that `builds` stops at.
    */
-  async listBuilds(fullName: string, offset: number, count: number): Promise<RawJob> {
+  async listBuilds(
+    fullName: string,
+    offset: number,
+    count: number,
+  ): Promise<RawJob> {
     return this.getJson<RawJob>(
       `${jobPath(fullName)}/api/json`,
-      { tree: `${PARAMS_TREE},allBuilds[${BUILD_TREE}]{${offset},${offset + count}}` },
+      {
+        tree: `${PARAMS_TREE},allBuilds[${BUILD_TREE}]{${offset},${
+          offset + count
+        }}`,
+      },
       `job '${fullName}'`,
     );
   }
@@ -142,7 +160,11 @@ export class JenkinsClient {
    * Streams a console log from byte `start` (Jenkins' progressiveText), passing
    * `X-Text-Size`/`X-More-Data` through. The body is never buffered here.
    */
-  async streamLog(fullName: string, number: number, start: number): Promise<LogChunk> {
+  async streamLog(
+    fullName: string,
+    number: number,
+    start: number,
+  ): Promise<LogChunk> {
     const res = await this.request<Readable>({
       method: 'GET',
       url: `${jobPath(fullName)}/${number}/logText/progressiveText`,
@@ -162,21 +184,34 @@ export class JenkinsClient {
    * otherwise) and returns the queue item id from `Location`. Never retried:
    * a retry could start a second build.
    */
-  async triggerBuild(fullName: string, parameters: BuildParameters | null): Promise<number> {
-    const url = `${jobPath(fullName)}/${parameters ? 'buildWithParameters' : 'build'}`;
+  async triggerBuild(
+    fullName: string,
+    parameters: BuildParameters | null,
+  ): Promise<number> {
+    const url = `${jobPath(fullName)}/${
+      parameters ? 'buildWithParameters' : 'build'
+    }`;
     const body = new URLSearchParams(parameters ?? {}).toString();
     const res = await this.post(url, body, `build of job '${fullName}'`);
     const location = headerValue(res.headers.location);
     const match = location && /\/queue\/item\/(\d+)\/?$/.exec(location);
     if (!match) {
       throw new JenkinsRefusedError(
-        `Jenkins '${this.name}' at ${this.baseUrl} accepted the build of '${fullName}' (HTTP ${res.status}) but returned no queue item (Location: ${location ?? 'none'})`,
+        `Jenkins '${this.name}' at ${
+          this.baseUrl
+        } accepted the build of '${fullName}' (HTTP ${
+          res.status
+        }) but returned no queue item (Location: ${location ?? 'none'})`,
       );
     }
     return Number(match[1]);
   }
 
-  private async post(url: string, body: string, what: string): Promise<AxiosResponse> {
+  private async post(
+    url: string,
+    body: string,
+    what: string,
+  ): Promise<AxiosResponse> {
     const send = () =>
       this.request({
         method: 'POST',
@@ -192,7 +227,8 @@ export class JenkinsClient {
               }
             : {}),
         },
-        onStatus: r => (isCrumbRejection(r) && this.config.crumb ? 'crumb' : undefined),
+        onStatus: r =>
+          isCrumbRejection(r) && this.config.crumb ? 'crumb' : undefined,
       });
     try {
       return await send();
@@ -237,7 +273,11 @@ export class JenkinsClient {
     this.logger.debug('Fetched Jenkins CSRF crumb');
   }
 
-  private async getJson<T>(url: string, params: Record<string, unknown>, what: string): Promise<T> {
+  private async getJson<T>(
+    url: string,
+    params: Record<string, unknown>,
+    what: string,
+  ): Promise<T> {
     const res = await this.request<T>({ method: 'GET', url, params, what });
     return res.data;
   }
@@ -319,7 +359,9 @@ export class JenkinsClient {
       );
     }
     if (status === 409) {
-      return new ConflictError(`Jenkins '${this.name}' refused ${what}${suffix}`);
+      return new ConflictError(
+        `Jenkins '${this.name}' refused ${what}${suffix}`,
+      );
     }
     if (status >= 500) {
       return new ServiceUnavailableError(
@@ -331,8 +373,6 @@ export class JenkinsClient {
     );
   }
 }
-
-class CrumbRejected extends Error {}
 
 function headerValue(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -347,7 +387,9 @@ function isCrumbRejection(res: AxiosResponse): boolean {
   if (res.status !== 403) return false;
   const data = res.data;
   const text = typeof data === 'string' ? data : JSON.stringify(data ?? '');
-  return /No valid crumb/i.test(text) || /No valid crumb/i.test(res.statusText ?? '');
+  return (
+    /No valid crumb/i.test(text) || /No valid crumb/i.test(res.statusText ?? '')
+  );
 }
 
 /** A short human reason from a Jenkins error page (HTML or text), never the whole page. */
@@ -364,8 +406,12 @@ async function responseReason(res: AxiosResponse): Promise<string> {
   }
   const header = headerValue(res.headers['x-error']);
   if (header) return header;
-  const pre = /<p>([\s\S]*?)<\/p>/i.exec(text) ?? /<h2>([\s\S]*?)<\/h2>/i.exec(text);
-  const plain = (pre ? pre[1] : text).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const pre =
+    /<p>([\s\S]*?)<\/p>/i.exec(text) ?? /<h2>([\s\S]*?)<\/h2>/i.exec(text);
+  const plain = (pre ? pre[1] : text)
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (plain) return plain.slice(0, 300);
   return res.statusText ?? '';
 }

@@ -35,6 +35,7 @@ export interface EntitySelection {
 
 // Characters Jenkins itself refuses in item names (Jenkins.checkGoodName), plus
 // anything that could smuggle a path: '%' covers %2F, '\' Windows separators.
+// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[?*/\\%!@#$^&|<>[\]:;\u0000-\u001f\u007f]/;
 
 function checkSegment(segment: string, label: string, allowGlob: boolean) {
@@ -47,7 +48,9 @@ function checkSegment(segment: string, label: string, allowGlob: boolean) {
   const forbidden = allowGlob ? segment.replace(/\*/g, '') : segment;
   if (FORBIDDEN.test(forbidden)) {
     throw new InputError(
-      `${label}: segment '${segment.replace(/[\u0000-\u001f\u007f]/g, '?')}' contains a character Jenkins does not allow in names`,
+      `${label}: segment '${sanitize(
+        segment,
+      )}' contains a character Jenkins does not allow in names`,
     );
   }
 }
@@ -85,7 +88,9 @@ export class JobDirectory {
     const vpc = this.vpcs.get(name);
     if (!vpc) {
       throw new InputError(
-        `Unknown VPC '${name}'; configured VPCs: ${[...this.vpcs.keys()].join(', ')}`,
+        `Unknown VPC '${name}'; configured VPCs: ${[...this.vpcs.keys()].join(
+          ', ',
+        )}`,
       );
     }
     return vpc;
@@ -95,12 +100,14 @@ export class JobDirectory {
   resolveJob(vpcName: string, job: string): ResolvedJob {
     const vpc = this.getVpc(vpcName);
     const segments = job.split('/');
-    segments.forEach(s => checkSegment(s, `Invalid job '${sanitize(job)}'`, false));
+    segments.forEach(s =>
+      checkSegment(s, `Invalid job '${sanitize(job)}'`, false),
+    );
     if (!this.isInVpc(vpc, job)) {
       throw new InputError(
-        `Job '${job}' is not in VPC '${vpc.name}' (its jobs live in folder '${vpc.folder || '/'}'${
-          vpc.namePattern ? ` and match '${vpc.namePattern}'` : ''
-        })`,
+        `Job '${job}' is not in VPC '${vpc.name}' (its jobs live in folder '${
+          vpc.folder || '/'
+        }'${vpc.namePattern ? ` and match '${vpc.namePattern}'` : ''})`,
       );
     }
     return { vpc, fullName: job };
@@ -108,7 +115,8 @@ export class JobDirectory {
 
   isInVpc(vpc: VpcConfig, fullName: string): boolean {
     const prefix = vpc.folder ? `${vpc.folder}/` : '';
-    if (!fullName.startsWith(prefix) || fullName.length === prefix.length) return false;
+    if (!fullName.startsWith(prefix) || fullName.length === prefix.length)
+      return false;
     const name = fullName.slice(fullName.lastIndexOf('/') + 1);
     return !vpc.namePattern || globToRegExp(vpc.namePattern).test(name);
   }
@@ -124,7 +132,10 @@ export class JobDirectory {
     }
     const selectors: JobSelector[] = [];
     const invalid: EntitySelection['invalid'] = [];
-    for (const raw of jobsAnnotation.split(',').map(s => s.trim()).filter(Boolean)) {
+    for (const raw of jobsAnnotation
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean)) {
       try {
         selectors.push(parseSelector(raw));
       } catch (error) {
@@ -133,26 +144,42 @@ export class JobDirectory {
     }
     const vpcAnnotation = annotations[BATCH_JOBS_VPCS_ANNOTATION];
     const wanted = vpcAnnotation
-      ? vpcAnnotation.split(',').map(s => s.trim()).filter(Boolean)
+      ? vpcAnnotation
+          .split(',')
+          .map(s => s.trim())
+          .filter(Boolean)
       : undefined;
     const vpcs = wanted
       ? this.listVpcs().filter(v => wanted.includes(v.name))
       : this.listVpcs();
-    const unknownVpcs = wanted ? wanted.filter(name => !this.vpcs.has(name)) : [];
+    const unknownVpcs = wanted
+      ? wanted.filter(name => !this.vpcs.has(name))
+      : [];
     return { selectors, invalid, vpcs, unknownVpcs };
   }
 
   /** The folder to list to find what `selector` names in `vpc`. */
   parentFolder(vpc: VpcConfig, selector: JobSelector): string {
-    return [vpc.folder, ...selector.segments.slice(0, -1)].filter(Boolean).join('/');
+    return [vpc.folder, ...selector.segments.slice(0, -1)]
+      .filter(Boolean)
+      .join('/');
   }
 
   /** Whether the selection picks the job `fullName` of `vpc`. */
-  selects(selection: EntitySelection, vpc: VpcConfig, fullName: string): boolean {
-    if (!selection.vpcs.some(v => v.name === vpc.name) || !this.isInVpc(vpc, fullName)) {
+  selects(
+    selection: EntitySelection,
+    vpc: VpcConfig,
+    fullName: string,
+  ): boolean {
+    if (
+      !selection.vpcs.some(v => v.name === vpc.name) ||
+      !this.isInVpc(vpc, fullName)
+    ) {
       return false;
     }
-    const relative = (vpc.folder ? fullName.slice(vpc.folder.length + 1) : fullName).split('/');
+    const relative = (
+      vpc.folder ? fullName.slice(vpc.folder.length + 1) : fullName
+    ).split('/');
     return selection.selectors.some(selector => {
       const n = selector.segments.length;
       // The selector names the job itself, or the folder directly holding it.
@@ -169,11 +196,16 @@ export class JobDirectory {
 export function parseSelector(raw: string): JobSelector {
   const segments = raw.split('/');
   segments.forEach((s, i) =>
-    checkSegment(s, `Invalid job selector '${sanitize(raw)}'`, i === segments.length - 1),
+    checkSegment(
+      s,
+      `Invalid job selector '${sanitize(raw)}'`,
+      i === segments.length - 1,
+    ),
   );
   return { raw, segments };
 }
 
 function sanitize(text: string): string {
+  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
 }

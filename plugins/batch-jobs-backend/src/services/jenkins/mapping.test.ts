@@ -1,34 +1,70 @@
-import { mapCause, mapParameters, mapQueueItem, parseTimerSpec } from './mapping';
+import {
+  mapCause,
+  mapParameters,
+  mapQueueItem,
+  parseTimerSpec,
+} from './mapping';
 
 describe('mapCause', () => {
   it.each([
     [
-      { _class: 'hudson.triggers.TimerTrigger$TimerTriggerCause', shortDescription: 'Started by timer' },
+      {
+        _class: 'hudson.triggers.TimerTrigger$TimerTriggerCause',
+        shortDescription: 'Started by timer',
+      },
       { kind: 'timer', description: 'Started by timer' },
     ],
     [
-      { _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user Jane', userId: 'jane.doe', userName: 'Jane' },
+      {
+        _class: 'hudson.model.Cause$UserIdCause',
+        shortDescription: 'Started by user Jane',
+        userId: 'jane.doe',
+        userName: 'Jane',
+      },
       { kind: 'user', userId: 'jane.doe', userName: 'Jane' },
     ],
     [
-      { _class: 'hudson.model.Cause$UserIdCause', shortDescription: 'Started by user anonymous', userId: null, userName: 'anonymous' },
+      {
+        _class: 'hudson.model.Cause$UserIdCause',
+        shortDescription: 'Started by user anonymous',
+        userId: null,
+        userName: 'anonymous',
+      },
       { kind: 'user', userId: null },
     ],
     [
-      { _class: 'hudson.model.Cause$UpstreamCause', shortDescription: 'Started by upstream project "DEV/a" build number 4', upstreamProject: 'DEV/a', upstreamBuild: 4 },
+      {
+        _class: 'hudson.model.Cause$UpstreamCause',
+        shortDescription: 'Started by upstream project "DEV/a" build number 4',
+        upstreamProject: 'DEV/a',
+        upstreamBuild: 4,
+      },
       { kind: 'upstream', upstreamJob: 'DEV/a', upstreamBuild: 4 },
     ],
     [
-      { _class: 'hudson.model.Cause$RemoteCause', shortDescription: 'Started by remote host 10.0.0.1', addr: '10.0.0.1' },
+      {
+        _class: 'hudson.model.Cause$RemoteCause',
+        shortDescription: 'Started by remote host 10.0.0.1',
+        addr: '10.0.0.1',
+      },
       { kind: 'remote', description: 'Started by remote host 10.0.0.1' },
     ],
     [
-      { _class: 'hudson.triggers.SCMTrigger$SCMTriggerCause', shortDescription: 'Started by an SCM change' },
+      {
+        _class: 'hudson.triggers.SCMTrigger$SCMTriggerCause',
+        shortDescription: 'Started by an SCM change',
+      },
       { kind: 'scm' },
     ],
     [{ shortDescription: 'Started by timer' }, { kind: 'timer' }],
-    [{ upstreamProject: 'x', upstreamBuild: 2, shortDescription: 's' }, { kind: 'upstream', upstreamJob: 'x' }],
-    [{ _class: 'com.example.Weird' }, { kind: 'other', description: 'com.example.Weird' }],
+    [
+      { upstreamProject: 'x', upstreamBuild: 2, shortDescription: 's' },
+      { kind: 'upstream', upstreamJob: 'x' },
+    ],
+    [
+      { _class: 'com.example.Weird' },
+      { kind: 'other', description: 'com.example.Weird' },
+    ],
   ])('maps %o', (raw, expected) => {
     expect(mapCause(raw as any)).toMatchObject(expected);
   });
@@ -42,9 +78,20 @@ describe('mapParameters', () => {
         {
           _class: 'hudson.model.ParametersAction',
           parameters: [
-            { _class: 'hudson.model.StringParameterValue', name: 'MIGRATION_DATE', value: '2026-11-01' },
-            { _class: 'hudson.model.BooleanParameterValue', name: 'DRY_RUN', value: false },
-            { _class: 'hudson.model.PasswordParameterValue', name: 'DB_PASSWORD' },
+            {
+              _class: 'hudson.model.StringParameterValue',
+              name: 'MIGRATION_DATE',
+              value: '2026-11-01',
+            },
+            {
+              _class: 'hudson.model.BooleanParameterValue',
+              name: 'DRY_RUN',
+              value: false,
+            },
+            {
+              _class: 'hudson.model.PasswordParameterValue',
+              name: 'DB_PASSWORD',
+            },
             { name: 'OTHER_SECRET', value: 'hunter2' },
           ],
         },
@@ -61,7 +108,12 @@ describe('mapParameters', () => {
 
 describe('mapQueueItem', () => {
   it('is queued with Jenkins’ reason while waiting', () => {
-    expect(mapQueueItem({ id: 3, why: 'Waiting for next available executor on ‘DEV-batch-agent’' })).toEqual({
+    expect(
+      mapQueueItem({
+        id: 3,
+        why: 'Waiting for next available executor on ‘DEV-batch-agent’',
+      }),
+    ).toEqual({
       id: 3,
       state: 'queued',
       why: 'Waiting for next available executor on ‘DEV-batch-agent’',

@@ -56,8 +56,10 @@ export function mapCause(raw: RawCause): BuildCause {
         description ||
         `Started by upstream project "${raw.upstreamProject}" build number ${raw.upstreamBuild}`,
     };
-    if (raw.upstreamProject !== undefined) cause.upstreamJob = raw.upstreamProject;
-    if (typeof raw.upstreamBuild === 'number') cause.upstreamBuild = raw.upstreamBuild;
+    if (raw.upstreamProject !== undefined)
+      cause.upstreamJob = raw.upstreamProject;
+    if (typeof raw.upstreamBuild === 'number')
+      cause.upstreamBuild = raw.upstreamBuild;
     return cause;
   }
   if (
@@ -68,15 +70,25 @@ export function mapCause(raw: RawCause): BuildCause {
   }
   if (
     cls.endsWith('$RemoteCause') ||
-    (!cls && (raw.addr !== undefined || description.startsWith('Started by remote host')))
+    (!cls &&
+      (raw.addr !== undefined ||
+        description.startsWith('Started by remote host')))
   ) {
-    return { kind: 'remote', description: description || 'Started by remote host' };
+    return {
+      kind: 'remote',
+      description: description || 'Started by remote host',
+    };
   }
   if (
-    /SCMTrigger|BranchEventCause|BranchIndexingCause|PushCause|GitHubPushCause/.test(cls) ||
+    /SCMTrigger|BranchEventCause|BranchIndexingCause|PushCause|GitHubPushCause/.test(
+      cls,
+    ) ||
     (!cls && /SCM change|push/i.test(description))
   ) {
-    return { kind: 'scm', description: description || 'Started by an SCM change' };
+    return {
+      kind: 'scm',
+      description: description || 'Started by an SCM change',
+    };
   }
   return { kind: 'other', description: description || cls || 'Unknown cause' };
 }
@@ -96,7 +108,10 @@ export function mapCauses(build: Pick<RawBuild, 'actions'>): BuildCause[] {
 export function secretParameterNames(job: RawJob | undefined): Set<string> {
   const names = new Set<string>();
   for (const def of parameterDefinitions(job)) {
-    if (def.name && /Password|Credentials/i.test(def.type ?? def._class ?? '')) {
+    if (
+      def.name &&
+      /Password|Credentials/i.test(def.type ?? def._class ?? '')
+    ) {
       names.add(def.name);
     }
   }
@@ -137,7 +152,11 @@ export function mapParameters(
       const v = raw.value;
       let value: BuildParameter['value'];
       if (v === undefined || v === null) value = null;
-      else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+      else if (
+        typeof v === 'string' ||
+        typeof v === 'number' ||
+        typeof v === 'boolean'
+      )
         value = v;
       else value = JSON.stringify(v);
       params.push({ name: raw.name, value });
@@ -154,7 +173,10 @@ export function mapResult(result: unknown): BuildResult | null {
 }
 
 /** @internal */
-export function mapStatus(building: boolean, result: BuildResult | null): BuildStatus {
+export function mapStatus(
+  building: boolean,
+  result: BuildResult | null,
+): BuildStatus {
   if (building) return 'running';
   if (!result) return 'unknown';
   return result.toLowerCase() as BuildStatus;
@@ -236,7 +258,10 @@ export function mapQueueItem(raw: RawQueueItem): QueueItemStatus {
     status.state = 'cancelled';
   } else if (raw.executable && typeof raw.executable.number === 'number') {
     status.state = 'started';
-    status.build = { number: raw.executable.number, url: raw.executable.url ?? '' };
+    status.build = {
+      number: raw.executable.number,
+      url: raw.executable.url ?? '',
+    };
   }
   return status;
 }

@@ -64,15 +64,22 @@ function decodeCursor(text: string): Cursor {
   throw new InputError(`Invalid cursor '${text.slice(0, 100)}'`);
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>) {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+) {
   const results: R[] = new Array(items.length);
   let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.min(limit, items.length) },
+    async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]);
+      }
+    },
+  );
   await Promise.all(workers);
   return results;
 }
@@ -125,7 +132,10 @@ export class JobsView {
   clientFor(vpc: VpcConfig): JenkinsClient {
     const client = this.options.clients.get(vpc.jenkins);
     // Config validation guarantees this; keep the message clear anyway.
-    if (!client) throw new Error(`VPC '${vpc.name}' names unknown Jenkins '${vpc.jenkins}'`);
+    if (!client)
+      throw new Error(
+        `VPC '${vpc.name}' names unknown Jenkins '${vpc.jenkins}'`,
+      );
     return client;
   }
 
@@ -146,7 +156,10 @@ export class JobsView {
     return { entityRef: stringifyEntityRef(entity), vpcs };
   }
 
-  private async vpcJobs(vpc: VpcConfig, selection: EntitySelection): Promise<VpcJobs> {
+  private async vpcJobs(
+    vpc: VpcConfig,
+    selection: EntitySelection,
+  ): Promise<VpcJobs> {
     const { directory } = this.options;
     const client = this.clientFor(vpc);
     const result: VpcJobs = { vpc: vpc.name, jenkins: client.name, jobs: [] };
@@ -175,7 +188,9 @@ export class JobsView {
       failures.length === listings.length &&
       failures.some(l => (l.error as Error)?.name !== 'NotFoundError')
     ) {
-      const first = failures.find(l => (l.error as Error)?.name !== 'NotFoundError');
+      const first = failures.find(
+        l => (l.error as Error)?.name !== 'NotFoundError',
+      );
       return { ...result, jobs: [], error: errorMessage(first!.error) };
     }
 
@@ -195,7 +210,9 @@ export class JobsView {
             errorJob(
               selector.raw,
               label,
-              `No job or folder matches '${selector.raw}' in VPC '${vpc.name}' (Jenkins '${client.name}', folder '${folder || '/'}')`,
+              `No job or folder matches '${selector.raw}' in VPC '${
+                vpc.name
+              }' (Jenkins '${client.name}', folder '${folder || '/'}')`,
             ),
           );
         }
@@ -204,8 +221,10 @@ export class JobsView {
     }
 
     const entries = [...found.entries()];
-    const schedules = await mapLimit(entries, SCHEDULE_CONCURRENCY, ([fullName]) =>
-      this.schedule(client, fullName),
+    const schedules = await mapLimit(
+      entries,
+      SCHEDULE_CONCURRENCY,
+      ([fullName]) => this.schedule(client, fullName),
     );
     const now = this.now;
     const jobs = entries.map(([fullName, raw], i) =>
@@ -231,8 +250,11 @@ export class JobsView {
     selector: JobSelector,
     listing: RawJob,
   ): Array<[string, RawJob]> {
-    const pattern = globToRegExp(selector.segments[selector.segments.length - 1]);
-    const join = (...parts: Array<string | undefined>) => parts.filter(Boolean).join('/');
+    const pattern = globToRegExp(
+      selector.segments[selector.segments.length - 1],
+    );
+    const join = (...parts: Array<string | undefined>) =>
+      parts.filter(Boolean).join('/');
     const out: Array<[string, RawJob]> = [];
     for (const item of listing.jobs ?? []) {
       if (!item?.name || !pattern.test(item.name)) continue;
@@ -241,7 +263,8 @@ export class JobsView {
         for (const child of item.jobs ?? []) {
           if (!child?.name || isFolder(child)) continue;
           const childName = join(itemName, child.name);
-          if (this.options.directory.isInVpc(vpc, childName)) out.push([childName, child]);
+          if (this.options.directory.isInVpc(vpc, childName))
+            out.push([childName, child]);
         }
       } else if (this.options.directory.isInVpc(vpc, itemName)) {
         out.push([itemName, item]);
@@ -259,7 +282,10 @@ export class JobsView {
   }
 
   /** Timer specs change rarely: cached long; a failure only hides the schedule. */
-  private async schedule(client: JenkinsClient, fullName: string): Promise<string | null> {
+  private async schedule(
+    client: JenkinsClient,
+    fullName: string,
+  ): Promise<string | null> {
     try {
       const { spec } = await this.options.cache.get(
         `jenkins:${client.name}:spec:${fullName}`,
@@ -268,7 +294,9 @@ export class JobsView {
       );
       return spec;
     } catch (error) {
-      this.options.logger.warn(`Could not read schedule of ${fullName}: ${errorMessage(error)}`);
+      this.options.logger.warn(
+        `Could not read schedule of ${fullName}: ${errorMessage(error)}`,
+      );
       return null;
     }
   }
@@ -279,7 +307,10 @@ export class JobsView {
     limit: number;
     cursor?: string;
   }): Promise<BuildsPage> {
-    const { vpc, fullName } = this.options.directory.resolveJob(request.vpc, request.job);
+    const { vpc, fullName } = this.options.directory.resolveJob(
+      request.vpc,
+      request.job,
+    );
     const client = this.clientFor(vpc);
     const limit = Math.min(Math.max(1, request.limit), MAX_BUILDS_PAGE);
     const cursor = request.cursor ? decodeCursor(request.cursor) : undefined;
@@ -297,20 +328,32 @@ export class JobsView {
     const all = raw.allBuilds ?? [];
     const fresh = all
       .map((build, index) => ({ build, index }))
-      .filter(({ build }) => typeof build?.number === 'number' && build.number < before);
+      .filter(
+        ({ build }) =>
+          typeof build?.number === 'number' && build.number < before,
+      );
     const taken = fresh.slice(0, limit);
     const secretNames = secretParameterNames(raw);
     const now = this.now;
-    const items = taken.map(({ build }) => mapBuild(build, { now, secretNames }));
+    const items = taken.map(({ build }) =>
+      mapBuild(build, { now, secretNames }),
+    );
     await this.addPortalCauses(
       vpc,
-      taken.map(({ build }, i) => ({ job: fullName, raw: build, summary: items[i] })),
+      taken.map(({ build }, i) => ({
+        job: fullName,
+        raw: build,
+        summary: items[i],
+      })),
     );
 
     const page: BuildsPage = { items };
     if (fresh.length > limit) {
       const last = taken[taken.length - 1];
-      page.nextCursor = encodeCursor({ o: offset + last.index + 1, b: last.build.number! });
+      page.nextCursor = encodeCursor({
+        o: offset + last.index + 1,
+        b: last.build.number!,
+      });
     } else if (all.length === count) {
       // Everything read was already seen; older builds may remain past it.
       const last = taken[taken.length - 1];
@@ -328,14 +371,27 @@ export class JobsView {
     number: number;
     start: number;
   }): Promise<LogChunk> {
-    const { vpc, fullName } = this.options.directory.resolveJob(request.vpc, request.job);
-    return this.clientFor(vpc).streamLog(fullName, request.number, request.start);
+    const { vpc, fullName } = this.options.directory.resolveJob(
+      request.vpc,
+      request.job,
+    );
+    return this.clientFor(vpc).streamLog(
+      fullName,
+      request.number,
+      request.start,
+    );
   }
 
-  async getQueueItem(request: { vpc: string; id: number }): Promise<QueueItemStatus> {
+  async getQueueItem(request: {
+    vpc: string;
+    id: number;
+  }): Promise<QueueItemStatus> {
     const vpc = this.options.directory.getVpc(request.vpc);
     const client = this.clientFor(vpc);
-    const record = await this.options.audit.findByQueueItem(vpc.name, request.id);
+    const record = await this.options.audit.findByQueueItem(
+      vpc.name,
+      request.id,
+    );
     let raw;
     try {
       raw = await client.getQueueItem(request.id);
@@ -355,9 +411,13 @@ export class JobsView {
       throw error;
     }
     const taskJob = fullNameFromUrl(raw.task?.url);
-    const inVpc = taskJob ? this.options.directory.isInVpc(vpc, taskJob) : false;
+    const inVpc = taskJob
+      ? this.options.directory.isInVpc(vpc, taskJob)
+      : false;
     if (!record && !inVpc) {
-      throw new NotFoundError(`No queue item ${request.id} for a job of VPC '${vpc.name}'`);
+      throw new NotFoundError(
+        `No queue item ${request.id} for a job of VPC '${vpc.name}'`,
+      );
     }
     const status = mapQueueItem(raw);
     if (record && status.build && record.buildNumber === null) {
@@ -384,7 +444,9 @@ export class JobsView {
         limit: 500,
       });
     } catch (error) {
-      this.options.logger.warn(`Could not read audit trail: ${errorMessage(error)}`);
+      this.options.logger.warn(
+        `Could not read audit trail: ${errorMessage(error)}`,
+      );
       return;
     }
     if (records.length === 0) return;
@@ -400,9 +462,14 @@ export class JobsView {
         record = byQueue.get(`${job}@${raw.queueId}`);
         if (record && record.buildNumber === null) {
           await this.options.audit
-            .recordBuild(record.id, { number: summary.number, url: summary.url })
+            .recordBuild(record.id, {
+              number: summary.number,
+              url: summary.url,
+            })
             .catch(error =>
-              this.options.logger.warn(`Could not link build to audit: ${errorMessage(error)}`),
+              this.options.logger.warn(
+                `Could not link build to audit: ${errorMessage(error)}`,
+              ),
             );
         }
       }
