@@ -2,7 +2,7 @@ import { TestApiProvider } from '@backstage/test-utils';
 import { renderHook, waitFor } from '@testing-library/react';
 import { PropsWithChildren } from 'react';
 import { batchJobsApiRef } from '../api';
-import { createFakeApi, jobsResponse } from '../testing/fixtures';
+import { createFakeApi, jobsResponse } from '../__testUtils__/fixtures';
 import { PollIntervalsProvider } from './intervals';
 import { useEntityJobs } from './useEntityJobs';
 

@@ -19,18 +19,20 @@ export function usePolledAsync<T>(
   deps: DependencyList,
   delay: (value: T | undefined) => number | null,
 ): PolledAsyncState<T> {
-  const [state, setState] = useState<{ value?: T; error?: Error; loading: boolean }>(
-    { loading: true },
-  );
+  const [state, setState] = useState<{
+    value?: T;
+    error?: Error;
+    loading: boolean;
+  }>({ loading: true });
   const fnRef = useRef(fn);
   fnRef.current = fn;
   const delayRef = useRef(delay);
   delayRef.current = delay;
-  // Identifies the current deps; answers for older deps are dropped.
-  const generation = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout>>();
+  // Tells whether answers still belong to the current deps.
+  const isCurrentRef = useRef<() => boolean>(() => false);
 
-  const load = useCallback(async (gen: number) => {
+  const load = useCallback(async (isCurrent: () => boolean) => {
     clearTimeout(timer.current);
     let value: T | undefined;
     let failed = false;
@@ -38,33 +40,33 @@ export function usePolledAsync<T>(
       value = await fnRef.current();
     } catch (e) {
       failed = true;
-      if (gen === generation.current) {
+      if (isCurrent()) {
         setState(s => ({ ...s, error: e as Error, loading: false }));
       }
     }
-    if (gen !== generation.current) return;
-    if (!failed) {
-      setState({ value, loading: false });
-    }
+    if (!isCurrent()) return;
+    if (!failed) setState({ value, loading: false });
     const next = delayRef.current(failed ? undefined : value);
     if (next !== null) {
       clearTimeout(timer.current);
-      timer.current = setTimeout(() => load(gen), next);
+      timer.current = setTimeout(() => load(isCurrent), next);
     }
   }, []);
 
   useEffect(() => {
-    const gen = ++generation.current;
+    let current = true;
+    const isCurrent = () => current;
+    isCurrentRef.current = isCurrent;
     setState({ loading: true });
-    load(gen);
+    load(isCurrent);
     return () => {
-      generation.current++;
+      current = false;
       clearTimeout(timer.current);
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
 
-  const reload = useCallback(() => load(generation.current), [load]);
+  const reload = useCallback(() => load(isCurrentRef.current), [load]);
 
   return { ...state, reload };
 }

@@ -73,7 +73,8 @@ export function BatchJobsCard(props: BatchJobsCardProps) {
     return (
       <>
         <StatusError>
-          {failures.length} failing of {total} jobs
+          {failures.length} failing ({total} jobs in{' '}
+          {vpcs.map(v => v.vpc).join(', ')})
         </StatusError>
         <List dense>
           {failures.slice(0, limit).map(f => (

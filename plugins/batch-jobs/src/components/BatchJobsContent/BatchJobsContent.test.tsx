@@ -5,8 +5,8 @@ import {
   createFakeApi,
   entity,
   jobsResponse,
-} from '../../testing/fixtures';
-import { renderWithApis } from '../../testing/render';
+} from '../../__testUtils__/fixtures';
+import { renderWithApis } from '../../__testUtils__/render';
 import { BatchJobsContent } from './BatchJobsContent';
 
 describe('BatchJobsContent', () => {

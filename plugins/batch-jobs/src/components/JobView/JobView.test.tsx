@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { build, createFakeApi, job } from '../../testing/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../testing/render';
+import { build, createFakeApi, job } from '../../__testUtils__/fixtures';
+import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
 import { JobView } from './JobView';
 
 const jobName = 'DEV/payments-settlement/migrate-ledger';

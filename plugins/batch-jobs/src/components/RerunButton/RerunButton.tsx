@@ -48,7 +48,14 @@ function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
   }, [progress.step]);
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
+    <Dialog
+      open
+      onClose={onClose}
+      maxWidth="sm"
+      fullWidth
+      // The dialog is a portal: its clicks must not reach a clickable table row.
+      onClick={e => e.stopPropagation()}
+    >
       <DialogTitle>
         Rerun {jobName} #{build.number} in {vpc}
       </DialogTitle>
@@ -169,7 +176,11 @@ export function RerunButton(props: RerunButtonProps) {
       color="primary"
       startIcon={<ReplayIcon />}
       disabled={!allowed || loading}
-      onClick={() => setOpen(true)}
+      onClick={e => {
+        // The button may sit in a clickable table row.
+        e.stopPropagation();
+        setOpen(true);
+      }}
       aria-label={`Rerun build #${props.build.number}`}
     >
       Rerun
@@ -177,8 +188,7 @@ export function RerunButton(props: RerunButtonProps) {
   );
 
   return (
-    // Clicks in the dialog (a portal) must not reach a clickable table row.
-    <span onClick={e => e.stopPropagation()}>
+    <>
       {!allowed && !loading ? (
         <Tooltip title="You are not allowed to rerun builds of this entity">
           {/* A disabled button gets no pointer events; the span shows the tooltip. */}
@@ -188,6 +198,6 @@ export function RerunButton(props: RerunButtonProps) {
         button
       )}
       {open && <RerunDialog {...props} onClose={() => setOpen(false)} />}
-    </span>
+    </>
   );
 }

@@ -131,9 +131,9 @@ export function jobsResponse(): EntityJobsResponse {
 
 /** A BatchJobsApi whose every method is a jest mock; set only what a test needs. */
 export function createFakeApi(
-  overrides: Partial<jest.Mocked<BatchJobsApi>> = {},
+  overrides: Partial<Record<keyof BatchJobsApi, jest.Mock>> = {},
 ): jest.Mocked<BatchJobsApi> {
-  return {
+  const api: Record<keyof BatchJobsApi, jest.Mock> = {
     getEntityJobs: jest.fn(async (_entityRef: string) => jobsResponse()),
     getBuilds: jest.fn(async (_request: JobRef) => ({ items: [] })),
     getLogChunk: jest.fn(async ({ start }: BuildRef & { start: number }) => ({
@@ -149,4 +149,5 @@ export function createFakeApi(
     })),
     ...overrides,
   };
+  return api as unknown as jest.Mocked<BatchJobsApi>;
 }

@@ -1,0 +1,32 @@
+import { entity } from './__testUtils__/fixtures';
+import {
+  batchJobsApiRef,
+  batchJobsPlugin,
+  EntityBatchJobsCard,
+  EntityBatchJobsContent,
+  isBatchJobsAvailable,
+} from './index';
+
+describe('batch-jobs plugin', () => {
+  it('exports the plugin with its API and extensions', () => {
+    expect(batchJobsPlugin.getId()).toBe('batch-jobs');
+    expect(
+      [...batchJobsPlugin.getApis()].map(factory => factory.api.id),
+    ).toEqual([batchJobsApiRef.id]);
+    expect(EntityBatchJobsContent).toBeDefined();
+    expect(EntityBatchJobsCard).toBeDefined();
+  });
+
+  it('is available for entities with the jobs annotation only', () => {
+    expect(isBatchJobsAvailable(entity)).toBe(true);
+    expect(
+      isBatchJobsAvailable({ ...entity, metadata: { name: 'x' } }),
+    ).toBe(false);
+    expect(
+      isBatchJobsAvailable({
+        ...entity,
+        metadata: { name: 'x', annotations: { 'batch-jobs.io/jobs': ' ' } },
+      }),
+    ).toBe(false);
+  });
+});
