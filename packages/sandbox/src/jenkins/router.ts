@@ -81,13 +81,34 @@ export class JenkinsRouter {
     const shapes = new Shapes(this.world, r.root);
     const [head, ...rest] = segments;
 
-    if (head === undefined) return this.html(r, 'Dashboard [Jenkins]');
-    if (head === 'api') return this.api(r, rest, () => shapes.jenkins());
-    if (head === 'job') return this.item(r, segments, shapes, user);
-    if (head === 'crumbIssuer' && is(rest, 'api', 'json')) return this.crumb(r, user);
-    if (head === 'whoAmI' && is(rest, 'api', 'json')) return this.whoAmI(r, user);
-    if (head === 'queue') return this.queue(r, rest, shapes);
-    if (head === 'computer') return this.computer(r, rest, shapes);
+    if (head === undefined) {
+      await this.html(r, 'Dashboard [Jenkins]');
+      return;
+    }
+    if (head === 'api') {
+      await this.api(r, rest, () => shapes.jenkins());
+      return;
+    }
+    if (head === 'job') {
+      await this.item(r, segments, shapes, user);
+      return;
+    }
+    if (head === 'crumbIssuer' && is(rest, 'api', 'json')) {
+      await this.crumb(r, user);
+      return;
+    }
+    if (head === 'whoAmI' && is(rest, 'api', 'json')) {
+      await this.whoAmI(r, user);
+      return;
+    }
+    if (head === 'queue') {
+      await this.queue(r, rest, shapes);
+      return;
+    }
+    if (head === 'computer') {
+      await this.computer(r, rest, shapes);
+      return;
+    }
     throw new HttpError(404, 'Not Found');
   }
 
@@ -109,8 +130,14 @@ export class JenkinsRouter {
       i += 2;
     }
     const rest = segments.slice(i);
-    if (rest.length === 0) return this.html(r, `${item.fullName} [Jenkins]`);
-    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.item(item));
+    if (rest.length === 0) {
+      await this.html(r, `${item.fullName} [Jenkins]`);
+      return;
+    }
+    if (rest[0] === 'api') {
+      await this.api(r, rest.slice(1), () => shapes.item(item));
+      return;
+    }
     if (is(rest, 'config.xml')) {
       if (r.method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
       r.res.writeHead(200, { 'Content-Type': 'application/xml;charset=utf-8' });
@@ -119,12 +146,18 @@ export class JenkinsRouter {
     }
     if (item.kind === 'folder') throw new HttpError(404, 'Not Found');
     const job = item;
-    if (is(rest, 'build')) return this.triggerBuild(r, job, user);
-    if (is(rest, 'buildWithParameters')) return this.triggerWithParameters(r, job, user);
+    if (is(rest, 'build')) {
+      await this.triggerBuild(r, job, user);
+      return;
+    }
+    if (is(rest, 'buildWithParameters')) {
+      await this.triggerWithParameters(r, job, user);
+      return;
+    }
 
     const build = this.findBuild(job, rest[0]);
     if (!build) throw new HttpError(404, 'Not Found');
-    return this.build(r, build, rest.slice(1), shapes, user);
+    await this.build(r, build, rest.slice(1), shapes, user);
   }
 
   private findBuild(job: Job, segment: string): Build | undefined {
@@ -134,10 +167,22 @@ export class JenkinsRouter {
   }
 
   private async build(r: JenkinsRequest, build: Build, rest: string[], shapes: Shapes, user: User) {
-    if (rest.length === 0) return this.html(r, `${build.job.fullName} #${build.number} [Jenkins]`);
-    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.build(build));
-    if (is(rest, 'consoleText')) return this.consoleText(r, build);
-    if (is(rest, 'logText', 'progressiveText')) return this.progressiveText(r, build);
+    if (rest.length === 0) {
+      await this.html(r, `${build.job.fullName} #${build.number} [Jenkins]`);
+      return;
+    }
+    if (rest[0] === 'api') {
+      await this.api(r, rest.slice(1), () => shapes.build(build));
+      return;
+    }
+    if (is(rest, 'consoleText')) {
+      await this.consoleText(r, build);
+      return;
+    }
+    if (is(rest, 'logText', 'progressiveText')) {
+      await this.progressiveText(r, build);
+      return;
+    }
     if (is(rest, 'stop') || is(rest, 'term') || is(rest, 'kill')) {
       requirePost(r);
       this.world.stop(build, user);
@@ -262,22 +307,33 @@ export class JenkinsRouter {
 
   // --- queue, nodes, security ---------------------------------------------
 
-  private queue(r: JenkinsRequest, rest: string[], shapes: Shapes): void {
-    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.queue());
+  private async queue(r: JenkinsRequest, rest: string[], shapes: Shapes): Promise<void> {
+    if (rest[0] === 'api') {
+      await this.api(r, rest.slice(1), () => shapes.queue());
+      return;
+    }
     if (is(rest, 'cancelItem')) {
       requirePost(r);
-      return this.cancel(r, Number(r.params.get('id')));
+      this.cancel(r, Number(r.params.get('id')));
+      return;
     }
     if (rest[0] === 'item' && /^\d+$/.test(rest[1] ?? '')) {
       const id = Number(rest[1]);
       if (is(rest.slice(2), 'cancelQueue')) {
         requirePost(r);
-        return this.cancel(r, id);
+        this.cancel(r, id);
+        return;
       }
       const item = this.world.queueItem(id);
       if (!item) throw new HttpError(404, 'Not Found');
-      if (rest[2] === 'api') return this.api(r, rest.slice(3), () => shapes.queueItem(item));
-      if (rest.length === 2) return this.html(r, `Queue item ${id} [Jenkins]`);
+      if (rest[2] === 'api') {
+        await this.api(r, rest.slice(3), () => shapes.queueItem(item));
+        return;
+      }
+      if (rest.length === 2) {
+        await this.html(r, `Queue item ${id} [Jenkins]`);
+        return;
+      }
     }
     throw new HttpError(404, 'Not Found');
   }
@@ -294,15 +350,24 @@ export class JenkinsRouter {
     r.res.end();
   }
 
-  private computer(r: JenkinsRequest, rest: string[], shapes: Shapes): void {
-    if (rest[0] === 'api') return this.api(r, rest.slice(1), () => shapes.computers());
+  private async computer(r: JenkinsRequest, rest: string[], shapes: Shapes): Promise<void> {
+    if (rest[0] === 'api') {
+      await this.api(r, rest.slice(1), () => shapes.computers());
+      return;
+    }
     const name = rest[0];
     const node = this.world.nodes.find(n =>
       n.builtIn ? name === '(built-in)' || name === '(master)' : n.name === name,
     );
     if (!node) throw new HttpError(404, 'Not Found');
-    if (rest[1] === 'api') return this.api(r, rest.slice(2), () => shapes.computer(node));
-    if (rest.length === 1) return this.html(r, `${node.name} [Jenkins]`);
+    if (rest[1] === 'api') {
+      await this.api(r, rest.slice(2), () => shapes.computer(node));
+      return;
+    }
+    if (rest.length === 1) {
+      await this.html(r, `${node.name} [Jenkins]`);
+      return;
+    }
     throw new HttpError(404, 'Not Found');
   }
 

@@ -200,12 +200,7 @@ export class Shapes {
       choice: 'ChoiceParameterDefinition',
       password: 'PasswordParameterDefinition',
     }[def.type];
-    const defaultValue: ParamValue =
-      def.type === 'choice'
-        ? { type: 'string', name: def.name, value: def.choices[0] }
-        : def.type === 'boolean'
-        ? { type: 'boolean', name: def.name, value: def.defaultValue }
-        : { type: def.type, name: def.name, value: def.defaultValue };
+    const defaultValue = defaultValueOf(def);
     const props: Array<[string, number, () => Value]> = [
       ['defaultParameterValue', 3, () => this.paramValue(defaultValue)],
       ['description', 3, () => def.description],
@@ -334,8 +329,15 @@ export class Shapes {
 
   private neighbour(build: Build, step: 1 | -1): Bean | null {
     const builds = build.job.builds;
-    const index = builds.indexOf(build, step === 1 ? undefined : 0);
-    const other = builds[index + step];
+    // Builds are ascending by number: find this one by bisection, not by scanning.
+    let lo = 0;
+    let hi = builds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (builds[mid].number < build.number) lo = mid + 1;
+      else hi = mid;
+    }
+    const other = builds[lo + step];
     return other ? this.build(other) : null;
   }
 
@@ -509,12 +511,9 @@ export class Shapes {
     if (recent.length === 0) return [];
     const failed = recent.filter(b => b.result === 'FAILURE').length;
     const score = Math.round(100 - (failed * 100) / recent.length);
-    const description =
-      failed === 0
-        ? 'Build stability: No recent builds failed.'
-        : failed === recent.length
-        ? 'Build stability: All recent builds failed.'
-        : `Build stability: ${failed} out of the last ${recent.length} builds failed.`;
+    let description = `Build stability: ${failed} out of the last ${recent.length} builds failed.`;
+    if (failed === 0) description = 'Build stability: No recent builds failed.';
+    else if (failed === recent.length) description = 'Build stability: All recent builds failed.';
     return [healthReport(description, score)];
   }
 
@@ -540,9 +539,26 @@ export class Shapes {
   }
 }
 
+function defaultValueOf(def: ParamDefinition): ParamValue {
+  switch (def.type) {
+    case 'choice':
+      return { type: 'string', name: def.name, value: def.choices[0] };
+    case 'boolean':
+      return { type: 'boolean', name: def.name, value: def.defaultValue };
+    default:
+      return { type: def.type, name: def.name, value: def.defaultValue };
+  }
+}
+
+const HEALTH_BUCKETS: Array<[number, string]> = [
+  [80, '80plus'],
+  [60, '60to79'],
+  [40, '40to59'],
+  [20, '20to39'],
+];
+
 function healthReport(description: string, score: number): Bean {
-  const bucket =
-    score > 80 ? '80plus' : score > 60 ? '60to79' : score > 40 ? '40to59' : score > 20 ? '20to39' : '00to19';
+  const bucket = HEALTH_BUCKETS.find(([min]) => score > min)?.[1] ?? '00to19';
   return bean('hudson.model.HealthReport', [
     ['description', 2, () => description],
     ['iconClassName', 2, () => `icon-health-${bucket}`],

@@ -20,6 +20,25 @@ export function parseTree(spec: string): TreeSpec {
     throw new TreeSyntaxError(`Malformed tree expression at ${pos}: ${what} in "${spec}"`);
   };
 
+  const parseNumber = (): number | undefined => {
+    const start = pos;
+    while (pos < spec.length && /[0-9 ]/.test(spec[pos])) pos++;
+    const text = spec.slice(start, pos).trim();
+    return text ? Number(text) : undefined;
+  };
+
+  const parseRange = (): { from: number; to: number } => {
+    const from = parseNumber();
+    if (peek() === ',') {
+      pos++;
+      const to = parseNumber();
+      return { from: from ?? 0, to: to ?? Infinity };
+    }
+    if (from === undefined) fail('expected a number');
+    // `{N}` is the single element N.
+    return { from: from!, to: from! + 1 };
+  };
+
   const parseList = (): TreeSpec => {
     const node: TreeSpec = { children: new Map() };
     for (;;) {
@@ -47,25 +66,6 @@ export function parseTree(spec: string): TreeSpec {
       }
       return node;
     }
-  };
-
-  const parseNumber = (): number | undefined => {
-    const start = pos;
-    while (pos < spec.length && /[0-9 ]/.test(spec[pos])) pos++;
-    const text = spec.slice(start, pos).trim();
-    return text ? Number(text) : undefined;
-  };
-
-  const parseRange = (): { from: number; to: number } => {
-    const from = parseNumber();
-    if (peek() === ',') {
-      pos++;
-      const to = parseNumber();
-      return { from: from ?? 0, to: to ?? Infinity };
-    }
-    if (from === undefined) fail('expected a number');
-    // `{N}` is the single element N.
-    return { from: from!, to: from! + 1 };
   };
 
   const tree = parseList();

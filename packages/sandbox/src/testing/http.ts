@@ -23,7 +23,8 @@ export function request(
   const auth = options.auth ?? 'token';
   const headers: Record<string, string> = { ...options.headers };
   if (auth !== 'none') {
-    const secret = auth === 'token' ? apiToken : auth === 'password' ? password : auth;
+    const secrets: Record<string, string> = { token: apiToken, password };
+    const secret = secrets[auth] ?? auth;
     headers.authorization = `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}`;
   }
   let body: string | undefined;

@@ -20,6 +20,23 @@ type Segment =
       lineAt: (index: number, time: number) => string;
     };
 
+const COMMIT_MESSAGES = [
+  'tune batch size',
+  'retry transient db errors',
+  'bump client library',
+  'log rejected records',
+  'handle empty input files',
+  'speed up checksum',
+];
+
+const FAILURES = [
+  'connection reset by peer (db-proxy.internal:5432)',
+  'timeout after 30000ms waiting for lock on ledger_entries',
+  'S3 PutObject failed: SlowDown (503)',
+  'upstream returned HTTP 502 Bad Gateway',
+  'out of memory: heap limit 2048m reached',
+];
+
 /** Jenkins' LargeText caps one progressive read of a live log at this many lines. */
 export const MAX_LINES_READ = 10000;
 
@@ -321,21 +338,3 @@ function appendWork(log: BuildLog, build: Build, at: number, key: number, worksp
   tail.push([end - at, `Finished: ${build.plannedResult}`]);
   log.lines(at, tail);
 }
-
-const COMMIT_MESSAGES = [
-  'tune batch size',
-  'retry transient db errors',
-  'bump client library',
-  'log rejected records',
-  'handle empty input files',
-  'speed up checksum',
-];
-
-const FAILURES = [
-  'connection reset by peer (db-proxy.internal:5432)',
-  'timeout after 30000ms waiting for lock on ledger_entries',
-  'S3 PutObject failed: SlowDown (503)',
-  'upstream returned HTTP 502 Bad Gateway',
-  'out of memory: heap limit 2048m reached',
-];
-

@@ -85,7 +85,8 @@ export class World {
 
   addNode(node: Node): Node {
     this.nodes.push(node);
-    this.nodes.sort((a, b) => (a.builtIn ? -1 : b.builtIn ? 1 : a.name.localeCompare(b.name)));
+    // The built-in node first, then agents by name, as Jenkins lists them.
+    this.nodes.sort((a, b) => Number(b.builtIn) - Number(a.builtIn) || a.name.localeCompare(b.name));
     return node;
   }
 
