@@ -121,8 +121,15 @@ export interface BuildsPage {
 /** POST /builds/rerun body @public */
 export interface RerunRequest {
   vpc: string;
+  /** Jenkins full name of the job (`JobSummary.fullName`). */
   job: string;
   number: number;
+  /**
+   * The entity the user acted from. The permission is checked against it and
+   * it is recorded in the audit; when absent, the backend finds the entities
+   * whose annotation selects the job.
+   */
+  entityRef?: string;
 }
 
 /** POST /builds/rerun → 202 @public */
