@@ -38,7 +38,12 @@ describe('AuditList', () => {
           }),
           event({
             id: 'new',
-            detail: { queueItemId: 17, build: { number: 42 } },
+            detail: {
+              queueItemId: 17,
+              buildNumber: 42,
+              buildUrl: 'http://jenkins.test/job/x/42/',
+              secretParametersFromDefaults: ['DB_PASSWORD'],
+            },
           }),
         ],
       })),
@@ -51,7 +56,12 @@ describe('AuditList', () => {
     expect(rows[0]).toHaveTextContent('Rerun build');
     expect(rows[0]).toHaveTextContent('DEV/payments-settlement/migrate-ledger#41');
     expect(rows[0]).toHaveTextContent('Succeeded');
-    expect(rows[0]).toHaveTextContent('build #42');
+    expect(rows[0]).toHaveTextContent(
+      'build #42 — secrets from job defaults: DB_PASSWORD',
+    );
+    expect(
+      rows[0].querySelector('a[href="http://jenkins.test/job/x/42/"]'),
+    ).not.toBeNull();
     expect(rows[0]).toHaveTextContent('2 min ago');
     expect(rows[1]).toHaveTextContent('jane.doe');
     expect(rows[1]).toHaveTextContent('Failed');

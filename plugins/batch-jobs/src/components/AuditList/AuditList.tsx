@@ -1,5 +1,6 @@
 import {
   EmptyState,
+  Link,
   Progress,
   ResponseErrorPanel,
   StatusError,
@@ -28,6 +29,10 @@ export function describeAuditDetail(event: AuditEvent): string {
   if (typeof buildNumber === 'number') parts.push(`build #${buildNumber}`);
   else if (detail.queueItemId !== undefined) {
     parts.push(`queue item ${detail.queueItemId}`);
+  }
+  const fromDefaults = detail.secretParametersFromDefaults;
+  if (Array.isArray(fromDefaults) && fromDefaults.length) {
+    parts.push(`secrets from job defaults: ${fromDefaults.join(', ')}`);
   }
   const error = detail.error ?? detail.message;
   if (typeof error === 'string') parts.push(error);
@@ -105,7 +110,18 @@ export function AuditList(props: { entityRef: string; limit?: number }) {
       ),
     },
     { title: 'Outcome', render: e => <Outcome outcome={e.outcome} /> },
-    { title: 'Detail', render: e => describeAuditDetail(e) || '—' },
+    {
+      title: 'Detail',
+      render: e => {
+        const text = describeAuditDetail(e) || '—';
+        const url = e.detail?.buildUrl;
+        return typeof url === 'string' && url ? (
+          <Link to={url}>{text}</Link>
+        ) : (
+          text
+        );
+      },
+    },
   ];
 
   // The backend answers newest first; sort anyway so the promise holds.

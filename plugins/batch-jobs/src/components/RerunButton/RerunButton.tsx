@@ -76,7 +76,8 @@ function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
                       <TableCell component="th">{p.name}</TableCell>
                       <TableCell>
                         <code>{parameterValue(p)}</code>
-                        {p.secret && ' (secret, reused as stored in Jenkins)'}
+                        {p.secret &&
+                          " (secret: Jenkins never reveals it, so the job's default is used)"}
                       </TableCell>
                     </TableRow>
                   ))}
