@@ -40,10 +40,15 @@ export interface BatchJobsApi {
   /** The whole console log as a Blob, fetched with the user's credentials. */
   downloadLog(request: BuildRef): Promise<Blob>;
   /**
-   * Reruns a build with its parameters. Repeating a call with the same
-   * `idempotencyKey` returns the first answer and starts nothing new.
+   * Reruns a build with its parameters, as the entity `entityRef` (the
+   * permission is checked against it and the audit row names it). Repeating a
+   * call with the same `idempotencyKey` returns the first answer and starts
+   * nothing new.
    */
-  rerun(request: BuildRef, idempotencyKey: string): Promise<RerunResponse>;
+  rerun(
+    request: BuildRef & { entityRef?: string },
+    idempotencyKey: string,
+  ): Promise<RerunResponse>;
   getQueueItem(request: { vpc: string; id: number }): Promise<QueueItemStatus>;
   getAudit(request: {
     entityRef: string;

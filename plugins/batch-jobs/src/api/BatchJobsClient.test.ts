@@ -156,12 +156,22 @@ describe('BatchJobsClient', () => {
     );
 
     const result = await createClient().rerun(
-      { vpc: 'DEV', job: 'DEV/a/b', number: 41 },
+      {
+        vpc: 'DEV',
+        job: 'DEV/a/b',
+        number: 41,
+        entityRef: 'component:default/payments-settlement',
+      },
       'key-123',
     );
 
     expect(key).toBe('key-123');
-    expect(body).toEqual({ vpc: 'DEV', job: 'DEV/a/b', number: 41 });
+    expect(body).toEqual({
+      vpc: 'DEV',
+      job: 'DEV/a/b',
+      number: 41,
+      entityRef: 'component:default/payments-settlement',
+    });
     expect(result.queueItemId).toBe(17);
   });
 

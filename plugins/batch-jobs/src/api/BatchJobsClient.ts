@@ -8,6 +8,7 @@ import {
   LOG_MORE_DATA_HEADER,
   LOG_TEXT_SIZE_HEADER,
   QueueItemStatus,
+  RerunRequest,
   RerunResponse,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
@@ -65,18 +66,23 @@ export class BatchJobsClient implements BatchJobsApi {
     return res.blob();
   }
 
-  async rerun(request: BuildRef, idempotencyKey: string): Promise<RerunResponse> {
+  async rerun(
+    request: BuildRef & { entityRef?: string },
+    idempotencyKey: string,
+  ): Promise<RerunResponse> {
+    const body: RerunRequest = {
+      vpc: request.vpc,
+      job: request.job,
+      number: request.number,
+    };
+    if (request.entityRef) body.entityRef = request.entityRef;
     const res = await this.request('builds/rerun', {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         [IDEMPOTENCY_KEY_HEADER]: idempotencyKey,
       },
-      body: JSON.stringify({
-        vpc: request.vpc,
-        job: request.job,
-        number: request.number,
-      }),
+      body: JSON.stringify(body),
     });
     return this.json(res);
   }

@@ -25,7 +25,7 @@ function newIdempotencyKey(): string {
  * One idempotency key per confirmation: a double click, or a retry of a
  * request whose answer got lost, cannot start two builds.
  */
-export function useRerun(build: BuildRef) {
+export function useRerun(build: BuildRef & { entityRef?: string }) {
   const api = useApi(batchJobsApiRef);
   const intervals = usePollIntervals();
   const [progress, setProgress] = useState<RerunProgress>({ step: 'idle' });

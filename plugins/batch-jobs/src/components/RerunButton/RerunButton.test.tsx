@@ -74,7 +74,12 @@ describe('RerunButton', () => {
     );
     expect(api.rerun).toHaveBeenCalledTimes(1);
     expect(api.rerun).toHaveBeenCalledWith(
-      { vpc: 'DEV', job, number: 41 },
+      {
+        vpc: 'DEV',
+        job,
+        number: 41,
+        entityRef: 'component:default/payments-settlement',
+      },
       expect.stringMatching(/.{8,}/),
     );
     expect(api.getQueueItem).toHaveBeenCalledWith({ vpc: 'DEV', id: 17 });

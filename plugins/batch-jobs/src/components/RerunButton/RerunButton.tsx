@@ -37,8 +37,14 @@ export interface RerunButtonProps {
 }
 
 function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
-  const { vpc, job, build, onOpenBuild, onStarted, onClose } = props;
-  const { progress, submit } = useRerun({ vpc, job, number: build.number });
+  const { entityRef, vpc, job, build, onOpenBuild, onStarted, onClose } =
+    props;
+  const { progress, submit } = useRerun({
+    vpc,
+    job,
+    number: build.number,
+    entityRef,
+  });
   const jobName = job.split('/').pop();
 
   useEffect(() => {
