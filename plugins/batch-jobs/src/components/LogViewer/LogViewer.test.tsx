@@ -8,6 +8,7 @@ const ref = { vpc: 'DEV', job: 'DEV/push-notifier/DEV-worker', number: 12 };
 
 describe('LogViewer', () => {
   it('appends chunks from the last offset and stops when there is no more data', async () => {
+    let finish: (chunk: unknown) => void = () => {};
     const api = createFakeApi({
       getLogChunk: jest
         .fn()
@@ -17,15 +18,22 @@ describe('LogViewer', () => {
           moreData: true,
         })
         .mockResolvedValueOnce({ text: '', textSize: 34, moreData: true })
-        .mockResolvedValueOnce({
-          text: '-EC2-AGENT\nFinished: SUCCESS\n',
-          textSize: 62,
-          moreData: false,
-        }),
+        // The build is still running until the test says otherwise.
+        .mockReturnValueOnce(new Promise(resolve => (finish = resolve))),
     });
     await renderWithApis(<LogViewer build={ref} />, { api });
 
-    expect(await screen.findByText('Following live…')).toBeInTheDocument();
+    await waitFor(() => expect(api.getLogChunk).toHaveBeenCalledTimes(3));
+    expect(screen.getByText('Following live…')).toBeInTheDocument();
+    expect(screen.getByTestId('build-log').textContent).toBe(
+      'Started by timer\nRunning on i-0abc',
+    );
+
+    finish({
+      text: '-EC2-AGENT\nFinished: SUCCESS\n',
+      textSize: 62,
+      moreData: false,
+    });
     await screen.findByText('Log complete');
     expect(screen.getByTestId('build-log').textContent).toBe(
       'Started by timer\nRunning on i-0abc-EC2-AGENT\nFinished: SUCCESS',
