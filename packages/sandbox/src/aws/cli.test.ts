@@ -2,7 +2,13 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AwsServer, AwsWorld, createAwsWorld, seedInstancesForNodes, startAwsServer } from './index';
+import {
+  AwsServer,
+  AwsWorld,
+  createAwsWorld,
+  seedInstancesForNodes,
+  startAwsServer,
+} from './index';
 
 /** The AWS CLI is optional on a developer machine; the suite does not depend on it. */
 const cli = spawnSync('aws', ['--version'], { encoding: 'utf8' });
@@ -19,10 +25,22 @@ describeWithCli('the AWS CLI against the endpoint', () => {
   let home: string;
 
   beforeAll(async () => {
-    world = createAwsWorld({ seed: 3, clock: { now: () => Date.UTC(2026, 10, 2, 9) }, vpcs: ['DEV', 'STG'] });
+    world = createAwsWorld({
+      seed: 3,
+      clock: { now: () => Date.UTC(2026, 10, 2, 9) },
+      vpcs: ['DEV', 'STG'],
+    });
     seedInstancesForNodes(world, [
-      { name: 'i-0aaaaaaaaaaaaaaa1-EC2-AGENT', labels: ['DEV-batch-agent'], offline: false },
-      { name: 'i-0aaaaaaaaaaaaaaa2-EC2-AGENT', labels: ['STG-worker-agent'], offline: false },
+      {
+        name: 'i-0aaaaaaaaaaaaaaa1-EC2-AGENT',
+        labels: ['DEV-batch-agent'],
+        offline: false,
+      },
+      {
+        name: 'i-0aaaaaaaaaaaaaaa2-EC2-AGENT',
+        labels: ['STG-worker-agent'],
+        offline: false,
+      },
     ]);
     server = await startAwsServer({ world, port: 0 });
     home = mkdtempSync(join(tmpdir(), 'aws-cli-'));
@@ -53,17 +71,27 @@ describeWithCli('the AWS CLI against the endpoint', () => {
           },
           timeout: 60_000,
         },
-        (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+        (error, stdout, stderr) =>
+          error
+            ? reject(new Error(`${error.message}\n${stderr}`))
+            : resolve(stdout),
       );
     });
   }
 
   it('describes instances with a tag filter', async () => {
     const out = JSON.parse(
-      await aws('ec2', 'describe-instances', '--filters', 'Name=tag:Name,Values=STG-BATCH-AGENT'),
+      await aws(
+        'ec2',
+        'describe-instances',
+        '--filters',
+        'Name=tag:Name,Values=STG-BATCH-AGENT',
+      ),
     );
     const instances = out.Reservations.flatMap((r: any) => r.Instances);
-    expect(instances.map((i: any) => i.InstanceId)).toEqual(['i-0aaaaaaaaaaaaaaa2']);
+    expect(instances.map((i: any) => i.InstanceId)).toEqual([
+      'i-0aaaaaaaaaaaaaaa2',
+    ]);
     expect(instances[0].State).toEqual({ Code: 16, Name: 'running' });
     expect(instances[0].Tags).toEqual(
       expect.arrayContaining([{ Key: 'AgentType', Value: 'STG-worker-agent' }]),
@@ -87,7 +115,9 @@ describeWithCli('the AWS CLI against the endpoint', () => {
     );
     const id = run.Instances[0].InstanceId;
     expect(run.Instances[0].State.Name).toBe('pending');
-    const out = JSON.parse(await aws('ec2', 'terminate-instances', '--instance-ids', id));
+    const out = JSON.parse(
+      await aws('ec2', 'terminate-instances', '--instance-ids', id),
+    );
     expect(out.TerminatingInstances[0].CurrentState.Name).toBe('shutting-down');
 
     const missing = await aws(
@@ -99,17 +129,39 @@ describeWithCli('the AWS CLI against the endpoint', () => {
     expect(missing).toContain('InvalidLaunchTemplateName.NotFoundException');
   }, 60_000);
 
-  it('copies a file to and from the backups bucket', async () => {
+  it('copies a file to and from the backups bucket (multipart above 8 MB)', async () => {
     const file = join(home, 'backup.tar.gz');
-    writeFileSync(file, Buffer.alloc(200_000, 7));
+    writeFileSync(file, Buffer.alloc(9_000_000, 7));
     await aws('s3', 'cp', file, 's3://jenkins-backups/cli/backup.tar.gz');
-    expect(world.s3.getObject('jenkins-backups', 'cli/backup.tar.gz').body.length).toBe(200_000);
+    expect(
+      world.s3.getObject('jenkins-backups', 'cli/backup.tar.gz').body.length,
+    ).toBe(9_000_000);
+    expect(
+      world.requests.filter(r => r.service === 's3').map(r => r.action),
+    ).toEqual(
+      expect.arrayContaining([
+        'CreateMultipartUpload',
+        'UploadPart',
+        'CompleteMultipartUpload',
+      ]),
+    );
 
-    const listed = JSON.parse(await aws('s3api', 'list-objects-v2', '--bucket', 'jenkins-backups', '--prefix', 'cli/'));
-    expect(listed.Contents.map((o: any) => [o.Key, o.Size])).toEqual([['cli/backup.tar.gz', 200_000]]);
+    const listed = JSON.parse(
+      await aws(
+        's3api',
+        'list-objects-v2',
+        '--bucket',
+        'jenkins-backups',
+        '--prefix',
+        'cli/',
+      ),
+    );
+    expect(listed.Contents.map((o: any) => [o.Key, o.Size])).toEqual([
+      ['cli/backup.tar.gz', 9_000_000],
+    ]);
 
     const back = join(home, 'back.tar.gz');
     await aws('s3', 'cp', 's3://jenkins-backups/cli/backup.tar.gz', back);
-    expect(readFileSync(back).equals(Buffer.alloc(200_000, 7))).toBe(true);
+    expect(readFileSync(back).equals(Buffer.alloc(9_000_000, 7))).toBe(true);
   }, 60_000);
 });

@@ -65,10 +65,16 @@ describe('EC2 Query API', () => {
     world.advance(clock.time);
   }
 
-  function launchWorker(clientToken: string, extraTags: Array<{ Key: string; Value: string }> = []) {
+  function launchWorker(
+    clientToken: string,
+    extraTags: Array<{ Key: string; Value: string }> = [],
+  ) {
     return ec2.send(
       new RunInstancesCommand({
-        LaunchTemplate: { LaunchTemplateName: 'STG-WORKER-JENKINS-AGENT', Version: '$Default' },
+        LaunchTemplate: {
+          LaunchTemplateName: 'STG-WORKER-JENKINS-AGENT',
+          Version: '$Default',
+        },
         MinCount: 1,
         MaxCount: 1,
         ClientToken: clientToken,
@@ -88,7 +94,9 @@ describe('EC2 Query API', () => {
   }
 
   function tagsOf(instance: Instance | undefined): Record<string, string> {
-    return Object.fromEntries((instance?.Tags ?? []).map(t => [t.Key!, t.Value!]));
+    return Object.fromEntries(
+      (instance?.Tags ?? []).map(t => [t.Key!, t.Value!]),
+    );
   }
 
   it('launches from a launch template with tags, idempotently on ClientToken', async () => {
@@ -98,7 +106,9 @@ describe('EC2 Query API', () => {
     expect(first.Instances).toHaveLength(1);
     const instance = first.Instances![0];
     expect(again.ReservationId).toBe(first.ReservationId);
-    expect(again.Instances!.map(i => i.InstanceId)).toEqual([instance.InstanceId]);
+    expect(again.Instances!.map(i => i.InstanceId)).toEqual([
+      instance.InstanceId,
+    ]);
     expect(world.instances.size).toBe(1);
 
     const stg = world.vpcs.get('STG')!;
@@ -111,11 +121,15 @@ describe('EC2 Query API', () => {
     expect(instance.VpcId).toBe(stg.vpcId);
     expect(instance.SubnetId).toBe(stg.subnetId);
     expect(instance.PrivateIpAddress).toMatch(/^10\.20\.1\.\d+$/);
-    expect(instance.PrivateDnsName).toBe(`ip-${instance.PrivateIpAddress!.replace(/\./g, '-')}.ec2.internal`);
+    expect(instance.PrivateDnsName).toBe(
+      `ip-${instance.PrivateIpAddress!.replace(/\./g, '-')}.ec2.internal`,
+    );
     expect(instance.LaunchTime).toEqual(new Date(START));
     expect(instance.ClientToken).toBe('launch-1');
     expect(instance.Placement?.AvailabilityZone).toBe(stg.availabilityZone);
-    const template = world.launchTemplates.find(t => t.launchTemplateName === 'STG-WORKER-JENKINS-AGENT')!;
+    const template = world.launchTemplates.find(
+      t => t.launchTemplateName === 'STG-WORKER-JENKINS-AGENT',
+    )!;
     expect(tagsOf(instance)).toEqual({
       Name: 'STG-BATCH-AGENT',
       AgentType: 'STG-worker-agent',
@@ -134,7 +148,9 @@ describe('EC2 Query API', () => {
 
   it('rejects a reused ClientToken with different parameters', async () => {
     await launchWorker('launch-2');
-    const error = await launchWorker('launch-2', [{ Key: 'Reason', Value: 'other' }]).catch(e => e);
+    const error = await launchWorker('launch-2', [
+      { Key: 'Reason', Value: 'other' },
+    ]).catch(e => e);
     expect(error.name).toBe('IdempotentParameterMismatch');
     expect(error.$metadata.httpStatusCode).toBe(400);
     expect(world.instances.size).toBe(1);
@@ -159,7 +175,9 @@ describe('EC2 Query API', () => {
   });
 
   it('boots pending instances on the clock and terminates them through shutting-down', async () => {
-    const changes: Array<[string, InstanceStateName | null, InstanceStateName, number]> = [];
+    const changes: Array<
+      [string, InstanceStateName | null, InstanceStateName, number]
+    > = [];
     world.onInstanceStateChange((instance: Ec2Instance, previous, at) =>
       changes.push([instance.instanceId, previous, instance.state, at]),
     );
@@ -175,10 +193,17 @@ describe('EC2 Query API', () => {
     expect(at).toBeGreaterThanOrEqual(START + 5 * SECOND);
     expect(at).toBeLessThanOrEqual(START + 20 * SECOND);
 
-    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
-    expect(described.Reservations![0].Instances![0].State).toEqual({ Code: 16, Name: 'running' });
+    const described = await ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [id] }),
+    );
+    expect(described.Reservations![0].Instances![0].State).toEqual({
+      Code: 16,
+      Name: 'running',
+    });
 
-    const terminated = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    const terminated = await ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [id] }),
+    );
     expect(terminated.TerminatingInstances).toEqual([
       {
         InstanceId: id,
@@ -191,20 +216,30 @@ describe('EC2 Query API', () => {
       ['running', 'shutting-down'],
       ['shutting-down', 'terminated'],
     ]);
-    const after = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const after = await ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [id] }),
+    );
     const instance = after.Reservations![0].Instances![0];
     expect(instance.State).toEqual({ Code: 48, Name: 'terminated' });
     expect(instance.PrivateIpAddress).toBeUndefined();
     expect(instance.StateReason?.Code).toBe('Client.UserInitiatedShutdown');
-    expect(instance.StateTransitionReason).toMatch(/^User initiated \(2026-11-02 09:00:\d\d GMT\)$/);
+    expect(instance.StateTransitionReason).toMatch(
+      /^User initiated \(2026-11-02 09:00:\d\d GMT\)$/,
+    );
 
     // Terminating again reports terminated → terminated, as EC2 does.
-    const twice = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
-    expect(twice.TerminatingInstances![0].PreviousState?.Name).toBe('terminated');
+    const twice = await ec2.send(
+      new TerminateInstancesCommand({ InstanceIds: [id] }),
+    );
+    expect(twice.TerminatingInstances![0].PreviousState?.Name).toBe(
+      'terminated',
+    );
 
     // About an hour later EC2 forgets the instance.
     advance(HOUR);
-    const gone = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })).catch(e => e);
+    const gone = await ec2
+      .send(new DescribeInstancesCommand({ InstanceIds: [id] }))
+      .catch(e => e);
     expect(gone.name).toBe('InvalidInstanceID.NotFound');
     expect(gone.message).toBe(`The instance ID '${id}' does not exist`);
   });
@@ -227,7 +262,12 @@ describe('EC2 Query API', () => {
     };
 
     function node(id: string, label: string) {
-      return { name: `${id}-EC2-AGENT`, labels: [label], offline: false, connectedSince: START - 5 * HOUR };
+      return {
+        name: `${id}-EC2-AGENT`,
+        labels: [label],
+        offline: false,
+        connectedSince: START - 5 * HOUR,
+      };
     }
 
     let orphanId: string;
@@ -238,14 +278,20 @@ describe('EC2 Query API', () => {
 
     it('seeds running instances for agents, none visible for a gone agent, and an orphan', async () => {
       const ids: string[] = [];
-      for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 5 }, {})) {
-        for (const r of page.Reservations ?? []) for (const i of r.Instances ?? []) ids.push(i.InstanceId!);
+      for await (const page of paginateDescribeInstances(
+        { client: ec2, pageSize: 5 },
+        {},
+      )) {
+        for (const r of page.Reservations ?? [])
+          for (const i of r.Instances ?? []) ids.push(i.InstanceId!);
       }
       expect(ids).toHaveLength(9 + 1 + 1);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).toContain('i-0eeeeeeeeeeeeeeee');
       expect(ids).not.toContain('i-0ffffffffffffffff');
-      expect(world.instances.get('i-0ffffffffffffffff')!.state).toBe('terminated');
+      expect(world.instances.get('i-0ffffffffffffffff')!.state).toBe(
+        'terminated',
+      );
 
       const orphan = world.instances.get(orphanId)!;
       expect(orphan.agentConnects).toBe(false);
@@ -270,9 +316,16 @@ describe('EC2 Query API', () => {
           ],
         }),
       );
-      const devIds = runningDev.Reservations!.flatMap(r => r.Instances!.map(i => i.InstanceId));
+      const devIds = runningDev.Reservations!.flatMap(r =>
+        r.Instances!.map(i => i.InstanceId),
+      );
       expect(devIds.sort()).toEqual(
-        ['i-00aaaaaaaaaaaaaa1', 'i-00aaaaaaaaaaaaaa2', 'i-00aaaaaaaaaaaaaa3', orphanId].sort(),
+        [
+          'i-00aaaaaaaaaaaaaa1',
+          'i-00aaaaaaaaaaaaaa2',
+          'i-00aaaaaaaaaaaaaa3',
+          orphanId,
+        ].sort(),
       );
 
       const workers = await ec2.send(
@@ -283,43 +336,77 @@ describe('EC2 Query API', () => {
           ],
         }),
       );
-      expect(workers.Reservations!.flatMap(r => r.Instances!.map(i => i.InstanceId)).sort()).toEqual([
+      expect(
+        workers
+          .Reservations!.flatMap(r => r.Instances!.map(i => i.InstanceId))
+          .sort(),
+      ).toEqual([
         'i-00aaaaaaaaaaaaaa3',
         'i-01aaaaaaaaaaaaaa3',
         'i-02aaaaaaaaaaaaaa3',
       ]);
 
       const first = await ec2.send(
-        new DescribeInstancesCommand({ MaxResults: 5, Filters: [{ Name: 'tag:Name', Values: ['*'] }] }),
+        new DescribeInstancesCommand({
+          MaxResults: 5,
+          Filters: [{ Name: 'tag:Name', Values: ['*'] }],
+        }),
       );
       expect(first.Reservations!.flatMap(r => r.Instances!)).toHaveLength(5);
       expect(first.NextToken).toBeDefined();
-      const second = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: first.NextToken }));
-      const third = await ec2.send(new DescribeInstancesCommand({ MaxResults: 5, NextToken: second.NextToken }));
+      const second = await ec2.send(
+        new DescribeInstancesCommand({
+          MaxResults: 5,
+          NextToken: first.NextToken,
+        }),
+      );
+      const third = await ec2.send(
+        new DescribeInstancesCommand({
+          MaxResults: 5,
+          NextToken: second.NextToken,
+        }),
+      );
       expect(third.Reservations!.flatMap(r => r.Instances!)).toHaveLength(1);
       expect(third.NextToken).toBeUndefined();
     });
 
     it('rejects what EC2 rejects in DescribeInstances', async () => {
       const combination = await ec2
-        .send(new DescribeInstancesCommand({ InstanceIds: ['i-00aaaaaaaaaaaaaa1'], MaxResults: 5 }))
+        .send(
+          new DescribeInstancesCommand({
+            InstanceIds: ['i-00aaaaaaaaaaaaaa1'],
+            MaxResults: 5,
+          }),
+        )
         .catch(e => e);
       expect(combination.name).toBe('InvalidParameterCombination');
 
-      const small = await ec2.send(new DescribeInstancesCommand({ MaxResults: 2 })).catch(e => e);
+      const small = await ec2
+        .send(new DescribeInstancesCommand({ MaxResults: 2 }))
+        .catch(e => e);
       expect(small.name).toBe('InvalidParameterValue');
 
       const missing = await ec2
-        .send(new DescribeInstancesCommand({ InstanceIds: ['i-0123456789abcdef0', 'i-00aaaaaaaaaaaaaa1'] }))
+        .send(
+          new DescribeInstancesCommand({
+            InstanceIds: ['i-0123456789abcdef0', 'i-00aaaaaaaaaaaaaa1'],
+          }),
+        )
         .catch(e => e);
       expect(missing.name).toBe('InvalidInstanceID.NotFound');
       expect(missing.$metadata.httpStatusCode).toBe(400);
 
-      const malformed = await ec2.send(new DescribeInstancesCommand({ InstanceIds: ['nope'] })).catch(e => e);
+      const malformed = await ec2
+        .send(new DescribeInstancesCommand({ InstanceIds: ['nope'] }))
+        .catch(e => e);
       expect(malformed.name).toBe('InvalidInstanceID.Malformed');
 
       const filter = await ec2
-        .send(new DescribeInstancesCommand({ Filters: [{ Name: 'colour', Values: ['red'] }] }))
+        .send(
+          new DescribeInstancesCommand({
+            Filters: [{ Name: 'colour', Values: ['red'] }],
+          }),
+        )
         .catch(e => e);
       expect(filter.name).toBe('InvalidParameterValue');
       expect(filter.message).toBe("The filter 'colour' is invalid");
@@ -333,11 +420,23 @@ describe('EC2 Query API', () => {
         }),
       );
       const draining = await ec2.send(
-        new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['Draining'] }] }),
+        new DescribeTagsCommand({
+          Filters: [{ Name: 'key', Values: ['Draining'] }],
+        }),
       );
       expect(draining.Tags).toEqual([
-        { ResourceId: 'i-00aaaaaaaaaaaaaa1', ResourceType: 'instance', Key: 'Draining', Value: 'true' },
-        { ResourceId: 'i-00aaaaaaaaaaaaaa2', ResourceType: 'instance', Key: 'Draining', Value: 'true' },
+        {
+          ResourceId: 'i-00aaaaaaaaaaaaaa1',
+          ResourceType: 'instance',
+          Key: 'Draining',
+          Value: 'true',
+        },
+        {
+          ResourceId: 'i-00aaaaaaaaaaaaaa2',
+          ResourceType: 'instance',
+          Key: 'Draining',
+          Value: 'true',
+        },
       ]);
       const ofOne = await ec2.send(
         new DescribeTagsCommand({
@@ -357,16 +456,37 @@ describe('EC2 Query API', () => {
       expect(paged.Tags).toHaveLength(5);
       expect(paged.NextToken).toBeDefined();
 
-      await ec2.send(new DeleteTagsCommand({ Resources: ['i-00aaaaaaaaaaaaaa1'], Tags: [{ Key: 'Draining' }] }));
-      const left = await ec2.send(new DescribeTagsCommand({ Filters: [{ Name: 'value', Values: ['true'] }] }));
-      expect(left.Tags!.map(t => t.ResourceId)).toEqual(['i-00aaaaaaaaaaaaaa2']);
+      await ec2.send(
+        new DeleteTagsCommand({
+          Resources: ['i-00aaaaaaaaaaaaaa1'],
+          Tags: [{ Key: 'Draining' }],
+        }),
+      );
+      const left = await ec2.send(
+        new DescribeTagsCommand({
+          Filters: [{ Name: 'value', Values: ['true'] }],
+        }),
+      );
+      expect(left.Tags!.map(t => t.ResourceId)).toEqual([
+        'i-00aaaaaaaaaaaaaa2',
+      ]);
 
       const reserved = await ec2
-        .send(new CreateTagsCommand({ Resources: ['i-00aaaaaaaaaaaaaa1'], Tags: [{ Key: 'aws:x', Value: 'y' }] }))
+        .send(
+          new CreateTagsCommand({
+            Resources: ['i-00aaaaaaaaaaaaaa1'],
+            Tags: [{ Key: 'aws:x', Value: 'y' }],
+          }),
+        )
         .catch(e => e);
       expect(reserved.name).toBe('InvalidParameterValue');
       const unknown = await ec2
-        .send(new CreateTagsCommand({ Resources: ['i-0123456789abcdef0'], Tags: [{ Key: 'a', Value: 'b' }] }))
+        .send(
+          new CreateTagsCommand({
+            Resources: ['i-0123456789abcdef0'],
+            Tags: [{ Key: 'a', Value: 'b' }],
+          }),
+        )
         .catch(e => e);
       expect(unknown.name).toBe('InvalidInstanceID.NotFound');
     });
@@ -382,7 +502,11 @@ describe('EC2 Query API', () => {
       'PROD-BATCH-JENKINS-AGENT',
       'PROD-WORKER-JENKINS-AGENT',
     ]);
-    const one = await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['PROD-BATCH-JENKINS-AGENT'] }));
+    const one = await ec2.send(
+      new DescribeLaunchTemplatesCommand({
+        LaunchTemplateNames: ['PROD-BATCH-JENKINS-AGENT'],
+      }),
+    );
     expect(one.LaunchTemplates).toEqual([
       expect.objectContaining({
         LaunchTemplateName: 'PROD-BATCH-JENKINS-AGENT',
@@ -394,7 +518,11 @@ describe('EC2 Query API', () => {
     ]);
 
     const described = await ec2
-      .send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: ['QA-BATCH-JENKINS-AGENT'] }))
+      .send(
+        new DescribeLaunchTemplatesCommand({
+          LaunchTemplateNames: ['QA-BATCH-JENKINS-AGENT'],
+        }),
+      )
       .catch(e => e);
     expect(described.name).toBe('InvalidLaunchTemplateName.NotFoundException');
     expect(described.$metadata.httpStatusCode).toBe(400);
@@ -417,7 +545,11 @@ describe('EC2 Query API', () => {
 
   describe('faults', () => {
     it('answers InsufficientInstanceCapacity as a 500 naming the type, then recovers', async () => {
-      world.faults.set({ action: 'RunInstances', error: 'InsufficientInstanceCapacity', times: 1 });
+      world.faults.set({
+        action: 'RunInstances',
+        error: 'InsufficientInstanceCapacity',
+        times: 1,
+      });
       const error = await launchWorker('capacity-1').catch(e => e);
       expect(error.name).toBe('InsufficientInstanceCapacity');
       expect(error.$metadata.httpStatusCode).toBe(500);
@@ -431,33 +563,58 @@ describe('EC2 Query API', () => {
     });
 
     it('throttles with RequestLimitExceeded (503), which the SDK retries', async () => {
-      world.faults.set({ action: 'DescribeInstances', error: 'RequestLimitExceeded', times: 1 });
-      const error = await ec2.send(new DescribeInstancesCommand({})).catch(e => e);
+      world.faults.set({
+        action: 'DescribeInstances',
+        error: 'RequestLimitExceeded',
+        times: 1,
+      });
+      const error = await ec2
+        .send(new DescribeInstancesCommand({}))
+        .catch(e => e);
       expect(error.name).toBe('RequestLimitExceeded');
       expect(error.message).toBe('Request limit exceeded.');
       expect(error.$metadata.httpStatusCode).toBe(503);
 
-      world.faults.set({ action: 'DescribeInstances', error: 'RequestLimitExceeded', times: 1 });
+      world.faults.set({
+        action: 'DescribeInstances',
+        error: 'RequestLimitExceeded',
+        times: 1,
+      });
       const retrying = client(server.url, 3);
       const answer = await retrying.send(new DescribeInstancesCommand({}));
       retrying.destroy();
       expect(answer.$metadata.attempts).toBe(2);
-      expect(world.requests.filter(r => r.action === 'DescribeInstances').map(r => r.status)).toEqual([
-        503, 503, 200,
-      ]);
+      expect(
+        world.requests
+          .filter(r => r.action === 'DescribeInstances')
+          .map(r => r.status),
+      ).toEqual([503, 503, 200]);
     });
 
     it('denies with UnauthorizedOperation (403)', async () => {
-      world.faults.set({ action: 'TerminateInstances', error: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' });
+      world.faults.set({
+        action: 'TerminateInstances',
+        error: 'UnauthorizedOperation',
+        message: 'You are not authorized to perform this operation.',
+      });
       const error = await ec2
-        .send(new TerminateInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'] }))
+        .send(
+          new TerminateInstancesCommand({
+            InstanceIds: ['i-0123456789abcdef0'],
+          }),
+        )
         .catch(e => e);
       expect(error.name).toBe('UnauthorizedOperation');
       expect(error.$metadata.httpStatusCode).toBe(403);
     });
 
     it('slows an action down and starts instances whose agent never connects', async () => {
-      world.faults.set({ action: 'RunInstances', agentNeverConnects: true, latencyMs: 150, times: 1 });
+      world.faults.set({
+        action: 'RunInstances',
+        agentNeverConnects: true,
+        latencyMs: 150,
+        times: 1,
+      });
       const started = Date.now();
       const id = (await launchWorker('never-1')).Instances![0].InstanceId!;
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
@@ -475,16 +632,22 @@ describe('EC2 Query API', () => {
     });
     expect(unsigned.status).toBe(401);
     const body = await unsigned.text();
-    expect(body).toMatch(/<Response><Errors><Error><Code>AuthFailure<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/);
+    expect(body).toMatch(
+      /<Response><Errors><Error><Code>AuthFailure<\/Code><Message>[^<]+<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+    );
 
     const presigned = await fetch(
       `${server.url}/?Action=DescribeInstances&Version=2016-11-15&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=SOMEKEY%2F20261102%2Fus-east-1%2Fec2%2Faws4_request&X-Amz-Signature=abc`,
     );
     expect(presigned.status).toBe(200);
-    expect(await presigned.text()).toContain('<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>');
+    expect(await presigned.text()).toContain(
+      '<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>',
+    );
 
     await ec2.send(new DescribeInstancesCommand({}));
-    expect(world.requests.map(r => [r.action, r.status, r.accessKeyId])).toEqual([
+    expect(
+      world.requests.map(r => [r.action, r.status, r.accessKeyId]),
+    ).toEqual([
       ['DescribeInstances', 401, undefined],
       ['DescribeInstances', 200, 'SOMEKEY'],
       ['DescribeInstances', 200, 'AKIAANYKEY'],
@@ -493,7 +656,12 @@ describe('EC2 Query API', () => {
 
   it('answers DryRun and unknown actions like EC2', async () => {
     const dry = await ec2
-      .send(new TerminateInstancesCommand({ InstanceIds: ['i-0123456789abcdef0'], DryRun: true }))
+      .send(
+        new TerminateInstancesCommand({
+          InstanceIds: ['i-0123456789abcdef0'],
+          DryRun: true,
+        }),
+      )
       .catch(e => e);
     expect(dry.name).toBe('DryRunOperation');
     expect(dry.$metadata.httpStatusCode).toBe(412);
@@ -502,7 +670,8 @@ describe('EC2 Query API', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=K/20261102/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=K/20261102/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
       },
       body: 'Action=RebootTheWorld&Version=2016-11-15',
     });

@@ -26,7 +26,37 @@ export interface Ec2Answer {
   body: string;
 }
 
-type ActionHandler = (world: AwsWorld, params: Params, extra: { agentNeverConnects: boolean }) => string;
+const TAGGABLE_ON_LAUNCH = new Set([
+  'instance',
+  'volume',
+  'network-interface',
+  'spot-instances-request',
+  'elastic-gpu',
+]);
+
+const INSTANCE_FILTERS: Record<string, (i: Ec2Instance) => string[]> = {
+  'instance-id': i => [i.instanceId],
+  'instance-state-name': i => [i.state],
+  'instance-state-code': i => [String(INSTANCE_STATE_CODES[i.state])],
+  'instance-type': i => [i.instanceType],
+  'image-id': i => [i.imageId],
+  'vpc-id': i => (i.state === 'terminated' ? [] : [i.vpcId]),
+  'subnet-id': i => (i.state === 'terminated' ? [] : [i.subnetId]),
+  'availability-zone': i => [i.availabilityZone],
+  'private-ip-address': i => (i.privateIpAddress ? [i.privateIpAddress] : []),
+  'reservation-id': i => [i.reservationId],
+  'client-token': i => (i.clientToken ? [i.clientToken] : []),
+  'key-name': i => (i.keyName ? [i.keyName] : []),
+  'launch-time': i => [new Date(i.launchTime).toISOString()],
+  'tag-key': i => i.tags.map(t => t.key),
+  'tag-value': i => i.tags.map(t => t.value),
+};
+
+type ActionHandler = (
+  world: AwsWorld,
+  params: Params,
+  extra: { agentNeverConnects: boolean },
+) => string;
 
 const ACTIONS: Record<string, ActionHandler> = {
   RunInstances: runInstances,
@@ -52,16 +82,25 @@ export function answerEc2(
 ): Ec2Answer {
   try {
     if (!isEc2Action(action)) {
-      throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+      throw new AwsError(
+        'InvalidAction',
+        `The action ${action} is not valid for this web service.`,
+      );
     }
     if (params.get('DryRun') === 'true') {
-      throw new AwsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
+      throw new AwsError(
+        'DryRunOperation',
+        'Request would have succeeded, but DryRun flag is set.',
+      );
     }
     const inner = ACTIONS[action](world, params, extra);
     const name = `${action}Response`;
     return {
       status: 200,
-      body: `${XML_DECLARATION}<${name} xmlns="${EC2_NAMESPACE}">${text('requestId', requestId)}${inner}</${name}>`,
+      body: `${XML_DECLARATION}<${name} xmlns="${EC2_NAMESPACE}">${text(
+        'requestId',
+        requestId,
+      )}${inner}</${name}>`,
     };
   } catch (error) {
     if (error instanceof AwsError) return ec2Error(error, requestId);
@@ -73,14 +112,21 @@ export function ec2Error(error: AwsError, requestId: string): Ec2Answer {
   return {
     status: error.status,
     body:
-      `${XML_DECLARATION}<Response><Errors><Error>${text('Code', error.code)}${text('Message', error.message)}` +
+      `${XML_DECLARATION}<Response><Errors><Error>${text(
+        'Code',
+        error.code,
+      )}${text('Message', error.message)}` +
       `</Error></Errors>${text('RequestID', requestId)}</Response>`,
   };
 }
 
 // --- actions ---------------------------------------------------------------
 
-function runInstances(world: AwsWorld, params: Params, extra: { agentNeverConnects: boolean }): string {
+function runInstances(
+  world: AwsWorld,
+  params: Params,
+  extra: { agentNeverConnects: boolean },
+): string {
   const minCount = requiredInt(params, 'MinCount');
   const maxCount = requiredInt(params, 'MaxCount');
   const launchTemplate = hasPrefix(params, 'LaunchTemplate.')
@@ -91,14 +137,23 @@ function runInstances(world: AwsWorld, params: Params, extra: { agentNeverConnec
       }
     : undefined;
   const clientToken = params.get('ClientToken');
-  if (clientToken !== undefined && (clientToken.length > 64 || !/^[\x20-\x7e]*$/.test(clientToken))) {
-    throw new AwsError('InvalidParameterValue', 'The client token must be 64 ASCII characters or fewer.');
+  if (
+    clientToken !== undefined &&
+    (clientToken.length > 64 || !/^[\x20-\x7e]*$/.test(clientToken))
+  ) {
+    throw new AwsError(
+      'InvalidParameterValue',
+      'The client token must be 64 ASCII characters or fewer.',
+    );
   }
   const tags: Tag[] = [];
   for (const spec of indexed(params, 'TagSpecification')) {
     const resourceType = spec.get('ResourceType');
     if (!resourceType) {
-      throw new AwsError('InvalidParameterValue', 'A resource type must be specified in a tag specification.');
+      throw new AwsError(
+        'InvalidParameterValue',
+        'A resource type must be specified in a tag specification.',
+      );
     }
     if (!TAGGABLE_ON_LAUNCH.has(resourceType)) {
       throw new AwsError(
@@ -123,7 +178,11 @@ function runInstances(world: AwsWorld, params: Params, extra: { agentNeverConnec
     fingerprint: fingerprintOf(params),
     agentNeverConnects: extra.agentNeverConnects,
   });
-  return reservationBody(world, reservation, reservation.instanceIds.map(id => world.instances.get(id)!));
+  return reservationBody(
+    world,
+    reservation,
+    reservation.instanceIds.map(id => world.instances.get(id)!),
+  );
 }
 
 function describeInstances(world: AwsWorld, params: Params): string {
@@ -141,7 +200,11 @@ function describeInstances(world: AwsWorld, params: Params): string {
   let instances = world.visibleInstances();
   if (ids.length > 0) {
     const malformed = ids.find(id => !/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id));
-    if (malformed) throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
+    if (malformed)
+      throw new AwsError(
+        'InvalidInstanceID.Malformed',
+        `Invalid id: "${malformed}"`,
+      );
     const missing = ids.filter(id => !world.getInstance(id));
     if (missing.length > 0) {
       throw new AwsError(
@@ -156,28 +219,40 @@ function describeInstances(world: AwsWorld, params: Params): string {
   instances = instances.filter(instance =>
     filters.every(filter => {
       const actual = instanceFilter(filter.name)(instance);
-      return filter.values.some(pattern => actual.some(value => wildcard(pattern, value)));
+      return filter.values.some(pattern =>
+        actual.some(value => wildcard(pattern, value)),
+      );
     }),
   );
 
   const page = paginate(instances, params, maxResults, 5, 1000, i => i.seq);
   // Consecutive instances of one reservation are listed under it.
-  const groups: Array<{ reservation: Reservation; instances: Ec2Instance[] }> = [];
+  const groups: Array<{ reservation: Reservation; instances: Ec2Instance[] }> =
+    [];
   for (const instance of page.items) {
     const last = groups[groups.length - 1];
-    if (last && last.reservation.reservationId === instance.reservationId) last.instances.push(instance);
-    else groups.push({ reservation: world.reservations.get(instance.reservationId)!, instances: [instance] });
+    if (last && last.reservation.reservationId === instance.reservationId)
+      last.instances.push(instance);
+    else
+      groups.push({
+        reservation: world.reservations.get(instance.reservationId)!,
+        instances: [instance],
+      });
   }
   return (
-    itemSet('reservationSet', groups, g => reservationBody(world, g.reservation, g.instances)) +
-    text('nextToken', page.nextToken)
+    itemSet('reservationSet', groups, g =>
+      reservationBody(world, g.reservation, g.instances),
+    ) + text('nextToken', page.nextToken)
   );
 }
 
 function terminateInstances(world: AwsWorld, params: Params): string {
   const ids = values(params, 'InstanceId');
   if (ids.length === 0) {
-    throw new AwsError('MissingParameter', 'The request must contain the parameter InstanceId');
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter InstanceId',
+    );
   }
   const changes = world.terminateInstances(ids);
   return itemSet(
@@ -193,10 +268,17 @@ function terminateInstances(world: AwsWorld, params: Params): string {
 function createTags(world: AwsWorld, params: Params): string {
   const ids = values(params, 'ResourceId');
   if (ids.length === 0) {
-    throw new AwsError('MissingParameter', 'The request must contain the parameter ResourceId');
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter ResourceId',
+    );
   }
   const tags = tagsOf(params, 'Tag');
-  if (tags.length === 0) throw new AwsError('MissingParameter', 'The request must contain the parameter Tag');
+  if (tags.length === 0)
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter Tag',
+    );
   world.createTags(ids, tags);
   return text('return', true);
 }
@@ -204,9 +286,15 @@ function createTags(world: AwsWorld, params: Params): string {
 function deleteTags(world: AwsWorld, params: Params): string {
   const ids = values(params, 'ResourceId');
   if (ids.length === 0) {
-    throw new AwsError('MissingParameter', 'The request must contain the parameter ResourceId');
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter ResourceId',
+    );
   }
-  const tags = indexed(params, 'Tag').map(sub => ({ key: sub.get('Key') ?? '', value: sub.get('Value') }));
+  const tags = indexed(params, 'Tag').map(sub => ({
+    key: sub.get('Key') ?? '',
+    value: sub.get('Value'),
+  }));
   world.deleteTags(ids, tags);
   return text('return', true);
 }
@@ -221,8 +309,16 @@ function describeTags(world: AwsWorld, params: Params): string {
   };
   const rows: TagRow[] = [];
   for (const instance of world.visibleInstances()) {
-    for (const tag of [...instance.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) {
-      rows.push({ ...tag, resourceId: instance.instanceId, resourceType: 'instance', order: rows.length, instance });
+    for (const tag of [...instance.tags].sort((a, b) =>
+      compareStrings(a.key, b.key),
+    )) {
+      rows.push({
+        ...tag,
+        resourceId: instance.instanceId,
+        resourceType: 'instance',
+        order: rows.length,
+        instance,
+      });
     }
   }
   const matching = rows.filter(row =>
@@ -233,13 +329,26 @@ function describeTags(world: AwsWorld, params: Params): string {
         actual = row.instance.tags.filter(t => t.key === key).map(t => t.value);
       } else {
         const get = getters[filter.name];
-        if (!get) throw new AwsError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
+        if (!get)
+          throw new AwsError(
+            'InvalidParameterValue',
+            `The filter '${filter.name}' is invalid`,
+          );
         actual = get(row);
       }
-      return filter.values.some(pattern => actual.some(value => wildcard(pattern, value)));
+      return filter.values.some(pattern =>
+        actual.some(value => wildcard(pattern, value)),
+      );
     }),
   );
-  const page = paginate(matching, params, params.get('MaxResults'), 5, 1000, r => r.order);
+  const page = paginate(
+    matching,
+    params,
+    params.get('MaxResults'),
+    5,
+    1000,
+    r => r.order,
+  );
   return (
     itemSet(
       'tagSet',
@@ -271,7 +380,9 @@ function describeLaunchTemplates(world: AwsWorld, params: Params): string {
   }
   let templates = world.launchTemplates.map((t, order) => ({ ...t, order }));
   if (names.length > 0) {
-    if (names.some(name => !templates.some(t => t.launchTemplateName === name))) {
+    if (
+      names.some(name => !templates.some(t => t.launchTemplateName === name))
+    ) {
       throw new AwsError(
         'InvalidLaunchTemplateName.NotFoundException',
         'At least one of the launch templates specified in the request does not exist.',
@@ -280,7 +391,9 @@ function describeLaunchTemplates(world: AwsWorld, params: Params): string {
     templates = templates.filter(t => names.includes(t.launchTemplateName));
   }
   if (ids.length > 0) {
-    const missing = ids.find(id => !templates.some(t => t.launchTemplateId === id));
+    const missing = ids.find(
+      id => !templates.some(t => t.launchTemplateId === id),
+    );
     if (missing) {
       throw new AwsError(
         'InvalidLaunchTemplateId.NotFound',
@@ -293,33 +406,61 @@ function describeLaunchTemplates(world: AwsWorld, params: Params): string {
   templates = templates.filter(template =>
     filters.every(filter => {
       let actual: string[];
-      if (filter.name === 'launch-template-name') actual = [template.launchTemplateName];
-      else if (filter.name === 'create-time') actual = [iso(template.createTime)];
-      else if (filter.name.startsWith('tag:') || filter.name === 'tag-key') actual = [];
-      else throw new AwsError('InvalidParameterValue', `The filter '${filter.name}' is invalid`);
-      return filter.values.some(pattern => actual.some(value => wildcard(pattern, value)));
+      if (filter.name === 'launch-template-name')
+        actual = [template.launchTemplateName];
+      else if (filter.name === 'create-time')
+        actual = [iso(template.createTime)];
+      else if (filter.name.startsWith('tag:') || filter.name === 'tag-key')
+        actual = [];
+      else
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The filter '${filter.name}' is invalid`,
+        );
+      return filter.values.some(pattern =>
+        actual.some(value => wildcard(pattern, value)),
+      );
     }),
   );
-  const page = paginate(templates, params, params.get('MaxResults'), 1, 200, t => t.order);
+  const page = paginate(
+    templates,
+    params,
+    params.get('MaxResults'),
+    1,
+    200,
+    t => t.order,
+  );
   return (
-    itemSet('launchTemplates', page.items, launchTemplateBody) + text('nextToken', page.nextToken)
+    itemSet('launchTemplates', page.items, launchTemplateBody) +
+    text('nextToken', page.nextToken)
   );
 }
 
 // --- rendering ---------------------------------------------------------------
 
-function reservationBody(world: AwsWorld, reservation: Reservation, instances: Ec2Instance[]): string {
+function reservationBody(
+  world: AwsWorld,
+  reservation: Reservation,
+  instances: Ec2Instance[],
+): string {
   return (
     text('reservationId', reservation.reservationId) +
     text('ownerId', reservation.ownerId) +
     node('groupSet') +
-    itemSet('instancesSet', instances, instance => instanceBody(world, instance))
+    itemSet('instancesSet', instances, instance =>
+      instanceBody(world, instance),
+    )
   );
 }
 
 function instanceBody(world: AwsWorld, i: Ec2Instance): string {
-  const dnsSuffix = world.region === 'us-east-1' ? 'ec2.internal' : `${world.region}.compute.internal`;
-  const privateDnsName = i.privateIpAddress ? `ip-${i.privateIpAddress.replace(/\./g, '-')}.${dnsSuffix}` : '';
+  const dnsSuffix =
+    world.region === 'us-east-1'
+      ? 'ec2.internal'
+      : `${world.region}.compute.internal`;
+  const privateDnsName = i.privateIpAddress
+    ? `ip-${i.privateIpAddress.replace(/\./g, '-')}.${dnsSuffix}`
+    : '';
   const terminated = i.state === 'terminated';
   const tags = i.tags;
   return [
@@ -347,21 +488,43 @@ function instanceBody(world: AwsWorld, i: Ec2Instance): string {
     terminated ? '' : text('sourceDestCheck', true),
     terminated
       ? node('groupSet')
-      : itemSet('groupSet', [i.securityGroupId], id => text('groupId', id) + text('groupName', 'jenkins-agents')),
-    i.stateReason ? node('stateReason', text('code', i.stateReason.code), text('message', i.stateReason.message)) : '',
+      : itemSet(
+          'groupSet',
+          [i.securityGroupId],
+          id => text('groupId', id) + text('groupName', 'jenkins-agents'),
+        ),
+    i.stateReason
+      ? node(
+          'stateReason',
+          text('code', i.stateReason.code),
+          text('message', i.stateReason.message),
+        )
+      : '',
     text('architecture', 'x86_64'),
     text('rootDeviceType', 'ebs'),
     text('rootDeviceName', '/dev/xvda'),
     node('blockDeviceMapping'),
     text('virtualizationType', 'hvm'),
     text('clientToken', i.clientToken ?? ''),
-    tags.length > 0 ? itemSet('tagSet', tags, t => text('key', t.key) + text('value', t.value)) : '',
+    tags.length > 0
+      ? itemSet(
+          'tagSet',
+          tags,
+          t => text('key', t.key) + text('value', t.value),
+        )
+      : '',
     text('hypervisor', 'xen'),
     node('networkInterfaceSet'),
     text('ebsOptimized', false),
     text('enaSupport', true),
     node('cpuOptions', text('coreCount', 1), text('threadsPerCore', 2)),
-    node('metadataOptions', text('state', 'applied'), text('httpTokens', 'required'), text('httpPutResponseHopLimit', 2), text('httpEndpoint', 'enabled')),
+    node(
+      'metadataOptions',
+      text('state', 'applied'),
+      text('httpTokens', 'required'),
+      text('httpPutResponseHopLimit', 2),
+      text('httpEndpoint', 'enabled'),
+    ),
     text('bootMode', 'uefi-preferred'),
     text('platformDetails', 'Linux/UNIX'),
     text('usageOperation', 'RunInstances'),
@@ -369,7 +532,11 @@ function instanceBody(world: AwsWorld, i: Ec2Instance): string {
 }
 
 function stateBody(name: string, state: InstanceStateName): string {
-  return node(name, text('code', INSTANCE_STATE_CODES[state]), text('name', state));
+  return node(
+    name,
+    text('code', INSTANCE_STATE_CODES[state]),
+    text('name', state),
+  );
 }
 
 function launchTemplateBody(t: LaunchTemplate): string {
@@ -377,7 +544,10 @@ function launchTemplateBody(t: LaunchTemplate): string {
     text('createTime', iso(t.createTime)) +
     text('createdBy', t.createdBy) +
     text('defaultVersionNumber', t.defaultVersionNumber) +
-    text('latestVersionNumber', Math.max(...t.versions.map(v => v.versionNumber))) +
+    text(
+      'latestVersionNumber',
+      Math.max(...t.versions.map(v => v.versionNumber)),
+    ) +
     text('launchTemplateId', t.launchTemplateId) +
     text('launchTemplateName', t.launchTemplateName)
   );
@@ -389,21 +559,16 @@ function iso(time: number): string {
 
 // --- parameters ----------------------------------------------------------------
 
-const TAGGABLE_ON_LAUNCH = new Set([
-  'instance',
-  'volume',
-  'network-interface',
-  'spot-instances-request',
-  'elastic-gpu',
-]);
-
 /** Params that sign or frame the request rather than say what it asks for. */
-const NOT_PART_OF_REQUEST = /^(Action|Version|ClientToken|AWSAccessKeyId|Signature|SignatureMethod|SignatureVersion|Timestamp|Expires|SecurityToken|X-Amz-.*)$/;
+const NOT_PART_OF_REQUEST =
+  /^(Action|Version|ClientToken|AWSAccessKeyId|Signature|SignatureMethod|SignatureVersion|Timestamp|Expires|SecurityToken|X-Amz-.*)$/;
 
 /** Two RunInstances with one ClientToken must be the same request, apart from signing. */
 function fingerprintOf(params: Params): string {
   return JSON.stringify(
-    [...params.entries()].filter(([key]) => !NOT_PART_OF_REQUEST.test(key)).sort(([a], [b]) => (a < b ? -1 : 1)),
+    [...params.entries()]
+      .filter(([key]) => !NOT_PART_OF_REQUEST.test(key))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
   );
 }
 
@@ -414,10 +579,17 @@ function hasPrefix(params: Params, prefix: string): boolean {
 
 function requiredInt(params: Params, name: string): number {
   const raw = params.get(name);
-  if (raw === undefined) throw new AwsError('MissingParameter', `The request must contain the parameter ${name}`);
+  if (raw === undefined)
+    throw new AwsError(
+      'MissingParameter',
+      `The request must contain the parameter ${name}`,
+    );
   const value = Number(raw);
   if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value)) {
-    throw new AwsError('InvalidParameterValue', `Value (${raw}) for parameter ${name} is invalid. Expected an integer.`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value (${raw}) for parameter ${name} is invalid. Expected an integer.`,
+    );
   }
   return value;
 }
@@ -449,7 +621,8 @@ function values(params: Params, prefix: string): string[] {
 function tagsOf(params: Params, prefix: string): Tag[] {
   return indexed(params, prefix).map(sub => {
     const key = sub.get('Key');
-    if (key === undefined) throw new AwsError('InvalidParameterValue', 'Tag key must be specified');
+    if (key === undefined)
+      throw new AwsError('InvalidParameterValue', 'Tag key must be specified');
     return { key, value: sub.get('Value') ?? '' };
   });
 }
@@ -457,7 +630,11 @@ function tagsOf(params: Params, prefix: string): Tag[] {
 function filtersOf(params: Params): Array<{ name: string; values: string[] }> {
   return indexed(params, 'Filter').map(sub => {
     const name = sub.get('Name');
-    if (!name) throw new AwsError('InvalidParameterValue', 'The filter name must be specified');
+    if (!name)
+      throw new AwsError(
+        'InvalidParameterValue',
+        'The filter name must be specified',
+      );
     return { name, values: values(sub, 'Value') };
   });
 }
@@ -469,34 +646,21 @@ function instanceFilter(name: string): (i: Ec2Instance) => string[] {
     return i => i.tags.filter(t => t.key === key).map(t => t.value);
   }
   const getter = INSTANCE_FILTERS[name];
-  if (!getter) throw new AwsError('InvalidParameterValue', `The filter '${name}' is invalid`);
+  if (!getter)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `The filter '${name}' is invalid`,
+    );
   return getter;
 }
-
-const INSTANCE_FILTERS: Record<string, (i: Ec2Instance) => string[]> = {
-  'instance-id': i => [i.instanceId],
-  'instance-state-name': i => [i.state],
-  'instance-state-code': i => [String(INSTANCE_STATE_CODES[i.state])],
-  'instance-type': i => [i.instanceType],
-  'image-id': i => [i.imageId],
-  'vpc-id': i => (i.state === 'terminated' ? [] : [i.vpcId]),
-  'subnet-id': i => (i.state === 'terminated' ? [] : [i.subnetId]),
-  'availability-zone': i => [i.availabilityZone],
-  'private-ip-address': i => (i.privateIpAddress ? [i.privateIpAddress] : []),
-  'reservation-id': i => [i.reservationId],
-  'client-token': i => (i.clientToken ? [i.clientToken] : []),
-  'key-name': i => (i.keyName ? [i.keyName] : []),
-  'launch-time': i => [iso(i.launchTime)],
-  'tag-key': i => i.tags.map(t => t.key),
-  'tag-value': i => i.tags.map(t => t.value),
-};
 
 /** EC2 filter values: `*` any run of characters, `?` one character, `\` escapes; case-sensitive. */
 function wildcard(pattern: string, value: string): boolean {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) source += escapeRegExp(pattern[++i]);
+    if (c === '\\' && i + 1 < pattern.length)
+      source += escapeRegExp(pattern[++i]);
     else if (c === '*') source += '[\\s\\S]*';
     else if (c === '?') source += '[\\s\\S]';
     else source += escapeRegExp(c);
@@ -537,7 +701,10 @@ function paginate<T>(
   }
   const page = items.slice(start, start + limit);
   const more = start + limit < items.length;
-  return { items: page, nextToken: more ? encodeToken(orderOf(page[page.length - 1])) : undefined };
+  return {
+    items: page,
+    nextToken: more ? encodeToken(orderOf(page[page.length - 1])) : undefined,
+  };
 }
 
 function encodeToken(after: number): string {
@@ -551,5 +718,14 @@ function decodeToken(token: string): number {
   } catch {
     // falls through to the error below
   }
-  throw new AwsError('InvalidParameterValue', `The token '${token}' is invalid.`);
+  throw new AwsError(
+    'InvalidParameterValue',
+    `The token '${token}' is invalid.`,
+  );
+}
+
+/** Code-unit order, like EC2 sorts tag keys. */
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }

@@ -8,7 +8,12 @@ export class AwsError extends Error {
   /** S3 adds context elements (`Key`, `BucketName`, …) to its error document. */
   readonly details: Record<string, string>;
 
-  constructor(code: string, message: string, status?: number, details: Record<string, string> = {}) {
+  constructor(
+    code: string,
+    message: string,
+    status?: number,
+    details: Record<string, string> = {},
+  ) {
     super(message);
     this.name = code;
     this.code = code;

@@ -43,7 +43,10 @@ export class FaultInjector {
 
   /** Adds a rule; earlier rules win when several match. */
   set(rule: FaultRule): void {
-    if (rule.times !== undefined && (!Number.isInteger(rule.times) || rule.times < 1)) {
+    if (
+      rule.times !== undefined &&
+      (!Number.isInteger(rule.times) || rule.times < 1)
+    ) {
       throw new Error('times must be a positive integer');
     }
     this.rules.push({ ...rule, remaining: rule.times ?? Infinity });
@@ -60,7 +63,9 @@ export class FaultInjector {
 
   /** Consumes one use of the first rule matching `action`. */
   take(action: string, service: 'ec2' | 's3'): FaultHit | undefined {
-    const index = this.rules.findIndex(r => r.action === action || r.action === '*');
+    const index = this.rules.findIndex(
+      r => r.action === action || r.action === '*',
+    );
     if (index < 0) return undefined;
     const rule = this.rules[index];
     rule.remaining -= 1;

@@ -10,7 +10,12 @@
  */
 import { AwsWorld, AwsWorldOptions } from './world';
 
-export { AwsWorld, INSTANCE_STATE_CODES, jenkinsAgentOf, launchTemplateNameOf } from './world';
+export {
+  AwsWorld,
+  INSTANCE_STATE_CODES,
+  jenkinsAgentOf,
+  launchTemplateNameOf,
+} from './world';
 export type {
   AgentType,
   AwsRequestRecord,
@@ -31,7 +36,11 @@ export { AwsError } from './errors';
 export { S3Store } from './s3store';
 export type { S3Bucket, S3Object, PutObjectOptions } from './s3store';
 export { createAwsHandler, startAwsServer } from './server';
-export type { AwsHandlerOptions, AwsServer, StartAwsServerOptions } from './server';
+export type {
+  AwsHandlerOptions,
+  AwsServer,
+  StartAwsServerOptions,
+} from './server';
 export { seedInstancesForNodes } from './seed';
 export type { SeedableNode } from './seed';
 

@@ -36,6 +36,26 @@ export interface S3Target {
   key?: string;
 }
 
+const LIST_PARAMS = new Set([
+  'prefix',
+  'delimiter',
+  'marker',
+  'max-keys',
+  'encoding-type',
+]);
+/** Query parameters that do not make an object request another operation. */
+const OBJECT_PARAMS = new Set([
+  'x-id',
+  'response-content-type',
+  'response-content-disposition',
+  'response-cache-control',
+  'response-content-encoding',
+  'response-expires',
+  'response-content-language',
+  'partNumber',
+]);
+const SIGNING_PARAM = /^X-Amz-/i;
+
 /** Which operation a request is, from its method, path and sub-resources. */
 export function s3TargetOf(request: S3Request): S3Target {
   const { bucket, key } = bucketAndKey(request);
@@ -50,10 +70,20 @@ export function s3TargetOf(request: S3Request): S3Target {
     else if (m === 'DELETE' && isPlain(q)) operation = 'DeleteBucket';
     else if (m === 'POST' && q.has('delete')) operation = 'DeleteObjects';
     else if (m === 'GET' && q.has('location')) operation = 'GetBucketLocation';
-    else if (m === 'GET' && q.get('list-type') === '2') operation = 'ListObjectsV2';
+    else if (m === 'GET' && q.get('list-type') === '2')
+      operation = 'ListObjectsV2';
     else if (m === 'GET' && isPlain(q, LIST_PARAMS)) operation = 'ListObjects';
+  } else if (q.has('uploads') && m === 'POST') {
+    operation = 'CreateMultipartUpload';
+  } else if (q.has('uploadId')) {
+    if (m === 'PUT' && q.has('partNumber')) operation = 'UploadPart';
+    else if (m === 'POST') operation = 'CompleteMultipartUpload';
+    else if (m === 'DELETE') operation = 'AbortMultipartUpload';
   } else if (isPlain(q, OBJECT_PARAMS)) {
-    if (m === 'PUT') operation = request.headers['x-amz-copy-source'] ? 'CopyObject' : 'PutObject';
+    if (m === 'PUT')
+      operation = request.headers['x-amz-copy-source']
+        ? 'CopyObject'
+        : 'PutObject';
     else if (m === 'GET') operation = 'GetObject';
     else if (m === 'HEAD') operation = 'HeadObject';
     else if (m === 'DELETE') operation = 'DeleteObject';
@@ -61,41 +91,32 @@ export function s3TargetOf(request: S3Request): S3Target {
   return { operation, bucket, key };
 }
 
-export function answerS3(world: AwsWorld, request: S3Request, target: S3Target, requestId: string): S3Answer {
-  try {
-    const handler = OPERATIONS[target.operation];
-    if (!handler) {
-      throw new AwsError(
-        'NotImplemented',
-        'A header or query you provided implies functionality that is not implemented.',
-        501,
-      );
-    }
-    const answer = handler(world, request, target);
-    answer.headers['x-amz-request-id'] = requestId;
-    return answer;
-  } catch (error) {
-    if (error instanceof AwsError) return s3Error(error, request.method, requestId, target);
-    throw error;
-  }
-}
-
-export function s3Error(error: AwsError, method: string, requestId: string, target: S3Target = { operation: '' }): S3Answer {
+export function s3Error(
+  error: AwsError,
+  method: string,
+  requestId: string,
+  target: S3Target = { operation: '' },
+): S3Answer {
   const headers: Record<string, string> = { 'x-amz-request-id': requestId };
   if (method === 'HEAD') return { status: error.status, headers };
   const details = { ...error.details };
-  if (error.code === 'NoSuchKey' && target.key !== undefined) details.Key ??= target.key;
-  if (error.code === 'NoSuchBucket' && target.bucket) details.BucketName ??= target.bucket;
+  if (error.code === 'NoSuchKey' && target.key !== undefined)
+    details.Key ??= target.key;
+  if (error.code === 'NoSuchBucket' && target.bucket)
+    details.BucketName ??= target.bucket;
   headers['content-type'] = 'application/xml';
   return {
     status: error.status,
     headers,
-    body:
-      `${XML_DECLARATION}<Error>${text('Code', error.code)}${text('Message', error.message)}` +
-      Object.entries(details)
-        .map(([k, v]) => text(k, v))
-        .join('') +
-      `${text('RequestId', requestId)}${text('HostId', hostIdOf(requestId))}</Error>`,
+    body: `${XML_DECLARATION}<Error>${text('Code', error.code)}${text(
+      'Message',
+      error.message,
+    )}${Object.entries(details)
+      .map(([k, v]) => text(k, v))
+      .join('')}${text('RequestId', requestId)}${text(
+      'HostId',
+      hostIdOf(requestId),
+    )}</Error>`,
   };
 }
 
@@ -103,23 +124,38 @@ export function hostIdOf(requestId: string): string {
   return createHash('sha256').update(requestId).digest('base64');
 }
 
-type Operation = (world: AwsWorld, request: S3Request, target: S3Target) => S3Answer;
+type Operation = (
+  world: AwsWorld,
+  request: S3Request,
+  target: S3Target,
+) => S3Answer;
 
 const OPERATIONS: Record<string, Operation> = {
-  ListBuckets: world => xml(
-    200,
-    node(
-      'ListAllMyBucketsResult',
-      node('Owner', text('ID', ownerId(world)), text('DisplayName', 'sandbox')),
+  ListBuckets: world =>
+    xml(
+      200,
       node(
-        'Buckets',
-        ...[...world.s3.buckets.values()]
-          .sort((a, b) => compareKeys(a.name, b.name))
-          .map(b => node('Bucket', text('Name', b.name), text('CreationDate', iso(b.creationDate)))),
+        'ListAllMyBucketsResult',
+        node(
+          'Owner',
+          text('ID', ownerId(world)),
+          text('DisplayName', 'sandbox'),
+        ),
+        node(
+          'Buckets',
+          ...[...world.s3.buckets.values()]
+            .sort((a, b) => compareKeys(a.name, b.name))
+            .map(b =>
+              node(
+                'Bucket',
+                text('Name', b.name),
+                text('CreationDate', iso(b.creationDate)),
+              ),
+            ),
+        ),
       ),
+      true,
     ),
-    true,
-  ),
   CreateBucket: (world, _request, { bucket }) => {
     world.s3.createBucket(bucket!);
     return { status: 200, headers: { location: `/${bucket}` } };
@@ -135,26 +171,134 @@ const OPERATIONS: Record<string, Operation> = {
   GetBucketLocation: (world, _request, { bucket }) => {
     world.s3.bucket(bucket!);
     // us-east-1 is the empty location constraint, a long-standing S3 quirk.
-    return xml(200, `<LocationConstraint xmlns="${S3_NAMESPACE}">${world.region === 'us-east-1' ? '' : world.region}</LocationConstraint>`);
+    return xml(
+      200,
+      `<LocationConstraint xmlns="${S3_NAMESPACE}">${
+        world.region === 'us-east-1' ? '' : world.region
+      }</LocationConstraint>`,
+    );
   },
-  ListObjectsV2: (world, request, { bucket }) => listObjects(world, request, bucket!, 2),
-  ListObjects: (world, request, { bucket }) => listObjects(world, request, bucket!, 1),
+  ListObjectsV2: (world, request, { bucket }) =>
+    listObjects(world, request, bucket!, 2),
+  ListObjects: (world, request, { bucket }) =>
+    listObjects(world, request, bucket!, 1),
   PutObject: putObject,
   CopyObject: copyObject,
-  GetObject: (world, request, target) => getObject(world, request, target, true),
-  HeadObject: (world, request, target) => getObject(world, request, target, false),
+  GetObject: (world, request, target) =>
+    getObject(world, request, target, true),
+  HeadObject: (world, request, target) =>
+    getObject(world, request, target, false),
   DeleteObject: (world, _request, { bucket, key }) => {
     world.s3.deleteObject(bucket!, key!);
     return { status: 204, headers: {} };
   },
   DeleteObjects: deleteObjects,
+  CreateMultipartUpload: (world, request, { bucket, key }) => {
+    world.s3.bucket(bucket!);
+    const uploadId = world.s3.createUpload(bucket!, key!, {
+      contentType: header(request.headers, 'content-type'),
+      contentEncoding: header(request.headers, 'content-encoding'),
+      metadata: metadataOf(request.headers),
+    });
+    return xml(
+      200,
+      node(
+        'InitiateMultipartUploadResult',
+        text('Bucket', bucket),
+        text('Key', key),
+        text('UploadId', uploadId),
+      ),
+      true,
+    );
+  },
+  UploadPart: (world, request, { bucket, key }) => {
+    const partNumber = Number(request.query.get('partNumber'));
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
+      throw new AwsError(
+        'InvalidArgument',
+        'Part number must be an integer between 1 and 10000, inclusive',
+      );
+    }
+    const { body, trailers } = decodePayload(request);
+    const checksums = verifyChecksums(request.headers, trailers, body);
+    const etag = world.s3.uploadPart(
+      bucket!,
+      key!,
+      request.query.get('uploadId')!,
+      partNumber,
+      body,
+    );
+    const headers: Record<string, string> = { etag };
+    for (const [algorithm, value] of Object.entries(checksums))
+      headers[`x-amz-checksum-${algorithm}`] = value;
+    return { status: 200, headers };
+  },
+  CompleteMultipartUpload: (world, request, { bucket, key }) => {
+    const { body } = decodePayload(request);
+    const parts = elementsOf(body.toString('utf8'), 'Part').map(part => ({
+      partNumber: Number(elementsOf(part, 'PartNumber')[0]),
+      etag: unescapeXml(elementsOf(part, 'ETag')[0] ?? '').trim(),
+    }));
+    const object = world.s3.completeUpload(
+      bucket!,
+      key!,
+      request.query.get('uploadId')!,
+      parts,
+    );
+    return xml(
+      200,
+      node(
+        'CompleteMultipartUploadResult',
+        text('Location', `/${bucket}/${key}`),
+        text('Bucket', bucket),
+        text('Key', key),
+        text('ETag', object.etag),
+      ),
+      true,
+    );
+  },
+  AbortMultipartUpload: (world, request, { bucket, key }) => {
+    world.s3.abortUpload(bucket!, key!, request.query.get('uploadId')!);
+    return { status: 204, headers: {} };
+  },
 };
 
-function putObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Target): S3Answer {
+export function answerS3(
+  world: AwsWorld,
+  request: S3Request,
+  target: S3Target,
+  requestId: string,
+): S3Answer {
+  try {
+    const handler = OPERATIONS[target.operation];
+    if (!handler) {
+      throw new AwsError(
+        'NotImplemented',
+        'A header or query you provided implies functionality that is not implemented.',
+        501,
+      );
+    }
+    const answer = handler(world, request, target);
+    answer.headers['x-amz-request-id'] = requestId;
+    return answer;
+  } catch (error) {
+    if (error instanceof AwsError)
+      return s3Error(error, request.method, requestId, target);
+    throw error;
+  }
+}
+
+function putObject(
+  world: AwsWorld,
+  request: S3Request,
+  { bucket, key }: S3Target,
+): S3Answer {
   world.s3.bucket(bucket!);
   const { body, trailers } = decodePayload(request);
   const checksums = verifyChecksums(request.headers, trailers, body);
-  const contentEncoding = stripAwsChunked(header(request.headers, 'content-encoding'));
+  const contentEncoding = stripAwsChunked(
+    header(request.headers, 'content-encoding'),
+  );
   const object = world.s3.putObject(bucket!, key!, body, {
     contentType: header(request.headers, 'content-type'),
     contentEncoding,
@@ -167,26 +311,55 @@ function putObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Targe
     etag: object.etag,
     'x-amz-server-side-encryption': 'AES256',
   };
-  for (const [algorithm, value] of Object.entries(checksums)) headers[`x-amz-checksum-${algorithm}`] = value;
+  for (const [algorithm, value] of Object.entries(checksums))
+    headers[`x-amz-checksum-${algorithm}`] = value;
   return { status: 200, headers };
 }
 
-function copyObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Target): S3Answer {
-  const raw = decodeURIComponent(header(request.headers, 'x-amz-copy-source')!.split('?')[0]).replace(/^\//, '');
+function copyObject(
+  world: AwsWorld,
+  request: S3Request,
+  { bucket, key }: S3Target,
+): S3Answer {
+  const raw = decodeURIComponent(
+    header(request.headers, 'x-amz-copy-source')!.split('?')[0],
+  ).replace(/^\//, '');
   const slash = raw.indexOf('/');
-  if (slash <= 0) throw new AwsError('InvalidArgument', 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  if (slash <= 0)
+    throw new AwsError(
+      'InvalidArgument',
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+    );
   const source = world.s3.getObject(raw.slice(0, slash), raw.slice(slash + 1));
-  const replace = header(request.headers, 'x-amz-metadata-directive') === 'REPLACE';
+  const replace =
+    header(request.headers, 'x-amz-metadata-directive') === 'REPLACE';
   const copy = world.s3.putObject(bucket!, key!, source.body, {
-    contentType: replace ? header(request.headers, 'content-type') : source.contentType,
-    contentEncoding: replace ? header(request.headers, 'content-encoding') : source.contentEncoding,
+    contentType: replace
+      ? header(request.headers, 'content-type')
+      : source.contentType,
+    contentEncoding: replace
+      ? header(request.headers, 'content-encoding')
+      : source.contentEncoding,
     metadata: replace ? metadataOf(request.headers) : { ...source.metadata },
     checksums: { ...source.checksums },
   });
-  return xml(200, node('CopyObjectResult', text('LastModified', iso(copy.lastModified)), text('ETag', copy.etag)), true);
+  return xml(
+    200,
+    node(
+      'CopyObjectResult',
+      text('LastModified', iso(copy.lastModified)),
+      text('ETag', copy.etag),
+    ),
+    true,
+  );
 }
 
-function getObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Target, withBody: boolean): S3Answer {
+function getObject(
+  world: AwsWorld,
+  request: S3Request,
+  { bucket, key }: S3Target,
+  withBody: boolean,
+): S3Answer {
   const object = world.s3.getObject(bucket!, key!);
   const headers: Record<string, string> = {
     etag: object.etag,
@@ -195,10 +368,13 @@ function getObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Targe
     'content-type': object.contentType,
     'x-amz-server-side-encryption': 'AES256',
   };
-  if (object.contentEncoding) headers['content-encoding'] = object.contentEncoding;
-  if (object.contentDisposition) headers['content-disposition'] = object.contentDisposition;
+  if (object.contentEncoding)
+    headers['content-encoding'] = object.contentEncoding;
+  if (object.contentDisposition)
+    headers['content-disposition'] = object.contentDisposition;
   if (object.cacheControl) headers['cache-control'] = object.cacheControl;
-  for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(object.metadata))
+    headers[`x-amz-meta-${name}`] = value;
 
   const precondition = checkConditions(request.headers, object);
   if (precondition === 304) {
@@ -206,49 +382,80 @@ function getObject(world: AwsWorld, request: S3Request, { bucket, key }: S3Targe
     return { status: 304, headers: { etag, 'last-modified': lastModified } };
   }
   if (precondition === 412) {
-    throw new AwsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, {
-      Condition: 'If-Match',
-    });
+    throw new AwsError(
+      'PreconditionFailed',
+      'At least one of the pre-conditions you specified did not hold',
+      412,
+      {
+        Condition: 'If-Match',
+      },
+    );
   }
 
   const size = object.body.length;
   const range = parseRange(header(request.headers, 'range'), size);
   if (range === 'unsatisfiable') {
-    throw new AwsError('InvalidRange', 'The requested range is not satisfiable', 416, {
-      RangeRequested: header(request.headers, 'range')!,
-      ActualObjectSize: String(size),
-    });
+    throw new AwsError(
+      'InvalidRange',
+      'The requested range is not satisfiable',
+      416,
+      {
+        RangeRequested: header(request.headers, 'range')!,
+        ActualObjectSize: String(size),
+      },
+    );
   }
   if (range) {
     const [start, end] = range;
     headers['content-range'] = `bytes ${start}-${end}/${size}`;
     headers['content-length'] = String(end - start + 1);
-    return { status: 206, headers, body: withBody ? object.body.subarray(start, end + 1) : undefined };
+    return {
+      status: 206,
+      headers,
+      body: withBody ? object.body.subarray(start, end + 1) : undefined,
+    };
   }
   // Full-object checksums only come back when asked for, and never for a range.
   if (header(request.headers, 'x-amz-checksum-mode') === 'ENABLED') {
     for (const [algorithm, value] of Object.entries(object.checksums)) {
       headers[`x-amz-checksum-${algorithm}`] = value;
     }
-    if (Object.keys(object.checksums).length > 0) headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+    if (Object.keys(object.checksums).length > 0)
+      headers['x-amz-checksum-type'] = 'FULL_OBJECT';
   }
   headers['content-length'] = String(size);
   return { status: 200, headers, body: withBody ? object.body : undefined };
 }
 
-function deleteObjects(world: AwsWorld, request: S3Request, { bucket }: S3Target): S3Answer {
+function deleteObjects(
+  world: AwsWorld,
+  request: S3Request,
+  { bucket }: S3Target,
+): S3Answer {
   world.s3.bucket(bucket!);
   const hasIntegrity =
     header(request.headers, 'content-md5') !== undefined ||
-    Object.keys(request.headers).some(h => h.startsWith('x-amz-checksum-') || h === 'x-amz-sdk-checksum-algorithm');
+    Object.keys(request.headers).some(
+      h =>
+        h.startsWith('x-amz-checksum-') || h === 'x-amz-sdk-checksum-algorithm',
+    );
   if (!hasIntegrity) {
-    throw new AwsError('InvalidRequest', 'Missing required header for this request: Content-MD5');
+    throw new AwsError(
+      'InvalidRequest',
+      'Missing required header for this request: Content-MD5',
+    );
   }
   const { body, trailers } = decodePayload(request);
   verifyChecksums(request.headers, trailers, body);
   const document = body.toString('utf8');
-  const objects = elementsOf(document, 'Object').map(o => elementsOf(o, 'Key')[0]);
-  if (objects.length === 0 || objects.length > 1000 || objects.some(k => k === undefined)) {
+  const objects = elementsOf(document, 'Object').map(
+    o => elementsOf(o, 'Key')[0],
+  );
+  if (
+    objects.length === 0 ||
+    objects.length > 1000 ||
+    objects.some(k => k === undefined)
+  ) {
     throw new AwsError(
       'MalformedXML',
       'The XML you provided was not well-formed or did not validate against our published schema',
@@ -261,25 +468,47 @@ function deleteObjects(world: AwsWorld, request: S3Request, { bucket }: S3Target
     world.s3.deleteObject(bucket!, key);
     deleted.push(key);
   }
-  return xml(200, node('DeleteResult', ...(quiet ? [] : deleted.map(key => node('Deleted', text('Key', key))))), true);
+  return xml(
+    200,
+    node(
+      'DeleteResult',
+      ...(quiet ? [] : deleted.map(key => node('Deleted', text('Key', key)))),
+    ),
+    true,
+  );
 }
 
-function listObjects(world: AwsWorld, request: S3Request, bucket: string, version: 1 | 2): S3Answer {
+function listObjects(
+  world: AwsWorld,
+  request: S3Request,
+  bucket: string,
+  version: 1 | 2,
+): S3Answer {
   const q = request.query;
   const prefix = q.get('prefix') ?? '';
   const delimiter = q.get('delimiter') ?? '';
   const encodingType = q.get('encoding-type') ?? undefined;
   if (encodingType !== undefined && encodingType !== 'url') {
-    throw new AwsError('InvalidArgument', 'Invalid Encoding Method specified in Request');
+    throw new AwsError(
+      'InvalidArgument',
+      'Invalid Encoding Method specified in Request',
+    );
   }
   const rawMax = q.get('max-keys');
   const maxKeys = rawMax === null ? 1000 : Number(rawMax);
   if (rawMax !== null && (!/^\d+$/.test(rawMax) || maxKeys < 0)) {
-    throw new AwsError('InvalidArgument', 'Provided max-keys not an integer or within integer range');
+    throw new AwsError(
+      'InvalidArgument',
+      'Provided max-keys not an integer or within integer range',
+    );
   }
   const limit = Math.min(maxKeys, 1000);
-  const continuationToken = version === 2 ? q.get('continuation-token') ?? undefined : undefined;
-  const startAfter = version === 2 ? q.get('start-after') ?? undefined : q.get('marker') ?? undefined;
+  const continuationToken =
+    version === 2 ? q.get('continuation-token') ?? undefined : undefined;
+  const startAfter =
+    version === 2
+      ? q.get('start-after') ?? undefined
+      : q.get('marker') ?? undefined;
 
   let after: { key: string; prefix: boolean } | undefined;
   if (continuationToken !== undefined) {
@@ -293,7 +522,11 @@ function listObjects(world: AwsWorld, request: S3Request, bucket: string, versio
   let truncated = false;
   let last: { key: string; prefix: boolean } | undefined;
   for (const object of world.s3.list(bucket, prefix)) {
-    if (after && (compareKeys(object.key, after.key) <= 0 || (after.prefix && object.key.startsWith(after.key)))) {
+    if (
+      after &&
+      (compareKeys(object.key, after.key) <= 0 ||
+        (after.prefix && object.key.startsWith(after.key)))
+    ) {
       continue;
     }
     let commonPrefix: string | undefined;
@@ -301,7 +534,11 @@ function listObjects(world: AwsWorld, request: S3Request, bucket: string, versio
       const at = object.key.indexOf(delimiter, prefix.length);
       if (at >= 0) commonPrefix = object.key.slice(0, at + delimiter.length);
     }
-    if (commonPrefix !== undefined && commonPrefix === commonPrefixes[commonPrefixes.length - 1]) continue;
+    if (
+      commonPrefix !== undefined &&
+      commonPrefix === commonPrefixes[commonPrefixes.length - 1]
+    )
+      continue;
     if (contents.length + commonPrefixes.length >= limit) {
       truncated = true;
       break;
@@ -315,14 +552,21 @@ function listObjects(world: AwsWorld, request: S3Request, bucket: string, versio
     }
   }
 
-  const enc = (value: string) => (encodingType === 'url' ? urlEncodeKey(value) : value);
-  const owner = node('Owner', text('ID', ownerId(world)), text('DisplayName', 'sandbox'));
+  const enc = (value: string) =>
+    encodingType === 'url' ? urlEncodeKey(value) : value;
+  const owner = node(
+    'Owner',
+    text('ID', ownerId(world)),
+    text('DisplayName', 'sandbox'),
+  );
   const withOwner = version === 1 || q.get('fetch-owner') === 'true';
   const parts = [
     text('Name', bucket),
     text('Prefix', enc(prefix)),
     version === 1 ? text('Marker', enc(startAfter ?? '')) : '',
-    version === 2 ? text('KeyCount', contents.length + commonPrefixes.length) : '',
+    version === 2
+      ? text('KeyCount', contents.length + commonPrefixes.length)
+      : '',
     text('MaxKeys', maxKeys),
     delimiter ? text('Delimiter', enc(delimiter)) : '',
     text('IsTruncated', truncated),
@@ -332,32 +576,55 @@ function listObjects(world: AwsWorld, request: S3Request, bucket: string, versio
         text('Key', enc(o.key)),
         text('LastModified', iso(o.lastModified)),
         text('ETag', o.etag),
-        ...Object.keys(o.checksums).map(a => text('ChecksumAlgorithm', a.toUpperCase())),
-        Object.keys(o.checksums).length > 0 ? text('ChecksumType', 'FULL_OBJECT') : '',
+        ...Object.keys(o.checksums).map(a =>
+          text('ChecksumAlgorithm', a.toUpperCase()),
+        ),
+        Object.keys(o.checksums).length > 0
+          ? text('ChecksumType', 'FULL_OBJECT')
+          : '',
         text('Size', o.body.length),
         withOwner ? owner : '',
         text('StorageClass', 'STANDARD'),
       ),
     ),
     ...commonPrefixes.map(p => node('CommonPrefixes', text('Prefix', enc(p)))),
-    version === 1 && truncated && delimiter && last ? text('NextMarker', enc(last.key)) : '',
-    version === 2 && continuationToken !== undefined ? text('ContinuationToken', continuationToken) : '',
-    version === 2 && truncated && last ? text('NextContinuationToken', encodeContinuation(last)) : '',
+    version === 1 && truncated && delimiter && last
+      ? text('NextMarker', enc(last.key))
+      : '',
+    version === 2 && continuationToken !== undefined
+      ? text('ContinuationToken', continuationToken)
+      : '',
+    version === 2 && truncated && last
+      ? text('NextContinuationToken', encodeContinuation(last))
+      : '',
     version === 2 && startAfter ? text('StartAfter', enc(startAfter)) : '',
     encodingType ? text('EncodingType', encodingType) : '',
   ];
-  return xml(200, `<ListBucketResult xmlns="${S3_NAMESPACE}">${parts.join('')}</ListBucketResult>`);
+  return xml(
+    200,
+    `<ListBucketResult xmlns="${S3_NAMESPACE}">${parts.join(
+      '',
+    )}</ListBucketResult>`,
+  );
 }
 
 // --- payloads and checksums ------------------------------------------------------
 
 /** The object bytes of a request, with the `aws-chunked` framing removed when present. */
-export function decodePayload(request: S3Request): { body: Buffer; trailers: Record<string, string> } {
+export function decodePayload(request: S3Request): {
+  body: Buffer;
+  trailers: Record<string, string>;
+} {
   const sha = header(request.headers, 'x-amz-content-sha256') ?? '';
   const encoding = header(request.headers, 'content-encoding') ?? '';
-  const chunked = sha.startsWith('STREAMING-') || encoding.split(',').some(e => e.trim() === 'aws-chunked');
+  const chunked =
+    sha.startsWith('STREAMING-') ||
+    encoding.split(',').some(e => e.trim() === 'aws-chunked');
   if (!chunked) {
-    if (/^[0-9a-f]{64}$/.test(sha) && createHash('sha256').update(request.body).digest('hex') !== sha) {
+    if (
+      /^[0-9a-f]{64}$/.test(sha) &&
+      createHash('sha256').update(request.body).digest('hex') !== sha
+    ) {
       throw new AwsError(
         'XAmzContentSHA256Mismatch',
         "The provided 'x-amz-content-sha256' header does not match what was computed.",
@@ -381,12 +648,19 @@ export function decodePayload(request: S3Request): { body: Buffer; trailers: Rec
  * a zero-size chunk, then optional trailer lines (`x-amz-checksum-crc32:…`)
  * and an empty line.
  */
-export function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<string, string> } {
+export function decodeAwsChunked(raw: Buffer): {
+  body: Buffer;
+  trailers: Record<string, string>;
+} {
   const parts: Buffer[] = [];
   const trailers: Record<string, string> = {};
   let offset = 0;
   const malformed = () =>
-    new AwsError('IncompleteBody', 'The request body is not valid aws-chunked encoding', 400);
+    new AwsError(
+      'IncompleteBody',
+      'The request body is not valid aws-chunked encoding',
+      400,
+    );
   const readLine = (): string => {
     const end = raw.indexOf('\r\n', offset);
     if (end < 0) throw malformed();
@@ -409,7 +683,10 @@ export function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Record<
     const line = readLine();
     if (line === '') break;
     const colon = line.indexOf(':');
-    if (colon > 0) trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    if (colon > 0)
+      trailers[line.slice(0, colon).trim().toLowerCase()] = line
+        .slice(colon + 1)
+        .trim();
   }
   return { body: Buffer.concat(parts), trailers };
 }
@@ -424,29 +701,48 @@ const CHECKSUMS: Record<string, ((body: Buffer) => string) | undefined> = {
 };
 
 /** Checks Content-MD5 and every `x-amz-checksum-*` (header or trailer); returns the checksums to keep. */
-function verifyChecksums(headers: IncomingHttpHeaders, trailers: Record<string, string>, body: Buffer): Record<string, string> {
+function verifyChecksums(
+  headers: IncomingHttpHeaders,
+  trailers: Record<string, string>,
+  body: Buffer,
+): Record<string, string> {
   const md5 = header(headers, 'content-md5');
   if (md5 !== undefined) {
     if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) {
-      throw new AwsError('InvalidDigest', 'The Content-MD5 you specified was invalid.');
+      throw new AwsError(
+        'InvalidDigest',
+        'The Content-MD5 you specified was invalid.',
+      );
     }
     if (createHash('md5').update(body).digest('base64') !== md5) {
-      throw new AwsError('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      throw new AwsError(
+        'BadDigest',
+        'The Content-MD5 you specified did not match what we received.',
+      );
     }
   }
   const kept: Record<string, string> = {};
   const sent: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type' && name !== 'x-amz-checksum-mode' && typeof value === 'string') {
+    if (
+      name.startsWith('x-amz-checksum-') &&
+      name !== 'x-amz-checksum-type' &&
+      name !== 'x-amz-checksum-mode' &&
+      typeof value === 'string'
+    ) {
       sent[name.slice('x-amz-checksum-'.length)] = value;
     }
   }
   for (const [name, value] of Object.entries(trailers)) {
-    if (name.startsWith('x-amz-checksum-')) sent[name.slice('x-amz-checksum-'.length)] = value;
+    if (name.startsWith('x-amz-checksum-'))
+      sent[name.slice('x-amz-checksum-'.length)] = value;
   }
   for (const [algorithm, value] of Object.entries(sent)) {
     if (!(algorithm in CHECKSUMS)) {
-      throw new AwsError('InvalidRequest', `Value for x-amz-checksum-${algorithm} header is invalid.`);
+      throw new AwsError(
+        'InvalidRequest',
+        `Value for x-amz-checksum-${algorithm} header is invalid.`,
+      );
     }
     const compute = CHECKSUMS[algorithm];
     if (compute && compute(body) !== value) {
@@ -484,21 +780,10 @@ function crc32c(body: Buffer): number {
 
 // --- helpers --------------------------------------------------------------------
 
-const LIST_PARAMS = new Set(['prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type']);
-/** Query parameters that do not make an object request another operation. */
-const OBJECT_PARAMS = new Set([
-  'x-id',
-  'response-content-type',
-  'response-content-disposition',
-  'response-cache-control',
-  'response-content-encoding',
-  'response-expires',
-  'response-content-language',
-  'partNumber',
-]);
-const SIGNING_PARAM = /^X-Amz-/i;
-
-function isPlain(query: URLSearchParams, allowed: Set<string> = new Set(['x-id'])): boolean {
+function isPlain(
+  query: URLSearchParams,
+  allowed: Set<string> = new Set(['x-id']),
+): boolean {
   for (const name of query.keys()) {
     if (!allowed.has(name) && !SIGNING_PARAM.test(name)) return false;
   }
@@ -519,10 +804,16 @@ function bucketAndKey(request: S3Request): { bucket?: string; key?: string } {
   const slash = trimmed.indexOf('/');
   if (slash < 0) return { bucket: decodeURIComponent(trimmed) };
   const key = decodeURIComponent(trimmed.slice(slash + 1));
-  return { bucket: decodeURIComponent(trimmed.slice(0, slash)), key: key === '' ? undefined : key };
+  return {
+    bucket: decodeURIComponent(trimmed.slice(0, slash)),
+    key: key === '' ? undefined : key,
+  };
 }
 
-function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+function header(
+  headers: IncomingHttpHeaders,
+  name: string,
+): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -540,14 +831,19 @@ function metadataOf(headers: IncomingHttpHeaders): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) {
-      metadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+      metadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value)
+        ? value.join(',')
+        : value;
     }
   }
   return metadata;
 }
 
 /** 304 / 412 / ok, by S3's precedence of If-Match over If-Unmodified-Since and If-None-Match over If-Modified-Since. */
-function checkConditions(headers: IncomingHttpHeaders, object: S3Object): 304 | 412 | undefined {
+function checkConditions(
+  headers: IncomingHttpHeaders,
+  object: S3Object,
+): 304 | 412 | undefined {
   const ifMatch = header(headers, 'if-match');
   const ifNoneMatch = header(headers, 'if-none-match');
   const ifModifiedSince = header(headers, 'if-modified-since');
@@ -559,19 +855,28 @@ function checkConditions(headers: IncomingHttpHeaders, object: S3Object): 304 | 
     });
   if (ifMatch !== undefined) {
     if (!etagIn(ifMatch)) return 412;
-  } else if (ifUnmodifiedSince !== undefined && object.lastModified > Date.parse(ifUnmodifiedSince)) {
+  } else if (
+    ifUnmodifiedSince !== undefined &&
+    object.lastModified > Date.parse(ifUnmodifiedSince)
+  ) {
     return 412;
   }
   if (ifNoneMatch !== undefined) {
     if (etagIn(ifNoneMatch)) return 304;
-  } else if (ifModifiedSince !== undefined && object.lastModified <= Date.parse(ifModifiedSince)) {
+  } else if (
+    ifModifiedSince !== undefined &&
+    object.lastModified <= Date.parse(ifModifiedSince)
+  ) {
     return 304;
   }
   return undefined;
 }
 
 /** One `bytes=` range; anything S3 would ignore (several ranges, bad syntax) means the whole object. */
-function parseRange(value: string | undefined, size: number): [number, number] | 'unsatisfiable' | undefined {
+function parseRange(
+  value: string | undefined,
+  size: number,
+): [number, number] | 'unsatisfiable' | undefined {
   if (!value) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
@@ -592,17 +897,23 @@ function urlEncodeKey(key: string): string {
 }
 
 function encodeContinuation(last: { key: string; prefix: boolean }): string {
-  return Buffer.from(JSON.stringify({ k: last.key, p: last.prefix })).toString('base64');
+  return Buffer.from(JSON.stringify({ k: last.key, p: last.prefix })).toString(
+    'base64',
+  );
 }
 
 function decodeContinuation(token: string): { key: string; prefix: boolean } {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8'));
-    if (typeof parsed.k === 'string') return { key: parsed.k, prefix: parsed.p === true };
+    if (typeof parsed.k === 'string')
+      return { key: parsed.k, prefix: parsed.p === true };
   } catch {
     // falls through to the error below
   }
-  throw new AwsError('InvalidArgument', 'The continuation token provided is incorrect');
+  throw new AwsError(
+    'InvalidArgument',
+    'The continuation token provided is incorrect',
+  );
 }
 
 function ownerId(world: AwsWorld): string {
@@ -614,6 +925,12 @@ function iso(time: number): string {
 }
 
 function xml(status: number, document: string, addNamespace = false): S3Answer {
-  const body = addNamespace ? document.replace(/^<(\w+)/, `<$1 xmlns="${S3_NAMESPACE}"`) : document;
-  return { status, headers: { 'content-type': 'application/xml' }, body: XML_DECLARATION + body };
+  const body = addNamespace
+    ? document.replace(/^<(\w+)/, `<$1 xmlns="${S3_NAMESPACE}"`)
+    : document;
+  return {
+    status,
+    headers: { 'content-type': 'application/xml' },
+    body: XML_DECLARATION + body,
+  };
 }

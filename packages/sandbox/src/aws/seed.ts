@@ -46,7 +46,9 @@ export function seedInstancesForNodes(
         instanceId: id,
         launchTime,
         state: gone ? 'terminated' : 'running',
-        terminatedAt: gone ? (node.offlineCause?.timestamp ?? now - 26 * HOUR) : undefined,
+        terminatedAt: gone
+          ? node.offlineCause?.timestamp ?? now - 26 * HOUR
+          : undefined,
       }),
     );
   }

@@ -31,7 +31,10 @@ export function createAwsHandler(
   const requestIds = Random.derive(world.seed, 'aws', 'request-ids');
   const nextRequestId = () => {
     const h = requestIds.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(
+      17,
+      20,
+    )}-${h.slice(20, 32)}`;
   };
 
   return (req, res) => {
@@ -42,9 +45,14 @@ export function createAwsHandler(
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
-      res.writeHead(500, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
+      res.writeHead(500, {
+        'content-type': 'application/xml',
+        'x-amz-request-id': requestId,
+      });
       res.end(
-        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>${escape(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code><Message>${escape(
+          message,
+        )}</Message><RequestId>${requestId}</RequestId></Error>`,
       );
     });
   };
@@ -67,17 +75,23 @@ async function handle(
   const isForm = contentType.startsWith('application/x-www-form-urlencoded');
   const isEc2 =
     url.pathname === '/' &&
-    ((method === 'POST' && isForm) || (method === 'GET' && url.searchParams.has('Action')));
+    ((method === 'POST' && isForm) ||
+      (method === 'GET' && url.searchParams.has('Action')));
 
   if (isEc2) {
     const params: Params = new Map(url.searchParams);
-    if (isForm) for (const [key, value] of new URLSearchParams(body.toString('utf8'))) params.set(key, value);
+    if (isForm)
+      for (const [key, value] of new URLSearchParams(body.toString('utf8')))
+        params.set(key, value);
     const action = params.get('Action') ?? '';
     const accessKeyId = accessKeyOf(req.headers, params);
     let answer: { status: number; body: string };
     if (accessKeyId === undefined) {
       answer = ec2Error(
-        new AwsError('AuthFailure', 'AWS was not able to validate the provided access credentials'),
+        new AwsError(
+          'AuthFailure',
+          'AWS was not able to validate the provided access credentials',
+        ),
         requestId,
       );
     } else {
@@ -85,12 +99,28 @@ async function handle(
       if (fault?.latencyMs) await sleep(fault.latencyMs);
       answer = fault?.error
         ? ec2Error(
-            new AwsError(fault.error.code, faultMessage(world, fault.error.code, fault.error.message, params), fault.error.status),
+            new AwsError(
+              fault.error.code,
+              faultMessage(
+                world,
+                fault.error.code,
+                fault.error.message,
+                params,
+              ),
+              fault.error.status,
+            ),
             requestId,
           )
-        : answerEc2(world, action, params, requestId, { agentNeverConnects: fault?.agentNeverConnects ?? false });
+        : answerEc2(world, action, params, requestId, {
+            agentNeverConnects: fault?.agentNeverConnects ?? false,
+          });
     }
-    world.record({ service: 'ec2', action, status: answer.status, accessKeyId: accessKeyId || undefined });
+    world.record({
+      service: 'ec2',
+      action,
+      status: answer.status,
+      accessKeyId: accessKeyId || undefined,
+    });
     res.writeHead(answer.status, {
       'content-type': 'text/xml;charset=UTF-8',
       'x-amzn-requestid': requestId,
@@ -101,7 +131,13 @@ async function handle(
     return;
   }
 
-  const request: S3Request = { method, path: rawUrl, query: url.searchParams, headers: req.headers, body };
+  const request: S3Request = {
+    method,
+    path: rawUrl,
+    query: url.searchParams,
+    headers: req.headers,
+    body,
+  };
   let target;
   try {
     target = s3TargetOf(request);
@@ -111,20 +147,42 @@ async function handle(
   const accessKeyId = accessKeyOf(req.headers, new Map(url.searchParams));
   let answer;
   if (accessKeyId === undefined) {
-    answer = s3Error(new AwsError('AccessDenied', 'Access Denied'), method, requestId, target);
+    answer = s3Error(
+      new AwsError('AccessDenied', 'Access Denied'),
+      method,
+      requestId,
+      target,
+    );
   } else {
     const fault = world.faults.take(target.operation, 's3');
     if (fault?.latencyMs) await sleep(fault.latencyMs);
     answer = fault?.error
-      ? s3Error(new AwsError(fault.error.code, fault.error.message, fault.error.status), method, requestId, target)
+      ? s3Error(
+          new AwsError(
+            fault.error.code,
+            fault.error.message,
+            fault.error.status,
+          ),
+          method,
+          requestId,
+          target,
+        )
       : answerS3(world, request, target, requestId);
   }
-  world.record({ service: 's3', action: target.operation, status: answer.status, accessKeyId: accessKeyId || undefined });
+  world.record({
+    service: 's3',
+    action: target.operation,
+    status: answer.status,
+    accessKeyId: accessKeyId || undefined,
+  });
   res.writeHead(answer.status, {
     ...answer.headers,
     'x-amz-id-2': hostIdOf(requestId),
     server: 'AmazonS3',
-    ...(answer.body === undefined && answer.headers['content-length'] === undefined ? { 'content-length': '0' } : {}),
+    ...(answer.body === undefined &&
+    answer.headers['content-length'] === undefined
+      ? { 'content-length': '0' }
+      : {}),
   });
   res.end(method === 'HEAD' ? undefined : answer.body);
 }
@@ -133,7 +191,10 @@ async function handle(
  * The access key a request is signed with: SigV4 or SigV2, header or
  * presigned. `''` when signed in a form we do not parse; `undefined` when unsigned.
  */
-export function accessKeyOf(headers: http.IncomingHttpHeaders, params: Params): string | undefined {
+export function accessKeyOf(
+  headers: http.IncomingHttpHeaders,
+  params: Params,
+): string | undefined {
   const authorization = headers.authorization;
   if (authorization) {
     const v4 = /Credential=([^/,\s]+)\//.exec(authorization);
@@ -142,23 +203,36 @@ export function accessKeyOf(headers: http.IncomingHttpHeaders, params: Params): 
     return v2 ? v2[1] : '';
   }
   const credential = params.get('X-Amz-Credential');
-  if (credential && params.has('X-Amz-Signature')) return credential.split('/')[0];
+  if (credential && params.has('X-Amz-Signature'))
+    return credential.split('/')[0];
   const v2 = params.get('AWSAccessKeyId');
   if (v2 && params.has('Signature')) return v2;
   return undefined;
 }
 
 /** Capacity errors name the instance type and zone, as EC2's do. */
-function faultMessage(world: AwsWorld, code: string, message: string, params: Params): string {
-  if (code !== 'InsufficientInstanceCapacity' || !message.startsWith('Injected fault')) return message;
+function faultMessage(
+  world: AwsWorld,
+  code: string,
+  message: string,
+  params: Params,
+): string {
+  if (
+    code !== 'InsufficientInstanceCapacity' ||
+    !message.startsWith('Injected fault')
+  )
+    return message;
   let instanceType = params.get('InstanceType') ?? 'm5.large';
   let zone = `${world.region}a`;
   const name = params.get('LaunchTemplate.LaunchTemplateName');
   const template = world.launchTemplates.find(
-    t => t.launchTemplateName === name || t.launchTemplateId === params.get('LaunchTemplate.LaunchTemplateId'),
+    t =>
+      t.launchTemplateName === name ||
+      t.launchTemplateId === params.get('LaunchTemplate.LaunchTemplateId'),
   );
   if (template) {
-    instanceType = params.get('InstanceType') ?? template.versions[0].data.instanceType;
+    instanceType =
+      params.get('InstanceType') ?? template.versions[0].data.instanceType;
     zone = world.vpcs.get(template.vpc)?.availabilityZone ?? zone;
   }
   return (
@@ -168,7 +242,10 @@ function faultMessage(world: AwsWorld, code: string, message: string, params: Pa
   );
 }
 
-async function readBody(req: http.IncomingMessage, maxBody: number): Promise<Buffer> {
+async function readBody(
+  req: http.IncomingMessage,
+  maxBody: number,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -184,7 +261,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 function escape(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 /** @public */
@@ -212,7 +292,9 @@ export interface StartAwsServerOptions {
 }
 
 /** Starts the endpoint on its own port. @public */
-export async function startAwsServer(options: StartAwsServerOptions): Promise<AwsServer> {
+export async function startAwsServer(
+  options: StartAwsServerOptions,
+): Promise<AwsServer> {
   const { world } = options;
   const host = options.host ?? '127.0.0.1';
   const server = http.createServer(createAwsHandler(world));

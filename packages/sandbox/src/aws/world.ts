@@ -191,11 +191,16 @@ export interface AwsRequestRecord {
 
 const MAX_RECORDED = 50_000;
 const HOUR = 3_600_000;
-export const INSTANCE_TYPE_BY_AGENT = { batch: 'm5.large', worker: 'm5.xlarge' } as const;
+export const INSTANCE_TYPE_BY_AGENT = {
+  batch: 'm5.large',
+  worker: 'm5.xlarge',
+} as const;
 
 /** Names of the seeded templates; the batch one is the team's default for both agent types. */
 export function launchTemplateNameOf(vpc: string, type: AgentType): string {
-  return type === 'batch' ? `${vpc}-BATCH-JENKINS-AGENT` : `${vpc}-WORKER-JENKINS-AGENT`;
+  return type === 'batch'
+    ? `${vpc}-BATCH-JENKINS-AGENT`
+    : `${vpc}-WORKER-JENKINS-AGENT`;
 }
 
 /**
@@ -219,7 +224,10 @@ export class AwsWorld {
   readonly faults = new FaultInjector();
   readonly requests: AwsRequestRecord[] = [];
 
-  private readonly clientTokens = new Map<string, { fingerprint: string; reservationId: string }>();
+  private readonly clientTokens = new Map<
+    string,
+    { fingerprint: string; reservationId: string }
+  >();
   private readonly listeners = new Set<InstanceStateListener>();
   private readonly ids: Random;
   private readonly bootDelay: [number, number];
@@ -254,9 +262,14 @@ export class AwsWorld {
     const created = now - 200 * 24 * HOUR;
     for (const vpc of this.vpcs.values()) {
       for (const type of ['batch', 'worker'] as const) {
-        const instanceTags: Tag[] = [{ key: 'Name', value: `${vpc.name}-BATCH-AGENT` }];
+        const instanceTags: Tag[] = [
+          { key: 'Name', value: `${vpc.name}-BATCH-AGENT` },
+        ];
         if (type === 'worker') {
-          instanceTags.push({ key: 'AgentType', value: `${vpc.name}-worker-agent` });
+          instanceTags.push({
+            key: 'AgentType',
+            value: `${vpc.name}-worker-agent`,
+          });
         }
         this.launchTemplates.push({
           launchTemplateId: `lt-0${setup.hex(16)}`,
@@ -341,7 +354,9 @@ export class AwsWorld {
   }
 
   visibleInstances(): Ec2Instance[] {
-    return [...this.instances.values()].filter(i => this.isVisible(i)).sort((a, b) => a.seq - b.seq);
+    return [...this.instances.values()]
+      .filter(i => this.isVisible(i))
+      .sort((a, b) => a.seq - b.seq);
   }
 
   getInstance(instanceId: string): Ec2Instance | undefined {
@@ -351,7 +366,9 @@ export class AwsWorld {
 
   findLaunchTemplate(ref: { id?: string; name?: string }): LaunchTemplate {
     if (ref.id) {
-      const found = this.launchTemplates.find(t => t.launchTemplateId === ref.id);
+      const found = this.launchTemplates.find(
+        t => t.launchTemplateId === ref.id,
+      );
       if (!found) {
         throw new AwsError(
           'InvalidLaunchTemplateId.NotFound',
@@ -360,7 +377,9 @@ export class AwsWorld {
       }
       return found;
     }
-    const found = this.launchTemplates.find(t => t.launchTemplateName === ref.name);
+    const found = this.launchTemplates.find(
+      t => t.launchTemplateName === ref.name,
+    );
     if (!found) {
       throw new AwsError(
         'InvalidLaunchTemplateName.NotFoundException',
@@ -375,7 +394,9 @@ export class AwsWorld {
    * explicit image/type/subnet), tagged, idempotent on `clientToken`.
    */
   runInstances(request: RunInstancesRequest): Reservation {
-    const fingerprint = request.fingerprint ?? JSON.stringify({ ...request, clientToken: undefined });
+    const fingerprint =
+      request.fingerprint ??
+      JSON.stringify({ ...request, clientToken: undefined });
     if (request.clientToken !== undefined) {
       const previous = this.clientTokens.get(request.clientToken);
       if (previous) {
@@ -402,12 +423,10 @@ export class AwsWorld {
       }
       template = this.findLaunchTemplate(ref);
       const wanted = ref.version ?? '$Default';
-      const number =
-        wanted === '$Latest'
-          ? Math.max(...template.versions.map(v => v.versionNumber))
-          : wanted === '$Default'
-            ? template.defaultVersionNumber
-            : Number(wanted);
+      let number = Number(wanted);
+      if (wanted === '$Latest')
+        number = Math.max(...template.versions.map(v => v.versionNumber));
+      if (wanted === '$Default') number = template.defaultVersionNumber;
       version = template.versions.find(v => v.versionNumber === number);
       if (!version) {
         throw new AwsError(
@@ -420,16 +439,28 @@ export class AwsWorld {
 
     const imageId = request.imageId ?? version?.data.imageId;
     if (!imageId) {
-      throw new AwsError('MissingParameter', 'The request must contain the parameter ImageId');
+      throw new AwsError(
+        'MissingParameter',
+        'The request must contain the parameter ImageId',
+      );
     }
-    const subnetId = request.subnetId ?? version?.data.subnetId ?? [...this.vpcs.values()][0]?.subnetId;
+    const subnetId =
+      request.subnetId ??
+      version?.data.subnetId ??
+      [...this.vpcs.values()][0]?.subnetId;
     const vpc = [...this.vpcs.values()].find(v => v.subnetId === subnetId);
     if (!vpc) {
-      throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+      throw new AwsError(
+        'InvalidSubnetID.NotFound',
+        `The subnet ID '${subnetId}' does not exist`,
+      );
     }
     const { minCount, maxCount } = request;
     if (!Number.isInteger(minCount) || minCount < 1) {
-      throw new AwsError('InvalidParameterValue', `Value (${minCount}) for parameter minCount is invalid. Expected a positive integer.`);
+      throw new AwsError(
+        'InvalidParameterValue',
+        `Value (${minCount}) for parameter minCount is invalid. Expected a positive integer.`,
+      );
     }
     if (!Number.isInteger(maxCount) || maxCount < minCount) {
       throw new AwsError(
@@ -445,7 +476,10 @@ export class AwsWorld {
     }
     for (const tag of request.tags ?? []) validateTag(tag);
 
-    const tags = mergeTags(version?.data.instanceTags ?? [], request.tags ?? []);
+    const tags = mergeTags(
+      version?.data.instanceTags ?? [],
+      request.tags ?? [],
+    );
     if (template) {
       // EC2 marks instances launched from a template with these system tags.
       tags.push(
@@ -471,7 +505,8 @@ export class AwsWorld {
         availabilityZone: vpc.availabilityZone,
         securityGroupId: vpc.securityGroupId,
         imageId,
-        instanceType: request.instanceType ?? version?.data.instanceType ?? 'm5.large',
+        instanceType:
+          request.instanceType ?? version?.data.instanceType ?? 'm5.large',
         keyName: request.keyName ?? version?.data.keyName,
         privateIpAddress: this.newPrivateIp(vpc),
         launchTime: Math.floor(now / 1000) * 1000,
@@ -489,7 +524,8 @@ export class AwsWorld {
         agentConnects: !request.agentNeverConnects,
         seq: this.seq++,
       };
-      instance.nextTransitionAt = now + this.delay('boot', instance.instanceId, this.bootDelay);
+      instance.nextTransitionAt =
+        now + this.delay('boot', instance.instanceId, this.bootDelay);
       this.instances.set(instance.instanceId, instance);
       reservation.instanceIds.push(instance.instanceId);
       launched.push(instance);
@@ -508,18 +544,30 @@ export class AwsWorld {
   /** Terminates instances; returns each one's state before and after, like TerminateInstances. */
   terminateInstances(
     instanceIds: string[],
-  ): Array<{ instance: Ec2Instance; previous: InstanceStateName; current: InstanceStateName }> {
+  ): Array<{
+    instance: Ec2Instance;
+    previous: InstanceStateName;
+    current: InstanceStateName;
+  }> {
     const instances = this.requireInstances(instanceIds);
     const now = this.clock.now();
     return instances.map(instance => {
       const previous = instance.state;
-      if (previous === 'pending' || previous === 'running' || previous === 'stopping' || previous === 'stopped') {
-        instance.stateTransitionReason = `User initiated (${ec2ReasonTime(now)})`;
+      if (
+        previous === 'pending' ||
+        previous === 'running' ||
+        previous === 'stopping' ||
+        previous === 'stopped'
+      ) {
+        instance.stateTransitionReason = `User initiated (${ec2ReasonTime(
+          now,
+        )})`;
         instance.stateReason = {
           code: 'Client.UserInitiatedShutdown',
           message: 'Client.UserInitiatedShutdown: User initiated shutdown',
         };
-        instance.nextTransitionAt = now + this.delay('shutdown', instance.instanceId, this.shutdownDelay);
+        instance.nextTransitionAt =
+          now + this.delay('shutdown', instance.instanceId, this.shutdownDelay);
         this.changeState(instance, 'shutting-down', now);
       }
       return { instance, previous, current: instance.state };
@@ -529,16 +577,25 @@ export class AwsWorld {
   createTags(resourceIds: string[], tags: Tag[]): void {
     for (const tag of tags) validateTag(tag);
     const instances = this.requireInstances(resourceIds);
-    for (const instance of instances) instance.tags = mergeTags(instance.tags, tags);
+    for (const instance of instances)
+      instance.tags = mergeTags(instance.tags, tags);
   }
 
   /** Removes tags; a tag with a value only goes when the value matches, as in DeleteTags. */
-  deleteTags(resourceIds: string[], tags: Array<{ key: string; value?: string }>): void {
-    for (const tag of tags) validateTag({ key: tag.key, value: tag.value ?? '' });
+  deleteTags(
+    resourceIds: string[],
+    tags: Array<{ key: string; value?: string }>,
+  ): void {
+    for (const tag of tags)
+      validateTag({ key: tag.key, value: tag.value ?? '' });
     const instances = this.requireInstances(resourceIds);
     for (const instance of instances) {
       instance.tags = instance.tags.filter(
-        t => !tags.some(d => d.key === t.key && (d.value === undefined || d.value === t.value)),
+        t =>
+          !tags.some(
+            d =>
+              d.key === t.key && (d.value === undefined || d.value === t.value),
+          ),
       );
     }
   }
@@ -550,14 +607,19 @@ export class AwsWorld {
   seedInstance(spec: SeedInstanceSpec): Ec2Instance {
     const vpc = this.vpcs.get(spec.vpc);
     if (!vpc) throw new Error(`Unknown VPC ${spec.vpc}`);
-    const template = this.findLaunchTemplate({ name: launchTemplateNameOf(spec.vpc, spec.type) });
-    const version = template.versions.find(v => v.versionNumber === template.defaultVersionNumber)!;
+    const template = this.findLaunchTemplate({
+      name: launchTemplateNameOf(spec.vpc, spec.type),
+    });
+    const version = template.versions.find(
+      v => v.versionNumber === template.defaultVersionNumber,
+    )!;
     const now = this.clock.now();
     const instanceId = spec.instanceId ?? this.newInstanceId();
     if (!/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(instanceId)) {
       throw new Error(`${instanceId} is not an EC2 instance id`);
     }
-    if (this.instances.has(instanceId)) throw new Error(`Instance ${instanceId} already exists`);
+    if (this.instances.has(instanceId))
+      throw new Error(`Instance ${instanceId} already exists`);
     const random = Random.derive(this.seed, 'aws', 'seed', instanceId);
     const launchTime = spec.launchTime ?? now - random.int(2, 72) * HOUR;
     const state = spec.state ?? 'running';
@@ -577,16 +639,22 @@ export class AwsWorld {
       imageId: version.data.imageId,
       instanceType: version.data.instanceType,
       keyName: version.data.keyName,
-      privateIpAddress: state === 'terminated' ? undefined : this.newPrivateIp(vpc),
+      privateIpAddress:
+        state === 'terminated' ? undefined : this.newPrivateIp(vpc),
       launchTime: Math.floor(launchTime / 1000) * 1000,
       state,
       stateTransitionReason: '',
       tags: [
         ...mergeTags(version.data.instanceTags, spec.tags ?? []),
         { key: 'aws:ec2launchtemplate:id', value: template.launchTemplateId },
-        { key: 'aws:ec2launchtemplate:version', value: String(version.versionNumber) },
+        {
+          key: 'aws:ec2launchtemplate:version',
+          value: String(version.versionNumber),
+        },
       ],
-      clientToken: `${random.hex(8)}-${random.hex(4)}-4${random.hex(3)}-a${random.hex(3)}-${random.hex(12)}`,
+      clientToken: `${random.hex(8)}-${random.hex(4)}-4${random.hex(
+        3,
+      )}-a${random.hex(3)}-${random.hex(12)}`,
       amiLaunchIndex: 0,
       launchTemplate: {
         id: template.launchTemplateId,
@@ -598,7 +666,8 @@ export class AwsWorld {
     };
     if (state === 'pending') {
       instance.stateReason = { code: 'pending', message: 'pending' };
-      instance.nextTransitionAt = now + this.delay('boot', instanceId, this.bootDelay);
+      instance.nextTransitionAt =
+        now + this.delay('boot', instanceId, this.bootDelay);
     }
     if (state === 'terminated' || state === 'shutting-down') {
       const at = spec.terminatedAt ?? now;
@@ -608,7 +677,9 @@ export class AwsWorld {
         message: 'Client.UserInitiatedShutdown: User initiated shutdown',
       };
       if (state === 'terminated') instance.terminatedAt = at;
-      else instance.nextTransitionAt = now + this.delay('shutdown', instanceId, this.shutdownDelay);
+      else
+        instance.nextTransitionAt =
+          now + this.delay('shutdown', instanceId, this.shutdownDelay);
     }
     this.instances.set(instanceId, instance);
     this.reservations.set(reservation.reservationId, reservation);
@@ -618,20 +689,32 @@ export class AwsWorld {
   /** Records one answered request (the HTTP layer calls this). */
   record(entry: Omit<AwsRequestRecord, 'at'>): void {
     this.requests.push({ ...entry, at: this.clock.now() });
-    if (this.requests.length > MAX_RECORDED) this.requests.splice(0, this.requests.length - MAX_RECORDED);
+    if (this.requests.length > MAX_RECORDED)
+      this.requests.splice(0, this.requests.length - MAX_RECORDED);
   }
 
   private requireInstances(instanceIds: string[]): Ec2Instance[] {
-    const malformed = instanceIds.filter(id => !/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id));
+    const malformed = instanceIds.filter(
+      id => !/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id),
+    );
     if (malformed.length > 0) {
-      throw new AwsError('InvalidInstanceID.Malformed', `Invalid id: "${malformed[0]}"`);
+      throw new AwsError(
+        'InvalidInstanceID.Malformed',
+        `Invalid id: "${malformed[0]}"`,
+      );
     }
     const missing = instanceIds.filter(id => !this.getInstance(id));
     if (missing.length === 1) {
-      throw new AwsError('InvalidInstanceID.NotFound', `The instance ID '${missing[0]}' does not exist`);
+      throw new AwsError(
+        'InvalidInstanceID.NotFound',
+        `The instance ID '${missing[0]}' does not exist`,
+      );
     }
     if (missing.length > 1) {
-      throw new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+      throw new AwsError(
+        'InvalidInstanceID.NotFound',
+        `The instance IDs '${missing.join(', ')}' do not exist`,
+      );
     }
     return instanceIds.map(id => this.instances.get(id)!);
   }
@@ -641,25 +724,42 @@ export class AwsWorld {
     for (const instance of this.instances.values()) {
       const at = instance.nextTransitionAt;
       if (at === undefined || at > time) continue;
-      if (!best || at < best.nextTransitionAt! || (at === best.nextTransitionAt && instance.seq < best.seq)) {
+      if (
+        !best ||
+        at < best.nextTransitionAt! ||
+        (at === best.nextTransitionAt && instance.seq < best.seq)
+      ) {
         best = instance;
       }
     }
     return best;
   }
 
-  private changeState(instance: Ec2Instance, state: InstanceStateName, at: number): void {
+  private changeState(
+    instance: Ec2Instance,
+    state: InstanceStateName,
+    at: number,
+  ): void {
     const previous = instance.state;
     instance.state = state;
     if (state === 'running') instance.stateReason = undefined;
     this.emit(instance, previous, at);
   }
 
-  private emit(instance: Ec2Instance, previous: InstanceStateName | null, at: number): void {
-    for (const listener of [...this.listeners]) listener(instance, previous, at);
+  private emit(
+    instance: Ec2Instance,
+    previous: InstanceStateName | null,
+    at: number,
+  ): void {
+    for (const listener of [...this.listeners])
+      listener(instance, previous, at);
   }
 
-  private delay(kind: string, instanceId: string, [min, max]: [number, number]): number {
+  private delay(
+    kind: string,
+    instanceId: string,
+    [min, max]: [number, number],
+  ): number {
     return Random.derive(this.seed, 'aws', kind, instanceId).int(min, max);
   }
 
@@ -672,7 +772,9 @@ export class AwsWorld {
 
   private newPrivateIp(vpc: VpcInfo): string {
     const used = new Set(
-      [...this.instances.values()].filter(i => i.vpc === vpc.name).map(i => i.privateIpAddress),
+      [...this.instances.values()]
+        .filter(i => i.vpc === vpc.name)
+        .map(i => i.privateIpAddress),
     );
     for (let attempt = 0; attempt < 1000; attempt++) {
       // AWS reserves .0–.3 and .255 of every subnet.
@@ -699,10 +801,16 @@ function validateTag(tag: Tag): void {
     );
   }
   if (tag.key.length === 0 || tag.key.length > 128) {
-    throw new AwsError('InvalidParameterValue', `Tag key must be between 1 and 128 characters: '${tag.key}'`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Tag key must be between 1 and 128 characters: '${tag.key}'`,
+    );
   }
   if (tag.value.length > 256) {
-    throw new AwsError('InvalidParameterValue', `Tag value exceeds the maximum length of 256 characters`);
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Tag value exceeds the maximum length of 256 characters`,
+    );
   }
 }
 
@@ -715,7 +823,10 @@ function mergeTags(base: Tag[], overrides: Tag[]): Tag[] {
     else merged.push({ ...tag });
   }
   if (merged.filter(t => !t.key.startsWith('aws:')).length > 50) {
-    throw new AwsError('TagLimitExceeded', 'The maximum number of tags per resource (50) was exceeded.');
+    throw new AwsError(
+      'TagLimitExceeded',
+      'The maximum number of tags per resource (50) was exceeded.',
+    );
   }
   return merged;
 }
@@ -723,7 +834,15 @@ function mergeTags(base: Tag[], overrides: Tag[]): Tag[] {
 /** The Jenkins agent an instance runs, by the team's tag conventions; none for untagged instances. */
 export function jenkinsAgentOf(
   instance: Ec2Instance,
-): { nodeName: string; label: string; executors: number; vpc: string; type: AgentType } | undefined {
+):
+  | {
+      nodeName: string;
+      label: string;
+      executors: number;
+      vpc: string;
+      type: AgentType;
+    }
+  | undefined {
   const name = instance.tags.find(t => t.key === 'Name')?.value ?? '';
   if (!name.endsWith('-BATCH-AGENT')) return undefined;
   const agentType = instance.tags.find(t => t.key === 'AgentType')?.value;

@@ -14,28 +14,36 @@ export function escapeXml(value: string): string {
 }
 
 export function unescapeXml(value: string): string {
-  return value.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    switch (entity) {
-      case 'amp':
-        return '&';
-      case 'lt':
-        return '<';
-      case 'gt':
-        return '>';
-      case 'quot':
-        return '"';
-      case 'apos':
-        return "'";
-      default:
-        return String.fromCodePoint(
-          entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10),
-        );
-    }
-  });
+  return value.replace(
+    /&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g,
+    (_, entity: string) => {
+      switch (entity) {
+        case 'amp':
+          return '&';
+        case 'lt':
+          return '<';
+        case 'gt':
+          return '>';
+        case 'quot':
+          return '"';
+        case 'apos':
+          return "'";
+        default:
+          return String.fromCodePoint(
+            entity.startsWith('#x')
+              ? parseInt(entity.slice(2), 16)
+              : parseInt(entity.slice(1), 10),
+          );
+      }
+    },
+  );
 }
 
 /** `<name>value</name>`, escaped; nothing at all for `undefined`/`null`, like AWS omits absent fields. */
-export function text(name: string, value: string | number | boolean | undefined | null): string {
+export function text(
+  name: string,
+  value: string | number | boolean | undefined | null,
+): string {
   if (value === undefined || value === null) return '';
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
@@ -47,7 +55,11 @@ export function node(name: string, ...children: string[]): string {
 }
 
 /** EC2's list encoding: `<name><item>…</item>…</name>`. */
-export function itemSet<T>(name: string, items: readonly T[], render: (item: T) => string): string {
+export function itemSet<T>(
+  name: string,
+  items: readonly T[],
+  render: (item: T) => string,
+): string {
   return node(name, ...items.map(item => node('item', render(item))));
 }
 
@@ -56,7 +68,10 @@ export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 /** The text content of every `<tag>` directly or indirectly inside `xml`, in order. */
 export function elementsOf(xml: string, tag: string): string[] {
   const out: string[] = [];
-  const pattern = new RegExp(`<(?:[\\w-]+:)?${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${tag}>`, 'g');
+  const pattern = new RegExp(
+    `<(?:[\\w-]+:)?${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${tag}>`,
+    'g',
+  );
   for (const match of xml.matchAll(pattern)) out.push(match[1]);
   return out;
 }
