@@ -27,6 +27,14 @@ export interface Config {
       timeoutMs?: number;
       /** Retries of idempotent reads after a network error or a 5xx answer. Default: 2. */
       readRetries?: number;
+      /**
+       * IANA time zone of the controller (its JVM's default zone, shown in
+       * Manage Jenkins → System Information as `user.timezone`), e.g.
+       * `Europe/Paris`. Timer specs run in it unless they start with a `TZ=`
+       * line, so next run times are only right when this matches.
+       * Default: `UTC`.
+       */
+      timezone?: string;
     }>;
     /**
      * The VPCs (environments) users think in. Each VPC maps to one Jenkins
@@ -53,7 +61,13 @@ export interface Config {
     cache?: {
       /** How long job lists and build pages are reused, in seconds. Default: 10. */
       ttlSeconds?: number;
-      /** How long a job's timer spec (from config.xml) is reused, in seconds. Default: 600. */
+      /**
+       * How long a job's timer spec and agent label (read from its config.xml)
+       * are reused, in seconds. Jenkins exposes no modification time of a
+       * job's configuration, so this bounds how stale a changed spec can be;
+       * a timer build that the cached spec would not have started reloads it
+       * earlier. Default: 600.
+       */
       scheduleTtlSeconds?: number;
     };
   };

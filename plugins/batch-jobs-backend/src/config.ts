@@ -9,6 +9,8 @@ export interface JenkinsInstanceConfig {
   crumb: boolean;
   timeoutMs: number;
   readRetries: number;
+  /** IANA zone of the controller's clock: timer specs without `TZ=` run in it. */
+  timezone: string;
 }
 
 /** One configured VPC. @public */
@@ -44,6 +46,17 @@ function positiveNumber(
     fail(fullKey, `expected a non-negative number, got ${value}`);
   }
   return value;
+}
+
+function timezone(config: Config, fullKey: string): string {
+  const zone = config.getOptionalString('timezone') ?? 'UTC';
+  try {
+    // Throws a RangeError for a zone the runtime does not know.
+    new Intl.DateTimeFormat('en-US', { timeZone: zone }).format(0);
+  } catch {
+    fail(fullKey, `'${zone}' is not an IANA time zone (e.g. 'Europe/Paris')`);
+  }
+  return zone;
 }
 
 /**
@@ -88,6 +101,7 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
       crumb: c.getOptionalBoolean('crumb') ?? true,
       timeoutMs: positiveNumber(c, 'timeoutMs', `${at}.timeoutMs`, 15000),
       readRetries: positiveNumber(c, 'readRetries', `${at}.readRetries`, 2),
+      timezone: timezone(c, `${at}.timezone`),
     };
   });
   const seen = new Set<string>();

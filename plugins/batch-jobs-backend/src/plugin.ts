@@ -14,6 +14,8 @@ import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
 import { ReadCache } from './services/jobs/ReadCache';
+import { JobConfigs } from './services/schedules/JobConfigs';
+import { ScheduleTimeline } from './services/schedules/ScheduleTimeline';
 
 /**
  * Batch Jobs backend plugin: Jenkins batch jobs per VPC, builds, logs and an
@@ -69,13 +71,26 @@ export const batchJobsPlugin = createBackendPlugin({
           ]),
         );
         const directory = JobDirectory.fromConfig(batchJobsConfig);
+        const readCache = new ReadCache(cache, logger);
+        const configs = new JobConfigs({
+          cache: readCache,
+          ttlMs: batchJobsConfig.cache.scheduleTtlSeconds * 1000,
+        });
         const jobs = new JobsView({
           config: batchJobsConfig,
           directory,
           clients,
-          cache: new ReadCache(cache, logger),
+          cache: readCache,
+          configs,
           audit,
           logger,
+        });
+        const timeline = new ScheduleTimeline({
+          config: batchJobsConfig,
+          directory,
+          clients,
+          cache: readCache,
+          configs,
         });
         const rerun = new Rerun({
           directory,
@@ -98,6 +113,7 @@ export const batchJobsPlugin = createBackendPlugin({
             directory,
             jobs,
             rerun,
+            timeline,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

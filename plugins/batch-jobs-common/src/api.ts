@@ -73,6 +73,31 @@ export interface BuildSummary {
 export interface JobSchedule {
   /** Raw `TimerTrigger` spec as configured in Jenkins, or null when the job has no timer. */
   spec: string | null;
+  /**
+   * IANA zone the runs are computed in: the spec's `TZ=` line, else the
+   * controller's (`batchJobs.jenkins[].timezone`, default `UTC`).
+   */
+  timezone?: string;
+  /** Words for the spec with `H` resolved, e.g. "every 15 minutes at :07, :22, :37, :52". */
+  description?: string;
+  /** The next run times (ISO, ascending), exactly when Jenkins will fire the job. */
+  nextRuns?: string[];
+  /** Set instead of description and next runs when Jenkins would reject the spec. */
+  error?: string;
+}
+
+/**
+ * How a job went lately, from its newest finished builds (at most 30).
+ * @public
+ */
+export interface JobStats {
+  /** Share of those builds that ended SUCCESS (0..1); null when there are none. */
+  successRate: number | null;
+  /** Durations of those builds, oldest first (for a trend line). */
+  recentDurationsMs: number[];
+  medianDurationMs: number | null;
+  /** How many finished builds the figures are based on. */
+  sampleSize: number;
 }
 
 /** @public */
@@ -90,6 +115,8 @@ export interface JobSummary {
   /** Jobs that take parameters are rerun with `buildWithParameters`. */
   parameterized: boolean;
   schedule: JobSchedule;
+  /** Success rate and duration trend of the recent builds. */
+  stats?: JobStats;
   lastBuild: BuildSummary | null;
   /** Set when this one job could not be read; the rest of the list still shows. */
   error?: string;
@@ -109,6 +136,78 @@ export interface VpcJobs {
 export interface EntityJobsResponse {
   entityRef: string;
   vpcs: VpcJobs[];
+}
+
+/**
+ * Where a timeline's expected duration comes from: Jenkins' own estimate
+ * (the last successful builds), the median of recent builds, or a default.
+ * @public
+ */
+export type DurationSource = 'estimate' | 'median' | 'default';
+
+/** One scheduled run on the timeline. @public */
+export interface TimelineRun {
+  /** Short name of the job. */
+  job: string;
+  fullName: string;
+  /** When the timer fires (ISO). */
+  start: string;
+  /** start + expected duration (ISO). */
+  end: string;
+  expectedDurationMs: number;
+  durationSource: DurationSource;
+}
+
+/**
+ * A maximal interval in which more scheduled runs overlap than the label has
+ * online executors: some of them will wait in the queue.
+ * @public
+ */
+export interface TimelineOverlap {
+  start: string;
+  end: string;
+  /** Highest number of concurrent runs within the interval. */
+  concurrent: number;
+  /** Online executors of the label. */
+  executors: number;
+}
+
+/** A job with a timer, as the timeline sees it (one lane). @public */
+export interface TimelineJob {
+  name: string;
+  fullName: string;
+  spec: string;
+  timezone?: string;
+  description?: string;
+  expectedDurationMs: number;
+  durationSource: DurationSource;
+  /** Set when the spec is invalid or the job's configuration could not be read. */
+  error?: string;
+}
+
+/** Scheduled runs of the jobs that share one agent label. @public */
+export interface TimelineLabel {
+  /**
+   * Agent label (expression) the jobs run on; null when a job names none
+   * (any node) or Jenkins keeps it outside config.xml (e.g. a Jenkinsfile in SCM).
+   */
+  label: string | null;
+  /** Online executors of the nodes matching the label. */
+  executors: number;
+  runs: TimelineRun[];
+  overlaps: TimelineOverlap[];
+  /** Every timer job of the label, also those without runs in the range. */
+  jobs?: TimelineJob[];
+  /** True when a job fires so often that its runs were cut short. */
+  truncated?: boolean;
+}
+
+/** GET /vpcs/:vpc/timeline?from=&to= @public */
+export interface VpcTimeline {
+  vpc: string;
+  from: string;
+  to: string;
+  labels: TimelineLabel[];
 }
 
 /** GET /builds?vpc=&job=&limit=&cursor= @public */

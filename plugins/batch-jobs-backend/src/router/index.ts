@@ -9,9 +9,11 @@ import { AuditStore } from '../database/types';
 import { Rerun } from '../services/actions/Rerun';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView } from '../services/jobs/JobsView';
+import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { createAuditRouter } from './auditRouter';
 import { createBuildsRouter } from './buildsRouter';
 import { createJobsRouter } from './jobsRouter';
+import { createTimelineRouter } from './timelineRouter';
 
 /** @public */
 export interface RouterOptions {
@@ -22,6 +24,7 @@ export interface RouterOptions {
   directory: JobDirectory;
   jobs: JobsView;
   rerun: Rerun;
+  timeline: ScheduleTimeline;
 }
 
 /** The plugin's HTTP API, one router per concern. @public */
@@ -38,5 +41,6 @@ export async function createRouter(
   router.use(createJobsRouter(options));
   router.use(createBuildsRouter(options));
   router.use(createAuditRouter(options));
+  router.use(createTimelineRouter(options));
   return router;
 }

@@ -14,6 +14,9 @@ export async function startMiniJenkins() {
     nextQueueId: 500,
     triggered: [] as Array<{ job: string; body: string }>,
     queue: new Map<number, { job: string; number?: number }>(),
+    /** config.xml of daily-settlement-report: its timer and agent. */
+    dailySpec: 'H 2 * * *' as string | null,
+    dailyLabel: 'DEV-batch-agent',
   };
   const t0 = Date.UTC(2026, 10, 1, 0, 0);
 
@@ -86,6 +89,9 @@ export async function startMiniJenkins() {
             buildable: true,
             property: [{}, definitions],
             lastBuild: build(folder, 150),
+            builds: Array.from({ length: 30 }, (_, i) =>
+              build(folder, 150 - i),
+            ),
           },
           {
             _class: 'hudson.model.FreeStyleProject',
@@ -123,6 +129,29 @@ export async function startMiniJenkins() {
     if ([...state.brokenFolders].some(f => path.startsWith(`/job/${f}/`))) {
       res.writeHead(500);
       res.end('boom');
+      return;
+    }
+    if (path === '/computer/api/json') {
+      const node = (
+        name: string,
+        labels: string[],
+        executors: number,
+        offline = false,
+      ) => ({
+        _class: 'hudson.slaves.SlaveComputer',
+        displayName: name,
+        offline,
+        numExecutors: executors,
+        assignedLabels: [...labels, name].map(l => ({ name: l })),
+      });
+      json(res, 200, {
+        _class: 'hudson.model.ComputerSet',
+        computer: [
+          node('i-0a', ['DEV-batch-agent'], 2),
+          node('i-0b', ['DEV-batch-agent'], 2),
+          node('i-0c', ['DEV-batch-agent'], 2, true),
+        ],
+      });
       return;
     }
     m = /^\/job\/(DEV|STG)\/api\/json$/.exec(path);
@@ -175,7 +204,13 @@ export async function startMiniJenkins() {
       res.writeHead(200, { 'Content-Type': 'application/xml' });
       res.end(
         name === 'daily-settlement-report'
-          ? '<project><triggers><hudson.triggers.TimerTrigger><spec>H 2 * * *</spec></hudson.triggers.TimerTrigger></triggers></project>'
+          ? `<project><assignedNode>${
+              state.dailyLabel
+            }</assignedNode><canRoam>false</canRoam>${
+              state.dailySpec === null
+                ? '<triggers/>'
+                : `<triggers><hudson.triggers.TimerTrigger><spec>${state.dailySpec}</spec></hudson.triggers.TimerTrigger></triggers>`
+            }</project>`
           : '<flow-definition><triggers/></flow-definition>',
       );
       return;

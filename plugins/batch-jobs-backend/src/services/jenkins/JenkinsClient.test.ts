@@ -32,6 +32,7 @@ describe('JenkinsClient', () => {
         crumb: overrides.crumb ?? true,
         timeoutMs: overrides.timeoutMs ?? 2000,
         readRetries: 2,
+        timezone: 'UTC',
       },
       { logger: mockServices.logger.mock() },
     );

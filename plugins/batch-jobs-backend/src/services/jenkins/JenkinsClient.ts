@@ -8,8 +8,14 @@ import {
 } from '@backstage/errors';
 import { JenkinsInstanceConfig } from '../../config';
 import { JenkinsRefusedError } from './errors';
-import { RawBuild, RawCrumb, RawJob, RawQueueItem } from './types';
-import { parseTimerSpec } from './mapping';
+import {
+  RawBuild,
+  RawComputerSet,
+  RawCrumb,
+  RawJob,
+  RawQueueItem,
+} from './types';
+import { JobRunConfig, parseJobConfig, parseTimerSpec } from './mapping';
 
 /** Fields of a build we read everywhere; one level of actions, never `*`. */
 export const BUILD_TREE =
@@ -22,8 +28,28 @@ const PARAMS_TREE = 'property[parameterDefinitions[name,type]]';
 /** Fields of a job, with its last build, for list views. */
 export const JOB_TREE = `_class,name,fullName,displayName,url,color,buildable,${PARAMS_TREE},lastBuild[${BUILD_TREE}]`;
 
+/** Finished builds the stats look at; a handful of small fields each. */
+export const RECENT_BUILDS_TREE =
+  'builds[number,result,duration,timestamp]{0,30}';
+
 /** A folder's jobs and, one level down, the jobs of its sub-folders: one request. */
-export const FOLDER_TREE = `jobs[${JOB_TREE},jobs[${JOB_TREE}]]`;
+export const FOLDER_TREE = `jobs[${JOB_TREE},${RECENT_BUILDS_TREE},jobs[${JOB_TREE},${RECENT_BUILDS_TREE}]]`;
+
+/**
+ * What the timeline needs of every job of a VPC: kind, whether timers fire
+ * (buildable), Jenkins' duration estimate and the newest timer cause (to
+ * notice a changed spec), a few durations for a median. Three levels of
+ * folders (VPC → service → job, or one more) in one request.
+ */
+const TIMELINE_JOB_TREE =
+  '_class,name,fullName,buildable,' +
+  'lastBuild[number,timestamp,estimatedDuration,actions[causes[_class]]],' +
+  'builds[result,duration]{0,10}';
+export const VPC_TREE = `jobs[${TIMELINE_JOB_TREE},jobs[${TIMELINE_JOB_TREE},jobs[${TIMELINE_JOB_TREE}]]]`;
+
+/** Nodes with what decides where work can run. */
+export const COMPUTER_TREE =
+  'computer[displayName,offline,numExecutors,assignedLabels[name]]';
 
 const QUEUE_TREE =
   'id,why,cancelled,blocked,buildable,stuck,task[name,url],executable[number,url]';
@@ -100,6 +126,24 @@ export class JenkinsClient {
     );
   }
 
+  /** Every job of a VPC's folder, nested up to three levels, for the timeline: one request. */
+  async listVpcTree(folder: string): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(folder)}/api/json`,
+      { tree: VPC_TREE },
+      `folder '${folder || '/'}'`,
+    );
+  }
+
+  /** The controller's nodes: labels, executors, online or not. */
+  async listComputers(): Promise<RawComputerSet> {
+    return this.getJson<RawComputerSet>(
+      '/computer/api/json',
+      { tree: COMPUTER_TREE },
+      'nodes',
+    );
+  }
+
   /** A job's definition (kind, parameter definitions). */
   async getJob(fullName: string): Promise<RawJob> {
     return this.getJson<RawJob>(
@@ -147,13 +191,22 @@ export class JenkinsClient {
 
   /** The raw `TimerTrigger` spec from config.xml, or null when the job has no timer. */
   async getTimerSpec(fullName: string): Promise<string | null> {
+    return parseTimerSpec(await this.getConfigXml(fullName));
+  }
+
+  /** Timer spec and agent label from the job's config.xml. */
+  async getJobConfig(fullName: string): Promise<JobRunConfig> {
+    return parseJobConfig(await this.getConfigXml(fullName));
+  }
+
+  private async getConfigXml(fullName: string): Promise<string> {
     const res = await this.request<string>({
       method: 'GET',
       url: `${jobPath(fullName)}/config.xml`,
       what: `config of job '${fullName}'`,
       responseType: 'text',
     });
-    return parseTimerSpec(String(res.data));
+    return String(res.data);
   }
 
   /**

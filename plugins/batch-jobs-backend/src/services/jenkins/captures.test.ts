@@ -44,6 +44,7 @@ describe('Jenkins captures', () => {
         crumb: true,
         timeoutMs: 2000,
         readRetries: 0,
+        timezone: 'UTC',
       },
       { logger: mockServices.logger.mock() },
     );

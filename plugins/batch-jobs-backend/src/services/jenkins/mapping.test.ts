@@ -2,8 +2,10 @@ import {
   mapCause,
   mapParameters,
   mapQueueItem,
+  parseJobConfig,
   parseTimerSpec,
 } from './mapping';
+import { readCapture } from '../../testing/captures';
 
 describe('mapCause', () => {
   it.each([
@@ -131,5 +133,69 @@ describe('parseTimerSpec', () => {
   it('ignores the spec of other triggers', () => {
     const xml = `<triggers><jenkins.triggers.ReverseBuildTrigger><spec>x</spec></jenkins.triggers.ReverseBuildTrigger></triggers>`;
     expect(parseTimerSpec(xml)).toBeNull();
+  });
+});
+
+describe('parseJobConfig', () => {
+  const pipeline = (script: string, spec?: string) =>
+    `<flow-definition><properties>${
+      spec
+        ? `<org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers><hudson.triggers.TimerTrigger><spec>${spec}</spec></hudson.triggers.TimerTrigger></triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>`
+        : ''
+    }</properties><definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition"><script>${script}</script></definition></flow-definition>`;
+
+  it.each([
+    [
+      `pipeline { agent { label &apos;DEV-batch-agent&apos; } }`,
+      'DEV-batch-agent',
+    ],
+    [
+      `pipeline {\n  agent {\n    node {\n      label &quot;linux &amp;&amp; big&quot;\n    }\n  }\n}`,
+      'linux && big',
+    ],
+    [
+      `node(&apos;DEV-worker-agent&apos;) { sh &apos;run&apos; }`,
+      'DEV-worker-agent',
+    ],
+    [`node(label: &quot;a&quot;) {}`, 'a'],
+    [`node { sh &apos;x&apos; }`, null],
+    [`pipeline { agent any }`, null],
+    [`node(&apos;first&apos;) {}\nnode(&apos;second&apos;) {}`, 'first'],
+  ])('reads the agent label of a pipeline script %#', (script, label) => {
+    expect(parseJobConfig(pipeline(script)).label).toBe(label);
+  });
+
+  it('reads the spec of a pipeline and of a freestyle job with its assigned node', () => {
+    expect(
+      parseJobConfig(
+        pipeline(`pipeline { agent { label &apos;x&apos; } }`, 'H/15 * * * *'),
+      ),
+    ).toEqual({ spec: 'H/15 * * * *', label: 'x' });
+    const freestyle = `<project><assignedNode>DEV-batch-agent</assignedNode><canRoam>false</canRoam><triggers><hudson.triggers.TimerTrigger><spec>H 6 * * 1-5</spec></hudson.triggers.TimerTrigger></triggers></project>`;
+    expect(parseJobConfig(freestyle)).toEqual({
+      spec: 'H 6 * * 1-5',
+      label: 'DEV-batch-agent',
+    });
+    // A roaming freestyle job runs anywhere, whatever assignedNode says.
+    expect(
+      parseJobConfig(freestyle.replace('<canRoam>false', '<canRoam>true'))
+        .label,
+    ).toBeNull();
+  });
+
+  it('reads captured config.xml files', () => {
+    expect(
+      parseJobConfig(readCapture('config-xml/jenkins-rest__pipeline.xml')),
+    ).toEqual({
+      spec: null,
+      label: null,
+    });
+    expect(
+      parseJobConfig(
+        readCapture(
+          'config-xml/jenkinsapi__test_job_scm_hg.multibranch-branch-config.xml',
+        ),
+      ).spec,
+    ).toBe('H H * * H(6-7)');
   });
 });

@@ -4,6 +4,8 @@ import {
   BuildResult,
   BuildStatus,
   BuildSummary,
+  JobSchedule,
+  JobStats,
   JobSummary,
   QueueItemStatus,
 } from '@internal/plugin-batch-jobs-common';
@@ -228,10 +230,20 @@ export function jobKind(raw: RawJob): JobSummary['kind'] {
 /** @internal */
 export function mapJob(
   raw: RawJob,
-  options: { now: number; fullName: string; schedule: string | null },
+  options: {
+    now: number;
+    fullName: string;
+    /** The schedule, or just the raw spec. */
+    schedule: JobSchedule | string | null;
+    stats?: JobStats;
+  },
 ): JobSummary {
   const secretNames = secretParameterNames(raw);
-  return {
+  const schedule =
+    options.schedule === null || typeof options.schedule === 'string'
+      ? { spec: options.schedule }
+      : options.schedule;
+  const job: JobSummary = {
     name: raw.name ?? options.fullName.split('/').pop() ?? '',
     fullName: raw.fullName ?? options.fullName,
     displayName: raw.displayName ?? raw.name ?? '',
@@ -240,11 +252,13 @@ export function mapJob(
     color: raw.color ?? null,
     buildable: raw.buildable !== false,
     parameterized: parameterDefinitions(raw).length > 0,
-    schedule: { spec: options.schedule },
+    schedule,
     lastBuild: raw.lastBuild
       ? mapBuild(raw.lastBuild, { now: options.now, secretNames })
       : null,
   };
+  if (options.stats) job.stats = options.stats;
+  return job;
 }
 
 /** @internal */
@@ -302,4 +316,56 @@ export function parseTimerSpec(configXml: string): string | null {
   if (!match) return null;
   const spec = decodeXml(match[1]).trim();
   return spec === '' ? null : spec;
+}
+
+/** What a job's config.xml says about when and where it runs. @public */
+export interface JobRunConfig {
+  /** `TimerTrigger` spec, or null when the job has no timer. */
+  spec: string | null;
+  /**
+   * Agent label expression the work runs on; null when the job names none
+   * (runs on any node) or it is not in config.xml (a Jenkinsfile from SCM).
+   */
+  label: string | null;
+}
+
+// Pipeline script forms naming an agent, most specific first. Declarative:
+// `agent { label 'x' }`, `agent { node { label 'x' } }`, `agent { label: 'x' }`;
+// scripted: `node('x')`, `node(label: 'x')`.
+const AGENT_PATTERNS = [
+  /\bagent\s*\{\s*(?:node\s*\{\s*)?label\s*:?\s*(['"])((?:(?!\1)[^\\]|\\.)*)\1/,
+  /\bnode\s*\(\s*(?:label\s*:\s*)?(['"])((?:(?!\1)[^\\]|\\.)*)\1/,
+];
+
+/** The agent label of a pipeline script: the first one it names. */
+function pipelineLabel(script: string): string | null {
+  let best: { at: number; label: string } | undefined;
+  for (const pattern of AGENT_PATTERNS) {
+    const m = pattern.exec(script);
+    if (m && (!best || m.index < best.at)) {
+      best = { at: m.index, label: m[2].trim() };
+    }
+  }
+  return best?.label ? best.label : null;
+}
+
+/**
+ * Timer spec and agent label from a job's config.xml. Freestyle jobs keep the
+ * label in `<assignedNode>` (ignored when `<canRoam>` is true, as Jenkins
+ * does); pipelines in their script (`agent { label … }` or `node('…')`),
+ * of which the first one named is taken.
+ * @internal
+ */
+export function parseJobConfig(configXml: string): JobRunConfig {
+  const spec = parseTimerSpec(configXml);
+  let label: string | null = null;
+  const assigned = /<assignedNode>([\s\S]*?)<\/assignedNode>/.exec(configXml);
+  const roams = /<canRoam>\s*true\s*<\/canRoam>/.test(configXml);
+  if (assigned && !roams) {
+    label = decodeXml(assigned[1]).trim() || null;
+  } else {
+    const script = /<script>([\s\S]*?)<\/script>/.exec(configXml);
+    if (script) label = pipelineLabel(decodeXml(script[1]));
+  }
+  return { spec, label };
 }

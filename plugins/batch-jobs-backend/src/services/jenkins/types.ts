@@ -98,3 +98,18 @@ export interface RawCrumb {
   crumb?: string;
   crumbRequestField?: string;
 }
+
+/** @public */
+export interface RawComputer {
+  _class?: string;
+  displayName?: string;
+  offline?: boolean;
+  temporarilyOffline?: boolean;
+  numExecutors?: number;
+  assignedLabels?: Array<{ name?: string } | null>;
+}
+
+/** `/computer/api/json` @public */
+export interface RawComputerSet {
+  computer?: Array<RawComputer | null>;
+}

@@ -28,7 +28,10 @@ import {
   secretParameterNames,
 } from '../jenkins/mapping';
 import { RawBuild, RawJob } from '../jenkins/types';
+import { JobConfigs } from '../schedules/JobConfigs';
+import { describeSchedule, jobStats } from '../schedules/jobSchedule';
 import { ReadCache } from './ReadCache';
+import { mapLimit } from './mapLimit';
 
 /** Upper bound of one builds page. @public */
 export const MAX_BUILDS_PAGE = 100;
@@ -62,26 +65,6 @@ function decodeCursor(text: string): Cursor {
     // fall through
   }
   throw new InputError(`Invalid cursor '${text.slice(0, 100)}'`);
-}
-
-async function mapLimit<T, R>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from(
-    { length: Math.min(limit, items.length) },
-    async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]);
-      }
-    },
-  );
-  await Promise.all(workers);
-  return results;
 }
 
 function errorMessage(error: unknown): string {
@@ -119,11 +102,19 @@ export class JobsView {
       directory: JobDirectory;
       clients: Map<string, JenkinsClient>;
       cache: ReadCache;
+      configs: JobConfigs;
       audit: AuditStore;
       logger: LoggerService;
       now?: () => number;
     },
   ) {}
+
+  private timezoneOf(vpc: VpcConfig): string {
+    return (
+      this.options.config.jenkins.find(j => j.name === vpc.jenkins)?.timezone ??
+      'UTC'
+    );
+  }
 
   private get now() {
     return this.options.now ? this.options.now() : Date.now();
@@ -221,14 +212,20 @@ export class JobsView {
     }
 
     const entries = [...found.entries()];
-    const schedules = await mapLimit(
+    const timezone = this.timezoneOf(vpc);
+    const specs = await mapLimit(
       entries,
       SCHEDULE_CONCURRENCY,
-      ([fullName]) => this.schedule(client, fullName),
+      ([fullName, raw]) => this.spec(client, fullName, raw, timezone),
     );
     const now = this.now;
     const jobs = entries.map(([fullName, raw], i) =>
-      mapJob(raw, { now, fullName, schedule: schedules[i] }),
+      mapJob(raw, {
+        now,
+        fullName,
+        schedule: describeSchedule(specs[i], { fullName, timezone, now }),
+        stats: jobStats(raw.builds),
+      }),
     );
     await this.addPortalCauses(
       vpc,
@@ -282,16 +279,17 @@ export class JobsView {
   }
 
   /** Timer specs change rarely: cached long; a failure only hides the schedule. */
-  private async schedule(
+  private async spec(
     client: JenkinsClient,
     fullName: string,
+    raw: RawJob,
+    timezone: string,
   ): Promise<string | null> {
     try {
-      const { spec } = await this.options.cache.get(
-        `jenkins:${client.name}:spec:${fullName}`,
-        this.options.config.cache.scheduleTtlSeconds * 1000,
-        async () => ({ spec: await client.getTimerSpec(fullName) }),
-      );
+      const { spec } = await this.options.configs.get(client, fullName, {
+        lastBuild: raw.lastBuild,
+        timezone,
+      });
       return spec;
     } catch (error) {
       this.options.logger.warn(

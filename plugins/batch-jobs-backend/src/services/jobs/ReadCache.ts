@@ -16,10 +16,15 @@ export class ReadCache {
     private readonly logger: LoggerService,
   ) {}
 
+  /**
+   * The cached value of `key`, else `load()`'s (then cached for `ttlMs`).
+   * `accept` may reject a cached value that is known to be stale.
+   */
   async get<T extends JsonValue>(
     key: string,
     ttlMs: number,
     load: () => Promise<T>,
+    options: { accept?: (cached: T) => boolean } = {},
   ): Promise<T> {
     const pending = this.inFlight.get(key);
     if (pending) return pending as Promise<T>;
@@ -28,7 +33,12 @@ export class ReadCache {
       if (ttlMs > 0) {
         try {
           const cached = await this.cache.get<T>(key);
-          if (cached !== undefined) return cached;
+          if (
+            cached !== undefined &&
+            (!options.accept || options.accept(cached))
+          ) {
+            return cached;
+          }
         } catch (error) {
           // A broken cache must not break reads.
           this.logger.warn(`Cache read failed: ${(error as Error).message}`);
@@ -49,6 +59,15 @@ export class ReadCache {
       return (await promise) as T;
     } finally {
       this.inFlight.delete(key);
+    }
+  }
+
+  /** Forgets `key`, e.g. after we changed what it caches. */
+  async delete(key: string): Promise<void> {
+    try {
+      await this.cache.delete(key);
+    } catch (error) {
+      this.logger.warn(`Cache delete failed: ${(error as Error).message}`);
     }
   }
 }
