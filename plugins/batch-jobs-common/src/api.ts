@@ -4,6 +4,8 @@
  * Times are ISO-8601 strings; durations are milliseconds.
  */
 
+import type { JobPause } from './controls';
+
 /** Jenkins' result of a finished build. @public */
 export type BuildResult =
   | 'SUCCESS'
@@ -120,6 +122,8 @@ export interface JobSummary {
   lastBuild: BuildSummary | null;
   /** Set when this one job could not be read; the rest of the list still shows. */
   error?: string;
+  /** Set while the job is paused through the portal (Jenkins: disabled): who, why, until when. */
+  pause?: JobPause;
 }
 
 /** @public */

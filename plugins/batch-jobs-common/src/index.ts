@@ -3,5 +3,6 @@
  * @packageDocumentation
  */
 export * from './api';
+export * from './controls';
 export * from './permissions';
 export * from './cron';

@@ -17,5 +17,40 @@ export const batchJobsBuildRerunPermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Start a job now with chosen parameters. Authorized with the entity ref.
+ * @public
+ */
+export const batchJobsJobRunPermission = createPermission({
+  name: 'batch-jobs.job.run',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Stop a running build (or cancel a queued one). Authorized with the entity ref.
+ * @public
+ */
+export const batchJobsBuildStopPermission = createPermission({
+  name: 'batch-jobs.build.stop',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
+/**
+ * Pause (disable) and resume (enable) a job's schedule. Authorized with the entity ref.
+ * @public
+ */
+export const batchJobsJobPausePermission = createPermission({
+  name: 'batch-jobs.job.pause',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** @public */
-export const batchJobsPermissions = [batchJobsBuildRerunPermission];
+export const batchJobsPermissions = [
+  batchJobsBuildRerunPermission,
+  batchJobsJobRunPermission,
+  batchJobsBuildStopPermission,
+  batchJobsJobPausePermission,
+];
