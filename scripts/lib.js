@@ -28,12 +28,21 @@ function buildEnv(extra = {}) {
 function ensureInstalled() {
   const state = path.join(root, 'node_modules', '.yarn-state.yml');
   const lock = path.join(root, 'yarn.lock');
-  if (fs.existsSync(state) && fs.statSync(state).mtimeMs >= fs.statSync(lock).mtimeMs) {
+  if (
+    fs.existsSync(state) &&
+    fs.statSync(state).mtimeMs >= fs.statSync(lock).mtimeMs
+  ) {
     return;
   }
   console.log('Installing dependencies (yarn 4, committed in .yarn/releases)…');
-  const [cmd, args] = yarnArgs(process.env.CI ? ['install', '--immutable'] : ['install']);
-  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: buildEnv() });
+  const [cmd, args] = yarnArgs(
+    process.env.CI ? ['install', '--immutable'] : ['install'],
+  );
+  const res = spawnSync(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: buildEnv(),
+  });
   if (res.status !== 0) {
     console.error('Dependency installation failed (see the output above).');
     process.exit(res.status ?? 1);
@@ -41,7 +50,11 @@ function ensureInstalled() {
 }
 
 function run(cmd, args, opts = {}) {
-  return spawn(cmd, args, { cwd: root, stdio: 'inherit', env: buildEnv(opts.env) });
+  return spawn(cmd, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: buildEnv(opts.env),
+  });
 }
 
 /** Resolves when `url` answers (any HTTP status), rejects after `timeoutMs`. */
@@ -52,10 +65,18 @@ async function waitForHttp(url, timeoutMs = 60000) {
       await fetch(url);
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`${url} did not answer within ${timeoutMs} ms`);
       await new Promise(r => setTimeout(r, 300));
     }
   }
 }
 
-module.exports = { root, yarnArgs, buildEnv, ensureInstalled, run, waitForHttp };
+module.exports = {
+  root,
+  yarnArgs,
+  buildEnv,
+  ensureInstalled,
+  run,
+  waitForHttp,
+};

@@ -25,7 +25,11 @@ async function main() {
 
   if (withSandbox) {
     const port = process.env.SANDBOX_PORT || '8080';
-    const sandbox = run(process.execPath, ['packages/sandbox/bin/sandbox.js', '--port', port]);
+    const sandbox = run(process.execPath, [
+      'packages/sandbox/bin/sandbox.js',
+      '--port',
+      port,
+    ]);
     children.push(sandbox);
     sandbox.on('exit', code => {
       console.error(`The sandbox stopped (exit ${code}).`);

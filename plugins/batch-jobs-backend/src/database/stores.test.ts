@@ -12,7 +12,7 @@ const migrationsDir = resolvePackagePath(
 );
 
 // PostgreSQL joins when the lead enables it; SQLite always runs.
-const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
 async function migrated(databaseId: Parameters<typeof databases.init>[0]) {
   const db = await databases.init(databaseId);
