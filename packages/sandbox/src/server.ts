@@ -147,6 +147,23 @@ export function advanceWorld(world: World, ms: number): void {
     throw new Error('advance() needs a sandbox started with clock: "manual"');
   }
   const target = clock.now() + ms;
+  if (path === '/__sandbox/stubborn' && method === 'POST') {
+    // Makes a running build ignore stop (or stop and term), to exercise escalation.
+    const job = world.item(params.get('job') ?? '');
+    const build = job && job.kind !== 'folder' ? world.build(job, Number(params.get('number'))) : undefined;
+    const ignores = params.get('ignores');
+    if (!build) {
+      reply(404, { error: 'No such build: give job (full name) and number' });
+      return;
+    }
+    if (ignores !== 'stop' && ignores !== 'term' && ignores !== 'none') {
+      reply(400, { error: 'ignores must be stop, term or none' });
+      return;
+    }
+    world.makeStubborn(build, ignores === 'none' ? undefined : ignores);
+    reply(200, { job: build.job.fullName, number: build.number, ignores });
+    return;
+  }
   world.runUntil(target);
   clock.set(target);
 }

@@ -64,6 +64,12 @@ ${def.choices.map(c => `              <string>${esc(c)}</string>`).join('\n')}
           ${head}
           <defaultValue>{AQAAABAAAAAQ${Buffer.from(def.name).toString('base64')}=}</defaultValue>
         </hudson.model.PasswordParameterDefinition>`;
+    case 'text':
+      return `<hudson.model.TextParameterDefinition>
+          ${head}
+          <defaultValue>${esc(def.defaultValue)}</defaultValue>
+          <trim>false</trim>
+        </hudson.model.TextParameterDefinition>`;
     default:
       return `<hudson.model.StringParameterDefinition>
           ${head}

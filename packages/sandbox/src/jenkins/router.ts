@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import type { Build, Cause, Item, Job, ParamDefinition, ParamValue, User } from '../world/model';
+import type { Build, Cause, Item, Job, ParamDefinition, ParamValue, StopMode, User } from '../world/model';
 import { MAX_LINES_READ } from '../world/logs';
 import { DEFAULT_QUIET_PERIOD_MS, World } from '../world/world';
 import { CRUMB_FIELD, Security } from './auth';
@@ -29,6 +29,8 @@ class HttpError extends Error {
     super(message);
   }
 }
+
+const STOP_MODES: StopMode[] = ['stop', 'term', 'kill'];
 
 const PERMALINKS: Record<string, (b: Build) => boolean> = {
   lastBuild: () => true,
@@ -154,6 +156,14 @@ export class JenkinsRouter {
       await this.triggerWithParameters(r, job, user);
       return;
     }
+    if (is(rest, 'disable') || is(rest, 'enable')) {
+      // ParameterizedJobMixIn.doDisable/doEnable: redirect to the job.
+      requirePost(r);
+      this.world.setDisabled(job, rest[0] === 'disable');
+      r.res.writeHead(302, { Location: shapes.itemUrl(job), 'Content-Length': 0 });
+      r.res.end();
+      return;
+    }
 
     const build = this.findBuild(job, rest[0]);
     if (!build) throw new HttpError(404, 'Not Found');
@@ -183,10 +193,12 @@ export class JenkinsRouter {
       await this.progressiveText(r, build);
       return;
     }
-    if (is(rest, 'stop') || is(rest, 'term') || is(rest, 'kill')) {
+    const mode = rest.length === 1 ? STOP_MODES.find(m => m === rest[0]) : undefined;
+    // Only pipeline runs (WorkflowRun) have doTerm and doKill.
+    if (mode && (mode === 'stop' || build.job.kind === 'pipeline')) {
       requirePost(r);
-      this.world.stop(build, user);
-      // Run.doStop forwards to the previous page.
+      this.world.stop(build, user, mode);
+      // Run.doStop, doTerm and doKill forward to the previous page.
       r.res.writeHead(302, { Location: r.req.headers.referer ?? shapes.buildUrl(build), 'Content-Length': 0 });
       r.res.end();
       return;
@@ -512,3 +524,5 @@ function valueOf(def: ParamDefinition, sent: string | undefined): ParamValue {
       return { type: 'string', name: def.name, value: sent ?? def.defaultValue };
   }
 }
+    case 'text':
+      return { type: 'text', name: def.name, value: sent ?? def.defaultValue };

@@ -196,6 +196,7 @@ export class Shapes {
   private paramDefinition(def: ParamDefinition): Bean {
     const type = {
       string: 'StringParameterDefinition',
+      text: 'TextParameterDefinition',
       boolean: 'BooleanParameterDefinition',
       choice: 'ChoiceParameterDefinition',
       password: 'PasswordParameterDefinition',
@@ -216,8 +217,13 @@ export class Shapes {
       // Jenkins never exports a password's value.
       return bean('hudson.model.PasswordParameterValue', [['name', 4, () => value.name]]);
     }
+    const valueClass = {
+      boolean: 'hudson.model.BooleanParameterValue',
+      text: 'hudson.model.TextParameterValue',
+      string: 'hudson.model.StringParameterValue',
+    }[value.type];
     return bean(
-      value.type === 'boolean' ? 'hudson.model.BooleanParameterValue' : 'hudson.model.StringParameterValue',
+      valueClass,
       [
         ['name', 4, () => value.name],
         ['value', 4, () => value.value],
@@ -588,7 +594,10 @@ const RESULT_COLOR: Record<Result, string> = {
 
 /** Job.getIconColor: the last build's colour, animated while a build runs. */
 export function jobColor(job: Job): string {
-  if (job.disabled) return 'disabled';
+  if (job.disabled) {
+    const running = job.builds.length > 0 && job.builds[job.builds.length - 1].result === null;
+    return running ? 'disabled_anime' : 'disabled';
+  }
   const last = job.builds[job.builds.length - 1];
   if (!last) return 'notbuilt';
   const completed = lastWhere(job, b => b.result !== null);

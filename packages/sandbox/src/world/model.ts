@@ -4,12 +4,14 @@ import type { BuildLog } from './logs';
 
 export type ParamDefinition =
   | { type: 'string'; name: string; description: string; defaultValue: string }
+  | { type: 'text'; name: string; description: string; defaultValue: string }
   | { type: 'boolean'; name: string; description: string; defaultValue: boolean }
   | { type: 'choice'; name: string; description: string; choices: string[] }
   | { type: 'password'; name: string; description: string; defaultValue: string };
 
 export type ParamValue =
   | { type: 'string'; name: string; value: string }
+  | { type: 'text'; name: string; value: string }
   | { type: 'boolean'; name: string; value: boolean }
   | { type: 'password'; name: string; value: string };
 
@@ -93,7 +95,18 @@ export interface Build {
   bigLog: boolean;
   /** Time spent in the queue before it started, for the build's queue action. */
   queuedAt: number;
+  /**
+   * A stubborn build (set by a test or the sandbox control route) ignores
+   * `stop`, or `stop` and `term`, the way a pipeline stuck in a step that
+   * does not honour interrupts does; `kill` always ends it.
+   */
+  ignores?: 'stop' | 'term';
+  /** Escalations asked for so far, in order (stop, term, kill). */
+  stopRequests?: Array<{ mode: StopMode; at: number }>;
 }
+
+/** Jenkins' escalating ways to end a pipeline build: `stop`, then `term`, then `kill`. */
+export type StopMode = 'stop' | 'term' | 'kill';
 
 export interface QueueItem {
   id: number;

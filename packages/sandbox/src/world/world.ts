@@ -10,6 +10,7 @@ import type {
   ParamValue,
   QueueItem,
   Result,
+  StopMode,
   User,
 } from './model';
 import { Random } from './random';
@@ -241,11 +242,18 @@ export class World {
     return true;
   }
 
-  /** Aborts a running build, as `POST …/<n>/stop` does. */
-  stop(build: Build, by: User): void {
+  /**
+   * Aborts a running build, as `POST …/<n>/stop`, `/term` and `/kill` do. A
+   * stubborn build ignores the modes it was told to; `kill` always ends it.
+   * Returns whether the build has ended.
+   */
+  stop(build: Build, by: User, mode: StopMode = 'stop'): boolean {
     this.catchUp();
-    if (build.result !== null) return;
+    if (build.result !== null) return true;
     const now = this.now();
+    (build.stopRequests ??= []).push({ mode, at: now });
+    if (mode === 'stop' && build.ignores) return false;
+    if (mode === 'term' && build.ignores === 'term') return false;
     build.result = 'ABORTED';
     build.completedAt = now;
     build.abortedBy = by.fullName;
@@ -257,6 +265,30 @@ export class World {
       }
     }
     this.maintain(now);
+    return true;
+  }
+
+  /** Makes a running build ignore `stop` (or `stop` and `term`); undefined makes it obedient again. */
+  makeStubborn(build: Build, ignores: 'stop' | 'term' | undefined): void {
+    build.ignores = ignores;
+  }
+
+  /**
+   * Disables or enables a job, as `POST …/disable` and `/enable` do
+   * (ParameterizedJobMixIn.makeDisabled): disabling also cancels what the
+   * job has waiting in the queue. Its timer keeps ticking but starts nothing.
+   */
+  setDisabled(job: Job, disabled: boolean): void {
+    this.catchUp();
+    if (job.disabled === disabled) return;
+    job.disabled = disabled;
+    if (disabled) {
+      for (const item of this.queue.values()) {
+        if (item.state !== 'left' && item.task.kind === 'job' && item.task.job === job) {
+          this.cancelQueueItem(item);
+        }
+      }
+    }
   }
 
   /** Applies every event due up to the clock's time. */
@@ -278,7 +310,10 @@ export class World {
   private apply(at: number, event: WorldEvent): void {
     switch (event.type) {
       case 'timer': {
-        this.scheduleAt(at, event.job, [{ kind: 'timer' }], defaultParams(event.job), 0);
+        // Jenkins' TimerTrigger asks a disabled job to build, which it refuses.
+        if (!event.job.disabled) {
+          this.scheduleAt(at, event.job, [{ kind: 'timer' }], defaultParams(event.job), 0);
+        }
         this.armTimer(event.job, at);
         break;
       }
@@ -319,7 +354,7 @@ export class World {
   }
 
   private armTimer(job: Job, after: number): void {
-    if (!job.timerSpec || job.disabled) return;
+    if (!job.timerSpec) return;
     const [next] = this.nextRuns(job.timerSpec, {
       jobFullName: job.fullName,
       after: new Date(after),
@@ -470,6 +505,8 @@ export function defaultParams(job: Job): ParamValue[] | null {
         return { type: 'string', name: def.name, value: def.choices[0] };
       case 'password':
         return { type: 'password', name: def.name, value: def.defaultValue };
+      case 'text':
+        return { type: 'text', name: def.name, value: def.defaultValue };
       default:
         return { type: 'string', name: def.name, value: def.defaultValue };
     }
