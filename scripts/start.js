@@ -25,10 +25,13 @@ async function main() {
 
   if (withSandbox) {
     const port = process.env.SANDBOX_PORT || '8080';
+    const awsPort = process.env.SANDBOX_AWS_PORT || '4566';
     const sandbox = run(process.execPath, [
       'packages/sandbox/bin/sandbox.js',
       '--port',
       port,
+      '--aws-port',
+      awsPort,
     ]);
     children.push(sandbox);
     sandbox.on('exit', code => {

@@ -10,10 +10,14 @@ import { Clock, ManualClock, RealClock } from './world/clock';
 import { SANDBOX_USERS, createDemoWorld } from './world/seed';
 import type { World } from './world/world';
 import { RecordedRequest, advanceWorld, createSandboxServer } from './server';
+import { AwsWorld, createAwsWorld, seedInstancesForNodes, startAwsServer } from './aws';
+import { bootstrapAgents } from './agentBootstrap';
 
 export type { World } from './world/world';
 export type { RecordedRequest } from './server';
 export { JENKINS_VERSION } from './server';
+export type { AwsWorld, Ec2Instance, FaultRule } from './aws';
+export { AGENT_CONNECT_DELAY_MS } from './agentBootstrap';
 
 /** @public */
 export interface SandboxOptions {
@@ -33,6 +37,8 @@ export interface SandboxOptions {
   startTime?: number;
   /** Number of builds in each job's history. Default [30, 60]. */
   buildsPerJob?: [number, number];
+  /** Port of the AWS endpoint (EC2 + S3); 0 picks a free one. Default 4566, or 0 when `port` is 0. */
+  awsPort?: number;
 }
 
 /** @public */
@@ -47,6 +53,10 @@ export interface Sandbox {
   close(): Promise<void>;
   /** The simulated world, for assertions. */
   world: World;
+  /** The AWS endpoint (EC2 Query API, S3), e.g. `http://127.0.0.1:4566`; any access key works. */
+  awsUrl: string;
+  /** The simulated AWS account (instances, launch templates, faults), for assertions. */
+  aws: AwsWorld;
 }
 
 /** @public */
@@ -78,18 +88,60 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   admin.apiToken = credentials.apiToken;
   admin.password = credentials.password;
 
-  const server = createSandboxServer(world);
+  // EC2 agents: every seeded agent node gets its instance; instances that
+  // boot later create and connect their nodes like the real bootstrap.
+  const aws = createAwsWorld({ seed, clock, vpcs: ['DEV', 'STG', 'PROD'] });
+  seedInstancesForNodes(aws, world.nodes);
+  bootstrapAgents(world, aws);
+
+  /** Manual clock: Jenkins events and EC2 state changes, each at its own time, in order. */
+  const advance = (ms: number) => {
+    if (!(clock instanceof ManualClock)) {
+      throw new Error('advance() needs a sandbox started with clock: "manual"');
+    }
+    const target = clock.now() + ms;
+    for (;;) {
+      const next = aws.nextTransitionAt();
+      if (next === undefined || next > target) break;
+      world.runUntil(next);
+      clock.set(Math.max(next, clock.now()));
+      aws.advance(next);
+    }
+    advanceWorld(world, target - clock.now());
+  };
+
+  const server = createSandboxServer(world, {
+    beforeRequest: () => aws.tick(),
+    advance,
+  });
   const port = await server.listen(options.port ?? 8080, host);
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  let awsServer;
+  try {
+    awsServer = await startAwsServer({
+      world: aws,
+      host,
+      // A test that asks for a free Jenkins port wants a free AWS port too.
+      port: options.awsPort ?? (options.port === 0 ? 0 : 4566),
+      tickIntervalMs: clock.kind === 'real' ? 1000 : undefined,
+    });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
 
   return {
     jenkinsUrl: `http://${urlHost}:${port}`,
     credentials,
     async advance(ms: number) {
-      advanceWorld(world, ms);
+      advance(ms);
     },
     requests: server.requests,
-    close: () => server.close(),
+    async close() {
+      await Promise.all([server.close(), awsServer.close()]);
+    },
     world,
+    awsUrl: awsServer.url,
+    aws,
   };
 }

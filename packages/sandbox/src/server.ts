@@ -33,7 +33,15 @@ export interface SandboxServer {
  * the sandbox's own control routes under `/__sandbox/`, and hands everything
  * else to the Jenkins routes.
  */
-export function createSandboxServer(world: World): SandboxServer {
+export function createSandboxServer(
+  world: World,
+  hooks: {
+    /** Called before every request: brings other simulated systems up to date. */
+    beforeRequest?: () => void;
+    /** Moves a manual clock (the control route); default `advanceWorld`. */
+    advance?: (ms: number) => void;
+  } = {},
+): SandboxServer {
   const security = new Security(world.users, world.seed);
   const jenkins = new JenkinsRouter(world, security);
   const instanceSession = Random.derive(world.seed, 'instance').hex(8);
@@ -56,8 +64,9 @@ export function createSandboxServer(world: World): SandboxServer {
       const params = new URLSearchParams(url.search);
       for (const [key, value] of body) params.append(key, value);
 
+      hooks.beforeRequest?.();
       if (url.pathname.startsWith('/__sandbox/')) {
-        control(world, url.pathname, method, params, res);
+        control(world, url.pathname, method, params, res, hooks.advance);
         return;
       }
       const host = req.headers.host ?? `${(server.address() as AddressInfo).address}`;
@@ -113,6 +122,7 @@ function control(
   method: string,
   params: URLSearchParams,
   res: http.ServerResponse,
+  advance: (ms: number) => void = ms => advanceWorld(world, ms),
 ): void {
   const reply = (status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -133,7 +143,7 @@ function control(
       reply(400, { error: 'ms must be a non-negative number' });
       return;
     }
-    advanceWorld(world, ms);
+    advance(ms);
     reply(200, { now: world.now() });
     return;
   }

@@ -108,7 +108,7 @@ export class JenkinsRouter {
       return;
     }
     if (head === 'computer') {
-      await this.computer(r, rest, shapes);
+      await this.computer(r, rest, shapes, user);
       return;
     }
     throw new HttpError(404, 'Not Found');
@@ -362,9 +362,17 @@ export class JenkinsRouter {
     r.res.end();
   }
 
-  private async computer(r: JenkinsRequest, rest: string[], shapes: Shapes): Promise<void> {
+  private async computer(r: JenkinsRequest, rest: string[], shapes: Shapes, user: User): Promise<void> {
     if (rest[0] === 'api') {
       await this.api(r, rest.slice(1), () => shapes.computers());
+      return;
+    }
+    if (is(rest, 'doCreateItem') || is(rest, 'createItem')) {
+      requirePost(r);
+      createNode(this.world, r.params);
+      // ComputerSet.doDoCreateItem redirects to the new node's page.
+      r.res.writeHead(302, { Location: `${r.root}computer/${encodeURIComponent(r.params.get('name') ?? '')}/`, 'Content-Length': 0 });
+      r.res.end();
       return;
     }
     const name = rest[0];
@@ -378,6 +386,27 @@ export class JenkinsRouter {
     }
     if (rest.length === 1) {
       await this.html(r, `${node.name} [Jenkins]`);
+      return;
+    }
+    if (node.builtIn) throw new HttpError(404, 'Not Found');
+    if (is(rest.slice(1), 'doDelete')) {
+      requirePost(r);
+      this.world.removeNode(node);
+      r.res.writeHead(302, { Location: `${r.root}computer/`, 'Content-Length': 0 });
+      r.res.end();
+      return;
+    }
+    if (is(rest.slice(1), 'toggleOffline')) {
+      requirePost(r);
+      this.world.toggleOffline(node, user, r.params.get('offlineMessage') ?? '');
+      r.res.writeHead(302, { Location: `${r.root}computer/${encodeURIComponent(node.name)}/`, 'Content-Length': 0 });
+      r.res.end();
+      return;
+    }
+    if (is(rest.slice(1), 'config.xml')) {
+      if (r.method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
+      r.res.writeHead(200, { 'Content-Type': 'application/xml;charset=utf-8' });
+      r.res.end(nodeConfigXml(node));
       return;
     }
     throw new HttpError(404, 'Not Found');
@@ -466,6 +495,76 @@ export class JenkinsRouter {
     });
     r.res.end(body);
   }
+}
+
+/** Jenkins.checkGoodName: characters no item or node name may contain. */
+const BAD_NAME = /[?*/\\%!@#$^&|<>[\]:;]/;
+
+/**
+ * ComputerSet.doDoCreateItem: `name`, `type` (a node descriptor) and the
+ * structured form in `json`, as the UI, the CLI and client libraries send it.
+ */
+function createNode(world: World, params: URLSearchParams): void {
+  const name = (params.get('name') ?? '').trim();
+  if (!name) throw new HttpError(400, 'Query parameter name is required');
+  if (BAD_NAME.test(name)) throw new HttpError(400, `‘${name.match(BAD_NAME)![0]}’ is an unsafe character`);
+  const type = params.get('type') ?? '';
+  if (!/^hudson\.slaves\.DumbSlave(\$DescriptorImpl)?$/.test(type)) {
+    throw new HttpError(400, `No such node type: ${type}`);
+  }
+  if (world.node(name) || name === 'built-in') throw new HttpError(400, `Agent called ‘${name}’ already exists`);
+  let form: Record<string, unknown>;
+  try {
+    form = JSON.parse(params.get('json') ?? '');
+  } catch {
+    throw new HttpError(400, 'This page expects a form submission');
+  }
+  const executors = Number(form.numExecutors ?? 1);
+  if (!Number.isInteger(executors) || executors < 1) {
+    throw new HttpError(400, 'Number of executors must be a positive integer');
+  }
+  const remoteFS = String(form.remoteFS ?? '').trim();
+  if (!remoteFS) throw new HttpError(400, 'Remote root directory is required');
+  const launcher = form.launcher as Record<string, unknown> | undefined;
+  const now = world.now();
+  world.addNode({
+    name,
+    labels: String(form.labelString ?? '')
+      .split(/\s+/)
+      .filter(Boolean),
+    numExecutors: executors,
+    executors: new Array(executors).fill(null),
+    builtIn: false,
+    // A new inbound agent waits for its JNLP connection.
+    offline: true,
+    temporarilyOffline: false,
+    offlineCause: null,
+    connected: false,
+    description: String(form.nodeDescription ?? ''),
+    connectedSince: now,
+    remoteFS,
+    launcher: String(launcher?.['stapler-class'] ?? launcher?.$class ?? 'hudson.slaves.JNLPLauncher'),
+    monitor: { totalMemory: 8 * 1024 ** 3, freeMemory: 4 * 1024 ** 3, diskFree: 60 * 1024 ** 3, tmpFree: 10 * 1024 ** 3, responseMs: 40 },
+  });
+}
+
+function nodeConfigXml(node: import('../world/model').Node): string {
+  const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return [
+    "<?xml version='1.1' encoding='UTF-8'?>",
+    '<slave>',
+    `  <name>${esc(node.name)}</name>`,
+    `  <description>${esc(node.description)}</description>`,
+    `  <remoteFS>${esc(node.remoteFS ?? '/home/jenkins')}</remoteFS>`,
+    `  <numExecutors>${node.numExecutors}</numExecutors>`,
+    '  <mode>EXCLUSIVE</mode>',
+    '  <retentionStrategy class="hudson.slaves.RetentionStrategy$Always"/>',
+    `  <launcher class="${esc(node.launcher ?? 'hudson.slaves.JNLPLauncher')}"/>`,
+    `  <label>${esc(node.labels.join(' '))}</label>`,
+    '  <nodeProperties/>',
+    '</slave>',
+    '',
+  ].join('\n');
 }
 
 function is(segments: string[], ...expected: string[]): boolean {

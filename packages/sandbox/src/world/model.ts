@@ -140,6 +140,14 @@ export interface Node {
     | { kind: 'channel'; message: string; timestamp: number };
   description: string;
   connectedSince: number;
+  /**
+   * Whether the agent's channel is open. Absent on seeded nodes: connected
+   * unless offline for another reason than a person pausing it.
+   */
+  connected?: boolean;
+  /** Remote root directory and launcher, as created by `doCreateItem`. */
+  remoteFS?: string;
+  launcher?: string;
   /** Deterministic monitor figures. */
   monitor: { totalMemory: number; freeMemory: number; diskFree: number; tmpFree: number; responseMs: number };
 }

@@ -24,7 +24,8 @@ export type NextRuns = (
 type WorldEvent =
   | { type: 'timer'; job: Job }
   | { type: 'wake' }
-  | { type: 'finish'; build: Build };
+  | { type: 'finish'; build: Build }
+  | { type: 'call'; fn: (at: number) => void };
 
 /** Jenkins keeps a left queue item answerable for five minutes. */
 const LEFT_ITEM_TTL_MS = 5 * 60 * 1000;
@@ -291,6 +292,59 @@ export class World {
     }
   }
 
+  // --- agents (EC2 bootstrap, /computer routes) ---------------------------
+
+  /** Runs `fn` at sandbox time `time`, in order with the world's other events (e.g. an agent connecting). */
+  at(time: number, fn: (at: number) => void): void {
+    this.events.push(time, { type: 'call', fn });
+  }
+
+  /** An agent by name (not the built-in node). */
+  node(name: string): Node | undefined {
+    return this.nodes.find(n => !n.builtIn && n.name === name);
+  }
+
+  /** Removes an agent, as `/computer/<n>/doDelete` does. */
+  removeNode(node: Node): void {
+    const index = this.nodes.indexOf(node);
+    if (index >= 0) this.nodes.splice(index, 1);
+  }
+
+  /** The agent's channel opened (its JNLP agent connected): it takes work unless a person paused it. */
+  connectNode(node: Node, at: number): void {
+    node.connected = true;
+    node.connectedSince = at;
+    if (!node.temporarilyOffline) {
+      node.offline = false;
+      node.offlineCause = null;
+    }
+    this.maintain(at);
+  }
+
+  /** The agent's channel closed (its instance is gone): offline with a channel cause, kept. */
+  disconnectNode(node: Node, message: string, at: number): void {
+    node.connected = false;
+    node.offline = true;
+    if (!node.temporarilyOffline) node.offlineCause = { kind: 'channel', message, timestamp: at };
+  }
+
+  /** `/computer/<n>/toggleOffline`: a person pauses or resumes an agent. */
+  toggleOffline(node: Node, user: User, message: string): void {
+    this.catchUp();
+    const now = this.now();
+    const connected = node.connected ?? !(node.offline && !node.temporarilyOffline);
+    if (node.temporarilyOffline) {
+      node.temporarilyOffline = false;
+      node.offline = !connected;
+      if (connected) node.offlineCause = null;
+      this.maintain(now);
+    } else {
+      node.temporarilyOffline = true;
+      node.offline = true;
+      node.offlineCause = { kind: 'user', userId: user.id, message, timestamp: now };
+    }
+  }
+
   /** Applies every event due up to the clock's time. */
   catchUp(): void {
     this.runUntil(this.clock.now());
@@ -317,6 +371,9 @@ export class World {
         this.armTimer(event.job, at);
         break;
       }
+      case 'call':
+        event.fn(at);
+        break;
       case 'finish': {
         const build = event.build;
         if (build.result === null) {
