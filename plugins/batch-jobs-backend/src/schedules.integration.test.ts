@@ -268,7 +268,7 @@ describe('schedules against the sandbox', () => {
       expect(fired.slice(0, nextRuns.length).map(iso)).toEqual(
         nextRuns.map(iso),
       );
-      compared += fired.length;
+      if (shown.has(fullName)) compared += fired.length;
     }
     // Per VPC in 26 h: 104 push-dispatch (H/15), 52 settlement-reconcile
     // (H/30), one daily-settlement-report and one daily-report (Tuesday).
