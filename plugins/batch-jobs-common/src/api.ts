@@ -294,3 +294,150 @@ export const LOG_MORE_DATA_HEADER = 'X-More-Data';
 export const BATCH_JOBS_ANNOTATION = 'batch-jobs.io/jobs';
 /** Optional annotation restricting the VPCs shown for an entity (comma-separated). @public */
 export const BATCH_JOBS_VPCS_ANNOTATION = 'batch-jobs.io/vpcs';
+
+// --- Fleet: the EC2 Jenkins agents of every VPC ---------------------------
+
+/** Batch agents run the batch jobs (2 executors); worker agents the long-running workers (1). @public */
+export type AgentType = 'batch' | 'worker';
+
+/**
+ * Whether a node takes work: `online`; `temporarily-offline` when a person
+ * (or a drain) paused it; `offline` when its agent is not connected.
+ * @public
+ */
+export type AgentStatus = 'online' | 'temporarily-offline' | 'offline';
+
+/** A build running on an agent's executor. @public */
+export interface AgentBuild {
+  /** e.g. `STG » push-notifier » STG-worker #12`; a pipeline's `node` step when Jenkins names no build. */
+  name: string;
+  /** Jenkins URL of the build, when Jenkins exports it. */
+  url: string | null;
+}
+
+/** One Jenkins agent node and/or its EC2 instance. @public */
+export interface FleetAgent {
+  /** Jenkins node name, `<instanceId>-EC2-AGENT`; null for an instance with no node. */
+  node: string | null;
+  type: AgentType | null;
+  label: string | null;
+  executors: { busy: number; total: number };
+  builds: AgentBuild[];
+  /** null when Jenkins has no node for the instance. */
+  status: AgentStatus | null;
+  /** Jenkins' reason for being offline, e.g. "paused for maintenance" or a broken channel. */
+  offlineReason: string | null;
+  instanceId: string | null;
+  /** EC2 state (`pending`, `running`, `shutting-down`, `terminated`, ...); null when EC2 does not list the instance. */
+  ec2State: string | null;
+  launchTime: string | null;
+  /** Entity ref from the `batch-jobs.io/launched-by` tag, for agents launched from the portal. */
+  launchedBy: string | null;
+  /** The `batch-jobs.io/reason` tag. */
+  reason: string | null;
+}
+
+/** Executors of a VPC's agents. @public */
+export interface FleetTotals {
+  agents: number;
+  /** Executors of online nodes. */
+  online: number;
+  busy: number;
+  idle: number;
+  /** Executors of nodes that are offline or paused. */
+  offline: number;
+}
+
+/** A build waiting in the Jenkins queue for one of the VPC's labels. @public */
+export interface FleetQueueItem {
+  id: number;
+  /** Job (or pipeline) name as Jenkins lists it. */
+  task: string;
+  url: string | null;
+  label: string | null;
+  /** Jenkins' "why", e.g. "Waiting for next available executor on ‘DEV-batch-agent’". */
+  why: string | null;
+  inQueueSince: string | null;
+  stuck: boolean;
+}
+
+/** @public */
+export interface VpcFleet {
+  vpc: string;
+  jenkins: string;
+  /** AWS region the VPC's instances live in; null when the VPC has no `aws` config. */
+  region: string | null;
+  agents: FleetAgent[];
+  totals: FleetTotals;
+  queue: FleetQueueItem[];
+  /** Set when Jenkins could not be read. */
+  jenkinsError?: string;
+  /** Set when EC2 could not be read (Jenkins side still shown). */
+  ec2Error?: string;
+}
+
+/** GET /fleet?vpc= (repeatable) @public */
+export interface FleetResponse {
+  vpcs: VpcFleet[];
+  /** Server time of the snapshot. */
+  generatedAt: string;
+}
+
+/** POST /fleet/agents body @public */
+export interface LaunchAgentRequest {
+  vpc: string;
+  type: AgentType;
+  /** Why the agent is needed; tagged on the instance and audited. */
+  reason?: string;
+}
+
+/** @public */
+export type FleetOperationState = 'running' | 'succeeded' | 'failed';
+
+/** One step of a fleet operation, in order. @public */
+export interface FleetOperationStep {
+  /** e.g. `launch`, `pending`, `running`, `node-created`, `online`, `timeout`, `terminate`, `node-deleted`. */
+  name: string;
+  at: string;
+  message: string;
+}
+
+/** GET /fleet/operations/:id; POST /fleet/agents → 202 with this. @public */
+export interface FleetOperation {
+  id: string;
+  kind: 'launch';
+  state: FleetOperationState;
+  vpc: string;
+  type: AgentType;
+  actor: string;
+  reason: string | null;
+  instanceId: string | null;
+  node: string | null;
+  steps: FleetOperationStep[];
+  /** Set when the operation failed: what went wrong, in plain words. */
+  error: string | null;
+  /** The audit event of the launch. */
+  auditId: string;
+  createdAt: string;
+  updatedAt: string;
+  /** When the launch gives up waiting for the node to come online. */
+  deadline: string;
+}
+
+/** DELETE /fleet/agents/:node?vpc=&force= → 200 @public */
+export interface TerminateAgentResponse {
+  auditId: string;
+  vpc: string;
+  node: string;
+  instanceId: string | null;
+  /** EC2 state after TerminateInstances (`shutting-down`), null when there was no instance. */
+  ec2State: string | null;
+  nodeDeleted: boolean;
+  /** Builds that were running and got cut off (only with `force`). */
+  abortedBuilds: AgentBuild[];
+}
+
+/** Tags the portal puts on instances it launches. @public */
+export const LAUNCHED_BY_TAG = 'batch-jobs.io/launched-by';
+/** @public */
+export const LAUNCH_REASON_TAG = 'batch-jobs.io/reason';

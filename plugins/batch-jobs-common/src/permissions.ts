@@ -47,8 +47,29 @@ export const batchJobsJobPausePermission = createPermission({
   resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
 });
 
+/**
+ * Launch an EC2 Jenkins agent in a VPC. A basic permission: agents belong to
+ * the VPC, not to one entity.
+ * @public
+ */
+export const batchJobsAgentLaunchPermission = createPermission({
+  name: 'batch-jobs.agent.launch',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Drain and terminate an EC2 Jenkins agent (instance and node). Basic permission.
+ * @public
+ */
+export const batchJobsAgentTerminatePermission = createPermission({
+  name: 'batch-jobs.agent.terminate',
+  attributes: { action: 'delete' },
+});
+
 /** @public */
 export const batchJobsPermissions = [
+  batchJobsAgentLaunchPermission,
+  batchJobsAgentTerminatePermission,
   batchJobsBuildRerunPermission,
   batchJobsJobRunPermission,
   batchJobsBuildStopPermission,
