@@ -1,0 +1,2 @@
+export { JobStats } from './JobStats';
+export type { JobStatsProps } from './JobStats';

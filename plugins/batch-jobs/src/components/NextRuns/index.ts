@@ -1,0 +1,2 @@
+export { NextRuns, formatRunTime } from './NextRuns';
+export type { NextRunsProps } from './NextRuns';
