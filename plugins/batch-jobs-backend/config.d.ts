@@ -56,7 +56,62 @@ export interface Config {
        * e.g. `dev-*`. Default: every job in the folder.
        */
       namePattern?: string;
+      /**
+       * Jenkins labels of this VPC's EC2 agents.
+       */
+      agentLabels?: {
+        /** Label of batch agents (2 executors). Default: `<VPC>-batch-agent`. */
+        batch?: string;
+        /** Label of worker agents (1 executor). Default: `<VPC>-worker-agent`. */
+        worker?: string;
+      };
+      /**
+       * EC2 access for this VPC's Jenkins agents (fleet page, launch and
+       * terminate). Without it the fleet shows the Jenkins side only.
+       */
+      aws?: {
+        /** AWS region of the VPC, e.g. `eu-west-1`. */
+        region: string;
+        /**
+         * Endpoint override, e.g. `http://localhost:4566` for the sandbox or
+         * LocalStack. Default: the region's EC2 endpoint.
+         */
+        endpoint?: string;
+        /**
+         * Static credentials. Default: the AWS SDK's default chain
+         * (environment, shared profile, instance or task role).
+         */
+        credentials?: {
+          /** Access key id. */
+          accessKeyId: string;
+          /**
+           * Secret access key.
+           * @visibility secret
+           */
+          secretAccessKey: string;
+        };
+        /** Launch templates agents are started from. */
+        launchTemplates?: {
+          /** Default: `<VPC>-BATCH-JENKINS-AGENT`. */
+          batch?: string;
+          /** Default: `<VPC>-WORKER-JENKINS-AGENT`. */
+          worker?: string;
+        };
+        /** Attempts per EC2 call, retries (throttling, 5xx) included. Default: 3. */
+        maxAttempts?: number;
+      };
     }>;
+    /** The EC2 agent fleet. */
+    fleet?: {
+      /**
+       * How long a launched agent may take from RunInstances to an online
+       * Jenkins node before the launch is rolled back (instance terminated,
+       * node deleted, failure audited), in seconds. Default: 300.
+       */
+      connectTimeoutSeconds?: number;
+      /** How often running launches are checked, in seconds. Default: 5. */
+      pollIntervalSeconds?: number;
+    };
     /** Short-lived read caching of Jenkins answers. */
     cache?: {
       /** How long job lists and build pages are reused, in seconds. Default: 10. */

@@ -20,6 +20,30 @@ export interface VpcConfig {
   /** Folder full name without leading/trailing slashes; '' for the root. */
   folder: string;
   namePattern?: string;
+  /** Where the VPC's EC2 agents live; absent: the fleet shows Jenkins only and cannot launch. */
+  aws?: VpcAwsConfig;
+  /** Jenkins labels of the VPC's agents. */
+  agentLabels: { batch: string; worker: string };
+}
+
+/** EC2 access for one VPC. @public */
+export interface VpcAwsConfig {
+  region: string;
+  /** Endpoint override (the sandbox, LocalStack); absent: AWS itself. */
+  endpoint?: string;
+  /** Static credentials; absent: the SDK's default chain (env, profile, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  launchTemplates: { batch: string; worker: string };
+  /** Attempts per EC2 call (SDK standard retry mode, throttling included). */
+  maxAttempts: number;
+}
+
+/** Agent fleet behaviour. @public */
+export interface FleetConfig {
+  /** How long a launched agent may take to come online before it is rolled back. */
+  connectTimeoutSeconds: number;
+  /** How often running launch operations are advanced. */
+  pollIntervalSeconds: number;
 }
 
 /** The whole `batchJobs` section, validated. @public */
@@ -27,6 +51,7 @@ export interface BatchJobsConfig {
   jenkins: JenkinsInstanceConfig[];
   vpcs: VpcConfig[];
   cache: { ttlSeconds: number; scheduleTtlSeconds: number };
+  fleet: FleetConfig;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -152,12 +177,33 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
       jenkins: instance,
       folder,
       ...(namePattern ? { namePattern } : {}),
+      ...readVpcAws(c, name, at),
+      agentLabels: {
+        batch:
+          c.getOptionalString('agentLabels.batch') ?? `${name}-batch-agent`,
+        worker:
+          c.getOptionalString('agentLabels.worker') ?? `${name}-worker-agent`,
+      },
     };
   });
 
   return {
     jenkins,
     vpcs,
+    fleet: {
+      connectTimeoutSeconds: positiveNumber(
+        section,
+        'fleet.connectTimeoutSeconds',
+        'batchJobs.fleet.connectTimeoutSeconds',
+        300,
+      ),
+      pollIntervalSeconds: positiveNumber(
+        section,
+        'fleet.pollIntervalSeconds',
+        'batchJobs.fleet.pollIntervalSeconds',
+        5,
+      ),
+    },
     cache: {
       ttlSeconds: positiveNumber(
         section,
@@ -171,6 +217,58 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         'batchJobs.cache.scheduleTtlSeconds',
         600,
       ),
+    },
+  };
+}
+
+function readVpcAws(
+  c: Config,
+  vpc: string,
+  at: string,
+): { aws?: VpcAwsConfig } {
+  const aws = c.getOptionalConfig('aws');
+  if (!aws) return {};
+  const region = aws.getString('region');
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    fail(`${at}.aws.region`, `'${region}' is not an AWS region (e.g. us-east-1)`);
+  }
+  const endpoint = aws.getOptionalString('endpoint');
+  if (endpoint) {
+    try {
+      new URL(endpoint);
+    } catch {
+      fail(`${at}.aws.endpoint`, `'${endpoint}' is not a URL`);
+    }
+  }
+  const creds = aws.getOptionalConfig('credentials');
+  const maxAttempts = positiveNumber(
+    aws,
+    'maxAttempts',
+    `${at}.aws.maxAttempts`,
+    3,
+  );
+  if (maxAttempts < 1) fail(`${at}.aws.maxAttempts`, 'must be at least 1');
+  return {
+    aws: {
+      region,
+      ...(endpoint ? { endpoint } : {}),
+      ...(creds
+        ? {
+            credentials: {
+              accessKeyId: creds.getString('accessKeyId'),
+              secretAccessKey: creds.getString('secretAccessKey'),
+            },
+          }
+        : {}),
+      launchTemplates: {
+        batch:
+          aws.getOptionalString('launchTemplates.batch') ??
+          `${vpc}-BATCH-JENKINS-AGENT`,
+        worker:
+          aws.getOptionalString('launchTemplates.worker') ??
+          `${vpc}-WORKER-JENKINS-AGENT`,
+      },
+      maxAttempts,
     },
   };
 }

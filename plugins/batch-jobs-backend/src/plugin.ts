@@ -9,6 +9,12 @@ import { readBatchJobsConfig } from './config';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
 import { createRouter } from './router';
+import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationStore';
+import { createFleetRouter } from './router/fleetRouter';
+import { Ec2Agents } from './services/aws/Ec2Agents';
+import { AgentLauncher } from './services/fleet/AgentLauncher';
+import { AgentTerminator } from './services/fleet/AgentTerminator';
+import { FleetView } from './services/fleet/FleetView';
 import { Rerun } from './services/actions/Rerun';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
@@ -36,6 +42,7 @@ export const batchJobsPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         cache: coreServices.cache,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
       async init({
@@ -48,6 +55,7 @@ export const batchJobsPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         cache,
+        scheduler,
         catalog,
       }) {
         const batchJobsConfig = readBatchJobsConfig(config);
@@ -116,6 +124,35 @@ export const batchJobsPlugin = createBackendPlugin({
             timeline,
           }),
         );
+        // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
+        const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, { logger });
+        const fleetDeps = { directory, clients, ec2, audit, permissions, logger };
+        const launcher = new AgentLauncher({
+          ...fleetDeps,
+          idempotency,
+          operations: DatabaseFleetOperationStore.create({ db }),
+          fleet: batchJobsConfig.fleet,
+        });
+        httpRouter.use(
+          createFleetRouter({
+            httpAuth,
+            userInfo,
+            directory,
+            fleet: new FleetView({ vpcs: batchJobsConfig.vpcs, clients, ec2, logger }),
+            launcher,
+            terminator: new AgentTerminator(fleetDeps),
+          }),
+        );
+        // Launches outlive requests and restarts: follow the running ones.
+        await scheduler.scheduleTask({
+          id: 'batch-jobs-fleet-launches',
+          frequency: { milliseconds: batchJobsConfig.fleet.pollIntervalSeconds * 1000 },
+          timeout: { minutes: 2 },
+          initialDelay: { milliseconds: 100 },
+          scope: 'local',
+          fn: () => launcher.advanceAll(),
+        });
+
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
         logger.info('Batch Jobs backend ready', {

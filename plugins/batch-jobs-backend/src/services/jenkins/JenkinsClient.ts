@@ -10,6 +10,7 @@ import { JenkinsInstanceConfig } from '../../config';
 import { JenkinsRefusedError } from './errors';
 import {
   RawBuild,
+  RawComputer,
   RawComputerSet,
   RawCrumb,
   RawJob,
@@ -50,6 +51,11 @@ export const VPC_TREE = `jobs[${TIMELINE_JOB_TREE},jobs[${TIMELINE_JOB_TREE},job
 /** Nodes with what decides where work can run. */
 export const COMPUTER_TREE =
   'computer[displayName,offline,numExecutors,assignedLabels[name]]';
+
+/** A node as the fleet shows it: executors with their builds, and why it is offline. */
+export const FLEET_COMPUTER_TREE =
+  'displayName,offline,temporarilyOffline,offlineCauseReason,offlineCause[_class,description,timestamp],' +
+  'numExecutors,idle,assignedLabels[name],executors[idle,currentExecutable[_class,url,number,fullDisplayName]]';
 
 const QUEUE_TREE =
   'id,why,cancelled,blocked,buildable,stuck,task[name,url],executable[number,url]';
@@ -141,6 +147,92 @@ export class JenkinsClient {
       '/computer/api/json',
       { tree: COMPUTER_TREE },
       'nodes',
+    );
+  }
+
+  /** Every node with what the fleet shows (executors, builds, offline cause): one request. */
+  async listFleetComputers(): Promise<RawComputerSet> {
+    return this.getJson<RawComputerSet>(
+      '/computer/api/json',
+      { tree: `computer[${FLEET_COMPUTER_TREE}]` },
+      'nodes',
+    );
+  }
+
+  /** One node, as the fleet reads it; NotFoundError when Jenkins has none. */
+  async getComputer(name: string): Promise<RawComputer> {
+    return this.getJson<RawComputer>(
+      `/computer/${encodeURIComponent(name)}/api/json`,
+      { tree: FLEET_COMPUTER_TREE },
+      `node '${name}'`,
+    );
+  }
+
+  /** What waits in the queue, with Jenkins' why: one request. */
+  async listQueue(): Promise<{ items?: RawQueueItem[] }> {
+    return this.getJson<{ items?: RawQueueItem[] }>(
+      '/queue/api/json',
+      { tree: `items[${QUEUE_TREE},inQueueSince,task[name,url,fullDisplayName]]` },
+      'queue',
+    );
+  }
+
+  /**
+   * Creates a permanent inbound (JNLP) agent, as the UI and CLI do
+   * (`/computer/doCreateItem` with the structured form in `json`).
+   */
+  async createNode(spec: {
+    name: string;
+    description: string;
+    executors: number;
+    label: string;
+    remoteFS: string;
+  }): Promise<void> {
+    const type = 'hudson.slaves.DumbSlave';
+    const launcher = 'hudson.slaves.JNLPLauncher';
+    const retention = 'hudson.slaves.RetentionStrategy$Always';
+    const json = {
+      name: spec.name,
+      nodeDescription: spec.description,
+      numExecutors: String(spec.executors),
+      remoteFS: spec.remoteFS,
+      labelString: spec.label,
+      // Only builds asking for the label land on it.
+      mode: 'EXCLUSIVE',
+      type,
+      launcher: { 'stapler-class': launcher, $class: launcher },
+      retentionStrategy: { 'stapler-class': retention, $class: retention },
+      nodeProperties: { 'stapler-class-bag': 'true' },
+    };
+    const body = new URLSearchParams({
+      name: spec.name,
+      type,
+      json: JSON.stringify(json),
+    }).toString();
+    await this.post(
+      '/computer/doCreateItem',
+      body,
+      `creation of node '${spec.name}'`,
+    );
+  }
+
+  /** Deletes a node (`/computer/<n>/doDelete`); NotFoundError when it is already gone. */
+  async deleteNode(name: string): Promise<void> {
+    await this.post(
+      `/computer/${encodeURIComponent(name)}/doDelete`,
+      '',
+      `deletion of node '${name}'`,
+    );
+  }
+
+  /** Flips a node's "temporarily offline" flag; the message shows as the offline cause. */
+  async toggleOffline(name: string, message: string): Promise<void> {
+    await this.post(
+      `/computer/${encodeURIComponent(name)}/toggleOffline?${new URLSearchParams(
+        { offlineMessage: message },
+      )}`,
+      '',
+      `taking node '${name}' offline`,
     );
   }
 

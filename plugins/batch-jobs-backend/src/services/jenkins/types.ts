@@ -87,6 +87,7 @@ export interface RawQueueItem {
   blocked?: boolean;
   buildable?: boolean;
   stuck?: boolean;
+  inQueueSince?: number;
   params?: string;
   task?: { _class?: string; name?: string; url?: string; color?: string };
   executable?: { _class?: string; number?: number; url?: string } | null;
@@ -107,6 +108,22 @@ export interface RawComputer {
   temporarilyOffline?: boolean;
   numExecutors?: number;
   assignedLabels?: Array<{ name?: string } | null>;
+  offlineCauseReason?: string | null;
+  offlineCause?: {
+    _class?: string;
+    description?: string;
+    timestamp?: number;
+  } | null;
+  idle?: boolean;
+  executors?: Array<{
+    idle?: boolean;
+    currentExecutable?: {
+      _class?: string;
+      url?: string;
+      number?: number;
+      fullDisplayName?: string;
+    } | null;
+  } | null>;
 }
 
 /** `/computer/api/json` @public */

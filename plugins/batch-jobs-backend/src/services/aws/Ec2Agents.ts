@@ -1,0 +1,248 @@
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  Filter,
+  Instance,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  paginateDescribeInstances,
+} from '@aws-sdk/client-ec2';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AgentType,
+  LAUNCH_REASON_TAG,
+  LAUNCHED_BY_TAG,
+} from '@internal/plugin-batch-jobs-common';
+import { VpcAwsConfig, VpcConfig } from '../../config';
+import { Ec2Failure, classifyEc2Error, toHttpError } from './errors';
+
+/** An EC2 instance as the fleet reads it. @public */
+export interface AgentInstance {
+  instanceId: string;
+  state: string;
+  launchTime: string | null;
+  tags: Record<string, string>;
+  /** `<instanceId>-EC2-AGENT`, the Jenkins node the instance runs. */
+  nodeName: string;
+}
+
+/** An error from an EC2 call, already in plain words; `failure` keeps the classification. @public */
+export type Ec2Error = Error & { failure: Ec2Failure };
+
+/** @public */
+export function isEc2Error(error: unknown): error is Ec2Error {
+  return Boolean(error && typeof error === 'object' && 'failure' in error);
+}
+
+/** The team's conventions for agent instances of a VPC. @public */
+export function agentTags(
+  vpc: string,
+  type: AgentType,
+  workerLabel: string,
+): Record<string, string> {
+  return {
+    Name: `${vpc}-BATCH-AGENT`,
+    ...(type === 'worker' ? { AgentType: workerLabel } : {}),
+  };
+}
+
+/** Node name of an instance's agent. @public */
+export function nodeNameOf(instanceId: string): string {
+  return `${instanceId}-EC2-AGENT`;
+}
+
+/** Instance id of an agent node, or undefined for nodes that are not EC2 agents. @public */
+export function instanceIdOf(nodeName: string): string | undefined {
+  return /^(i-[0-9a-f]{8}(?:[0-9a-f]{9})?)-EC2-AGENT$/.exec(nodeName)?.[1];
+}
+
+/**
+ * The EC2 side of the agent fleet: one long-lived client per VPC (its
+ * region, credentials and endpoint), retries in the client configuration,
+ * every failure classified into words that name EC2 and the VPC.
+ * @public
+ */
+export class Ec2Agents {
+  private readonly clients = new Map<string, EC2Client>();
+
+  static fromConfig(vpcs: VpcConfig[], options: { logger: LoggerService }) {
+    return new Ec2Agents(vpcs, options.logger);
+  }
+
+  private constructor(
+    private readonly vpcs: VpcConfig[],
+    private readonly logger: LoggerService,
+  ) {
+    for (const vpc of vpcs) {
+      if (vpc.aws) this.clients.set(vpc.name, createClient(vpc.aws));
+    }
+  }
+
+  /** Whether the VPC has AWS configured. */
+  has(vpc: string): boolean {
+    return this.clients.has(vpc);
+  }
+
+  awsOf(vpc: string): VpcAwsConfig | undefined {
+    return this.vpcs.find(v => v.name === vpc)?.aws;
+  }
+
+  /**
+   * The VPC's agent instances (tag `Name=<VPC>-BATCH-AGENT`), terminated
+   * ones included while EC2 still lists them: one paginated DescribeInstances.
+   */
+  async listAgents(vpc: string): Promise<AgentInstance[]> {
+    const client = this.client(vpc);
+    const filters: Filter[] = [
+      { Name: 'tag:Name', Values: [`${vpc}-BATCH-AGENT`] },
+    ];
+    const out: AgentInstance[] = [];
+    try {
+      for await (const page of paginateDescribeInstances(
+        { client, pageSize: 200 },
+        { Filters: filters, MaxResults: 200 },
+      )) {
+        for (const r of page.Reservations ?? []) {
+          for (const i of r.Instances ?? []) out.push(toAgentInstance(i));
+        }
+      }
+    } catch (error) {
+      throw this.fail(error, vpc, 'DescribeInstances');
+    }
+    return out;
+  }
+
+  async describe(
+    vpc: string,
+    instanceId: string,
+  ): Promise<AgentInstance | undefined> {
+    try {
+      const res = await this.client(vpc).send(
+        new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+      );
+      const instance = res.Reservations?.[0]?.Instances?.[0];
+      return instance ? toAgentInstance(instance) : undefined;
+    } catch (error) {
+      const failure = classifyEc2Error(error, this.context(vpc, 'DescribeInstances'));
+      if (failure.kind === 'not-found') return undefined;
+      throw this.fail(error, vpc, 'DescribeInstances');
+    }
+  }
+
+  /**
+   * Starts one agent instance from the VPC's launch template. `clientToken`
+   * makes it idempotent: the same token returns the same instance.
+   */
+  async launch(
+    vpc: string,
+    type: AgentType,
+    options: {
+      clientToken: string;
+      workerLabel: string;
+      launchedBy: string;
+      reason: string | null;
+    },
+  ): Promise<AgentInstance> {
+    const aws = this.awsOf(vpc)!;
+    const template = aws.launchTemplates[type];
+    const tags = {
+      ...agentTags(vpc, type, options.workerLabel),
+      [LAUNCHED_BY_TAG]: options.launchedBy,
+      ...(options.reason ? { [LAUNCH_REASON_TAG]: options.reason.slice(0, 256) } : {}),
+    };
+    try {
+      const res = await this.client(vpc).send(
+        new RunInstancesCommand({
+          LaunchTemplate: { LaunchTemplateName: template, Version: '$Default' },
+          MinCount: 1,
+          MaxCount: 1,
+          ClientToken: options.clientToken,
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ],
+        }),
+      );
+      const instance = res.Instances?.[0];
+      if (!instance?.InstanceId) {
+        throw Object.assign(new Error('RunInstances returned no instance'), {
+          name: 'InternalError',
+        });
+      }
+      this.logger.info('Launched agent instance', {
+        vpc,
+        type,
+        instanceId: instance.InstanceId,
+      });
+      return toAgentInstance(instance);
+    } catch (error) {
+      throw this.fail(error, vpc, 'RunInstances', template);
+    }
+  }
+
+  /** Terminates an instance; returns its new state (`shutting-down`), or undefined when EC2 no longer knows it. */
+  async terminate(vpc: string, instanceId: string): Promise<string | undefined> {
+    try {
+      const res = await this.client(vpc).send(
+        new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
+      );
+      this.logger.info('Terminated agent instance', { vpc, instanceId });
+      return res.TerminatingInstances?.[0]?.CurrentState?.Name;
+    } catch (error) {
+      const failure = classifyEc2Error(error, this.context(vpc, 'TerminateInstances'));
+      if (failure.kind === 'not-found') return undefined;
+      throw this.fail(error, vpc, 'TerminateInstances');
+    }
+  }
+
+  close() {
+    for (const client of this.clients.values()) client.destroy();
+  }
+
+  private client(vpc: string): EC2Client {
+    const client = this.clients.get(vpc);
+    if (!client) {
+      throw toHttpError({
+        kind: 'invalid',
+        code: 'NotConfigured',
+        message: `VPC ${vpc} has no AWS configuration (batchJobs.vpcs[].aws), so its EC2 agents cannot be managed`,
+      });
+    }
+    return client;
+  }
+
+  private context(vpc: string, action: string, template?: string) {
+    return { vpc, region: this.awsOf(vpc)?.region ?? '?', action, template };
+  }
+
+  private fail(error: unknown, vpc: string, action: string, template?: string): Ec2Error {
+    if (isEc2Error(error)) return error;
+    const failure = classifyEc2Error(error, this.context(vpc, action, template));
+    this.logger.warn(`EC2 call failed: ${failure.message}`, { vpc, action, code: failure.code });
+    return Object.assign(toHttpError(failure), { failure });
+  }
+}
+
+function createClient(aws: VpcAwsConfig): EC2Client {
+  return new EC2Client({
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+    // Standard retry mode: backoff with jitter for throttling and 5xx.
+    maxAttempts: aws.maxAttempts,
+  });
+}
+
+function toAgentInstance(i: Instance): AgentInstance {
+  const tags: Record<string, string> = {};
+  for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  return {
+    instanceId: i.InstanceId ?? '',
+    state: i.State?.Name ?? 'unknown',
+    launchTime: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : null,
+    tags,
+    nodeName: nodeNameOf(i.InstanceId ?? ''),
+  };
+}

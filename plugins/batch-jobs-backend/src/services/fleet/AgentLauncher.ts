@@ -1,0 +1,391 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  BackstageCredentials,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  isError,
+} from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AgentType,
+  FleetOperation,
+  LaunchAgentRequest,
+  batchJobsAgentLaunchPermission,
+} from '@internal/plugin-batch-jobs-common';
+import { FleetConfig, VpcConfig } from '../../config';
+import { FleetOperationStore } from '../../database/DatabaseFleetOperationStore';
+import { AuditStore, IdempotencyStore } from '../../database/types';
+import { Ec2Agents, isEc2Error, nodeNameOf } from '../aws/Ec2Agents';
+import { JenkinsClient } from '../jenkins/JenkinsClient';
+import { JobDirectory } from '../jenkins/JobDirectory';
+import { decideLaunch } from './launchDecisions';
+
+/** @public */
+export interface FleetActionContext {
+  credentials: BackstageCredentials;
+  /** Entity ref of the signed-in user. */
+  actor: string;
+  idempotencyKey?: string;
+}
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+export const AGENT_REMOTE_FS = '/home/jenkins';
+
+/**
+ * Launches an EC2 Jenkins agent and follows it until its node is online, or
+ * rolls it back. The one way in for launches: authorize → audit → act →
+ * audit outcome; progress is an operation in the database.
+ *
+ * The node is created by the portal (`/computer/doCreateItem`) right after
+ * RunInstances, rather than left to the instance's bootstrap: the portal
+ * then owns the node's name, label and executors (the team's conventions,
+ * from config), the node is visible at once as "waiting for its agent", and
+ * a rollback knows exactly what to delete. The bootstrap still creates the
+ * node when missing (instances launched outside the portal).
+ * @public
+ */
+export class AgentLauncher {
+  private readonly inFlight = new Map<string, Promise<FleetOperation>>();
+
+  constructor(
+    private readonly options: {
+      directory: JobDirectory;
+      clients: Map<string, JenkinsClient>;
+      ec2: Ec2Agents;
+      audit: AuditStore;
+      idempotency: IdempotencyStore;
+      operations: FleetOperationStore;
+      permissions: PermissionsService;
+      fleet: FleetConfig;
+      logger: LoggerService;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now() {
+    return this.options.now?.() ?? new Date();
+  }
+
+  async launch(
+    request: LaunchAgentRequest,
+    context: FleetActionContext,
+  ): Promise<FleetOperation> {
+    const { directory, ec2, audit, idempotency, operations, logger } =
+      this.options;
+    const vpc = directory.getVpc(request.vpc);
+    if (!ec2.has(vpc.name)) {
+      throw new InputError(
+        `VPC ${vpc.name} has no AWS configuration (batchJobs.vpcs[].aws); agents cannot be launched there`,
+      );
+    }
+    const key = context.idempotencyKey;
+    if (key !== undefined && !KEY_RE.test(key)) {
+      throw new InputError(
+        'Idempotency-Key must be 1-255 printable ASCII characters',
+      );
+    }
+    await this.authorize(context.credentials);
+
+    const reason = request.reason?.trim() || null;
+    if (key !== undefined) {
+      const hash = sha256(JSON.stringify([vpc.name, request.type, reason]));
+      const claim = await idempotency.claim(context.actor, key, hash);
+      if (claim.state === 'replay') {
+        const { operationId } = claim.response as { operationId: string };
+        return (await operations.get(operationId))!;
+      }
+      if (claim.state === 'mismatch') {
+        throw new ConflictError(
+          `Idempotency-Key '${key}' was already used for a different launch`,
+        );
+      }
+      if (claim.state === 'in-flight') {
+        throw new ConflictError(
+          `A launch with Idempotency-Key '${key}' is still being started`,
+        );
+      }
+    }
+
+    // EC2's own idempotency: a retried RunInstances with the same token
+    // (SDK retries, or a replay after our idempotency row was lost) starts
+    // no second instance.
+    const clientToken =
+      key !== undefined
+        ? sha256(`${context.actor}\n${key}`).slice(0, 64)
+        : randomUUID();
+    const target = `${vpc.name}/${request.type}-agent`;
+    const auditId = await audit.create({
+      actor: context.actor,
+      action: 'agent.launch',
+      entityRef: null,
+      vpc: vpc.name,
+      job: null,
+      target,
+      parameters: { type: request.type, reason },
+      detail: { clientToken },
+    });
+
+    try {
+      const instance = await ec2.launch(vpc.name, request.type, {
+        clientToken,
+        workerLabel: vpc.agentLabels.worker,
+        launchedBy: context.actor,
+        reason,
+      });
+      const node = nodeNameOf(instance.instanceId);
+      const deadline = new Date(
+        this.now().getTime() + this.options.fleet.connectTimeoutSeconds * 1000,
+      );
+      let op = await operations.create({
+        vpc: vpc.name,
+        type: request.type,
+        actor: context.actor,
+        reason,
+        auditId,
+        instanceId: instance.instanceId,
+        node,
+        deadline,
+        steps: [
+          {
+            name: 'launch',
+            message: `RunInstances from ${
+              ec2.awsOf(vpc.name)!.launchTemplates[request.type]
+            } started ${instance.instanceId}`,
+          },
+          {
+            name: instance.state,
+            message: `Instance ${instance.instanceId} is ${instance.state}`,
+          },
+        ],
+      });
+      op = await this.createNode(op, vpc, request.type);
+      if (key !== undefined) {
+        await idempotency.complete(context.actor, key, {
+          operationId: op.id,
+        });
+      }
+      logger.info('Agent launch started', {
+        actor: context.actor,
+        vpc: vpc.name,
+        type: request.type,
+        instanceId: instance.instanceId,
+        operationId: op.id,
+      });
+      return op;
+    } catch (error) {
+      const message = isError(error) ? error.message : String(error);
+      await audit
+        .finish(auditId, 'failed', {
+          detail: {
+            error: message,
+            ...(isEc2Error(error) ? { awsError: error.failure.code } : {}),
+          },
+        })
+        .catch(e => logger.error(`Could not record failed launch: ${e}`));
+      if (key !== undefined) {
+        await idempotency
+          .release(context.actor, key)
+          .catch(e => logger.error(`Could not release Idempotency-Key: ${e}`));
+      }
+      logger.warn('Agent launch failed', {
+        actor: context.actor,
+        vpc: vpc.name,
+        error: message,
+      });
+      throw error;
+    }
+  }
+
+  async get(id: string): Promise<FleetOperation> {
+    const op = await this.options.operations.get(id);
+    if (!op) throw new NotFoundError(`No fleet operation ${id}`);
+    return op.state === 'running' ? this.advance(op) : op;
+  }
+
+  /** Advances every running launch once (the poller; survives restarts since operations live in the DB). */
+  async advanceAll(): Promise<void> {
+    const running = await this.options.operations.listRunning();
+    for (const op of running) {
+      await this.advance(op).catch(error =>
+        this.options.logger.warn(
+          `Could not advance launch ${op.id}: ${
+            isError(error) ? error.message : error
+          }`,
+        ),
+      );
+    }
+  }
+
+  /** One check of a running launch; concurrent callers share it. */
+  advance(op: FleetOperation): Promise<FleetOperation> {
+    const existing = this.inFlight.get(op.id);
+    if (existing) return existing;
+    const run = this.step(op).finally(() => this.inFlight.delete(op.id));
+    this.inFlight.set(op.id, run);
+    return run;
+  }
+
+  private async step(op: FleetOperation): Promise<FleetOperation> {
+    const { ec2, operations, audit, logger } = this.options;
+    const vpc = this.options.directory.getVpc(op.vpc);
+    const client = this.options.clients.get(vpc.jenkins)!;
+    const instance = await ec2.describe(op.vpc, op.instanceId!);
+    let node: { online: boolean; offlineReason: string | null } | null = null;
+    try {
+      const computer = await client.getComputer(op.node!);
+      node = {
+        online: computer.offline === false,
+        offlineReason: computer.offlineCauseReason || null,
+      };
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+    const decision = decideLaunch(op, {
+      instanceState: instance?.state ?? null,
+      node,
+      now: this.now(),
+    });
+    if (decision.action === 'wait') {
+      return decision.step
+        ? operations.update(op.id, { steps: [decision.step] })
+        : op;
+    }
+    if (decision.action === 'succeed') {
+      const done = await operations.update(op.id, {
+        state: 'succeeded',
+        steps: decision.steps,
+      });
+      await audit.finish(op.auditId, 'succeeded', {
+        detail: {
+          instanceId: op.instanceId,
+          node: op.node,
+          operationId: op.id,
+        },
+      });
+      logger.info('Agent online', { vpc: op.vpc, node: op.node });
+      return done;
+    }
+    // Roll back: the instance costs money and the node would sit offline.
+    let current = await operations.update(op.id, {
+      steps: [{ name: decision.step, message: decision.reason }],
+    });
+    const rollback: Record<string, unknown> = {};
+    try {
+      const state = await ec2.terminate(op.vpc, op.instanceId!);
+      rollback.instanceState = state ?? 'gone';
+      current = await operations.update(op.id, {
+        steps: [
+          {
+            name: 'terminate',
+            message: `Instance ${op.instanceId} ${
+              state ? `is ${state}` : 'was already gone'
+            }`,
+          },
+        ],
+      });
+    } catch (error) {
+      rollback.terminateError = isError(error) ? error.message : String(error);
+    }
+    try {
+      await client.deleteNode(op.node!);
+      rollback.nodeDeleted = true;
+      current = await operations.update(op.id, {
+        steps: [{ name: 'node-deleted', message: `Node ${op.node} deleted` }],
+      });
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        rollback.nodeDeleted = false;
+      } else {
+        rollback.deleteNodeError = isError(error)
+          ? error.message
+          : String(error);
+      }
+    }
+    if (rollback.terminateError) {
+      // Try again on the next check rather than leave a paid instance behind.
+      return current;
+    }
+    current = await operations.update(op.id, {
+      state: 'failed',
+      error: decision.reason,
+    });
+    await audit.finish(op.auditId, 'failed', {
+      detail: {
+        error: decision.reason,
+        instanceId: op.instanceId,
+        node: op.node,
+        operationId: op.id,
+        rollback,
+      },
+    });
+    logger.warn('Agent launch rolled back', {
+      vpc: op.vpc,
+      instanceId: op.instanceId,
+      reason: decision.reason,
+    });
+    return current;
+  }
+
+  private async createNode(
+    op: FleetOperation,
+    vpc: VpcConfig,
+    type: AgentType,
+  ): Promise<FleetOperation> {
+    const client = this.options.clients.get(vpc.jenkins)!;
+    const label = vpc.agentLabels[type];
+    const executors = type === 'batch' ? 2 : 1;
+    try {
+      await client.createNode({
+        name: op.node!,
+        description: `${vpc.name} ${type} agent (EC2 ${op.instanceId}), launched by ${op.actor}`,
+        executors,
+        label,
+        remoteFS: AGENT_REMOTE_FS,
+      });
+      return await this.options.operations.update(op.id, {
+        steps: [
+          {
+            name: 'node-created',
+            message: `Node ${op.node} created on Jenkins '${client.name}' (label ${label}, ${executors} executor${
+              executors > 1 ? 's' : ''
+            }); waiting for its agent to connect`,
+          },
+        ],
+      });
+    } catch (error) {
+      // The instance's bootstrap creates the node when missing: carry on.
+      return this.options.operations.update(op.id, {
+        steps: [
+          {
+            name: 'node-create-failed',
+            message: `Jenkins did not create node ${op.node} (${
+              isError(error) ? error.message : error
+            }); the instance's bootstrap will create it`,
+          },
+        ],
+      });
+    }
+  }
+
+  private async authorize(credentials: BackstageCredentials) {
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission: batchJobsAgentLaunchPermission }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to launch agents (${batchJobsAgentLaunchPermission.name})`,
+      );
+    }
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

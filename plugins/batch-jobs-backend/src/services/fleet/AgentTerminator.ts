@@ -1,0 +1,163 @@
+import { LoggerService, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  isError,
+} from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  TerminateAgentResponse,
+  batchJobsAgentTerminatePermission,
+} from '@internal/plugin-batch-jobs-common';
+import { AuditStore } from '../../database/types';
+import { Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
+import { JenkinsClient } from '../jenkins/JenkinsClient';
+import { JobDirectory } from '../jenkins/JobDirectory';
+import { RawComputer } from '../jenkins/types';
+import { FleetActionContext } from './AgentLauncher';
+import { buildsOf } from './FleetView';
+
+/**
+ * Retires an agent: drain (temporarily offline, so no new build lands),
+ * refuse while builds run unless forced, terminate the instance, delete
+ * the node. Every step lands in the audit row.
+ * @public
+ */
+export class AgentTerminator {
+  constructor(
+    private readonly options: {
+      directory: JobDirectory;
+      clients: Map<string, JenkinsClient>;
+      ec2: Ec2Agents;
+      audit: AuditStore;
+      permissions: PermissionsService;
+      logger: LoggerService;
+    },
+  ) {}
+
+  async terminate(
+    request: { vpc: string; node: string; force: boolean; reason?: string },
+    context: FleetActionContext,
+  ): Promise<TerminateAgentResponse> {
+    const { directory, clients, ec2, audit, logger } = this.options;
+    const vpc = directory.getVpc(request.vpc);
+    const instanceId = instanceIdOf(request.node);
+    if (!instanceId) {
+      throw new InputError(
+        `'${request.node}' is not an EC2 agent node (expected <instanceId>-EC2-AGENT)`,
+      );
+    }
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission: batchJobsAgentTerminatePermission }],
+      { credentials: context.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to terminate agents (${batchJobsAgentTerminatePermission.name})`,
+      );
+    }
+    const client = clients.get(vpc.jenkins)!;
+    const steps: Array<{ step: string; message: string }> = [];
+    const auditId = await audit.create({
+      actor: context.actor,
+      action: 'agent.terminate',
+      entityRef: null,
+      vpc: vpc.name,
+      job: null,
+      target: request.node,
+      parameters: { force: request.force, reason: request.reason ?? null },
+      detail: { instanceId },
+    });
+    try {
+      let computer: RawComputer | undefined;
+      try {
+        computer = await client.getComputer(request.node);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      if (computer) {
+        const labels = (computer.assignedLabels ?? []).map(l => l?.name);
+        if (
+          !labels.includes(vpc.agentLabels.batch) &&
+          !labels.includes(vpc.agentLabels.worker)
+        ) {
+          throw new InputError(
+            `Node ${request.node} is not an agent of VPC ${vpc.name} (labels: ${labels.join(', ')})`,
+          );
+        }
+        if (!computer.temporarilyOffline) {
+          await client.toggleOffline(
+            request.node,
+            `Draining for termination by ${context.actor}${
+              request.reason ? `: ${request.reason}` : ''
+            }`,
+          );
+          steps.push({ step: 'drain', message: 'Marked temporarily offline' });
+          computer = await client.getComputer(request.node);
+        } else {
+          steps.push({ step: 'drain', message: 'Already temporarily offline' });
+        }
+      } else {
+        steps.push({ step: 'drain', message: 'No node on Jenkins' });
+      }
+      const builds = computer ? buildsOf(computer) : [];
+      if (builds.length > 0 && !request.force) {
+        const names = builds.map(b => b.name).join(', ');
+        steps.push({ step: 'refused', message: `Builds running: ${names}` });
+        await audit.finish(auditId, 'failed', {
+          detail: { refused: true, builds, steps },
+        });
+        throw new ConflictError(
+          `Agent ${request.node} is running ${builds.length} build${
+            builds.length > 1 ? 's' : ''
+          } (${names}); it stays drained so no new build lands. Terminate again when they finish, or force it`,
+        );
+      }
+      const ec2State = await ec2.terminate(vpc.name, instanceId);
+      steps.push({
+        step: 'terminate',
+        message: ec2State
+          ? `Instance ${instanceId} is ${ec2State}`
+          : `Instance ${instanceId} was already gone`,
+      });
+      let nodeDeleted = false;
+      if (computer) {
+        try {
+          await client.deleteNode(request.node);
+          nodeDeleted = true;
+          steps.push({ step: 'node-deleted', message: 'Node deleted' });
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      }
+      await audit.finish(auditId, 'succeeded', {
+        detail: { ec2State: ec2State ?? null, nodeDeleted, abortedBuilds: builds, steps },
+      });
+      logger.info('Agent terminated', {
+        actor: context.actor,
+        vpc: vpc.name,
+        node: request.node,
+        forced: request.force && builds.length > 0,
+      });
+      return {
+        auditId,
+        vpc: vpc.name,
+        node: request.node,
+        instanceId,
+        ec2State: ec2State ?? null,
+        nodeDeleted,
+        abortedBuilds: builds,
+      };
+    } catch (error) {
+      if (error instanceof ConflictError) throw error;
+      await audit
+        .finish(auditId, 'failed', {
+          detail: { error: isError(error) ? error.message : String(error), steps },
+        })
+        .catch(e => logger.error(`Could not record failed termination: ${e}`));
+      throw error;
+    }
+  }
+}

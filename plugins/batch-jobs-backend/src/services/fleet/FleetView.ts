@@ -1,0 +1,208 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import {
+  AgentBuild,
+  AgentStatus,
+  FleetAgent,
+  FleetQueueItem,
+  FleetTotals,
+  LAUNCH_REASON_TAG,
+  LAUNCHED_BY_TAG,
+  VpcFleet,
+} from '@internal/plugin-batch-jobs-common';
+import { VpcConfig } from '../../config';
+import { AgentInstance, Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
+import { JenkinsClient } from '../jenkins/JenkinsClient';
+import { RawComputer, RawComputerSet, RawQueueItem } from '../jenkins/types';
+
+/** Builds running on a node's executors. @public */
+export function buildsOf(computer: RawComputer): AgentBuild[] {
+  const out: AgentBuild[] = [];
+  for (const executor of computer.executors ?? []) {
+    if (!executor || executor.idle !== false) continue;
+    const exe = executor.currentExecutable;
+    out.push({
+      name:
+        exe?.fullDisplayName ??
+        (exe?.url ? decodeURIComponent(exe.url) : 'pipeline node step'),
+      url: exe?.url ?? null,
+    });
+  }
+  return out;
+}
+
+function statusOf(computer: RawComputer): AgentStatus {
+  if (computer.temporarilyOffline) return 'temporarily-offline';
+  return computer.offline ? 'offline' : 'online';
+}
+
+/** The label a queue item waits for, from Jenkins' why ("… on ‘X’", "label ‘X’"). */
+export function labelOfWhy(why: string | null | undefined): string | null {
+  const match = /[‘'"]([^’'"]+)[’'"]/.exec(why ?? '');
+  return match ? match[1] : null;
+}
+
+/**
+ * Joins what Jenkins and EC2 say about a VPC's agents. Pure: tested with
+ * captured shapes.
+ * @public
+ */
+export function joinFleet(
+  vpc: VpcConfig,
+  computers: RawComputer[],
+  instances: AgentInstance[] | null,
+  queue: RawQueueItem[],
+): Pick<VpcFleet, 'agents' | 'totals' | 'queue'> {
+  const labels = [vpc.agentLabels.batch, vpc.agentLabels.worker];
+  const byId = new Map((instances ?? []).map(i => [i.instanceId, i]));
+  const agents: FleetAgent[] = [];
+  const seen = new Set<string>();
+  for (const c of computers) {
+    const name = c.displayName ?? '';
+    const nodeLabels = (c.assignedLabels ?? []).map(l => l?.name ?? '');
+    const instanceId = instanceIdOf(name) ?? null;
+    const instance = instanceId ? byId.get(instanceId) : undefined;
+    const label = labels.find(l => nodeLabels.includes(l)) ?? null;
+    if (!label && !instance) continue;
+    if (instanceId) seen.add(instanceId);
+    const builds = buildsOf(c);
+    const total = c.numExecutors ?? 0;
+    agents.push({
+      node: name,
+      type: label === vpc.agentLabels.worker ? 'worker' : label ? 'batch' : null,
+      label,
+      executors: { busy: builds.length, total },
+      builds,
+      status: statusOf(c),
+      offlineReason:
+        c.offline && (c.offlineCauseReason || c.offlineCause?.description)
+          ? c.offlineCauseReason || c.offlineCause?.description || null
+          : c.offline
+          ? 'agent not connected'
+          : null,
+      instanceId,
+      ec2State: instance?.state ?? (instances ? null : null),
+      launchTime: instance?.launchTime ?? null,
+      launchedBy: instance?.tags[LAUNCHED_BY_TAG] ?? null,
+      reason: instance?.tags[LAUNCH_REASON_TAG] ?? null,
+    });
+  }
+  // Instances without a node: booting, or agents that never connected.
+  for (const instance of instances ?? []) {
+    if (seen.has(instance.instanceId) || instance.state === 'terminated') continue;
+    const worker = Boolean(instance.tags.AgentType);
+    agents.push({
+      node: null,
+      type: worker ? 'worker' : 'batch',
+      label: worker ? instance.tags.AgentType : vpc.agentLabels.batch,
+      executors: { busy: 0, total: 0 },
+      builds: [],
+      status: null,
+      offlineReason: null,
+      instanceId: instance.instanceId,
+      ec2State: instance.state,
+      launchTime: instance.launchTime,
+      launchedBy: instance.tags[LAUNCHED_BY_TAG] ?? null,
+      reason: instance.tags[LAUNCH_REASON_TAG] ?? null,
+    });
+  }
+  const totals: FleetTotals = { agents: agents.length, online: 0, busy: 0, idle: 0, offline: 0 };
+  for (const a of agents) {
+    if (a.status === 'online') {
+      totals.online += a.executors.total;
+      totals.busy += a.executors.busy;
+      totals.idle += a.executors.total - a.executors.busy;
+    } else if (a.status) {
+      totals.offline += a.executors.total;
+    }
+  }
+  const folder = vpc.folder ? `/job/${vpc.folder.split('/').map(encodeURIComponent).join('/job/')}/` : '';
+  const fleetQueue: FleetQueueItem[] = [];
+  for (const item of queue) {
+    const label = labelOfWhy(item.why);
+    const inVpc = label
+      ? labels.includes(label)
+      : Boolean(folder && item.task?.url?.includes(folder));
+    if (!inVpc) continue;
+    fleetQueue.push({
+      id: item.id ?? 0,
+      task: item.task?.name ?? 'pipeline node step',
+      url: item.task?.url ?? null,
+      label,
+      why: item.why ?? null,
+      inQueueSince: item.inQueueSince ? new Date(item.inQueueSince).toISOString() : null,
+      stuck: Boolean(item.stuck),
+    });
+  }
+  agents.sort((a, b) => (a.type ?? '').localeCompare(b.type ?? '') || (a.node ?? a.instanceId ?? '').localeCompare(b.node ?? b.instanceId ?? ''));
+  return { agents, totals, queue: fleetQueue };
+}
+
+/**
+ * `GET /fleet`: per VPC, agents from Jenkins (one `tree=` request for all
+ * nodes and one for the queue, per controller) joined with EC2 (one
+ * paginated DescribeInstances per VPC).
+ * @public
+ */
+export class FleetView {
+  constructor(
+    private readonly options: {
+      vpcs: VpcConfig[];
+      clients: Map<string, JenkinsClient>;
+      ec2: Ec2Agents;
+      logger: LoggerService;
+    },
+  ) {}
+
+  async list(vpcNames?: string[]): Promise<VpcFleet[]> {
+    const { clients, ec2 } = this.options;
+    const vpcs = vpcNames
+      ? this.options.vpcs.filter(v => vpcNames.includes(v.name))
+      : this.options.vpcs;
+    const controllers = [...new Set(vpcs.map(v => v.jenkins))];
+    const jenkins = new Map(
+      controllers.map(name => {
+        const client = clients.get(name)!;
+        return [
+          name,
+          Promise.all([client.listFleetComputers(), client.listQueue()]).then(
+            ([computers, queue]) => ({ computers, queue, error: undefined }),
+            error => ({
+              computers: { computer: [] } as RawComputerSet,
+              queue: { items: [] as RawQueueItem[] },
+              error: isError(error) ? error.message : String(error),
+            }),
+          ),
+        ] as const;
+      }),
+    );
+    return Promise.all(
+      vpcs.map(async vpc => {
+        const [j, instances] = await Promise.all([
+          jenkins.get(vpc.jenkins)!,
+          ec2.has(vpc.name)
+            ? ec2.listAgents(vpc.name).then(
+                list => ({ list, error: undefined }),
+                error => ({ list: null, error: isError(error) ? error.message : String(error) }),
+              )
+            : Promise.resolve({ list: null, error: undefined }),
+        ]);
+        const joined = joinFleet(
+          vpc,
+          (j.computers.computer ?? []).filter((c): c is RawComputer => !!c),
+          instances.list,
+          j.queue.items ?? [],
+        );
+        const fleet: VpcFleet = {
+          vpc: vpc.name,
+          jenkins: vpc.jenkins,
+          region: vpc.aws?.region ?? null,
+          ...joined,
+          ...(j.error ? { jenkinsError: j.error } : {}),
+          ...(instances.error ? { ec2Error: instances.error } : {}),
+        };
+        return fleet;
+      }),
+    );
+  }
+}
