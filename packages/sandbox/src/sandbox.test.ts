@@ -194,7 +194,8 @@ describe('Jenkins sandbox', () => {
       });
 
       const nested = await getJson(sandbox, '/job/DEV/api/json?tree=jobs[name,jobs[name,lastBuild[number,building]]]');
-      expect(nested.jobs[0].jobs[0]).toEqual({
+      const payments = nested.jobs.find((f: { name: string }) => f.name === 'payments-settlement');
+      expect(payments.jobs[0]).toEqual({
         _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
         name: 'daily-settlement-report',
         lastBuild: { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowRun', number: numbers[0], building: false },

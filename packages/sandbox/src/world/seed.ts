@@ -24,6 +24,8 @@ interface JobTemplate {
   params: (vpc: string) => ParamDefinition[];
   profile: JobProfile;
   label?: (vpc: string) => string;
+  /** Only in these VPCs; default every VPC. */
+  vpcs?: string[];
 }
 
 const noParams = () => [];
@@ -116,12 +118,35 @@ const TEMPLATES: JobTemplate[] = [
     params: () => [{ type: 'choice', name: 'FORMAT', description: 'Export format', choices: ['csv', 'parquet'] }],
     profile: { meanDurationMs: 6 * MINUTE, failureRate: 0.15, worker: false, topic: 'export' },
   },
+  // DEV only: a data team scheduled six extracts with a fixed `0 1 * * *`
+  // instead of `H`, so at 01:00 six runs compete for DEV's 4 batch executors
+  // (the overlap the schedule timeline highlights).
+  ...[
+    ['nightly-extract-orders', 6],
+    ['nightly-extract-payments', 8],
+    ['nightly-extract-users', 10],
+    ['nightly-extract-devices', 12],
+    ['nightly-extract-events', 15],
+    ['nightly-extract-refunds', 20],
+  ].map(
+    ([name, minutes]): JobTemplate => ({
+      service: 'data-platform',
+      name: name as string,
+      kind: 'pipeline',
+      description: 'Extracts a table for the data lake.',
+      timer: '0 1 * * *',
+      params: noParams,
+      profile: { meanDurationMs: (minutes as number) * MINUTE, failureRate: 0.05, worker: false, topic: 'extract' },
+      vpcs: ['DEV'],
+    }),
+  ),
 ];
 
 const SERVICE_DESCRIPTIONS: Record<string, string> = {
   'payments-settlement': 'Settlement and ledger batch jobs',
   'push-notifier': 'Push notification dispatch and worker',
   'report-builder': 'Reports, exports and backups',
+  'data-platform': 'Nightly extracts for the data lake',
 };
 
 export interface SeedOptions {
@@ -147,6 +172,7 @@ export function createDemoWorld(options: SeedOptions): World {
     const vpcFolder = world.addFolder(world.root, vpc, `Batch jobs of the ${vpc} VPC`);
     const services = new Map<string, Folder>();
     for (const template of TEMPLATES) {
+      if (template.vpcs && !template.vpcs.includes(vpc)) continue;
       let service = services.get(template.service);
       if (!service) {
         service = world.addFolder(vpcFolder, template.service, SERVICE_DESCRIPTIONS[template.service]);
