@@ -125,5 +125,14 @@ export interface Config {
        */
       scheduleTtlSeconds?: number;
     };
+    /** Stopping builds from the portal. */
+    stop?: {
+      /**
+       * How long to wait for a build to end after Jenkins' `stop` before
+       * escalating to `term`, and after `term` before `kill` (pipelines;
+       * Jenkins itself offers them 15 s apart), in seconds. Default: 30.
+       */
+      escalateAfterSeconds?: number;
+    };
   };
 }

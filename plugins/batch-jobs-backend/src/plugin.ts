@@ -8,6 +8,7 @@ import { batchJobsPermissions } from '@internal/plugin-batch-jobs-common';
 import { readBatchJobsConfig } from './config';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
+import { DatabasePauseStore } from './database/DatabasePauseStore';
 import { createRouter } from './router';
 import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationStore';
 import { createFleetRouter } from './router/fleetRouter';
@@ -15,7 +16,11 @@ import { Ec2Agents } from './services/aws/Ec2Agents';
 import { AgentLauncher } from './services/fleet/AgentLauncher';
 import { AgentTerminator } from './services/fleet/AgentTerminator';
 import { FleetView } from './services/fleet/FleetView';
+import { PauseJob } from './services/actions/PauseJob';
 import { Rerun } from './services/actions/Rerun';
+import { RunJob } from './services/actions/RunJob';
+import { StopBuild } from './services/actions/StopBuild';
+import { scheduleResumeExpiredPauses } from './routines/ResumeExpiredPauses';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
@@ -110,6 +115,23 @@ export const batchJobsPlugin = createBackendPlugin({
           logger,
         });
 
+        const actionDeps = {
+          directory,
+          clients,
+          audit,
+          permissions,
+          catalog,
+          logger,
+        };
+        const runJob = new RunJob({ ...actionDeps, idempotency });
+        const stopBuild = StopBuild.fromConfig(config, actionDeps);
+        const pauseJob = new PauseJob({
+          ...actionDeps,
+          pauses: DatabasePauseStore.create({ db }),
+          cache: readCache,
+        });
+        await scheduleResumeExpiredPauses({ scheduler, pauseJob, logger });
+
         permissionsRegistry.addPermissions(batchJobsPermissions);
 
         httpRouter.use(
@@ -122,11 +144,21 @@ export const batchJobsPlugin = createBackendPlugin({
             jobs,
             rerun,
             timeline,
+            runJob,
+            stopBuild,
+            pauseJob,
           }),
         );
         // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
         const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, { logger });
-        const fleetDeps = { directory, clients, ec2, audit, permissions, logger };
+        const fleetDeps = {
+          directory,
+          clients,
+          ec2,
+          audit,
+          permissions,
+          logger,
+        };
         const launcher = new AgentLauncher({
           ...fleetDeps,
           idempotency,
@@ -138,7 +170,12 @@ export const batchJobsPlugin = createBackendPlugin({
             httpAuth,
             userInfo,
             directory,
-            fleet: new FleetView({ vpcs: batchJobsConfig.vpcs, clients, ec2, logger }),
+            fleet: new FleetView({
+              vpcs: batchJobsConfig.vpcs,
+              clients,
+              ec2,
+              logger,
+            }),
             launcher,
             terminator: new AgentTerminator(fleetDeps),
           }),
@@ -146,7 +183,9 @@ export const batchJobsPlugin = createBackendPlugin({
         // Launches outlive requests and restarts: follow the running ones.
         await scheduler.scheduleTask({
           id: 'batch-jobs-fleet-launches',
-          frequency: { milliseconds: batchJobsConfig.fleet.pollIntervalSeconds * 1000 },
+          frequency: {
+            milliseconds: batchJobsConfig.fleet.pollIntervalSeconds * 1000,
+          },
           timeout: { minutes: 2 },
           initialDelay: { milliseconds: 100 },
           scope: 'local',

@@ -6,12 +6,16 @@ import {
 } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuditStore } from '../database/types';
+import { PauseJob } from '../services/actions/PauseJob';
 import { Rerun } from '../services/actions/Rerun';
+import { RunJob } from '../services/actions/RunJob';
+import { StopBuild } from '../services/actions/StopBuild';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView } from '../services/jobs/JobsView';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { createAuditRouter } from './auditRouter';
 import { createBuildsRouter } from './buildsRouter';
+import { createControlsRouter } from './controlsRouter';
 import { createJobsRouter } from './jobsRouter';
 import { createTimelineRouter } from './timelineRouter';
 
@@ -25,6 +29,10 @@ export interface RouterOptions {
   jobs: JobsView;
   rerun: Rerun;
   timeline: ScheduleTimeline;
+  /** Operator controls: run now, stop, pause/resume. */
+  runJob?: RunJob;
+  stopBuild?: StopBuild;
+  pauseJob?: PauseJob;
 }
 
 /** The plugin's HTTP API, one router per concern. @public */
@@ -42,5 +50,11 @@ export async function createRouter(
   router.use(createBuildsRouter(options));
   router.use(createAuditRouter(options));
   router.use(createTimelineRouter(options));
+  const { runJob, stopBuild, pauseJob } = options;
+  if (runJob && stopBuild && pauseJob) {
+    router.use(
+      createControlsRouter({ ...options, runJob, stopBuild, pauseJob }),
+    );
+  }
   return router;
 }

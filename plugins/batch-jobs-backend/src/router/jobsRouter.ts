@@ -3,6 +3,7 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod';
+import { PauseJob } from '../services/actions/PauseJob';
 import { JobsView } from '../services/jobs/JobsView';
 import { parse } from './validation';
 
@@ -17,8 +18,10 @@ export function createJobsRouter(options: {
   httpAuth: HttpAuthService;
   catalog: CatalogService;
   jobs: JobsView;
+  /** Adds who paused a job and why. */
+  pauseJob?: PauseJob;
 }) {
-  const { httpAuth, catalog, jobs } = options;
+  const { httpAuth, catalog, jobs, pauseJob } = options;
   const router = Router();
 
   router.get('/entity/:namespace/:kind/:name/jobs', async (req, res) => {
@@ -31,7 +34,8 @@ export function createJobsRouter(options: {
         `Entity ${params.kind}:${params.namespace}/${params.name} not found`,
       );
     }
-    res.json(await jobs.listEntityJobs(entity));
+    const response = await jobs.listEntityJobs(entity);
+    res.json(pauseJob ? await pauseJob.decorate(response) : response);
   });
 
   return router;

@@ -172,7 +172,9 @@ export class JenkinsClient {
   async listQueue(): Promise<{ items?: RawQueueItem[] }> {
     return this.getJson<{ items?: RawQueueItem[] }>(
       '/queue/api/json',
-      { tree: `items[${QUEUE_TREE},inQueueSince,task[name,url,fullDisplayName]]` },
+      {
+        tree: `items[${QUEUE_TREE},inQueueSince,task[name,url,fullDisplayName]]`,
+      },
       'queue',
     );
   }
@@ -228,9 +230,9 @@ export class JenkinsClient {
   /** Flips a node's "temporarily offline" flag; the message shows as the offline cause. */
   async toggleOffline(name: string, message: string): Promise<void> {
     await this.post(
-      `/computer/${encodeURIComponent(name)}/toggleOffline?${new URLSearchParams(
-        { offlineMessage: message },
-      )}`,
+      `/computer/${encodeURIComponent(
+        name,
+      )}/toggleOffline?${new URLSearchParams({ offlineMessage: message })}`,
       '',
       `taking node '${name}' offline`,
     );
@@ -350,6 +352,53 @@ export class JenkinsClient {
       );
     }
     return Number(match[1]);
+  }
+
+  /** A job's parameter definitions with descriptions, choices and defaults (passwords come without). */
+  async getJobParameters(fullName: string): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(fullName)}/api/json`,
+      {
+        tree:
+          '_class,name,fullName,url,buildable,color,' +
+          'property[parameterDefinitions[_class,name,type,description,choices,defaultParameterValue[_class,name,value]]]',
+      },
+      `job '${fullName}'`,
+    );
+  }
+
+  /**
+   * Asks Jenkins to end a running build: `stop` (any build), then for
+   * pipelines `term` and `kill`, Jenkins' own escalation. Never retried.
+   */
+  async stopBuild(
+    fullName: string,
+    number: number,
+    mode: 'stop' | 'term' | 'kill',
+  ): Promise<void> {
+    await this.post(
+      `${jobPath(fullName)}/${number}/${mode}`,
+      '',
+      `${mode} of build '${fullName}' #${number}`,
+    );
+  }
+
+  /** Cancels a waiting queue item (`/queue/cancelItem`). */
+  async cancelQueueItem(id: number): Promise<void> {
+    await this.post(
+      '/queue/cancelItem',
+      new URLSearchParams({ id: String(id) }).toString(),
+      `cancel of queue item ${id}`,
+    );
+  }
+
+  /** Disables (pauses) or enables a job: a disabled job neither builds nor fires its timer. */
+  async setJobDisabled(fullName: string, disabled: boolean): Promise<void> {
+    await this.post(
+      `${jobPath(fullName)}/${disabled ? 'disable' : 'enable'}`,
+      '',
+      `${disabled ? 'disable' : 'enable'} of job '${fullName}'`,
+    );
   }
 
   private async post(

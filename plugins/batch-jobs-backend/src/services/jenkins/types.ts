@@ -51,6 +51,11 @@ export interface RawParameterDefinition {
   name?: string;
   type?: string;
   _class?: string;
+  description?: string | null;
+  /** Choice parameters. */
+  choices?: string[];
+  /** Passwords come without `value`. */
+  defaultParameterValue?: RawParameterValue | null;
 }
 
 /** @public */
