@@ -3,6 +3,10 @@
  * builds, live logs, audited reruns.
  * @packageDocumentation
  */
+export { BatchFleetPage, EntityBatchFleetCard } from './plugin';
+export { batchFleetApiRef } from './api/BatchFleetApi';
+export type { BatchFleetApi } from './api/BatchFleetApi';
+export { BatchFleetClient } from './api/BatchFleetClient';
 export {
   batchJobsPlugin,
   EntityBatchJobsContent,

@@ -7,7 +7,9 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { BatchJobsClient, batchJobsApiRef } from './api';
-import { rootRouteRef } from './routes';
+import { batchFleetApiRef } from './api/BatchFleetApi';
+import { BatchFleetClient } from './api/BatchFleetClient';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 /** @public */
 export const batchJobsPlugin = createPlugin({
@@ -19,9 +21,16 @@ export const batchJobsPlugin = createPlugin({
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchJobsClient({ discoveryApi, fetchApi }),
     }),
+    createApiFactory({
+      api: batchFleetApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchFleetClient({ discoveryApi, fetchApi }),
+    }),
   ],
   routes: {
     entityContent: rootRouteRef,
+    fleet: fleetRouteRef,
   },
 });
 
@@ -49,6 +58,33 @@ export const EntityBatchJobsCard = batchJobsPlugin.provide(
     component: {
       lazy: () =>
         import('./components/BatchJobsCard').then(m => m.BatchJobsCard),
+    },
+  }),
+);
+
+/**
+ * The "Batch Fleet" page: every VPC's EC2 Jenkins agents, launch and terminate.
+ * @public
+ */
+export const BatchFleetPage = batchJobsPlugin.provide(
+  createRoutableExtension({
+    name: 'BatchFleetPage',
+    component: () =>
+      import('./components/BatchFleet').then(m => m.BatchFleetPage),
+    mountPoint: fleetRouteRef,
+  }),
+);
+
+/**
+ * Entity card: the agents of the VPCs the entity uses.
+ * @public
+ */
+export const EntityBatchFleetCard = batchJobsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityBatchFleetCard',
+    component: {
+      lazy: () =>
+        import('./components/BatchFleet').then(m => m.EntityBatchFleetCard),
     },
   }),
 );

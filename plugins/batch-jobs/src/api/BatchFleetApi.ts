@@ -1,0 +1,30 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  FleetOperation,
+  FleetResponse,
+  LaunchAgentRequest,
+  TerminateAgentResponse,
+} from '@internal/plugin-batch-jobs-common';
+
+/** Client of the fleet routes of the batch-jobs backend (`/api/batch-jobs/fleet`). @public */
+export interface BatchFleetApi {
+  /** Agents, totals and queue per VPC; all configured VPCs when `vpcs` is absent. */
+  getFleet(request?: { vpcs?: string[] }): Promise<FleetResponse>;
+  /** Starts a launch (202); the same `idempotencyKey` never starts a second instance. */
+  launchAgent(
+    request: LaunchAgentRequest,
+    idempotencyKey: string,
+  ): Promise<FleetOperation>;
+  getOperation(id: string): Promise<FleetOperation>;
+  /** Drains and terminates; a 409 ResponseError while builds run unless `force`. */
+  terminateAgent(request: {
+    vpc: string;
+    node: string;
+    force?: boolean;
+  }): Promise<TerminateAgentResponse>;
+}
+
+/** @public */
+export const batchFleetApiRef = createApiRef<BatchFleetApi>({
+  id: 'plugin.batch-jobs.fleet',
+});

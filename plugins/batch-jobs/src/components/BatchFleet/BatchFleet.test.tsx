@@ -1,0 +1,74 @@
+import { fireEvent, screen, within } from '@testing-library/react';
+import { NODE, fakeApi, render } from '../../__testUtils__/fleet';
+
+describe('BatchFleet', () => {
+  it('shows totals, agents with their EC2 state and why they are offline, and the queue', async () => {
+    await render(fakeApi());
+    expect(await screen.findByText('STG agents')).toBeInTheDocument();
+    const totals = screen.getByLabelText('STG totals');
+    expect(within(totals).getByText('3 online')).toBeInTheDocument();
+    expect(within(totals).getByText('2 offline')).toBeInTheDocument();
+    expect(screen.getByText(NODE)).toBeInTheDocument();
+    expect(screen.getByText('1/1 busy')).toBeInTheDocument();
+    expect(screen.getByText('STG » push-notifier » STG-worker #7')).toBeInTheDocument();
+    expect(screen.getByText('temporarily offline: paused for maintenance')).toBeInTheDocument();
+    expect(screen.getAllByText('running')).toHaveLength(2);
+    expect(
+      within(screen.getByLabelText('STG queue')).getByText(/Waiting for next available executor/),
+    ).toBeInTheDocument();
+  });
+
+  it('launches an agent after confirmation and shows its progress until online', async () => {
+    const api = fakeApi();
+    await render(api);
+    fireEvent.click(await screen.findByRole('button', { name: 'Launch agent' }));
+    fireEvent.mouseDown(screen.getByLabelText('Agent type'));
+    fireEvent.click(await screen.findByRole('option', { name: /worker/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Launch worker agent in STG' }));
+
+    const progress = await screen.findByLabelText('Launch progress');
+    expect(within(progress).getByText('node-created')).toBeInTheDocument();
+    expect(api.launchAgent).toHaveBeenCalledWith(
+      { vpc: 'STG', type: 'worker', reason: undefined },
+      expect.stringMatching(/^launch-/),
+    );
+    expect(await screen.findByText(/is online/, {}, { timeout: 5000 })).toBeInTheDocument();
+    expect(within(screen.getByLabelText('Launch progress')).getByText('online')).toBeInTheDocument();
+  });
+
+  it('shows the refusal to terminate a busy agent and offers to force it', async () => {
+    const refusal = Object.assign(new Error('Request failed with 409 Conflict'), {
+      statusCode: 409,
+      body: { error: { message: `Agent ${NODE} is running 1 build (STG-worker #7); it stays drained` } },
+    });
+    const api = fakeApi({
+      terminateAgent: jest
+        .fn()
+        .mockRejectedValueOnce(refusal)
+        .mockResolvedValueOnce({
+          auditId: 'a-2',
+          vpc: 'STG',
+          node: NODE,
+          instanceId: 'i-0aaaaaaaaaaaaaaaa',
+          ec2State: 'shutting-down',
+          nodeDeleted: true,
+          abortedBuilds: [],
+        }),
+    });
+    await render(api);
+    fireEvent.click(await screen.findByRole('button', { name: `Terminate ${NODE}` }));
+    fireEvent.click(screen.getByRole('button', { name: 'Drain and terminate' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(/Refused: .*running 1 build/);
+    expect(api.terminateAgent).toHaveBeenCalledWith({ vpc: 'STG', node: NODE, force: false });
+
+    fireEvent.click(screen.getByLabelText(/Force/));
+    fireEvent.click(screen.getByRole('button', { name: 'Force terminate' }));
+    expect(await screen.findByText(/is shutting-down; node deleted/)).toBeInTheDocument();
+    expect(api.terminateAgent).toHaveBeenLastCalledWith({ vpc: 'STG', node: NODE, force: true });
+  });
+
+  it('shows the error when the fleet cannot be read', async () => {
+    await render(fakeApi({ getFleet: jest.fn(async () => { throw new Error('Jenkins down'); }) }));
+    expect((await screen.findAllByText(/Jenkins down/)).length).toBeGreaterThan(0);
+  });
+});

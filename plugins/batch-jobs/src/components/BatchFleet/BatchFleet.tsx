@@ -1,0 +1,237 @@
+import {
+  EmptyState,
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  FleetAgent,
+  VpcFleet,
+  batchJobsAgentLaunchPermission,
+  batchJobsAgentTerminatePermission,
+} from '@internal/plugin-batch-jobs-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Chip from '@material-ui/core/Chip';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { useState } from 'react';
+import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
+import { useFleet } from './useFleet';
+
+/** @public */
+export interface BatchFleetProps {
+  /** VPCs to show; all configured VPCs when absent. */
+  vpcs?: string[];
+  /** Refresh interval of the fleet, in ms. Default 5000. */
+  pollIntervalMs?: number;
+}
+
+function statusText(agent: FleetAgent): string {
+  if (!agent.status) return 'no Jenkins node';
+  if (agent.status === 'online') return 'online';
+  return `${agent.status.replace('-', ' ')}${
+    agent.offlineReason ? `: ${agent.offlineReason}` : ''
+  }`;
+}
+
+function Gated(props: {
+  allowed: boolean;
+  permission: string;
+  children: React.ReactElement;
+}) {
+  if (props.allowed) return props.children;
+  return (
+    <Tooltip title={`You need the ${props.permission} permission`}>
+      <span>{props.children}</span>
+    </Tooltip>
+  );
+}
+
+function VpcFleetView(props: {
+  fleet: VpcFleet;
+  allVpcs: string[];
+  pollMs: number;
+  canLaunch: boolean;
+  canTerminate: boolean;
+  reload: () => void;
+}) {
+  const { fleet, pollMs, canLaunch, canTerminate, reload } = props;
+  const [launching, setLaunching] = useState(false);
+  const [terminating, setTerminating] = useState<FleetAgent>();
+  const { totals } = fleet;
+
+  const columns: TableColumn<FleetAgent>[] = [
+    {
+      title: 'Agent',
+      render: a => a.node ?? <em>{a.instanceId} (no node)</em>,
+    },
+    { title: 'Type', field: 'type' },
+    { title: 'Label', field: 'label' },
+    {
+      title: 'Executors',
+      render: a => `${a.executors.busy}/${a.executors.total} busy`,
+    },
+    {
+      title: 'Builds',
+      render: a =>
+        a.builds.length === 0
+          ? '—'
+          : a.builds.map((b, i) => (
+              <div key={i}>{b.url ? <Link to={b.url}>{b.name}</Link> : b.name}</div>
+            )),
+    },
+    { title: 'Status', render: a => statusText(a) },
+    { title: 'EC2', render: a => a.ec2State ?? 'not listed' },
+    {
+      title: 'Launched',
+      render: a =>
+        a.launchTime
+          ? `${new Date(a.launchTime).toLocaleString()}${
+              a.launchedBy ? ` by ${a.launchedBy}` : ''
+            }`
+          : '—',
+    },
+    {
+      title: '',
+      render: a =>
+        a.node ? (
+          <Gated
+            allowed={canTerminate}
+            permission={batchJobsAgentTerminatePermission.name}
+          >
+            <Button
+              size="small"
+              disabled={!canTerminate}
+              onClick={() => setTerminating(a)}
+              aria-label={`Terminate ${a.node}`}
+            >
+              Terminate
+            </Button>
+          </Gated>
+        ) : null,
+    },
+  ];
+
+  return (
+    <InfoCard
+      title={`${fleet.vpc} agents`}
+      subheader={`Jenkins ${fleet.jenkins}${fleet.region ? ` · AWS ${fleet.region}` : ''}`}
+      action={
+        <Gated
+          allowed={canLaunch}
+          permission={batchJobsAgentLaunchPermission.name}
+        >
+          <Button
+            variant="outlined"
+            color="primary"
+            disabled={!canLaunch || !fleet.region}
+            onClick={() => setLaunching(true)}
+          >
+            Launch agent
+          </Button>
+        </Gated>
+      }
+    >
+      <Box display="flex" mb={1} style={{ gap: 8 }} aria-label={`${fleet.vpc} totals`}>
+        <Chip label={`${totals.online} online`} color="primary" />
+        <Chip label={`${totals.busy} busy`} />
+        <Chip label={`${totals.idle} idle`} />
+        <Chip label={`${totals.offline} offline`} />
+      </Box>
+      {fleet.jenkinsError && (
+        <Alert severity="error">Jenkins: {fleet.jenkinsError}</Alert>
+      )}
+      {fleet.ec2Error && <Alert severity="warning">EC2: {fleet.ec2Error}</Alert>}
+      <Table<FleetAgent>
+        options={{ paging: false, search: false, padding: 'dense', toolbar: false }}
+        columns={columns}
+        data={fleet.agents}
+        emptyContent={<Typography variant="body2">No agents in {fleet.vpc}.</Typography>}
+      />
+      <Box mt={2}>
+        <Typography variant="subtitle2">Queue</Typography>
+        {fleet.queue.length === 0 ? (
+          <Typography variant="body2">Nothing waiting for {fleet.vpc} agents.</Typography>
+        ) : (
+          <ul aria-label={`${fleet.vpc} queue`}>
+            {fleet.queue.map(item => (
+              <li key={item.id}>
+                {item.url ? <Link to={item.url}>{item.task}</Link> : item.task}
+                {item.stuck ? ' (stuck)' : ''}: {item.why ?? 'waiting'}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Box>
+      {launching && (
+        <LaunchAgentDialog
+          vpcs={props.allVpcs}
+          initialVpc={fleet.vpc}
+          pollMs={Math.min(pollMs, 2000)}
+          onClose={() => setLaunching(false)}
+          onDone={reload}
+        />
+      )}
+      {terminating && (
+        <TerminateAgentDialog
+          vpc={fleet.vpc}
+          agent={terminating}
+          onClose={() => setTerminating(undefined)}
+          onDone={reload}
+        />
+      )}
+    </InfoCard>
+  );
+}
+
+/**
+ * The EC2 Jenkins agents of some VPCs: totals, agents with live refresh,
+ * the queue with Jenkins' reasons, launch and terminate.
+ * @public
+ */
+export function BatchFleet(props: BatchFleetProps) {
+  const pollMs = props.pollIntervalMs ?? 5000;
+  const { value, error, loading, reload } = useFleet(props.vpcs, pollMs);
+  const launch = usePermission({ permission: batchJobsAgentLaunchPermission });
+  const terminate = usePermission({
+    permission: batchJobsAgentTerminatePermission,
+  });
+  if (loading && !value) return <Progress />;
+  if (error && !value) return <ResponseErrorPanel error={error} />;
+  if (!value || value.vpcs.length === 0) {
+    return (
+      <EmptyState
+        missing="data"
+        title="No VPCs"
+        description="No VPC with agents is configured (batchJobs.vpcs)."
+      />
+    );
+  }
+  const allVpcs = value.vpcs.map(v => v.vpc);
+  return (
+    <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
+      {error && (
+        <Alert severity="warning">
+          Could not refresh: {error.message}. Showing the last answer.
+        </Alert>
+      )}
+      {value.vpcs.map(fleet => (
+        <VpcFleetView
+          key={fleet.vpc}
+          fleet={fleet}
+          allVpcs={allVpcs}
+          pollMs={pollMs}
+          canLaunch={launch.allowed}
+          canTerminate={terminate.allowed}
+          reload={() => void reload()}
+        />
+      ))}
+    </Box>
+  );
+}
