@@ -30,6 +30,8 @@ import {
   RERUNNABLE_STATUSES,
 } from '../BuildStatus';
 import { LogViewer } from '../LogViewer';
+import { JobStats } from '../JobStats';
+import { NextRuns } from '../NextRuns';
 import { RerunButton } from '../RerunButton';
 
 export interface JobViewProps {
@@ -146,6 +148,20 @@ export function JobView(props: JobViewProps) {
           </Typography>
         )}
       </Grid>
+      {summary && (
+        <>
+          <Grid item xs={12} md={6}>
+            <InfoCard title="Schedule" variant="gridItem">
+              <NextRuns schedule={summary.schedule} />
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <InfoCard title="Recent builds" variant="gridItem">
+              <JobStats stats={summary.stats} width={240} height={48} />
+            </InfoCard>
+          </Grid>
+        </>
+      )}
       <Grid item xs={12}>
         {builds.loading && <Progress />}
         {!builds.loading && builds.error && builds.items.length === 0 && (

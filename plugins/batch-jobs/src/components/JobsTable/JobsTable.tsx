@@ -13,11 +13,14 @@ import {
   BuildCauseLabel,
   BuildStatusLabel,
 } from '../BuildStatus';
+import { JobStats } from '../JobStats';
+import { NextRuns } from '../NextRuns';
 
 const useStyles = makeStyles(theme => ({
   spec: {
     fontFamily: 'monospace',
-    fontSize: theme.typography.body2.fontSize,
+    fontSize: theme.typography.caption.fontSize,
+    color: theme.palette.text.secondary,
   },
   jobError: {
     color: theme.palette.error.main,
@@ -50,7 +53,12 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
       field: 'schedule.spec',
       render: job =>
         job.schedule.spec ? (
-          <span className={classes.spec}>{job.schedule.spec}</span>
+          <>
+            <NextRuns schedule={job.schedule} variant="summary" />
+            {job.schedule.description && (
+              <span className={classes.spec}>{job.schedule.spec}</span>
+            )}
+          </>
         ) : (
           <Typography variant="body2" color="textSecondary">
             manual
@@ -113,6 +121,11 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
               job.lastBuild.building ? ' so far' : ''
             }`
           : '—',
+    },
+    {
+      title: 'Recent builds',
+      sorting: false,
+      render: job => <JobStats stats={job.stats} />,
     },
     {
       title: 'Triggered by',
