@@ -147,6 +147,15 @@ export function createFakeApi(
     getAudit: jest.fn(async (_request: { entityRef: string }) => ({
       items: [],
     })),
+    getJobParameters: jest.fn(async () => ({
+      vpc: 'DEV',
+      job: 'DEV/payments-settlement/migrate-ledger',
+      definitions: [],
+    })),
+    runJob: jest.fn(),
+    stopBuild: jest.fn(),
+    pauseJob: jest.fn(),
+    resumeJob: jest.fn(),
     ...overrides,
   };
   return api as unknown as jest.Mocked<BatchJobsApi>;

@@ -3,8 +3,16 @@ import {
   AuditPage,
   BuildsPage,
   EntityJobsResponse,
+  JobParametersResponse,
+  PauseJobRequest,
+  PauseJobResponse,
   QueueItemStatus,
   RerunResponse,
+  ResumeJobRequest,
+  RunJobRequest,
+  RunJobResponse,
+  StopBuildRequest,
+  StopBuildResponse,
 } from '@internal/plugin-batch-jobs-common';
 
 /** Identifies one job of one VPC. `job` is the job's Jenkins full name. @public */
@@ -56,6 +64,21 @@ export interface BatchJobsApi {
     job?: string;
     limit?: number;
   }): Promise<AuditPage>;
+  /** A job's parameter definitions; with `fromBuild`, that build's values (never passwords). */
+  getJobParameters(
+    request: JobRef & { fromBuild?: number },
+  ): Promise<JobParametersResponse>;
+  /** Starts a job now with parameters; the same `idempotencyKey` never starts two builds. */
+  runJob(
+    request: RunJobRequest,
+    idempotencyKey: string,
+  ): Promise<RunJobResponse>;
+  /** Stops a running build (escalating as needed) or cancels a queued item; resolves once it ended. */
+  stopBuild(request: StopBuildRequest): Promise<StopBuildResponse>;
+  /** Pauses (disables) a job with a reason and an optional end time. */
+  pauseJob(request: PauseJobRequest): Promise<PauseJobResponse>;
+  /** Resumes (enables) a paused job. */
+  resumeJob(request: ResumeJobRequest): Promise<PauseJobResponse>;
 }
 
 /** @public */

@@ -5,11 +5,19 @@ import {
   AuditPage,
   BuildsPage,
   EntityJobsResponse,
+  JobParametersResponse,
   LOG_MORE_DATA_HEADER,
   LOG_TEXT_SIZE_HEADER,
   QueueItemStatus,
+  PauseJobRequest,
+  PauseJobResponse,
   RerunRequest,
   RerunResponse,
+  ResumeJobRequest,
+  RunJobRequest,
+  RunJobResponse,
+  StopBuildRequest,
+  StopBuildResponse,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
 
@@ -109,6 +117,51 @@ export class BatchJobsClient implements BatchJobsApi {
     if (request.job) query.set('job', request.job);
     if (request.limit !== undefined) query.set('limit', String(request.limit));
     return this.json(await this.request(`audit?${query}`));
+  }
+
+  async getJobParameters(
+    request: JobRef & { fromBuild?: number },
+  ): Promise<JobParametersResponse> {
+    const query = new URLSearchParams({ vpc: request.vpc, job: request.job });
+    if (request.fromBuild !== undefined)
+      query.set('fromBuild', String(request.fromBuild));
+    return this.json(await this.request(`jobs/parameters?${query}`));
+  }
+
+  async runJob(
+    request: RunJobRequest,
+    idempotencyKey: string,
+  ): Promise<RunJobResponse> {
+    return this.json(
+      await this.request('jobs/run', {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          [IDEMPOTENCY_KEY_HEADER]: idempotencyKey,
+        },
+        body: JSON.stringify(request),
+      }),
+    );
+  }
+
+  async stopBuild(request: StopBuildRequest): Promise<StopBuildResponse> {
+    return this.json(await this.post('builds/stop', request));
+  }
+
+  async pauseJob(request: PauseJobRequest): Promise<PauseJobResponse> {
+    return this.json(await this.post('jobs/disable', request));
+  }
+
+  async resumeJob(request: ResumeJobRequest): Promise<PauseJobResponse> {
+    return this.json(await this.post('jobs/enable', request));
+  }
+
+  private post(path: string, body: unknown): Promise<Response> {
+    return this.request(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   private async request(path: string, init?: RequestInit): Promise<Response> {

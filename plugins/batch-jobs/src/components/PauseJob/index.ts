@@ -1,0 +1,2 @@
+export { PauseJobButton, PauseLabel } from './PauseJobButton';
+export type { PauseJobButtonProps } from './PauseJobButton';

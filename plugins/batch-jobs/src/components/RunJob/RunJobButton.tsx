@@ -1,0 +1,276 @@
+import { Link, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  batchJobsJobRunPermission,
+  JobParametersResponse,
+} from '@internal/plugin-batch-jobs-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import TextField from '@material-ui/core/TextField';
+import Tooltip from '@material-ui/core/Tooltip';
+import PlayArrowIcon from '@material-ui/icons/PlayArrow';
+import Alert from '@material-ui/lab/Alert';
+import { useEffect, useState } from 'react';
+import { batchJobsApiRef } from '../../api';
+import { errorMessage } from '../../format';
+import { useRunJob } from '../../hooks/useRunJob';
+import {
+  initialValues,
+  RunFormValues,
+  RunJobForm,
+  toRequestParameters,
+  validateRunForm,
+} from './RunJobForm';
+
+export interface RunJobButtonProps {
+  entityRef: string;
+  vpc: string;
+  /** Full name of the job. */
+  job: string;
+  /** Pre-fill the form with this build's values instead of the defaults. */
+  fromBuild?: number;
+  /** Opens the new build in the job view. */
+  onOpenBuild?: (number: number) => void;
+  /** Called once the new build exists. */
+  onStarted?: () => void;
+  /** Disabled (with this reason) though the user may run jobs, e.g. the job is paused. */
+  disabledReason?: string;
+  size?: 'small' | 'medium';
+}
+
+function RunJobDialog(props: RunJobButtonProps & { onClose: () => void }) {
+  const { entityRef, vpc, job, onOpenBuild, onStarted, onClose } = props;
+  const api = useApi(batchJobsApiRef);
+  const { progress, submit, back } = useRunJob();
+  const [loaded, setLoaded] = useState<JobParametersResponse>();
+  const [loadError, setLoadError] = useState<Error>();
+  const [values, setValues] = useState<RunFormValues>({});
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [prefill, setPrefill] = useState(
+    props.fromBuild !== undefined ? String(props.fromBuild) : '',
+  );
+  const jobName = job.split('/').pop();
+
+  const load = async (fromBuild?: number) => {
+    setLoadError(undefined);
+    try {
+      const response = await api.getJobParameters({ vpc, job, fromBuild });
+      setLoaded(response);
+      setValues(initialValues(response.definitions, response.values));
+      setErrors({});
+    } catch (e) {
+      setLoadError(e as Error);
+    }
+  };
+  useEffect(() => {
+    load(props.fromBuild);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  useEffect(() => {
+    if (progress.step === 'started') onStarted?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [progress.step]);
+
+  const definitions = loaded?.definitions ?? [];
+  const onRun = () => {
+    const found = validateRunForm(definitions, values);
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    submit({
+      vpc,
+      job,
+      entityRef,
+      parameters: toRequestParameters(definitions, values),
+    });
+  };
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      maxWidth="sm"
+      fullWidth
+      onClick={e => e.stopPropagation()}
+    >
+      <DialogTitle>
+        Run {jobName} in {vpc}
+      </DialogTitle>
+      <DialogContent>
+        {progress.step === 'idle' && (
+          <>
+            {!loaded && !loadError && <Progress />}
+            {loadError && (
+              <Alert severity="error">
+                Could not read the job's parameters: {errorMessage(loadError)}
+              </Alert>
+            )}
+            {loaded && (
+              <>
+                <DialogContentText>
+                  Starts a new build of <b>{job}</b>
+                  {definitions.length
+                    ? loaded.fromBuild !== undefined
+                      ? ` with the values of build #${loaded.fromBuild} (passwords are never copied):`
+                      : ' with these parameters:'
+                    : ' (the job takes no parameters).'}
+                </DialogContentText>
+                {definitions.length > 0 && (
+                  <Box display="flex" gridGap={8} alignItems="center" mb={2}>
+                    <TextField
+                      id="run-prefill-build"
+                      label="Values of build #"
+                      value={prefill}
+                      onChange={e =>
+                        setPrefill(e.target.value.replace(/\D/g, ''))
+                      }
+                      size="small"
+                      variant="outlined"
+                    />
+                    <Button
+                      size="small"
+                      disabled={!prefill}
+                      onClick={() => load(Number(prefill))}
+                    >
+                      Fill in
+                    </Button>
+                    <Button size="small" onClick={() => load(undefined)}>
+                      Defaults
+                    </Button>
+                  </Box>
+                )}
+                <RunJobForm
+                  definitions={definitions}
+                  values={values}
+                  errors={errors}
+                  onChange={setValues}
+                />
+                <Box mt={2}>
+                  <DialogContentText variant="body2">
+                    The run is recorded in the audit trail under your name.
+                  </DialogContentText>
+                </Box>
+              </>
+            )}
+          </>
+        )}
+        {progress.step === 'submitting' && (
+          <Box display="flex" alignItems="center" gridGap={8}>
+            <CircularProgress size={20} /> Asking Jenkins to start the build…
+          </Box>
+        )}
+        {progress.step === 'queued' && (
+          <Box display="flex" alignItems="center" gridGap={8} role="status">
+            <CircularProgress size={20} />
+            <span>
+              Queued
+              {progress.why ? `: ${progress.why}` : ', waiting for Jenkins…'}
+            </span>
+          </Box>
+        )}
+        {progress.step === 'started' && (
+          <Alert severity="success" role="status">
+            Running as{' '}
+            {onOpenBuild ? (
+              <Link
+                to="#"
+                onClick={e => {
+                  e.preventDefault();
+                  onOpenBuild(progress.build.number);
+                  onClose();
+                }}
+              >
+                build #{progress.build.number}
+              </Link>
+            ) : (
+              <>build #{progress.build.number}</>
+            )}{' '}
+            (<Link to={progress.build.url}>open in Jenkins</Link>).
+          </Alert>
+        )}
+        {progress.step === 'cancelled' && (
+          <Alert severity="warning">
+            Jenkins cancelled the queued build
+            {progress.why ? `: ${progress.why}` : '.'}
+          </Alert>
+        )}
+        {progress.step === 'failed' && (
+          <Alert severity="error">
+            The run was refused: {errorMessage(progress.error)}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        {progress.step === 'idle' && (
+          <>
+            <Button onClick={onClose}>Cancel</Button>
+            <Button
+              color="primary"
+              variant="contained"
+              onClick={onRun}
+              disabled={!loaded}
+              startIcon={<PlayArrowIcon />}
+            >
+              Run
+            </Button>
+          </>
+        )}
+        {progress.step === 'failed' && (
+          <Button onClick={back}>Back to the form</Button>
+        )}
+        {progress.step !== 'idle' && <Button onClick={onClose}>Close</Button>}
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/**
+ * "Run now": a form generated from the job's parameters, then the build's
+ * progress. Without the permission the button is disabled and says why.
+ */
+export function RunJobButton(props: RunJobButtonProps) {
+  const { allowed, loading } = usePermission({
+    permission: batchJobsJobRunPermission,
+    resourceRef: props.entityRef,
+  });
+  const [open, setOpen] = useState(false);
+  const reason =
+    !allowed && !loading
+      ? 'You are not allowed to run jobs of this entity'
+      : props.disabledReason;
+
+  const button = (
+    <Button
+      size={props.size ?? 'small'}
+      variant="outlined"
+      color="primary"
+      startIcon={<PlayArrowIcon />}
+      disabled={!allowed || loading || Boolean(props.disabledReason)}
+      onClick={e => {
+        e.stopPropagation();
+        setOpen(true);
+      }}
+      aria-label={`Run ${props.job.split('/').pop()} now`}
+    >
+      Run now
+    </Button>
+  );
+  return (
+    <>
+      {reason ? (
+        <Tooltip title={reason}>
+          <span>{button}</span>
+        </Tooltip>
+      ) : (
+        button
+      )}
+      {open && <RunJobDialog {...props} onClose={() => setOpen(false)} />}
+    </>
+  );
+}

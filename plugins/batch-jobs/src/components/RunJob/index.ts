@@ -1,0 +1,8 @@
+export { RunJobButton } from './RunJobButton';
+export type { RunJobButtonProps } from './RunJobButton';
+export {
+  RunJobForm,
+  initialValues,
+  validateRunForm,
+  toRequestParameters,
+} from './RunJobForm';

@@ -1,0 +1,163 @@
+import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
+import {
+  batchJobsBuildStopPermission,
+  StopBuildResponse,
+} from '@internal/plugin-batch-jobs-common';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Tooltip from '@material-ui/core/Tooltip';
+import StopIcon from '@material-ui/icons/Stop';
+import Alert from '@material-ui/lab/Alert';
+import { useState } from 'react';
+import { batchJobsApiRef } from '../../api';
+import { errorMessage } from '../../format';
+
+export interface StopBuildButtonProps {
+  entityRef: string;
+  vpc: string;
+  job: string;
+  number: number;
+  /** Called once the build has ended, e.g. to refresh the builds. */
+  onStopped?: () => void;
+}
+
+type StopState =
+  | { step: 'confirm' }
+  | { step: 'stopping' }
+  | { step: 'done'; response: StopBuildResponse }
+  | { step: 'failed'; error: Error };
+
+function describe(response: StopBuildResponse): string {
+  if (response.outcome === 'already-finished') {
+    return `The build had already ended (${response.result ?? 'no result'}).`;
+  }
+  if (response.outcome === 'cancelled')
+    return 'The queued build was cancelled.';
+  const escalated = response.methods.filter(m => m !== 'stop');
+  return `The build ended as ${response.result ?? 'ABORTED'}${
+    escalated.length
+      ? ` after Jenkins' ${response.methods.join(
+          ' → ',
+        )} (it ignored the first stop)`
+      : ''
+  }.`;
+}
+
+/** "Stop" on a running build: confirmation, then progress until Jenkins says it ended. */
+export function StopBuildButton(props: StopBuildButtonProps) {
+  const api = useApi(batchJobsApiRef);
+  const { allowed, loading } = usePermission({
+    permission: batchJobsBuildStopPermission,
+    resourceRef: props.entityRef,
+  });
+  const [state, setState] = useState<StopState>();
+  const close = () => setState(undefined);
+
+  const stop = async () => {
+    setState({ step: 'stopping' });
+    try {
+      const response = await api.stopBuild({
+        vpc: props.vpc,
+        job: props.job,
+        number: props.number,
+        entityRef: props.entityRef,
+      });
+      setState({ step: 'done', response });
+      props.onStopped?.();
+    } catch (e) {
+      setState({ step: 'failed', error: e as Error });
+    }
+  };
+
+  const button = (
+    <Button
+      size="small"
+      variant="outlined"
+      startIcon={<StopIcon />}
+      disabled={!allowed || loading}
+      onClick={e => {
+        e.stopPropagation();
+        setState({ step: 'confirm' });
+      }}
+      aria-label={`Stop build #${props.number}`}
+    >
+      Stop
+    </Button>
+  );
+
+  return (
+    <>
+      {!allowed && !loading ? (
+        <Tooltip title="You are not allowed to stop builds of this entity">
+          <span>{button}</span>
+        </Tooltip>
+      ) : (
+        button
+      )}
+      {state && (
+        <Dialog
+          open
+          onClose={state.step === 'stopping' ? undefined : close}
+          maxWidth="sm"
+          fullWidth
+          onClick={e => e.stopPropagation()}
+        >
+          <DialogTitle>
+            Stop {props.job.split('/').pop()} #{props.number} in {props.vpc}
+          </DialogTitle>
+          <DialogContent>
+            {state.step === 'confirm' && (
+              <DialogContentText>
+                Jenkins aborts the build. If it does not end, the portal
+                escalates to terminating its steps and then killing it. The stop
+                is recorded in the audit trail under your name.
+              </DialogContentText>
+            )}
+            {state.step === 'stopping' && (
+              <Box display="flex" alignItems="center" gridGap={8} role="status">
+                <CircularProgress size={20} /> Stopping, waiting until the build
+                has ended…
+              </Box>
+            )}
+            {state.step === 'done' && (
+              <Alert severity="success" role="status">
+                {describe(state.response)}
+              </Alert>
+            )}
+            {state.step === 'failed' && (
+              <Alert severity="error">
+                The stop failed: {errorMessage(state.error)}
+              </Alert>
+            )}
+          </DialogContent>
+          <DialogActions>
+            {state.step === 'confirm' ? (
+              <>
+                <Button onClick={close}>Cancel</Button>
+                <Button
+                  variant="contained"
+                  color="secondary"
+                  startIcon={<StopIcon />}
+                  onClick={stop}
+                >
+                  Stop build
+                </Button>
+              </>
+            ) : (
+              <Button onClick={close} disabled={state.step === 'stopping'}>
+                Close
+              </Button>
+            )}
+          </DialogActions>
+        </Dialog>
+      )}
+    </>
+  );
+}

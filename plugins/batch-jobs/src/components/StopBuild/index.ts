@@ -1,0 +1,2 @@
+export { StopBuildButton } from './StopBuildButton';
+export type { StopBuildButtonProps } from './StopBuildButton';
