@@ -10,7 +10,12 @@ function pagedApi() {
   return createFakeApi({
     getBuilds: jest.fn(async ({ cursor }: { cursor?: string }) =>
       cursor === 'page-2'
-        ? { items: [build(38), build(37, { status: 'aborted', result: 'ABORTED' })] }
+        ? {
+            items: [
+              build(38),
+              build(37, { status: 'aborted', result: 'ABORTED' }),
+            ],
+          }
         : {
             items: [
               build(41, {
@@ -53,7 +58,9 @@ describe('JobView', () => {
       limit: 3,
     });
 
-    await userEvent.click(screen.getByRole('button', { name: 'Load older builds' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Load older builds' }),
+    );
 
     expect(await screen.findByText('#38')).toBeInTheDocument();
     expect(screen.getByText('#37')).toBeInTheDocument();
@@ -64,7 +71,9 @@ describe('JobView', () => {
       cursor: 'page-2',
     });
     // The last page has no cursor: nothing older to load.
-    expect(screen.queryByRole('button', { name: 'Load older builds' })).toBeNull();
+    expect(
+      screen.queryByRole('button', { name: 'Load older builds' }),
+    ).toBeNull();
   });
 
   it('shows parameters with secrets masked and rerun only on failed, unstable or aborted builds', async () => {
@@ -81,12 +90,16 @@ describe('JobView', () => {
     const row41 = (await screen.findByText('#41')).closest('tr')!;
     expect(row41).toHaveTextContent('TARGET=ledger');
     expect(row41).toHaveTextContent('DB_PASSWORD=••••');
-    expect(within(row41).getByRole('button', { name: 'Rerun build #41' })).toBeEnabled();
+    expect(
+      within(row41).getByRole('button', { name: 'Rerun build #41' }),
+    ).toBeEnabled();
 
     const row40 = screen.getByText('#40').closest('tr')!;
     expect(within(row40).queryByRole('button', { name: /Rerun/ })).toBeNull();
     const row39 = screen.getByText('#39').closest('tr')!;
-    expect(within(row39).getByRole('button', { name: 'Rerun build #39' })).toBeInTheDocument();
+    expect(
+      within(row39).getByRole('button', { name: 'Rerun build #39' }),
+    ).toBeInTheDocument();
   });
 
   it('disables rerun with an explanation without the permission', async () => {
@@ -108,10 +121,13 @@ describe('JobView', () => {
       ).toBeDisabled(),
     );
     await userEvent.hover(
-      within(row41).getByRole('button', { name: 'Rerun build #41' }).parentElement!,
+      within(row41).getByRole('button', { name: 'Rerun build #41' })
+        .parentElement!,
     );
     expect(
-      await screen.findByText('You are not allowed to rerun builds of this entity'),
+      await screen.findByText(
+        'You are not allowed to rerun builds of this entity',
+      ),
     ).toBeInTheDocument();
   });
 
@@ -150,5 +166,61 @@ describe('JobView', () => {
     expect(
       (await screen.findAllByText(/Jenkins sandbox is unreachable/)).length,
     ).toBeGreaterThan(0);
+  });
+
+  it('keeps the rerun progress open while the builds list refreshes with the new build', async () => {
+    const failed = build(41, { status: 'failure', result: 'FAILURE' });
+    let rerunDone = false;
+    const api = createFakeApi({
+      // Before the rerun the failed build is the newest; after it a new build
+      // is on top, so every row moves down one place.
+      getBuilds: jest.fn(async () => ({
+        items: rerunDone
+          ? [
+              build(42, { status: 'running', building: true, result: null }),
+              failed,
+            ]
+          : [failed],
+      })),
+      rerun: jest.fn(async () => ({
+        auditId: 'audit-1',
+        vpc: 'DEV',
+        job: jobName,
+        queueItemId: 17,
+        state: 'queued' as const,
+      })),
+      getQueueItem: jest.fn(async () => {
+        rerunDone = true;
+        return {
+          id: 17,
+          state: 'started' as const,
+          why: null,
+          build: { number: 42, url: 'http://jenkins.test/job/x/42/' },
+        };
+      }),
+    });
+    await renderWithApis(
+      <JobView
+        entityRef="component:default/payments-settlement"
+        vpc="DEV"
+        job={jobName}
+        onSelectBuild={jest.fn()}
+      />,
+      { api },
+    );
+
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Rerun build #41' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rerun' }),
+    );
+
+    // The refresh puts #42 on top; the dialog must still be there to say so.
+    expect(await screen.findByText('#42')).toBeInTheDocument();
+    expect(
+      await within(screen.getByRole('dialog')).findByText('build #42'),
+    ).toBeInTheDocument();
   });
 });

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import {
   InfoCard,
   Link,
@@ -16,11 +17,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import ArrowBackIcon from '@material-ui/icons/ArrowBack';
 import OpenInNewIcon from '@material-ui/icons/OpenInNew';
-import {
-  formatDuration,
-  formatRelative,
-  formatTimestamp,
-} from '../../format';
+import { formatDuration, formatRelative, formatTimestamp } from '../../format';
 import { useBuilds } from '../../hooks/useBuilds';
 import { batchJobsSearch } from '../../hooks/useBatchJobsLocation';
 import {
@@ -32,7 +29,7 @@ import {
 import { LogViewer } from '../LogViewer';
 import { JobStats } from '../JobStats';
 import { NextRuns } from '../NextRuns';
-import { RerunButton } from '../RerunButton';
+import { RerunButton, RerunDialog } from '../RerunButton';
 
 export interface JobViewProps {
   entityRef: string;
@@ -51,6 +48,8 @@ export function JobView(props: JobViewProps) {
   const { entityRef, vpc, job, summary, selectedBuild, onSelectBuild } = props;
   const builds = useBuilds({ vpc, job }, props.pageSize);
   const jobName = summary?.displayName ?? job.split('/').pop();
+  // Kept here, not in the row: rows are re-created when the builds refresh.
+  const [rerunOf, setRerunOf] = useState<BuildSummary>();
 
   const columns: TableColumn<BuildSummary>[] = [
     {
@@ -93,8 +92,7 @@ export function JobView(props: JobViewProps) {
               vpc={vpc}
               job={job}
               build={b}
-              onOpenBuild={onSelectBuild}
-              onStarted={builds.refresh}
+              onOpen={setRerunOf}
             />
           )}
           <Tooltip title="Open in Jenkins">
@@ -118,6 +116,17 @@ export function JobView(props: JobViewProps) {
 
   return (
     <Grid container spacing={2}>
+      {rerunOf && (
+        <RerunDialog
+          entityRef={entityRef}
+          vpc={vpc}
+          job={job}
+          build={rerunOf}
+          onOpenBuild={onSelectBuild}
+          onStarted={builds.refresh}
+          onClose={() => setRerunOf(undefined)}
+        />
+      )}
       <Grid item xs={12}>
         <Box display="flex" alignItems="center" gridGap={12} flexWrap="wrap">
           <LinkButton

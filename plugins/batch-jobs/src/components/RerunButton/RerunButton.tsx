@@ -34,11 +34,17 @@ export interface RerunButtonProps {
   onOpenBuild?: (number: number) => void;
   /** Called once the new build exists, e.g. to refresh the builds. */
   onStarted?: () => void;
+  /**
+   * When given, the button only asks for the dialog and its owner renders
+   * `RerunDialog`: inside a table whose rows are re-created on refresh, a
+   * dialog kept by the row would vanish mid-rerun.
+   */
+  onOpen?: (build: BuildSummary) => void;
 }
 
-function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
-  const { entityRef, vpc, job, build, onOpenBuild, onStarted, onClose } =
-    props;
+/** The confirmation and progress of one rerun. */
+export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
+  const { entityRef, vpc, job, build, onOpenBuild, onStarted, onClose } = props;
   const { progress, submit } = useRerun({
     vpc,
     job,
@@ -186,9 +192,12 @@ export function RerunButton(props: RerunButtonProps) {
       onClick={e => {
         // The button may sit in a clickable table row.
         e.stopPropagation();
-        setOpen(true);
+        if (props.onOpen) props.onOpen(props.build);
+        else setOpen(true);
       }}
       aria-label={`Rerun build #${props.build.number}`}
+      // Narrow table cells would otherwise break the label into letters.
+      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
     >
       Rerun
     </Button>

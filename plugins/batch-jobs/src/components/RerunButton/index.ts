@@ -1,2 +1,2 @@
-export { RerunButton } from './RerunButton';
+export { RerunButton, RerunDialog } from './RerunButton';
 export type { RerunButtonProps } from './RerunButton';
