@@ -4,11 +4,8 @@
  * test of the repo once (never in watch mode) and ends with a plain
  * `N passed, N failed` line. Exits non-zero on any failure.
  */
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
 const net = require('node:net');
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { ensureInstalled, yarnArgs, buildEnv, root } = require('./lib');
 
 function step(title, args, env = {}) {
@@ -20,6 +17,29 @@ function step(title, args, env = {}) {
     env: buildEnv({ CI: 'true', ...env }),
   });
   return res.status ?? 1;
+}
+
+/** Runs a yarn command, streaming its output live and keeping it for parsing. */
+function runTee(title, args, env = {}) {
+  console.log(`\n=== ${title}`);
+  const [cmd, a] = yarnArgs(args);
+  const child = spawn(cmd, a, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: buildEnv({ CI: 'true', ...env }),
+  });
+  let output = '';
+  child.stdout.on('data', d => {
+    output += d;
+    process.stdout.write(d);
+  });
+  child.stderr.on('data', d => {
+    output += d;
+    process.stderr.write(d);
+  });
+  return new Promise(resolve =>
+    child.on('close', code => resolve({ status: code ?? 1, output })),
+  );
 }
 
 /** True when something accepts TCP connections on host:port. */
@@ -72,34 +92,27 @@ async function main() {
 
   if (step('Type check (tsc)', ['tsc']) !== 0) failedChecks += 1;
 
-  const report = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), 'batch-jobs-test-')),
-    'jest.json',
-  );
-  const jestStatus = step(
+  // Jest's own --json report is unreliable here (it crashes serializing
+  // circular errors), so the counts come from its summary, which is streamed
+  // through as it runs.
+  const jest = await runTee(
     'Tests (jest, every package)',
-    [
-      'backstage-cli',
-      'repo',
-      'test',
-      '--ci',
-      '--json',
-      `--outputFile=${report}`,
-      ...process.argv.slice(2),
-    ],
+    ['backstage-cli', 'repo', 'test', '--ci', ...process.argv.slice(2)],
     testEnv,
   );
-
-  let passed = 0;
-  let failed = 0;
-  if (fs.existsSync(report)) {
-    const r = JSON.parse(fs.readFileSync(report, 'utf8'));
-    passed = r.numPassedTests;
-    // A suite that fails to run (syntax error, crash) has no failed test of its own.
-    failed = r.numFailedTests + r.numRuntimeErrorTestSuites;
-  } else {
-    failed = 1;
-    console.error('jest wrote no report: the test run itself failed.');
+  const counts = /^Tests:\s+(.*)$/m.exec(jest.output);
+  const count = word => {
+    const m = counts && new RegExp(`(\\d+) ${word}`).exec(counts[1]);
+    return m ? Number(m[1]) : 0;
+  };
+  const passed = count('passed');
+  // A suite that cannot run (syntax error, crash) has no failed test of its own.
+  const brokenSuites = (jest.output.match(/Test suite failed to run/g) || [])
+    .length;
+  let failed = count('failed') + brokenSuites;
+  if (!counts) {
+    failed += 1;
+    console.error('jest printed no summary: the test run itself failed.');
   }
   failed += failedChecks;
   if (failedChecks)
@@ -108,7 +121,7 @@ async function main() {
     );
 
   console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 || jestStatus !== 0 ? 1 : 0);
+  process.exit(failed > 0 || jest.status !== 0 ? 1 : 0);
 }
 
 main();

@@ -54,6 +54,7 @@ import { TechDocsAddons } from '@backstage/plugin-techdocs-react';
 import { ReportIssue } from '@backstage/plugin-techdocs-module-addons-contrib';
 
 import {
+  EntityBatchFleetCard,
   EntityBatchJobsCard,
   EntityBatchJobsContent,
   isBatchJobsAvailable,
@@ -139,6 +140,9 @@ const overviewContent = (
       <EntitySwitch.Case if={isBatchJobsAvailable}>
         <Grid item md={6} xs={12}>
           <EntityBatchJobsCard />
+        </Grid>
+        <Grid item md={6} xs={12}>
+          <EntityBatchFleetCard />
         </Grid>
       </EntitySwitch.Case>
     </EntitySwitch>

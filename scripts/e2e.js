@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+/*
+ * `npm run e2e`: the browser journey against the real portal. Builds the app
+ * once, starts the sandbox and the backend (which serves the built app) on
+ * free ports, with no file watching so nothing restarts mid-journey, then
+ * runs e2e/journey.js in headless Chromium. Screenshots land in
+ * e2e-artifacts/ (CI keeps them as artifacts).
+ *
+ *   --skip-build   reuse packages/app/dist from an earlier run
+ */
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const {
+  ensureInstalled,
+  yarnArgs,
+  buildEnv,
+  root,
+  waitForHttp,
+} = require('./lib');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function startProcess(name, cmd, args, opts) {
+  const logFile = path.join(opts.logDir, `${name}.log`);
+  const log = fs.openSync(logFile, 'w');
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? root,
+    env: buildEnv(opts.env),
+    stdio: ['ignore', log, log],
+  });
+  child.logFile = logFile;
+  return child;
+}
+
+async function waitForCatalog(backendUrl, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const tokenRes = await fetch(
+        `${backendUrl}/api/auth/guest/refresh?env=development`,
+        {
+          headers: { 'X-Requested-With': 'XMLHttpRequest' },
+        },
+      );
+      const token = (await tokenRes.json()).backstageIdentity.token;
+      const res = await fetch(
+        `${backendUrl}/api/catalog/entities/by-name/component/default/payments-settlement`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline)
+      throw new Error('the catalog did not load the example entities in time');
+    await new Promise(r => setTimeout(r, 1000));
+  }
+}
+
+async function main() {
+  const skipBuild = process.argv.includes('--skip-build');
+  ensureInstalled();
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!fs.existsSync(chromium)) {
+    console.error(
+      `No Chromium at ${chromium}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`,
+    );
+    process.exit(2);
+  }
+
+  if (
+    !skipBuild ||
+    !fs.existsSync(path.join(root, 'packages/app/dist/index.html'))
+  ) {
+    console.log('Building the app (served by the backend)…');
+    const [cmd, args] = yarnArgs(['workspace', 'app', 'build']);
+    const res = spawnSync(cmd, args, {
+      cwd: root,
+      stdio: 'inherit',
+      env: buildEnv(),
+    });
+    if (res.status !== 0) process.exit(res.status ?? 1);
+  }
+
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-jobs-e2e-'));
+  const [sandboxPort, awsPort, backendPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  const backendUrl = `http://localhost:${backendPort}`;
+  const override = path.join(logDir, 'app-config.e2e.yaml');
+  fs.writeFileSync(
+    override,
+    [
+      'app:',
+      `  baseUrl: ${backendUrl}`,
+      'backend:',
+      `  baseUrl: ${backendUrl}`,
+      '  listen:',
+      `    port: ${backendPort}`,
+      '  cors:',
+      `    origin: ${backendUrl}`,
+      'batchJobs:',
+      '  jenkins:',
+      '    - name: sandbox',
+      `      baseUrl: http://127.0.0.1:${sandboxPort}`,
+      '      username: admin',
+      '      apiToken: sandbox-token',
+      '',
+    ].join('\n'),
+  );
+
+  const children = [];
+  const stopAll = () =>
+    children.forEach(c => c.exitCode === null && c.kill('SIGTERM'));
+  process.on('exit', stopAll);
+  let status = 1;
+  try {
+    const sandbox = startProcess(
+      'sandbox',
+      process.execPath,
+      ['packages/sandbox/bin/sandbox.js', '--port', String(sandboxPort)],
+      {
+        logDir,
+        env: { SANDBOX_AWS_PORT: String(awsPort) },
+      },
+    );
+    children.push(sandbox);
+    await waitForHttp(
+      `http://127.0.0.1:${sandboxPort}/__sandbox/health`,
+      60000,
+    );
+
+    const backend = startProcess(
+      'backend',
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--require',
+        require.resolve('@backstage/cli-node/config/nodeTransform.cjs', {
+          paths: [root],
+        }),
+        'src/index.ts',
+        '--config',
+        '../../app-config.yaml',
+        '--config',
+        override,
+      ],
+      {
+        logDir,
+        cwd: path.join(root, 'packages/backend'),
+        env: {
+          NODE_ENV: 'development',
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${awsPort}`,
+        },
+      },
+    );
+    children.push(backend);
+    await waitForHttp(`${backendUrl}/api/batch-jobs/health`, 180000);
+    await waitForCatalog(backendUrl, 120000);
+
+    const journey = spawnSync(
+      process.execPath,
+      ['e2e/journey.js', '--base', backendUrl, '--out', 'e2e-artifacts'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+        env: buildEnv(),
+      },
+    );
+    status = journey.status ?? 1;
+  } catch (e) {
+    console.error(`e2e set-up failed: ${e.message}`);
+  } finally {
+    if (status !== 0) {
+      for (const c of children) {
+        console.error(`--- last lines of ${c.logFile}`);
+        console.error(
+          fs.readFileSync(c.logFile, 'utf8').split('\n').slice(-30).join('\n'),
+        );
+      }
+    }
+    stopAll();
+  }
+  process.exit(status);
+}
+
+main();
