@@ -94,6 +94,7 @@ async function main() {
     if (res.status !== 0) process.exit(res.status ?? 1);
   }
 
+  fs.rmSync(path.join(root, 'e2e-artifacts', 'journey.json'), { force: true });
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-jobs-e2e-'));
   const [sandboxPort, awsPort, backendPort] = [
     await freePort(),

@@ -5,6 +5,8 @@
  * `N passed, N failed` line. Exits non-zero on any failure.
  */
 const net = require('node:net');
+const fs = require('node:fs');
+const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const { ensureInstalled, yarnArgs, buildEnv, root } = require('./lib');
 
@@ -105,7 +107,7 @@ async function main() {
     const m = counts && new RegExp(`(\\d+) ${word}`).exec(counts[1]);
     return m ? Number(m[1]) : 0;
   };
-  const passed = count('passed');
+  let passed = count('passed');
   // A suite that cannot run (syntax error, crash) has no failed test of its own.
   const brokenSuites = (jest.output.match(/Test suite failed to run/g) || [])
     .length;
@@ -114,6 +116,40 @@ async function main() {
     failed += 1;
     console.error('jest printed no summary: the test run itself failed.');
   }
+  // The browser journey: each of its steps counts as a test.
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (process.env.BATCH_JOBS_SKIP_E2E) {
+    console.warn('BATCH_JOBS_SKIP_E2E is set: the browser journey is skipped.');
+  } else if (!fs.existsSync(chromium)) {
+    if (process.env.CI) {
+      console.error(
+        `No Chromium at ${chromium}: the browser journey cannot run.`,
+      );
+      failedChecks += 1;
+    } else {
+      console.warn(
+        `No Chromium at ${chromium}: the browser journey is skipped (apt-get install -y chromium).`,
+      );
+    }
+  } else {
+    console.log('\n=== Browser journey (e2e/journey.js in headless Chromium)');
+    const e2e = spawnSync(process.execPath, ['scripts/e2e.js'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: buildEnv(),
+    });
+    const report = path.join(root, 'e2e-artifacts', 'journey.json');
+    const steps = fs.existsSync(report)
+      ? JSON.parse(fs.readFileSync(report, 'utf8')).steps
+      : [];
+    passed += steps.filter(s => s.ok).length;
+    failed += steps.filter(s => !s.ok).length;
+    if (e2e.status !== 0 && !steps.some(s => !s.ok)) {
+      console.error('The browser journey could not start (see above).');
+      failed += 1;
+    }
+  }
+
   failed += failedChecks;
   if (failedChecks)
     console.error(
