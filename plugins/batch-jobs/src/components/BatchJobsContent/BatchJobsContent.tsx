@@ -70,7 +70,12 @@ function VpcTabLabel(props: { vpc: VpcJobs }) {
   );
 }
 
-function VpcPanel(props: { vpc: VpcJobs; annotation: string }) {
+function VpcPanel(props: {
+  vpc: VpcJobs;
+  annotation: string;
+  entityRef?: string;
+  onChanged?: () => void;
+}) {
   const { vpc } = props;
   if (vpc.error) {
     return (
@@ -90,7 +95,14 @@ function VpcPanel(props: { vpc: VpcJobs; annotation: string }) {
       />
     );
   }
-  return <JobsTable vpc={vpc.vpc} jobs={vpc.jobs} />;
+  return (
+    <JobsTable
+      vpc={vpc.vpc}
+      jobs={vpc.jobs}
+      entityRef={props.entityRef}
+      onChanged={props.onChanged}
+    />
+  );
 }
 
 /** The "Batch Jobs" entity tab. */
@@ -114,7 +126,8 @@ function BatchJobsForEntity(props: { entityRef: string; annotation: string }) {
   const [location, navigate] = useBatchJobsLocation();
 
   if (jobs.loading && !jobs.value) return <Progress />;
-  if (jobs.error && !jobs.value) return <ResponseErrorPanel error={jobs.error} />;
+  if (jobs.error && !jobs.value)
+    return <ResponseErrorPanel error={jobs.error} />;
 
   const vpcs = jobs.value?.vpcs ?? [];
   if (vpcs.length === 0) {
@@ -171,13 +184,19 @@ function BatchJobsForEntity(props: { entityRef: string; annotation: string }) {
           job={location.job}
           summary={selectedVpc.jobs.find(j => j.fullName === location.job)}
           selectedBuild={location.build}
+          onJobChanged={jobs.reload}
           onSelectBuild={build =>
             navigate({ vpc: selectedVpc.vpc, job: location.job, build })
           }
         />
       )}
       {selectedVpc && (!location.job || selectedVpc.error) && (
-        <VpcPanel vpc={selectedVpc} annotation={annotation} />
+        <VpcPanel
+          vpc={selectedVpc}
+          annotation={annotation}
+          entityRef={entityRef}
+          onChanged={jobs.reload}
+        />
       )}
     </Box>
   );

@@ -27,6 +27,9 @@ import {
   RERUNNABLE_STATUSES,
 } from '../BuildStatus';
 import { LogViewer } from '../LogViewer';
+import { PauseJobButton, PauseLabel } from '../PauseJob';
+import { RunJobButton } from '../RunJob';
+import { StopBuildButton, StopBuildDialog } from '../StopBuild';
 import { JobStats } from '../JobStats';
 import { NextRuns } from '../NextRuns';
 import { RerunButton, RerunDialog } from '../RerunButton';
@@ -41,6 +44,8 @@ export interface JobViewProps {
   selectedBuild?: number;
   onSelectBuild: (number: number | undefined) => void;
   pageSize?: number;
+  /** Called after the job was paused or resumed, to refresh its summary. */
+  onJobChanged?: () => void;
 }
 
 /** Builds of one job (paged on the server), their causes, reruns and logs. */
@@ -48,6 +53,11 @@ export function JobView(props: JobViewProps) {
   const { entityRef, vpc, job, summary, selectedBuild, onSelectBuild } = props;
   const builds = useBuilds({ vpc, job }, props.pageSize);
   const jobName = summary?.displayName ?? job.split('/').pop();
+  // Outside the rows: rows are re-created when the builds refresh.
+  const [stopOf, setStopOf] = useState<number>();
+  const disabled =
+    summary?.buildable === false ||
+    Boolean(summary?.color?.startsWith('disabled'));
   // Kept here, not in the row: rows are re-created when the builds refresh.
   const [rerunOf, setRerunOf] = useState<BuildSummary>();
 
@@ -95,6 +105,15 @@ export function JobView(props: JobViewProps) {
               onOpen={setRerunOf}
             />
           )}
+          {b.building && (
+            <StopBuildButton
+              entityRef={entityRef}
+              vpc={vpc}
+              job={job}
+              number={b.number}
+              onOpen={() => setStopOf(b.number)}
+            />
+          )}
           <Tooltip title="Open in Jenkins">
             <Button
               size="small"
@@ -116,6 +135,16 @@ export function JobView(props: JobViewProps) {
 
   return (
     <Grid container spacing={2}>
+      {stopOf !== undefined && (
+        <StopBuildDialog
+          entityRef={entityRef}
+          vpc={vpc}
+          job={job}
+          number={stopOf}
+          onStopped={builds.refresh}
+          onClose={() => setStopOf(undefined)}
+        />
+      )}
       {rerunOf && (
         <RerunDialog
           entityRef={entityRef}
@@ -145,12 +174,40 @@ export function JobView(props: JobViewProps) {
               label={<code>{summary.schedule.spec}</code>}
             />
           )}
+          {disabled && <Chip size="small" color="secondary" label="paused" />}
+          <RunJobButton
+            entityRef={entityRef}
+            vpc={vpc}
+            job={job}
+            onOpenBuild={onSelectBuild}
+            onStarted={builds.refresh}
+            disabledReason={
+              disabled ? 'The job is paused: resume it to run it' : undefined
+            }
+          />
+          {summary && (
+            <PauseJobButton
+              entityRef={entityRef}
+              vpc={vpc}
+              job={job}
+              paused={disabled}
+              pause={summary.pause}
+              onChanged={props.onJobChanged}
+            />
+          )}
           {summary?.url && (
             <Link to={summary.url}>
               Open in Jenkins <OpenInNewIcon fontSize="inherit" />
             </Link>
           )}
         </Box>
+        {summary?.pause && <PauseLabel pause={summary.pause} />}
+        {disabled && !summary?.pause && (
+          <Typography variant="body2" color="textSecondary">
+            Disabled in Jenkins (not through the portal): its timer does not
+            fire.
+          </Typography>
+        )}
         {summary?.error && (
           <Typography color="error" variant="body2">
             {summary.error}

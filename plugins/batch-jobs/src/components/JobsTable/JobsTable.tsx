@@ -1,20 +1,18 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
 import { JobSummary } from '@internal/plugin-batch-jobs-common';
+import { useState } from 'react';
 import Tooltip from '@material-ui/core/Tooltip';
+import Box from '@material-ui/core/Box';
+import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import {
-  formatDuration,
-  formatRelative,
-  formatTimestamp,
-} from '../../format';
+import { formatDuration, formatRelative, formatTimestamp } from '../../format';
 import { batchJobsSearch } from '../../hooks/useBatchJobsLocation';
-import {
-  BuildCauseLabel,
-  BuildStatusLabel,
-} from '../BuildStatus';
+import { BuildCauseLabel, BuildStatusLabel } from '../BuildStatus';
 import { JobStats } from '../JobStats';
 import { NextRuns } from '../NextRuns';
+import { PauseJobButton, PauseJobDialog, PauseLabel } from '../PauseJob';
+import { RunJobButton, RunJobDialog } from '../RunJob';
 
 const useStyles = makeStyles(theme => ({
   spec: {
@@ -28,9 +26,21 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** The jobs of one VPC with their last build; a job name opens its view. */
-export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
+export function JobsTable(props: {
+  vpc: string;
+  jobs: JobSummary[];
+  /** The entity the table belongs to; enables the run and pause actions. */
+  entityRef?: string;
+  /** Called after an action changed a job, to refresh the list. */
+  onChanged?: () => void;
+}) {
   const classes = useStyles();
-  const { vpc, jobs } = props;
+  const { vpc, jobs, entityRef, onChanged } = props;
+  // Dialogs live outside the rows: rows are re-created on every refresh.
+  const [action, setAction] = useState<{
+    kind: 'run' | 'pause';
+    job: JobSummary;
+  }>();
 
   const columns: TableColumn<JobSummary>[] = [
     {
@@ -45,6 +55,18 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
           <Typography variant="caption" display="block" color="textSecondary">
             {job.fullName}
           </Typography>
+          {isPaused(job) && (
+            <Box display="flex" alignItems="center" gridGap={4}>
+              <Chip size="small" color="secondary" label="paused" />
+              {job.pause ? (
+                <PauseLabel pause={job.pause} />
+              ) : (
+                <Typography variant="caption" color="textSecondary">
+                  disabled in Jenkins
+                </Typography>
+              )}
+            </Box>
+          )}
         </>
       ),
     },
@@ -54,6 +76,11 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
       render: job =>
         job.schedule.spec ? (
           <>
+            {isPaused(job) && (
+              <Typography variant="body2" color="secondary">
+                paused: the timer does not fire
+              </Typography>
+            )}
             <NextRuns schedule={job.schedule} variant="summary" />
             {job.schedule.description && (
               <span className={classes.spec}>{job.schedule.spec}</span>
@@ -101,7 +128,9 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
     {
       title: 'Last run',
       customSort: (a, b) =>
-        (a.lastBuild?.startedAt ?? '').localeCompare(b.lastBuild?.startedAt ?? ''),
+        (a.lastBuild?.startedAt ?? '').localeCompare(
+          b.lastBuild?.startedAt ?? '',
+        ),
       render: job =>
         job.lastBuild ? (
           <Tooltip title={formatTimestamp(job.lastBuild.startedAt)}>
@@ -134,13 +163,75 @@ export function JobsTable(props: { vpc: string; jobs: JobSummary[] }) {
         job.lastBuild ? <BuildCauseLabel causes={job.lastBuild.causes} /> : '—',
     },
   ];
+  if (entityRef) {
+    columns.push({
+      title: '',
+      sorting: false,
+      align: 'right',
+      render: job =>
+        job.error ? null : (
+          <Box display="flex" justifyContent="flex-end" gridGap={8}>
+            <RunJobButton
+              entityRef={entityRef}
+              vpc={vpc}
+              job={job.fullName}
+              disabledReason={
+                isPaused(job)
+                  ? 'The job is paused: resume it to run it'
+                  : undefined
+              }
+              onOpen={() => setAction({ kind: 'run', job })}
+            />
+            <PauseJobButton
+              entityRef={entityRef}
+              vpc={vpc}
+              job={job.fullName}
+              paused={isPaused(job)}
+              pause={job.pause}
+              onOpen={() => setAction({ kind: 'pause', job })}
+            />
+          </Box>
+        ),
+    });
+  }
 
   return (
-    <Table<JobSummary>
-      title={`Jobs in ${vpc}`}
-      options={{ paging: false, search: jobs.length > 10, padding: 'dense' }}
-      columns={columns}
-      data={jobs}
-    />
+    <>
+      <Table<JobSummary>
+        title={`Jobs in ${vpc}`}
+        options={{ paging: false, search: jobs.length > 10, padding: 'dense' }}
+        columns={columns}
+        data={jobs}
+      />
+      {entityRef && action?.kind === 'run' && (
+        <RunJobDialog
+          entityRef={entityRef}
+          vpc={vpc}
+          job={action.job.fullName}
+          onStarted={onChanged}
+          onClose={() => setAction(undefined)}
+        />
+      )}
+      {entityRef && action?.kind === 'pause' && (
+        <PauseJobDialog
+          entityRef={entityRef}
+          vpc={vpc}
+          job={action.job.fullName}
+          paused={isPaused(action.job)}
+          pause={action.job.pause}
+          onChanged={onChanged}
+          onClose={() => setAction(undefined)}
+        />
+      )}
+    </>
+  );
+}
+
+/** Jenkins shows the job disabled (paused through the portal or not). */
+function isPaused(job: JobSummary): boolean {
+  return (
+    Boolean(job.pause) ||
+    job.color?.startsWith('disabled') === true ||
+    (job.buildable === false && !job.error)
   );
 }

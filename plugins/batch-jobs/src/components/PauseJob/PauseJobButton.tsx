@@ -51,6 +51,8 @@ export interface PauseJobButtonProps {
   pause?: JobPause;
   /** Called after a pause or resume, e.g. to refresh the jobs. */
   onChanged?: () => void;
+  /** When given, the button only calls it: the caller renders PauseJobDialog itself. */
+  onOpen?: () => void;
 }
 
 /** A `datetime-local` value (local time, no zone) as an ISO instant. */
@@ -60,15 +62,12 @@ function localToIso(value: string): string | undefined {
   return Number.isFinite(t) ? new Date(t).toISOString() : undefined;
 }
 
-/** "Pause" (with a reason and an optional end) or "Resume" a job's schedule. */
-export function PauseJobButton(props: PauseJobButtonProps) {
+/** The pause/resume dialog; render it outside table rows (rows are re-created on refresh). */
+export function PauseJobDialog(
+  props: PauseJobButtonProps & { onClose: () => void },
+) {
   const { entityRef, vpc, job, paused } = props;
   const api = useApi(batchJobsApiRef);
-  const { allowed, loading } = usePermission({
-    permission: batchJobsJobPausePermission,
-    resourceRef: entityRef,
-  });
-  const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
   const [busy, setBusy] = useState(false);
@@ -76,14 +75,7 @@ export function PauseJobButton(props: PauseJobButtonProps) {
   const [reasonMissing, setReasonMissing] = useState(false);
   const jobName = job.split('/').pop();
   const verb = paused ? 'Resume' : 'Pause';
-
-  const close = () => {
-    setOpen(false);
-    setError(undefined);
-    setReason('');
-    setUntil('');
-    setReasonMissing(false);
-  };
+  const close = props.onClose;
 
   const confirm = async () => {
     if (!paused && !reason.trim()) {
@@ -110,14 +102,115 @@ export function PauseJobButton(props: PauseJobButtonProps) {
           ...(end ? { until: end } : {}),
         });
       }
+      setBusy(false);
       close();
       props.onChanged?.();
     } catch (e) {
       setError(e as Error);
-    } finally {
       setBusy(false);
     }
   };
+
+  return (
+    <Dialog
+      open
+      onClose={busy ? undefined : close}
+      maxWidth="sm"
+      fullWidth
+      onClick={e => e.stopPropagation()}
+    >
+      <DialogTitle>
+        {verb} {jobName} in {vpc}
+      </DialogTitle>
+      <DialogContent>
+        <DialogContentText>
+          {paused
+            ? 'Jenkins enables the job again: its timer fires and it can be started.'
+            : 'Jenkins disables the job: its timer stops firing and nobody can start it until it is resumed.'}
+        </DialogContentText>
+        {paused && props.pause && (
+          <Box mb={2}>
+            <PauseLabel pause={props.pause} />
+          </Box>
+        )}
+        <Box display="flex" flexDirection="column" gridGap={16}>
+          <TextField
+            id="pause-reason"
+            label={paused ? 'Note (optional)' : 'Reason'}
+            required={!paused}
+            value={reason}
+            onChange={e => {
+              setReason(e.target.value);
+              setReasonMissing(false);
+            }}
+            error={reasonMissing}
+            helperText={
+              reasonMissing
+                ? 'Say why, e.g. "DB migration": it is shown next to the job'
+                : undefined
+            }
+            variant="outlined"
+            size="small"
+            autoFocus
+          />
+          {!paused && (
+            <TextField
+              id="pause-until"
+              label="Resume by itself at (optional)"
+              type="datetime-local"
+              value={until}
+              onChange={e => setUntil(e.target.value)}
+              InputLabelProps={{ shrink: true }}
+              variant="outlined"
+              size="small"
+            />
+          )}
+        </Box>
+        {busy && (
+          <Box
+            mt={2}
+            display="flex"
+            alignItems="center"
+            gridGap={8}
+            role="status"
+          >
+            <CircularProgress size={20} /> Asking Jenkins…
+          </Box>
+        )}
+        {error && (
+          <Box mt={2}>
+            <Alert severity="error">
+              Jenkins refused: {errorMessage(error)}
+            </Alert>
+          </Box>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={close} disabled={busy}>
+          Cancel
+        </Button>
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={confirm}
+          disabled={busy}
+        >
+          {verb} job
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** "Pause" (with a reason and an optional end) or "Resume" a job's schedule. */
+export function PauseJobButton(props: PauseJobButtonProps) {
+  const { entityRef, job, paused } = props;
+  const { allowed, loading } = usePermission({
+    permission: batchJobsJobPausePermission,
+    resourceRef: entityRef,
+  });
+  const [open, setOpen] = useState(false);
+  const verb = paused ? 'Resume' : 'Pause';
 
   const button = (
     <Button
@@ -127,9 +220,10 @@ export function PauseJobButton(props: PauseJobButtonProps) {
       disabled={!allowed || loading}
       onClick={e => {
         e.stopPropagation();
-        setOpen(true);
+        if (props.onOpen) props.onOpen();
+        else setOpen(true);
       }}
-      aria-label={`${verb} ${jobName}`}
+      aria-label={`${verb} ${job.split('/').pop()}`}
     >
       {verb}
     </Button>
@@ -144,95 +238,7 @@ export function PauseJobButton(props: PauseJobButtonProps) {
       ) : (
         button
       )}
-      {open && (
-        <Dialog
-          open
-          onClose={busy ? undefined : close}
-          maxWidth="sm"
-          fullWidth
-          onClick={e => e.stopPropagation()}
-        >
-          <DialogTitle>
-            {verb} {jobName} in {vpc}
-          </DialogTitle>
-          <DialogContent>
-            <DialogContentText>
-              {paused
-                ? 'Jenkins enables the job again: its timer fires and it can be started.'
-                : 'Jenkins disables the job: its timer stops firing and nobody can start it until it is resumed.'}
-            </DialogContentText>
-            {paused && props.pause && (
-              <Box mb={2}>
-                <PauseLabel pause={props.pause} />
-              </Box>
-            )}
-            <Box display="flex" flexDirection="column" gridGap={16}>
-              <TextField
-                id="pause-reason"
-                label={paused ? 'Note (optional)' : 'Reason'}
-                required={!paused}
-                value={reason}
-                onChange={e => {
-                  setReason(e.target.value);
-                  setReasonMissing(false);
-                }}
-                error={reasonMissing}
-                helperText={
-                  reasonMissing
-                    ? 'Say why, e.g. "DB migration": it is shown next to the job'
-                    : undefined
-                }
-                variant="outlined"
-                size="small"
-                autoFocus
-              />
-              {!paused && (
-                <TextField
-                  id="pause-until"
-                  label="Resume by itself at (optional)"
-                  type="datetime-local"
-                  value={until}
-                  onChange={e => setUntil(e.target.value)}
-                  InputLabelProps={{ shrink: true }}
-                  variant="outlined"
-                  size="small"
-                />
-              )}
-            </Box>
-            {busy && (
-              <Box
-                mt={2}
-                display="flex"
-                alignItems="center"
-                gridGap={8}
-                role="status"
-              >
-                <CircularProgress size={20} /> Asking Jenkins…
-              </Box>
-            )}
-            {error && (
-              <Box mt={2}>
-                <Alert severity="error">
-                  Jenkins refused: {errorMessage(error)}
-                </Alert>
-              </Box>
-            )}
-          </DialogContent>
-          <DialogActions>
-            <Button onClick={close} disabled={busy}>
-              Cancel
-            </Button>
-            <Button
-              variant="contained"
-              color="primary"
-              onClick={confirm}
-              disabled={busy}
-            >
-              {verb} job
-            </Button>
-          </DialogActions>
-        </Dialog>
-      )}
+      {open && <PauseJobDialog {...props} onClose={() => setOpen(false)} />}
     </>
   );
 }

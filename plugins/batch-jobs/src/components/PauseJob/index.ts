@@ -1,2 +1,2 @@
-export { PauseJobButton, PauseLabel } from './PauseJobButton';
+export { PauseJobButton, PauseJobDialog, PauseLabel } from './PauseJobButton';
 export type { PauseJobButtonProps } from './PauseJobButton';

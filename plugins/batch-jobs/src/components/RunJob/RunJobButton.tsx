@@ -43,9 +43,14 @@ export interface RunJobButtonProps {
   /** Disabled (with this reason) though the user may run jobs, e.g. the job is paused. */
   disabledReason?: string;
   size?: 'small' | 'medium';
+  /** When given, the button only calls it: the caller renders RunJobDialog itself. */
+  onOpen?: () => void;
 }
 
-function RunJobDialog(props: RunJobButtonProps & { onClose: () => void }) {
+/** The run form and the build's progress; render it outside table rows (rows are re-created on refresh). */
+export function RunJobDialog(
+  props: RunJobButtonProps & { onClose: () => void },
+) {
   const { entityRef, vpc, job, onOpenBuild, onStarted, onClose } = props;
   const api = useApi(batchJobsApiRef);
   const { progress, submit, back } = useRunJob();
@@ -254,7 +259,8 @@ export function RunJobButton(props: RunJobButtonProps) {
       disabled={!allowed || loading || Boolean(props.disabledReason)}
       onClick={e => {
         e.stopPropagation();
-        setOpen(true);
+        if (props.onOpen) props.onOpen();
+        else setOpen(true);
       }}
       aria-label={`Run ${props.job.split('/').pop()} now`}
     >

@@ -1,4 +1,4 @@
-export { RunJobButton } from './RunJobButton';
+export { RunJobButton, RunJobDialog } from './RunJobButton';
 export type { RunJobButtonProps } from './RunJobButton';
 export {
   RunJobForm,

@@ -26,6 +26,8 @@ export interface StopBuildButtonProps {
   number: number;
   /** Called once the build has ended, e.g. to refresh the builds. */
   onStopped?: () => void;
+  /** When given, the button only calls it: the caller renders StopBuildDialog itself. */
+  onOpen?: () => void;
 }
 
 type StopState =
@@ -50,15 +52,13 @@ function describe(response: StopBuildResponse): string {
   }.`;
 }
 
-/** "Stop" on a running build: confirmation, then progress until Jenkins says it ended. */
-export function StopBuildButton(props: StopBuildButtonProps) {
+/** Confirmation, then progress until Jenkins says the build ended; render it outside table rows. */
+export function StopBuildDialog(
+  props: StopBuildButtonProps & { onClose: () => void },
+) {
   const api = useApi(batchJobsApiRef);
-  const { allowed, loading } = usePermission({
-    permission: batchJobsBuildStopPermission,
-    resourceRef: props.entityRef,
-  });
-  const [state, setState] = useState<StopState>();
-  const close = () => setState(undefined);
+  const [state, setState] = useState<StopState>({ step: 'confirm' });
+  const close = props.onClose;
 
   const stop = async () => {
     setState({ step: 'stopping' });
@@ -76,6 +76,73 @@ export function StopBuildButton(props: StopBuildButtonProps) {
     }
   };
 
+  return (
+    <Dialog
+      open
+      onClose={state.step === 'stopping' ? undefined : close}
+      maxWidth="sm"
+      fullWidth
+      onClick={e => e.stopPropagation()}
+    >
+      <DialogTitle>
+        Stop {props.job.split('/').pop()} #{props.number} in {props.vpc}
+      </DialogTitle>
+      <DialogContent>
+        {state.step === 'confirm' && (
+          <DialogContentText>
+            Jenkins aborts the build. If it does not end, the portal escalates
+            to terminating its steps and then killing it. The stop is recorded
+            in the audit trail under your name.
+          </DialogContentText>
+        )}
+        {state.step === 'stopping' && (
+          <Box display="flex" alignItems="center" gridGap={8} role="status">
+            <CircularProgress size={20} /> Stopping, waiting until the build has
+            ended…
+          </Box>
+        )}
+        {state.step === 'done' && (
+          <Alert severity="success" role="status">
+            {describe(state.response)}
+          </Alert>
+        )}
+        {state.step === 'failed' && (
+          <Alert severity="error">
+            The stop failed: {errorMessage(state.error)}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        {state.step === 'confirm' ? (
+          <>
+            <Button onClick={close}>Cancel</Button>
+            <Button
+              variant="contained"
+              color="secondary"
+              startIcon={<StopIcon />}
+              onClick={stop}
+            >
+              Stop build
+            </Button>
+          </>
+        ) : (
+          <Button onClick={close} disabled={state.step === 'stopping'}>
+            Close
+          </Button>
+        )}
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+/** "Stop" on a running build: confirmation, then progress until Jenkins says it ended. */
+export function StopBuildButton(props: StopBuildButtonProps) {
+  const { allowed, loading } = usePermission({
+    permission: batchJobsBuildStopPermission,
+    resourceRef: props.entityRef,
+  });
+  const [open, setOpen] = useState(false);
+
   const button = (
     <Button
       size="small"
@@ -84,7 +151,8 @@ export function StopBuildButton(props: StopBuildButtonProps) {
       disabled={!allowed || loading}
       onClick={e => {
         e.stopPropagation();
-        setState({ step: 'confirm' });
+        if (props.onOpen) props.onOpen();
+        else setOpen(true);
       }}
       aria-label={`Stop build #${props.number}`}
     >
@@ -101,63 +169,7 @@ export function StopBuildButton(props: StopBuildButtonProps) {
       ) : (
         button
       )}
-      {state && (
-        <Dialog
-          open
-          onClose={state.step === 'stopping' ? undefined : close}
-          maxWidth="sm"
-          fullWidth
-          onClick={e => e.stopPropagation()}
-        >
-          <DialogTitle>
-            Stop {props.job.split('/').pop()} #{props.number} in {props.vpc}
-          </DialogTitle>
-          <DialogContent>
-            {state.step === 'confirm' && (
-              <DialogContentText>
-                Jenkins aborts the build. If it does not end, the portal
-                escalates to terminating its steps and then killing it. The stop
-                is recorded in the audit trail under your name.
-              </DialogContentText>
-            )}
-            {state.step === 'stopping' && (
-              <Box display="flex" alignItems="center" gridGap={8} role="status">
-                <CircularProgress size={20} /> Stopping, waiting until the build
-                has ended…
-              </Box>
-            )}
-            {state.step === 'done' && (
-              <Alert severity="success" role="status">
-                {describe(state.response)}
-              </Alert>
-            )}
-            {state.step === 'failed' && (
-              <Alert severity="error">
-                The stop failed: {errorMessage(state.error)}
-              </Alert>
-            )}
-          </DialogContent>
-          <DialogActions>
-            {state.step === 'confirm' ? (
-              <>
-                <Button onClick={close}>Cancel</Button>
-                <Button
-                  variant="contained"
-                  color="secondary"
-                  startIcon={<StopIcon />}
-                  onClick={stop}
-                >
-                  Stop build
-                </Button>
-              </>
-            ) : (
-              <Button onClick={close} disabled={state.step === 'stopping'}>
-                Close
-              </Button>
-            )}
-          </DialogActions>
-        </Dialog>
-      )}
+      {open && <StopBuildDialog {...props} onClose={() => setOpen(false)} />}
     </>
   );
 }

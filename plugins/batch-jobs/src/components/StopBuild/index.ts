@@ -1,2 +1,2 @@
-export { StopBuildButton } from './StopBuildButton';
+export { StopBuildButton, StopBuildDialog } from './StopBuildButton';
 export type { StopBuildButtonProps } from './StopBuildButton';
