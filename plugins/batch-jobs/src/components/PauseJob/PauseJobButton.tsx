@@ -151,7 +151,6 @@ export function PauseJobDialog(
             }
             variant="outlined"
             size="small"
-            autoFocus
           />
           {!paused && (
             <TextField

@@ -47,6 +47,12 @@ export interface RunJobButtonProps {
   onOpen?: () => void;
 }
 
+function introduction(count: number, fromBuild: number | undefined): string {
+  if (count === 0) return ' (the job takes no parameters).';
+  if (fromBuild === undefined) return ' with these parameters:';
+  return ` with the values of build #${fromBuild} (passwords are never copied):`;
+}
+
 /** The run form and the build's progress; render it outside table rows (rows are re-created on refresh). */
 export function RunJobDialog(
   props: RunJobButtonProps & { onClose: () => void },
@@ -120,11 +126,7 @@ export function RunJobDialog(
               <>
                 <DialogContentText>
                   Starts a new build of <b>{job}</b>
-                  {definitions.length
-                    ? loaded.fromBuild !== undefined
-                      ? ` with the values of build #${loaded.fromBuild} (passwords are never copied):`
-                      : ' with these parameters:'
-                    : ' (the job takes no parameters).'}
+                  {introduction(definitions.length, loaded.fromBuild)}
                 </DialogContentText>
                 {definitions.length > 0 && (
                   <Box display="flex" gridGap={8} alignItems="center" mb={2}>
