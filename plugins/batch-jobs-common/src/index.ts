@@ -5,4 +5,5 @@
 export * from './api';
 export * from './controls';
 export * from './permissions';
+export * from './routines';
 export * from './cron';

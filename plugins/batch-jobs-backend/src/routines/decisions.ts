@@ -1,0 +1,304 @@
+/*
+ * What the routines decide, as pure functions of what they observed: tested
+ * without Jenkins, EC2, S3 or a database.
+ */
+import { instanceIdOf } from '../services/aws/Ec2Agents';
+
+/** A Jenkins node as the routines read it. @public */
+export interface ObservedNode {
+  name: string;
+  offline: boolean;
+  /** Taken offline by a person (or a drain): never touched. */
+  temporarilyOffline: boolean;
+  labels: string[];
+  /** Builds on its executors (a pipeline can outlive its agent's channel). */
+  runningBuilds: number;
+  /** Jenkins' own time of the offline cause (channel closed), when it says. */
+  offlineCauseAt: number | null;
+}
+
+/** An EC2 agent instance as the routines read it. @public */
+export interface ObservedInstance {
+  instanceId: string;
+  vpc: string;
+  state: string;
+  launchTime: string | null;
+}
+
+/** A VPC's agent labels, to tell which VPC a node belongs to. @public */
+export interface VpcLabels {
+  name: string;
+  labels: string[];
+  /** Whether its EC2 instances can be seen (AWS configured). */
+  hasAws: boolean;
+}
+
+/** @public */
+export interface SweepDecision {
+  node: string;
+  vpc: string | null;
+  instanceId: string | null;
+  /** `delete`: delete the node (and terminate `terminate`); `spare`: leave it. */
+  action: 'delete' | 'spare';
+  /** The node's instance still runs: terminate it too. */
+  terminate: boolean;
+  offlineSince: string | null;
+  reason: string;
+}
+
+/** EC2 states of an instance that still costs money and may still run an agent. */
+const ALIVE = new Set(['pending', 'running', 'stopping', 'stopped']);
+
+export function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} days`;
+}
+
+/**
+ * Offline-node sweep: which offline nodes to delete. Only nodes named
+ * `<instanceId>-EC2-AGENT` that carry a configured VPC's agent label are
+ * candidates; the built-in node and static agents are never listed. A node
+ * is spared while a person keeps it temporarily offline, while a build runs
+ * on it, while its launch is in progress, and until it has been offline for
+ * `gracePeriodMs` — since the earlier of when we first saw it offline and
+ * Jenkins' own offline-cause time.
+ * @public
+ */
+export function decideSweep(input: {
+  nodes: ObservedNode[];
+  vpcs: VpcLabels[];
+  firstSeenOffline: Map<string, Date>;
+  /** Instances of the VPCs with AWS, by id (missing: EC2 no longer knows it). */
+  instances: Map<string, ObservedInstance>;
+  /** Node names and instance ids of launches still in progress. */
+  launchesInProgress: Set<string>;
+  now: Date;
+  gracePeriodMs: number;
+}): SweepDecision[] {
+  const out: SweepDecision[] = [];
+  for (const node of input.nodes) {
+    if (!node.offline) continue;
+    const instanceId = instanceIdOf(node.name);
+    if (!instanceId) continue;
+    const vpc = input.vpcs.find(v => v.labels.some(l => node.labels.includes(l)));
+    if (!vpc) continue;
+    const seen = input.firstSeenOffline.get(node.name)?.getTime();
+    const since = Math.min(
+      seen ?? input.now.getTime(),
+      node.offlineCauseAt ?? Number.POSITIVE_INFINITY,
+    );
+    const base = {
+      node: node.name,
+      vpc: vpc.name,
+      instanceId,
+      offlineSince: new Date(since).toISOString(),
+      terminate: false,
+    };
+    const spare = (reason: string) =>
+      out.push({ ...base, action: 'spare', reason });
+    if (node.temporarilyOffline) {
+      spare('taken offline by a person');
+      continue;
+    }
+    if (node.runningBuilds > 0) {
+      spare(`${node.runningBuilds} build(s) still running on it`);
+      continue;
+    }
+    if (
+      input.launchesInProgress.has(node.name) ||
+      input.launchesInProgress.has(instanceId)
+    ) {
+      spare('its launch is still in progress');
+      continue;
+    }
+    const offlineFor = input.now.getTime() - since;
+    if (offlineFor < input.gracePeriodMs) {
+      spare(
+        `offline for ${formatAge(offlineFor)}, within the grace period of ${formatAge(input.gracePeriodMs)}`,
+      );
+      continue;
+    }
+    const instance = input.instances.get(instanceId);
+    const terminate = Boolean(instance && ALIVE.has(instance.state));
+    out.push({
+      ...base,
+      action: 'delete',
+      terminate,
+      reason: `offline for ${formatAge(offlineFor)}${
+        terminate
+          ? `; its instance is still ${instance!.state}`
+          : vpc.hasAws
+          ? '; its instance is gone'
+          : ''
+      }`,
+    });
+  }
+  return out;
+}
+
+/** @public */
+export interface ReapDecision {
+  instanceId: string;
+  vpc: string;
+  node: string;
+  action: 'terminate' | 'spare';
+  reason: string;
+}
+
+/**
+ * Orphan reaper: which agent instances to terminate. An instance that is up
+ * (pending or running) is an orphan when no online Jenkins node goes with
+ * it and it was launched more than `gracePeriodMs` ago. Spared: launches
+ * still in progress, nodes a person paused, nodes with running builds.
+ * Instances with an online node are not listed.
+ * @public
+ */
+export function decideReap(input: {
+  instances: ObservedInstance[];
+  nodes: Map<string, ObservedNode>;
+  launchesInProgress: Set<string>;
+  now: Date;
+  gracePeriodMs: number;
+}): ReapDecision[] {
+  const out: ReapDecision[] = [];
+  for (const instance of input.instances) {
+    if (instance.state !== 'pending' && instance.state !== 'running') continue;
+    const nodeName = `${instance.instanceId}-EC2-AGENT`;
+    const node = input.nodes.get(nodeName);
+    if (node && !node.offline) continue;
+    const base = {
+      instanceId: instance.instanceId,
+      vpc: instance.vpc,
+      node: nodeName,
+    };
+    const spare = (reason: string) =>
+      out.push({ ...base, action: 'spare', reason });
+    if (
+      input.launchesInProgress.has(instance.instanceId) ||
+      input.launchesInProgress.has(nodeName)
+    ) {
+      spare('its launch is still in progress');
+      continue;
+    }
+    if (node?.temporarilyOffline) {
+      spare('its node was taken offline by a person');
+      continue;
+    }
+    if (node && node.runningBuilds > 0) {
+      spare(`${node.runningBuilds} build(s) still running on its node`);
+      continue;
+    }
+    const launched = instance.launchTime
+      ? Date.parse(instance.launchTime)
+      : NaN;
+    if (!Number.isFinite(launched)) {
+      spare('EC2 gives no launch time');
+      continue;
+    }
+    const age = input.now.getTime() - launched;
+    if (age < input.gracePeriodMs) {
+      spare(
+        `up for ${formatAge(age)}, within the grace period of ${formatAge(input.gracePeriodMs)}`,
+      );
+      continue;
+    }
+    out.push({
+      ...base,
+      action: 'terminate',
+      reason: `${instance.state} for ${formatAge(age)} ${
+        node ? 'with its node offline' : 'and its agent never created a node'
+      }`,
+    });
+  }
+  return out;
+}
+
+/** An object in the backup bucket. @public */
+export interface BackupObject {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** Clock skew tolerated between the controller and S3 (S3 times are whole seconds). */
+export const BACKUP_CLOCK_SKEW_MS = 5_000;
+
+/**
+ * The backup a run produced: the newest object under the prefix that was
+ * not there before the build was triggered and is not older than the
+ * build's start. Undefined when there is none.
+ * @public
+ */
+export function findNewBackup(input: {
+  before: Set<string>;
+  after: BackupObject[];
+  buildStartedAt: Date;
+}): BackupObject | undefined {
+  const from = input.buildStartedAt.getTime() - BACKUP_CLOCK_SKEW_MS;
+  return input.after
+    .filter(o => !input.before.has(o.key) && o.lastModified.getTime() >= from)
+    .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())[0];
+}
+
+/** Whether a backup object is usable: not empty, and a gzip stream. @public */
+export function checkBackup(
+  object: BackupObject,
+  firstBytes: Uint8Array,
+): { ok: true } | { ok: false; reason: string } {
+  if (object.size <= 0) {
+    return { ok: false, reason: `${object.key} is empty (0 bytes)` };
+  }
+  if (firstBytes.length < 2 || firstBytes[0] !== 0x1f || firstBytes[1] !== 0x8b) {
+    return {
+      ok: false,
+      reason: `${object.key} is not a gzip file (first bytes ${Buffer.from(
+        firstBytes.slice(0, 4),
+      ).toString('hex') || 'none'})`,
+    };
+  }
+  return { ok: true };
+}
+
+/**
+ * Retention: keep the newest `keepLast` backups and/or those younger than
+ * `maxAgeDays` (with both, a backup goes only when both rules let it go;
+ * with neither, all stay). The newest verified backup always stays. Ages
+ * are measured from `reference` (S3's time of the newest backup, so the
+ * backend's clock does not matter).
+ * @public
+ */
+export function decideRetention(input: {
+  objects: BackupObject[];
+  keepLast?: number;
+  maxAgeDays?: number;
+  newestVerifiedKey: string | null;
+  reference: Date;
+}): { keep: BackupObject[]; remove: BackupObject[] } {
+  const sorted = [...input.objects].sort(
+    (a, b) =>
+      b.lastModified.getTime() - a.lastModified.getTime() ||
+      b.key.localeCompare(a.key),
+  );
+  if (input.keepLast === undefined && input.maxAgeDays === undefined) {
+    return { keep: sorted, remove: [] };
+  }
+  const keep: BackupObject[] = [];
+  const remove: BackupObject[] = [];
+  sorted.forEach((object, index) => {
+    const byCount =
+      input.keepLast !== undefined && index < input.keepLast;
+    const byAge =
+      input.maxAgeDays !== undefined &&
+      input.reference.getTime() - object.lastModified.getTime() <
+        input.maxAgeDays * 86_400_000;
+    if (byCount || byAge || object.key === input.newestVerifiedKey) {
+      keep.push(object);
+    } else {
+      remove.push(object);
+    }
+  });
+  return { keep, remove };
+}
