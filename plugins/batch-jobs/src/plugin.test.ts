@@ -1,7 +1,10 @@
 import { entity } from './__testUtils__/fixtures';
 import {
+  batchFleetApiRef,
   batchJobsApiRef,
   batchJobsPlugin,
+  BatchFleetPage,
+  EntityBatchFleetCard,
   EntityBatchJobsCard,
   EntityBatchJobsContent,
   isBatchJobsAvailable,
@@ -12,9 +15,11 @@ describe('batch-jobs plugin', () => {
     expect(batchJobsPlugin.getId()).toBe('batch-jobs');
     expect(
       [...batchJobsPlugin.getApis()].map(factory => factory.api.id),
-    ).toEqual([batchJobsApiRef.id]);
+    ).toEqual([batchJobsApiRef.id, batchFleetApiRef.id]);
     expect(EntityBatchJobsContent).toBeDefined();
     expect(EntityBatchJobsCard).toBeDefined();
+    expect(BatchFleetPage).toBeDefined();
+    expect(EntityBatchFleetCard).toBeDefined();
   });
 
   it('is available for entities with the jobs annotation only', () => {

@@ -156,6 +156,12 @@ export function createFakeApi(
     stopBuild: jest.fn(),
     pauseJob: jest.fn(),
     resumeJob: jest.fn(),
+    getVpcTimeline: jest.fn(async ({ vpc }: { vpc: string }) => ({
+      vpc,
+      from: '2026-11-02T09:00:00.000Z',
+      to: '2026-11-03T09:00:00.000Z',
+      labels: [],
+    })),
     ...overrides,
   };
   return api as unknown as jest.Mocked<BatchJobsApi>;

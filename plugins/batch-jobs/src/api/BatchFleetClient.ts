@@ -11,7 +11,10 @@ import { BatchFleetApi } from './BatchFleetApi';
 /** @public */
 export class BatchFleetClient implements BatchFleetApi {
   constructor(
-    private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
   ) {}
 
   async getFleet(request: { vpcs?: string[] } = {}): Promise<FleetResponse> {

@@ -13,6 +13,7 @@ import {
   RunJobResponse,
   StopBuildRequest,
   StopBuildResponse,
+  VpcTimeline,
 } from '@internal/plugin-batch-jobs-common';
 
 /** Identifies one job of one VPC. `job` is the job's Jenkins full name. @public */
@@ -79,6 +80,16 @@ export interface BatchJobsApi {
   pauseJob(request: PauseJobRequest): Promise<PauseJobResponse>;
   /** Resumes (enables) a paused job. */
   resumeJob(request: ResumeJobRequest): Promise<PauseJobResponse>;
+  /**
+   * Every scheduled run of a VPC's jobs between `from` and `to` (at most 7
+   * days), grouped by agent label, with the intervals where runs outnumber
+   * the label's executors.
+   */
+  getVpcTimeline(request: {
+    vpc: string;
+    from?: Date;
+    to?: Date;
+  }): Promise<VpcTimeline>;
 }
 
 /** @public */

@@ -24,20 +24,28 @@ describe('BatchJobsClient', () => {
     let auth: string | null = null;
     let url = '';
     server.use(
-      rest.get(`${base}/entity/:namespace/:kind/:name/jobs`, (req, res, ctx) => {
-        auth = req.headers.get('authorization');
-        url = req.url.pathname;
-        return res(
-          ctx.json({ entityRef: 'component:default/push-notifier', vpcs: [] }),
-        );
-      }),
+      rest.get(
+        `${base}/entity/:namespace/:kind/:name/jobs`,
+        (req, res, ctx) => {
+          auth = req.headers.get('authorization');
+          url = req.url.pathname;
+          return res(
+            ctx.json({
+              entityRef: 'component:default/push-notifier',
+              vpcs: [],
+            }),
+          );
+        },
+      ),
     );
 
     const result = await createClient().getEntityJobs(
       'component:default/push-notifier',
     );
 
-    expect(url).toBe('/api/batch-jobs/entity/default/component/push-notifier/jobs');
+    expect(url).toBe(
+      '/api/batch-jobs/entity/default/component/push-notifier/jobs',
+    );
     expect(auth).toBe('Bearer user-token');
     expect(result.entityRef).toBe('component:default/push-notifier');
   });
@@ -197,7 +205,9 @@ describe('BatchJobsClient', () => {
     ).rejects.toMatchObject({
       name: 'ResponseError',
       statusCode: 409,
-      body: { error: { message: 'Jenkins refused the build: job is disabled' } },
+      body: {
+        error: { message: 'Jenkins refused the build: job is disabled' },
+      },
     });
   });
 

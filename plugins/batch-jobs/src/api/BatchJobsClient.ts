@@ -18,6 +18,7 @@ import {
   RunJobResponse,
   StopBuildRequest,
   StopBuildResponse,
+  VpcTimeline,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
 
@@ -162,6 +163,22 @@ export class BatchJobsClient implements BatchJobsApi {
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
+  }
+
+  async getVpcTimeline(request: {
+    vpc: string;
+    from?: Date;
+    to?: Date;
+  }): Promise<VpcTimeline> {
+    const query = new URLSearchParams();
+    if (request.from) query.set('from', request.from.toISOString());
+    if (request.to) query.set('to', request.to.toISOString());
+    const suffix = query.toString() ? `?${query}` : '';
+    return this.json(
+      await this.request(
+        `vpcs/${encodeURIComponent(request.vpc)}/timeline${suffix}`,
+      ),
+    );
   }
 
   private async request(path: string, init?: RequestInit): Promise<Response> {

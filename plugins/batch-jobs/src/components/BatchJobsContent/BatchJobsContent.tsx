@@ -15,6 +15,7 @@ import {
 } from '@internal/plugin-batch-jobs-common';
 import Badge from '@material-ui/core/Badge';
 import Box from '@material-ui/core/Box';
+import Grid from '@material-ui/core/Grid';
 import Paper from '@material-ui/core/Paper';
 import Tab from '@material-ui/core/Tab';
 import Tabs from '@material-ui/core/Tabs';
@@ -27,6 +28,7 @@ import { useEntityJobs } from '../../hooks/useEntityJobs';
 import { AuditList } from '../AuditList';
 import { RERUNNABLE_STATUSES } from '../BuildStatus';
 import { JobsTable } from '../JobsTable';
+import { ScheduleTimeline } from '../ScheduleTimeline';
 import { JobView } from '../JobView';
 
 const AUDIT_TAB = '__audit';
@@ -96,12 +98,20 @@ function VpcPanel(props: {
     );
   }
   return (
-    <JobsTable
-      vpc={vpc.vpc}
-      jobs={vpc.jobs}
-      entityRef={props.entityRef}
-      onChanged={props.onChanged}
-    />
+    <Grid container spacing={2}>
+      <Grid item xs={12}>
+        <JobsTable
+          vpc={vpc.vpc}
+          jobs={vpc.jobs}
+          entityRef={props.entityRef}
+          onChanged={props.onChanged}
+        />
+      </Grid>
+      <Grid item xs={12}>
+        {/* Executors are shared by the whole VPC: the timeline shows all its jobs. */}
+        <ScheduleTimeline vpc={vpc.vpc} />
+      </Grid>
+    </Grid>
   );
 }
 

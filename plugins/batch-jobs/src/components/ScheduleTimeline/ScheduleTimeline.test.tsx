@@ -1,4 +1,5 @@
-import { discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import { batchJobsApiRef } from '../../api/BatchJobsApi';
+import { BatchJobsClient } from '../../api/BatchJobsClient';
 import {
   MockFetchApi,
   TestApiProvider,
@@ -140,10 +141,14 @@ describe('ScheduleTimeline', () => {
       <TestApiProvider
         apis={[
           [
-            discoveryApiRef,
-            mockApis.discovery({ baseUrl: 'http://example.com' }),
+            batchJobsApiRef,
+            new BatchJobsClient({
+              discoveryApi: mockApis.discovery({
+                baseUrl: 'http://example.com',
+              }),
+              fetchApi: new MockFetchApi(),
+            }),
           ],
-          [fetchApiRef, new MockFetchApi()],
         ]}
       >
         <ScheduleTimeline vpc="DEV" now={FROM + 30_000} timeZone="UTC" />

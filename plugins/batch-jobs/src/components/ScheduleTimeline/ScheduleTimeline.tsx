@@ -1,16 +1,12 @@
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import {
-  discoveryApiRef,
-  fetchApiRef,
-  useApi,
-} from '@backstage/core-plugin-api';
+import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import ButtonGroup from '@material-ui/core/ButtonGroup';
 import Typography from '@material-ui/core/Typography';
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { fetchVpcTimeline } from '../../api/timeline';
+import { batchJobsApiRef } from '../../api/BatchJobsApi';
 import { errorMessage } from '../../format';
 import { ScheduleTimelineChart } from './ScheduleTimelineChart';
 
@@ -46,19 +42,19 @@ export interface ScheduleTimelineProps {
  */
 export function ScheduleTimeline(props: ScheduleTimelineProps) {
   const { vpc, initialRange = '24h', timeZone, now } = props;
-  const discoveryApi = useApi(discoveryApiRef);
-  const fetchApi = useApi(fetchApiRef);
+  const api = useApi(batchJobsApiRef);
   const [rangeId, setRangeId] = useState<TimelineRangeId>(initialRange);
   const range = TIMELINE_RANGES.find(r => r.id === rangeId)!;
 
   const { value, loading, error, retry } = useAsyncRetry(async () => {
     // Whole minutes: runs start on minute boundaries.
     const from = Math.floor((now ?? Date.now()) / 60_000) * 60_000;
-    return fetchVpcTimeline(
-      { discoveryApi, fetchApi },
-      { vpc, from: new Date(from), to: new Date(from + range.ms) },
-    );
-  }, [discoveryApi, fetchApi, vpc, range.ms, now]);
+    return api.getVpcTimeline({
+      vpc,
+      from: new Date(from),
+      to: new Date(from + range.ms),
+    });
+  }, [api, vpc, range.ms, now]);
 
   return (
     <Box>
