@@ -60,7 +60,7 @@ export function createSandboxServer(
 
     const url = new URL(rawUrl, 'http://sandbox.invalid');
     try {
-      const body = await readForm(req);
+      const { form: body, text } = await readForm(req);
       const params = new URLSearchParams(url.search);
       for (const [key, value] of body) params.append(key, value);
 
@@ -76,6 +76,7 @@ export function createSandboxServer(
         method,
         path: url.pathname,
         params,
+        body: text,
         root: `http://${host}/`,
       });
     } catch (error) {
@@ -147,16 +148,6 @@ function control(
     reply(200, { now: world.now() });
     return;
   }
-  reply(404, { error: `No sandbox route ${method} ${path}` });
-}
-
-/** Moves a manual clock forward, applying every event at its own time. */
-export function advanceWorld(world: World, ms: number): void {
-  const clock = world.clock;
-  if (!(clock instanceof ManualClock)) {
-    throw new Error('advance() needs a sandbox started with clock: "manual"');
-  }
-  const target = clock.now() + ms;
   if (path === '/__sandbox/stubborn' && method === 'POST') {
     // Makes a running build ignore stop (or stop and term), to exercise escalation.
     const job = world.item(params.get('job') ?? '');
@@ -174,14 +165,25 @@ export function advanceWorld(world: World, ms: number): void {
     reply(200, { job: build.job.fullName, number: build.number, ignores });
     return;
   }
+  reply(404, { error: `No sandbox route ${method} ${path}` });
+}
+
+/** Moves a manual clock forward, applying every event at its own time. */
+export function advanceWorld(world: World, ms: number): void {
+  const clock = world.clock;
+  if (!(clock instanceof ManualClock)) {
+    throw new Error('advance() needs a sandbox started with clock: "manual"');
+  }
+  const target = clock.now() + ms;
   world.runUntil(target);
   clock.set(target);
 }
 
-async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
+/** The form fields of a POST, and its raw text (config.xml bodies). */
+async function readForm(req: http.IncomingMessage): Promise<{ form: URLSearchParams; text: string }> {
   if (req.method !== 'POST' && req.method !== 'PUT') {
     req.resume();
-    return new URLSearchParams();
+    return { form: new URLSearchParams(), text: '' };
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -191,6 +193,7 @@ async function readForm(req: http.IncomingMessage): Promise<URLSearchParams> {
     chunks.push(chunk as Buffer);
   }
   const type = String(req.headers['content-type'] ?? '');
-  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams();
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!type.startsWith('application/x-www-form-urlencoded')) return { form: new URLSearchParams(), text };
+  return { form: new URLSearchParams(text), text };
 }

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
-import type { Build, Cause, Item, Job, ParamDefinition, ParamValue, StopMode, User } from '../world/model';
+import type { Build, Cause, Folder, Item, Job, ParamDefinition, ParamValue, StopMode, User } from '../world/model';
 import { MAX_LINES_READ } from '../world/logs';
 import { DEFAULT_QUIET_PERIOD_MS, World } from '../world/world';
 import { CRUMB_FIELD, Security } from './auth';
-import { configXml } from './configXml';
+import { ItemConfigError } from './itemXml';
+import { createItem, deleteItem, readConfigXml, updateConfigXml } from './itemRoutes';
 import { Value, pruner, stringify, toJson } from './exported';
 import { authenticationRequiredPage, jettyErrorPage } from './pages';
 import { Shapes, lastWhere } from './shapes';
@@ -22,6 +23,8 @@ export interface JenkinsRequest {
   params: URLSearchParams;
   /** The controller URL the client used, with a trailing slash. */
   root: string;
+  /** Raw text of a POST body (config.xml submissions). */
+  body?: string;
 }
 
 class HttpError extends Error {
@@ -51,6 +54,10 @@ export class JenkinsRouter {
       await this.route(r);
     } catch (error) {
       if (error instanceof HttpError) {
+        this.errorPage(r, error.status, error.message);
+      } else if (error instanceof ItemConfigError) {
+        // Jenkins' Failure pages carry the message in X-Error too.
+        if (error.status === 400 && !r.res.headersSent) r.res.setHeader('X-Error', encodeHeader(error.message));
         this.errorPage(r, error.status, error.message);
       } else {
         throw error;
@@ -93,6 +100,10 @@ export class JenkinsRouter {
     }
     if (head === 'job') {
       await this.item(r, segments, shapes, user);
+      return;
+    }
+    if (head === 'createItem' && rest.length === 0) {
+      this.createItemIn(r, this.world.root, shapes);
       return;
     }
     if (head === 'crumbIssuer' && is(rest, 'api', 'json')) {
@@ -141,9 +152,28 @@ export class JenkinsRouter {
       return;
     }
     if (is(rest, 'config.xml')) {
+      if (r.method === 'POST') {
+        updateConfigXml(this.world, item, r.body ?? '');
+        r.res.writeHead(200, { 'Content-Length': 0 });
+        r.res.end();
+        return;
+      }
       if (r.method !== 'GET') throw new HttpError(405, 'Method Not Allowed');
       r.res.writeHead(200, { 'Content-Type': 'application/xml;charset=utf-8' });
-      r.res.end(configXml(item as never));
+      r.res.end(readConfigXml(item));
+      return;
+    }
+    if (is(rest, 'doDelete') && item !== this.world.root) {
+      requirePost(r);
+      const parent = item.parent!;
+      deleteItem(this.world, item, user);
+      // AbstractItem.doDoDelete redirects to the parent.
+      r.res.writeHead(302, { Location: parent.fullName ? shapes.itemUrl(parent) : r.root, 'Content-Length': 0 });
+      r.res.end();
+      return;
+    }
+    if (item.kind === 'folder' && is(rest, 'createItem')) {
+      this.createItemIn(r, item, shapes);
       return;
     }
     if (item.kind === 'folder') throw new HttpError(404, 'Not Found');
@@ -168,6 +198,22 @@ export class JenkinsRouter {
     const build = this.findBuild(job, rest[0]);
     if (!build) throw new HttpError(404, 'Not Found');
     await this.build(r, build, rest.slice(1), shapes, user);
+  }
+
+  /** `createItem` in the root or a folder: 200 for a config.xml, 302 to the new item's configure page otherwise. */
+  private createItemIn(r: JenkinsRequest, parent: Folder, shapes: Shapes): void {
+    requirePost(r);
+    const { item, redirect } = createItem(this.world, parent, {
+      contentType: r.req.headers['content-type'],
+      params: r.params,
+      body: r.body ?? '',
+    });
+    if (redirect) {
+      r.res.writeHead(302, { Location: `${shapes.itemUrl(item)}configure`, 'Content-Length': 0 });
+    } else {
+      r.res.writeHead(200, { 'Content-Length': 0 });
+    }
+    r.res.end();
   }
 
   private findBuild(job: Job, segment: string): Build | undefined {
@@ -567,6 +613,11 @@ function nodeConfigXml(node: import('../world/model').Node): string {
   ].join('\n');
 }
 
+/** Header values are Latin-1 (Node refuses more): quotes become plain, anything else beyond it '?', as Jetty writes it. */
+function encodeHeader(text: string): string {
+  return text.replace(/[‘’“”]/g, "'").replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+}
+
 function is(segments: string[], ...expected: string[]): boolean {
   return segments.length === expected.length && expected.every((s, i) => segments[i] === s);
 }
@@ -619,9 +670,9 @@ function valueOf(def: ParamDefinition, sent: string | undefined): ParamValue {
     }
     case 'password':
       return { type: 'password', name: def.name, value: sent ?? def.defaultValue };
+    case 'text':
+      return { type: 'text', name: def.name, value: sent ?? def.defaultValue };
     default:
       return { type: 'string', name: def.name, value: sent ?? def.defaultValue };
   }
 }
-    case 'text':
-      return { type: 'text', name: def.name, value: sent ?? def.defaultValue };

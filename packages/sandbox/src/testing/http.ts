@@ -17,6 +17,8 @@ export function request(
     auth?: 'token' | 'password' | 'none' | string;
     headers?: Record<string, string>;
     form?: Record<string, string>;
+    /** A raw body (e.g. config.xml); set its content-type in `headers`. */
+    body?: string;
   } = {},
 ): Promise<RawResponse> {
   const { username, apiToken, password } = sandbox.credentials;
@@ -27,7 +29,7 @@ export function request(
     const secret = secrets[auth] ?? auth;
     headers.authorization = `Basic ${Buffer.from(`${username}:${secret}`).toString('base64')}`;
   }
-  let body: string | undefined;
+  let body: string | undefined = options.body;
   if (options.form) {
     body = new URLSearchParams(options.form).toString();
     headers['content-type'] = 'application/x-www-form-urlencoded';

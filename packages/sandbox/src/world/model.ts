@@ -57,6 +57,8 @@ export interface Job {
   nextBuildNumber: number;
   /** Behaviour of the simulation. */
   profile: JobProfile;
+  /** The config.xml it was created or last updated with (createItem, POST config.xml); absent for seeded jobs. */
+  configXml?: string;
 }
 
 export interface JobProfile {

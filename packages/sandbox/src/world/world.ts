@@ -22,7 +22,7 @@ export type NextRuns = (
 ) => Date[];
 
 type WorldEvent =
-  | { type: 'timer'; job: Job }
+  | { type: 'timer'; job: Job; version: number }
   | { type: 'wake' }
   | { type: 'finish'; build: Build }
   | { type: 'call'; fn: (at: number) => void };
@@ -54,6 +54,8 @@ export class World {
   private readonly queue = new Map<number, QueueItem>();
   private readonly events = new EventQueue<WorldEvent>();
   private nextQueueId = 1;
+  /** Bumped when a job's timer is re-armed (config update) so older timer events are ignored. */
+  private readonly timerVersions = new WeakMap<Job, number>();
   /** Time up to which events have been applied. */
   private appliedUntil: number;
 
@@ -364,6 +366,9 @@ export class World {
   private apply(at: number, event: WorldEvent): void {
     switch (event.type) {
       case 'timer': {
+        // A deleted job, or a timer replaced by a config update.
+        if (this.items.get(event.job.fullName) !== event.job) break;
+        if (event.version !== (this.timerVersions.get(event.job) ?? 0)) break;
         // Jenkins' TimerTrigger asks a disabled job to build, which it refuses.
         if (!event.job.disabled) {
           this.scheduleAt(at, event.job, [{ kind: 'timer' }], defaultParams(event.job), 0);
@@ -412,13 +417,67 @@ export class World {
 
   private armTimer(job: Job, after: number): void {
     if (!job.timerSpec) return;
-    const [next] = this.nextRuns(job.timerSpec, {
-      jobFullName: job.fullName,
-      after: new Date(after),
-      count: 1,
-      timezone: SANDBOX_TIMEZONE,
-    });
-    if (next) this.events.push(next.getTime(), { type: 'timer', job });
+    let next: Date | undefined;
+    try {
+      [next] = this.nextRuns(job.timerSpec, {
+        jobFullName: job.fullName,
+        after: new Date(after),
+        count: 1,
+        timezone: SANDBOX_TIMEZONE,
+      });
+    } catch {
+      // Jenkins logs "Failed to parse crontab spec" and the timer never fires.
+      return;
+    }
+    const version = this.timerVersions.get(job) ?? 0;
+    if (next) this.events.push(next.getTime(), { type: 'timer', job, version });
+  }
+
+  // --- items created over HTTP (createItem, config.xml, doDelete) ---------
+
+  /** Adds a job created from config.xml; its timer is armed at once. */
+  createJob(job: Job): Job {
+    this.catchUp();
+    this.addJob(job);
+    this.armTimer(job, this.now());
+    return job;
+  }
+
+  /**
+   * Replaces a job's configuration (AbstractItem.updateByXml): builds stay,
+   * the timer is re-armed with the new spec, new work runs on the new label.
+   */
+  updateJob(job: Job, update: Pick<Job, 'description' | 'params' | 'timerSpec' | 'label' | 'concurrentBuild' | 'disabled' | 'configXml'>): void {
+    this.catchUp();
+    const wasDisabled = job.disabled;
+    Object.assign(job, update);
+    job.disabled = wasDisabled;
+    this.setDisabled(job, update.disabled);
+    this.timerVersions.set(job, (this.timerVersions.get(job) ?? 0) + 1);
+    this.armTimer(job, this.now());
+    this.maintain(this.now());
+  }
+
+  /**
+   * Deletes an item and everything under it (AbstractItem.doDelete): queued
+   * work is cancelled and running builds are aborted first.
+   */
+  removeItem(item: Item, by: User): void {
+    this.catchUp();
+    const remove = (it: Item) => {
+      if (it.kind === 'folder') {
+        for (const c of [...it.children]) remove(c);
+      } else {
+        for (const q of this.queue.values()) {
+          if (q.state !== 'left' && q.task.kind === 'job' && q.task.job === it) this.cancelQueueItem(q);
+        }
+        for (const b of it.builds) if (b.result === null) this.stop(b, by, 'kill');
+      }
+      this.items.delete(it.fullName);
+    };
+    remove(item);
+    const parent = item.parent;
+    if (parent) parent.children.splice(parent.children.indexOf(item), 1);
   }
 
   /** The queue's maintenance pass: quiet periods end, blocks lift, executors are handed out. */
