@@ -12,11 +12,13 @@ import type { World } from './world/world';
 import { RecordedRequest, advanceWorld, createSandboxServer } from './server';
 import { AwsWorld, createAwsWorld, seedInstancesForNodes, startAwsServer } from './aws';
 import { bootstrapAgents } from './agentBootstrap';
+import type { JenkinsFaults } from './faults';
 
 export type { World } from './world/world';
 export type { RecordedRequest } from './server';
 export { JENKINS_VERSION } from './server';
 export type { AwsWorld, Ec2Instance, FaultRule } from './aws';
+export type { JenkinsFaultRule, JenkinsFaults } from './faults';
 export { AGENT_CONNECT_DELAY_MS } from './agentBootstrap';
 
 /** @public */
@@ -37,6 +39,11 @@ export interface SandboxOptions {
   startTime?: number;
   /** Number of builds in each job's history. Default [30, 60]. */
   buildsPerJob?: [number, number];
+  /**
+   * Jobs in each service folder (benchmarks): the demo jobs, then copies of
+   * them named `<job>-2`, `<job>-3`, … until the folder holds this many.
+   */
+  jobsPerService?: number;
   /** Port of the AWS endpoint (EC2 + S3); 0 picks a free one. Default 4566, or 0 when `port` is 0. */
   awsPort?: number;
 }
@@ -50,6 +57,10 @@ export interface Sandbox {
   advance(ms: number): Promise<void>;
   /** Every request received, in order. */
   requests: RecordedRequest[];
+  /** Jenkins-side faults: `sandbox.faults.set({ path: '/job/**', method: 'GET', status: 503, times: 1 })`. */
+  faults: JenkinsFaults;
+  /** Response body bytes the Jenkins endpoint sent since start. */
+  bytesSent(): number;
   close(): Promise<void>;
   /** The simulated world, for assertions. */
   world: World;
@@ -72,6 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clock,
     nextRuns: nextRunsOf,
     buildsPerJob: options.buildsPerJob,
+    jobsPerService: options.jobsPerService,
   });
   const admin = world.users.get('admin')!;
   const credentials = {
@@ -137,6 +149,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       advance(ms);
     },
     requests: server.requests,
+    faults: server.faults,
+    bytesSent: () => server.stats.bytesSent,
     async close() {
       await Promise.all([server.close(), awsServer.close()]);
     },

@@ -6,6 +6,7 @@ import { Security } from './jenkins/auth';
 import { JenkinsRouter } from './jenkins/router';
 import { JETTY_SERVER, jettyErrorPage } from './jenkins/pages';
 import { Random } from './world/random';
+import { JenkinsFaultInjector, JenkinsFaultRule } from './faults';
 
 /** The LTS version the sandbox answers as. */
 export const JENKINS_VERSION = '2.479.3';
@@ -24,6 +25,10 @@ const MAX_BODY = 1024 * 1024;
 export interface SandboxServer {
   server: http.Server;
   requests: RecordedRequest[];
+  /** Jenkins-side faults (latency, 5xx, HTML pages, resets, bad JSON, crumb expiry). */
+  faults: JenkinsFaultInjector;
+  /** Response body bytes sent since start, every route. */
+  stats: { bytesSent: number };
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -46,12 +51,17 @@ export function createSandboxServer(
   const jenkins = new JenkinsRouter(world, security);
   const instanceSession = Random.derive(world.seed, 'instance').hex(8);
   const requests: RecordedRequest[] = [];
+  const faults = new JenkinsFaultInjector();
+  const stats = { bytesSent: 0 };
 
   const server = http.createServer(async (req, res) => {
     const rawUrl = req.url ?? '/';
     const method = req.method ?? 'GET';
     requests.push({ method, path: rawUrl });
     if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
+    countBytes(res, n => {
+      stats.bytesSent += n;
+    });
 
     res.setHeader('Server', JETTY_SERVER);
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -65,10 +75,15 @@ export function createSandboxServer(
       for (const [key, value] of body) params.append(key, value);
 
       hooks.beforeRequest?.();
+      if (url.pathname === '/__sandbox/faults') {
+        faultControl(faults, method, text, res);
+        return;
+      }
       if (url.pathname.startsWith('/__sandbox/')) {
         control(world, url.pathname, method, params, res, hooks.advance);
         return;
       }
+      if (await faults.apply(method, url.pathname, req, res)) return;
       const host = req.headers.host ?? `${(server.address() as AddressInfo).address}`;
       await jenkins.handle({
         req,
@@ -97,6 +112,8 @@ export function createSandboxServer(
   return {
     server,
     requests,
+    faults,
+    stats,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -114,6 +131,76 @@ export function createSandboxServer(
       });
     },
   };
+}
+
+/** Counts the body bytes of a response as they are written. */
+function countBytes(res: http.ServerResponse, add: (n: number) => void): void {
+  const size = (chunk: unknown, encoding?: unknown) =>
+    typeof chunk === 'string'
+      ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+      : chunk instanceof Uint8Array
+        ? chunk.byteLength
+        : 0;
+  const write = res.write;
+  const end = res.end;
+  res.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    add(size(chunk, rest[0]));
+    return (write as Function).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function (this: http.ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (chunk !== undefined && typeof chunk !== 'function') add(size(chunk, rest[0]));
+    return (end as Function).call(this, chunk, ...rest);
+  } as typeof res.end;
+}
+
+/**
+ * `POST /__sandbox/faults` with a JSON rule (or `{ "rules": [...] }`) adds
+ * Jenkins-side faults; `GET` lists them; `DELETE` clears them.
+ */
+function faultControl(
+  faults: JenkinsFaultInjector,
+  method: string,
+  text: string,
+  res: http.ServerResponse,
+): void {
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (method === 'GET') {
+    reply(200, { rules: faults.active });
+    return;
+  }
+  if (method === 'DELETE') {
+    faults.clear();
+    reply(200, { rules: [] });
+    return;
+  }
+  if (method !== 'POST') {
+    reply(405, { error: 'Use GET, POST or DELETE' });
+    return;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text || '{}');
+  } catch {
+    reply(400, { error: 'The body must be JSON: a fault rule or { "rules": [...] }' });
+    return;
+  }
+  const rules: unknown[] =
+    body && typeof body === 'object' && Array.isArray((body as { rules?: unknown }).rules)
+      ? (body as { rules: unknown[] }).rules
+      : [body];
+  try {
+    for (const rule of rules) {
+      if (!rule || typeof rule !== 'object') throw new Error('A rule must be an object');
+      faults.set(rule as JenkinsFaultRule);
+    }
+  } catch (error) {
+    reply(400, { error: (error as Error).message });
+    return;
+  }
+  reply(200, { rules: faults.active });
 }
 
 /** Routes that are not Jenkins': health and moving a manual clock. */

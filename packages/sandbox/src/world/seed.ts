@@ -155,6 +155,8 @@ export interface SeedOptions {
   nextRuns: NextRuns;
   /** Range of the number of builds of each job's history. */
   buildsPerJob?: [number, number];
+  /** Fill each service folder with copies of its jobs up to this many (benchmarks). */
+  jobsPerService?: number;
 }
 
 /** Creates the demo world described in the project's shared notes. */
@@ -171,14 +173,15 @@ export function createDemoWorld(options: SeedOptions): World {
   for (const vpc of VPCS) {
     const vpcFolder = world.addFolder(world.root, vpc, `Batch jobs of the ${vpc} VPC`);
     const services = new Map<string, Folder>();
-    for (const template of TEMPLATES) {
-      if (template.vpcs && !template.vpcs.includes(vpc)) continue;
+    const templates = TEMPLATES.filter(t => !t.vpcs || t.vpcs.includes(vpc));
+    for (const [template, copy] of withCopies(templates, options.jobsPerService)) {
       let service = services.get(template.service);
       if (!service) {
         service = world.addFolder(vpcFolder, template.service, SERVICE_DESCRIPTIONS[template.service]);
         services.set(template.service, service);
       }
-      const name = typeof template.name === 'function' ? template.name(vpc) : template.name;
+      const base = typeof template.name === 'function' ? template.name(vpc) : template.name;
+      const name = copy > 1 ? `${base}-${copy}` : base;
       const job: Job = world.addJob({
         kind: template.kind,
         name,
@@ -200,6 +203,24 @@ export function createDemoWorld(options: SeedOptions): World {
   world.reserveQueueIds(queueIds.next);
   world.start();
   return world;
+}
+
+/** Each template once, then (benchmarks) copies of a service's non-worker templates up to `perService`. */
+function withCopies(templates: JobTemplate[], perService?: number): Array<[JobTemplate, number]> {
+  const out: Array<[JobTemplate, number]> = templates.map(t => [t, 1]);
+  if (!perService) return out;
+  for (const service of new Set(templates.map(t => t.service))) {
+    const own = templates.filter(t => t.service === service && !t.profile.worker);
+    let count = templates.filter(t => t.service === service).length;
+    for (let copy = 2; count < perService && own.length > 0; copy++) {
+      for (const t of own) {
+        if (count >= perService) break;
+        out.push([t, copy]);
+        count++;
+      }
+    }
+  }
+  return out;
 }
 
 function seedNodes(world: World, seed: number, now: number): void {
