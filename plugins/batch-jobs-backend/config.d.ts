@@ -66,6 +66,25 @@ export interface Config {
         worker?: string;
       };
       /**
+       * Glob (`*` wildcard) of the short names of this VPC's long-running
+       * worker jobs, restarted by "Redeploy workers". Default: `<VPC>-worker*`.
+       */
+      workerJobPattern?: string;
+      /**
+       * Four-eyes gate: rerun, agent launch and worker redeploy in this VPC
+       * create a pending request that another person with
+       * `batch-jobs.approve` must approve. Default: false.
+       */
+      requireApproval?: boolean;
+      /** Build alerts of this VPC's jobs. */
+      alerts?: {
+        /**
+         * Slack incoming webhook receiving this VPC's alerts.
+         * @visibility secret
+         */
+        slackWebhookUrl?: string;
+      };
+      /**
        * EC2 access for this VPC's Jenkins agents (fleet page, launch and
        * terminate). Without it the fleet shows the Jenkins side only.
        */
@@ -101,6 +120,42 @@ export interface Config {
         maxAttempts?: number;
       };
     }>;
+    /** Build alerts: a watcher (once per cluster) notifying Slack and entity owners. */
+    alerts?: {
+      /**
+       * Which build events notify: `start`, `success`, `failure`, `recovery`
+       * (a success right after a failure). Default: [failure, recovery].
+       */
+      events?: Array<'start' | 'success' | 'failure' | 'recovery'>;
+      /** IANA time zone of the "When" field. Default: `UTC`. */
+      timezone?: string;
+      /**
+       * Named Slack incoming webhooks an entity picks with the annotation
+       * `batch-jobs.io/slack-webhook: <name>`.
+       * @visibility secret
+       */
+      slackWebhooks?: { [name: string]: string };
+      /** How often the watcher reads Jenkins, in seconds. Default: 60. */
+      intervalSeconds?: number;
+      /** Attempts per Slack message, with backoff. Default: 4. */
+      maxAttempts?: number;
+      /** Base URL of the portal for the "Open in portal" button. Default: `app.baseUrl`. */
+      portalBaseUrl?: string;
+      /** Send Backstage notifications to the owner of the job's entity. Default: true. */
+      notifyOwners?: boolean;
+    };
+    /** The four-eyes gate of VPCs with `requireApproval`. */
+    approvals?: {
+      /** Hours a request waits for a decision before it expires. Default: 24. */
+      expiresAfterHours?: number;
+      /** Entity refs (users or groups) notified of new requests. Default: none. */
+      notify?: string[];
+    };
+    /** Worker redeploys. */
+    workers?: {
+      /** How long to wait for a restarted worker's new build to start, in seconds. Default: 120. */
+      startTimeoutSeconds?: number;
+    };
     /** The EC2 agent fleet. */
     fleet?: {
       /**

@@ -24,6 +24,12 @@ export interface VpcConfig {
   aws?: VpcAwsConfig;
   /** Jenkins labels of the VPC's agents. */
   agentLabels: { batch: string; worker: string };
+  /** Glob of the short names of the VPC's long-running worker jobs (default `<VPC>-worker*`). */
+  workerJobPattern: string;
+  /** Rerun, agent launch and worker redeploy wait for a second person's approval. */
+  requireApproval: boolean;
+  /** Slack incoming webhook of the VPC's alerts. */
+  alerts: { slackWebhookUrl?: string };
 }
 
 /** EC2 access for one VPC. @public */
@@ -46,12 +52,44 @@ export interface FleetConfig {
   pollIntervalSeconds: number;
 }
 
+/** Build alerts (Slack and Backstage notifications). @public */
+export interface AlertsConfig {
+  /** The watcher runs when `batchJobs.alerts` is configured. */
+  enabled: boolean;
+  /** Events that notify. */
+  events: Array<'start' | 'success' | 'failure' | 'recovery'>;
+  /** IANA zone of the "When" field. */
+  timezone: string;
+  /** Named webhooks an entity picks with `batch-jobs.io/slack-webhook`. */
+  slackWebhooks: Record<string, string>;
+  /** How often the watcher looks at Jenkins. */
+  intervalSeconds: number;
+  /** Attempts per Slack message (first try included). */
+  maxAttempts: number;
+  /** Base URL of the portal, for the "Open in portal" button. */
+  portalBaseUrl: string;
+  /** Send Backstage notifications to the entity's owner. */
+  notifyOwners: boolean;
+}
+
+/** The four-eyes gate. @public */
+export interface ApprovalsConfig {
+  /** How long a request waits for a decision. */
+  expiresAfterHours: number;
+  /** Entity refs (users or groups) notified of new requests. */
+  notify: string[];
+}
+
 /** The whole `batchJobs` section, validated. @public */
 export interface BatchJobsConfig {
   jenkins: JenkinsInstanceConfig[];
   vpcs: VpcConfig[];
   cache: { ttlSeconds: number; scheduleTtlSeconds: number };
   fleet: FleetConfig;
+  alerts: AlertsConfig;
+  approvals: ApprovalsConfig;
+  /** Worker redeploys. */
+  workers: { startTimeoutSeconds: number };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -184,12 +222,34 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         worker:
           c.getOptionalString('agentLabels.worker') ?? `${name}-worker-agent`,
       },
+      workerJobPattern:
+        c.getOptionalString('workerJobPattern') ?? `${name}-worker*`,
+      requireApproval: c.getOptionalBoolean('requireApproval') ?? false,
+      alerts: readVpcAlerts(c, at),
     };
   });
 
   return {
     jenkins,
     vpcs,
+    alerts: readAlerts(section, root),
+    approvals: {
+      expiresAfterHours: positiveNumber(
+        section,
+        'approvals.expiresAfterHours',
+        'batchJobs.approvals.expiresAfterHours',
+        24,
+      ),
+      notify: section.getOptionalStringArray('approvals.notify') ?? [],
+    },
+    workers: {
+      startTimeoutSeconds: positiveNumber(
+        section,
+        'workers.startTimeoutSeconds',
+        'batchJobs.workers.startTimeoutSeconds',
+        120,
+      ),
+    },
     fleet: {
       connectTimeoutSeconds: positiveNumber(
         section,
@@ -270,5 +330,75 @@ function readVpcAws(
       },
       maxAttempts,
     },
+  };
+}
+
+function webhookUrl(value: string, key: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    fail(key, 'is not a URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    fail(key, 'must be an http(s) URL');
+  }
+  return value;
+}
+
+function readVpcAlerts(c: Config, at: string): VpcConfig['alerts'] {
+  const url = c.getOptionalString('alerts.slackWebhookUrl');
+  return url
+    ? { slackWebhookUrl: webhookUrl(url, `${at}.alerts.slackWebhookUrl`) }
+    : {};
+}
+
+const ALERT_EVENTS = ['start', 'success', 'failure', 'recovery'] as const;
+
+function readAlerts(section: Config, root: Config): AlertsConfig {
+  const at = 'batchJobs.alerts';
+  const events = section.getOptionalStringArray('alerts.events') ?? [
+    'failure',
+    'recovery',
+  ];
+  events.forEach(e => {
+    if (!(ALERT_EVENTS as readonly string[]).includes(e)) {
+      fail(`${at}.events`, `'${e}' is not one of ${ALERT_EVENTS.join(', ')}`);
+    }
+  });
+  const hooks = section.getOptionalConfig('alerts.slackWebhooks');
+  const slackWebhooks: Record<string, string> = {};
+  for (const name of hooks?.keys() ?? []) {
+    slackWebhooks[name] = webhookUrl(
+      hooks!.getString(name),
+      `${at}.slackWebhooks.${name}`,
+    );
+  }
+  const maxAttempts = positiveNumber(
+    section,
+    'alerts.maxAttempts',
+    `${at}.maxAttempts`,
+    4,
+  );
+  if (maxAttempts < 1) fail(`${at}.maxAttempts`, 'must be at least 1');
+  const alerts = section.getOptionalConfig('alerts');
+  return {
+    enabled: section.has('alerts'),
+    events: events as AlertsConfig['events'],
+    timezone: alerts ? timezone(alerts, `${at}.timezone`) : 'UTC',
+    slackWebhooks,
+    intervalSeconds: positiveNumber(
+      section,
+      'alerts.intervalSeconds',
+      `${at}.intervalSeconds`,
+      60,
+    ),
+    maxAttempts,
+    portalBaseUrl: (
+      section.getOptionalString('alerts.portalBaseUrl') ??
+      root.getOptionalString('app.baseUrl') ??
+      'http://localhost:3000'
+    ).replace(/\/+$/, ''),
+    notifyOwners: section.getOptionalBoolean('alerts.notifyOwners') ?? true,
   };
 }

@@ -4,6 +4,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { batchJobsPermissions } from '@internal/plugin-batch-jobs-common';
 import { readBatchJobsConfig } from './config';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
@@ -24,9 +25,20 @@ import { scheduleResumeExpiredPauses } from './routines/ResumeExpiredPauses';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
+import { JobWriter } from './services/jobs/JobWriter';
+import { createJobConfigRouter } from './router/jobConfigRouter';
 import { ReadCache } from './services/jobs/ReadCache';
 import { JobConfigs } from './services/schedules/JobConfigs';
 import { ScheduleTimeline } from './services/schedules/ScheduleTimeline';
+import { setupRoutines } from './routines';
+import { DatabaseAlertStore } from './database/DatabaseAlertStore';
+import { DatabaseApprovalStore } from './database/DatabaseApprovalStore';
+import { DatabaseOperationStore } from './database/DatabaseOperationStore';
+import { createOperationsRouter } from './router/operationsRouter';
+import { BuildAlertWatcher } from './services/alerts/BuildAlertWatcher';
+import { SlackWebhooks } from './services/alerts/SlackWebhooks';
+import { ApprovalGate } from './services/approvals/ApprovalGate';
+import { WorkerRedeployer } from './services/workers/WorkerRedeployer';
 
 /**
  * Batch Jobs backend plugin: Jenkins batch jobs per VPC, builds, logs and an
@@ -49,6 +61,8 @@ export const batchJobsPlugin = createBackendPlugin({
         cache: coreServices.cache,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        notifications: notificationService,
       },
       async init({
         logger,
@@ -62,6 +76,8 @@ export const batchJobsPlugin = createBackendPlugin({
         cache,
         scheduler,
         catalog,
+        auth,
+        notifications,
       }) {
         const batchJobsConfig = readBatchJobsConfig(config);
 
@@ -105,6 +121,15 @@ export const batchJobsPlugin = createBackendPlugin({
           cache: readCache,
           configs,
         });
+        // The four-eyes gate of VPCs with requireApproval (rerun, launch, redeploy).
+        const gate = new ApprovalGate({
+          approvals: DatabaseApprovalStore.create({ db }),
+          audit,
+          permissions,
+          config: batchJobsConfig.approvals,
+          logger,
+          notifications,
+        });
         const rerun = new Rerun({
           directory,
           clients,
@@ -113,6 +138,7 @@ export const batchJobsPlugin = createBackendPlugin({
           permissions,
           catalog,
           logger,
+          gate,
         });
 
         const actionDeps = {
@@ -164,6 +190,7 @@ export const batchJobsPlugin = createBackendPlugin({
           idempotency,
           operations: DatabaseFleetOperationStore.create({ db }),
           fleet: batchJobsConfig.fleet,
+          gate,
         });
         httpRouter.use(
           createFleetRouter({
@@ -191,6 +218,122 @@ export const batchJobsPlugin = createBackendPlugin({
           scope: 'local',
           fn: () => launcher.advanceAll(),
         });
+
+        // Operations: worker redeploys and the approvals of the four-eyes gate.
+        const redeployer = new WorkerRedeployer({
+          directory,
+          clients,
+          audit,
+          operations: DatabaseOperationStore.create({ db }),
+          permissions,
+          stopBuild,
+          logger,
+          startTimeoutMs: batchJobsConfig.workers.startTimeoutSeconds * 1000,
+          gate,
+        });
+        // Approved requests run as their requester, with the approver recorded.
+        gate.register('build.rerun', async (request, approval) =>
+          rerun.rerun(request.payload as any, {
+            credentials: await auth.getOwnServiceCredentials(),
+            actor: request.requestedBy,
+            approval,
+          }),
+        );
+        gate.register('agent.launch', async (request, approval) => {
+          const { vpc, type, reason } = request.payload as any;
+          return launcher.launch(
+            { vpc, type, reason: reason ?? undefined },
+            {
+              credentials: await auth.getOwnServiceCredentials(),
+              actor: request.requestedBy,
+              approval,
+            },
+          );
+        });
+        gate.register('workers.redeploy', async (request, approval) => {
+          const { vpc, jobs } = request.payload as any;
+          return redeployer.redeploy(
+            vpc,
+            { jobs },
+            {
+              credentials: await auth.getOwnServiceCredentials(),
+              actor: request.requestedBy,
+              approval,
+            },
+          );
+        });
+        httpRouter.use(
+          createOperationsRouter({ httpAuth, userInfo, redeployer, gate }),
+        );
+
+        // Build alerts: once per cluster; the store makes each event reported once.
+        const alerts = batchJobsConfig.alerts;
+        if (alerts.enabled) {
+          const watcher = new BuildAlertWatcher({
+            config: alerts,
+            directory,
+            clients,
+            catalog,
+            auth,
+            audit,
+            store: DatabaseAlertStore.create({ db }),
+            slack: new SlackWebhooks({ logger, maxAttempts: alerts.maxAttempts }),
+            logger,
+            notifications,
+          });
+          await scheduler.scheduleTask({
+            id: 'batch-jobs-build-alerts',
+            frequency: { milliseconds: alerts.intervalSeconds * 1000 },
+            timeout: { minutes: 5 },
+            initialDelay: { milliseconds: Math.min(alerts.intervalSeconds * 1000, 10_000) },
+            scope: 'global',
+            fn: async () => {
+              await watcher.tick().catch(error =>
+                logger.error(`Build alert watcher failed: ${error}`),
+              );
+            },
+          });
+        }
+
+        // Routines: offline-node sweep, orphan reaper, Jenkins backup.
+        const routines = await setupRoutines({
+          config,
+          batchJobsConfig,
+          db,
+          clients,
+          ec2,
+          audit,
+          operations: DatabaseFleetOperationStore.create({ db }),
+          permissions,
+          scheduler,
+          httpAuth,
+          userInfo,
+          logger,
+        });
+        httpRouter.use(routines.router);
+
+        // Jobs from the standard pipeline template (the scaffolder actions call
+        // these routes), compared and promoted across VPCs; a promotion into a
+        // VPC with requireApproval waits for a second person.
+        const writer = new JobWriter({
+          directory,
+          clients,
+          audit,
+          permissions,
+          logger,
+          cache: readCache,
+          configs,
+          gate,
+        });
+        // 'job.promote' is not in ApprovalAction yet (common/operations.ts).
+        gate.register('job.promote' as never, async (request, approval) =>
+          writer.promote(request.payload as any, {
+            credentials: await auth.getOwnServiceCredentials(),
+            actor: request.requestedBy,
+            approval,
+          }),
+        );
+        httpRouter.use(createJobConfigRouter({ httpAuth, userInfo, writer }));
 
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 

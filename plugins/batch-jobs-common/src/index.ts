@@ -7,3 +7,4 @@ export * from './controls';
 export * from './permissions';
 export * from './routines';
 export * from './cron';
+export * from './operations';

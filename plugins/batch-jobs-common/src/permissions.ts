@@ -66,8 +66,30 @@ export const batchJobsAgentTerminatePermission = createPermission({
   attributes: { action: 'delete' },
 });
 
+/**
+ * Restart the worker jobs of a VPC (stop, then start with the previous
+ * parameters). Basic permission: workers belong to the VPC.
+ * @public
+ */
+export const batchJobsWorkerRedeployPermission = createPermission({
+  name: 'batch-jobs.worker.redeploy',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Approve or reject another person's request in a VPC that needs four eyes.
+ * Nobody approves their own request, whatever the policy says.
+ * @public
+ */
+export const batchJobsApprovePermission = createPermission({
+  name: 'batch-jobs.approve',
+  attributes: { action: 'update' },
+});
+
 /** @public */
 export const batchJobsPermissions = [
+  batchJobsWorkerRedeployPermission,
+  batchJobsApprovePermission,
   batchJobsAgentLaunchPermission,
   batchJobsAgentTerminatePermission,
   batchJobsBuildRerunPermission,

@@ -16,6 +16,7 @@ import {
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  ApprovalPendingResponse,
   BATCH_JOBS_ANNOTATION,
   RerunRequest,
   RerunResponse,
@@ -25,6 +26,7 @@ import { VpcConfig } from '../../config';
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
+import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
 import {
   mapParameters,
   parameterDefinitions,
@@ -42,6 +44,8 @@ export interface RerunContext {
   /** Entity ref of the signed-in user. */
   actor: string;
   idempotencyKey?: string;
+  /** Set when a second person approved this rerun: it runs as `actor` without asking again. */
+  approval?: ApprovedAs;
 }
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -62,13 +66,15 @@ export class Rerun {
       permissions: PermissionsService;
       catalog: CatalogService;
       logger: LoggerService;
+      /** The four-eyes gate of VPCs with `requireApproval`. */
+      gate?: ApprovalGate;
     },
   ) {}
 
   async rerun(
     input: RerunInput,
     context: RerunContext,
-  ): Promise<RerunResponse> {
+  ): Promise<RerunResponse | ApprovalPendingResponse> {
     const { directory, audit, idempotency, logger } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     if (!Number.isInteger(input.number) || input.number < 1) {
@@ -81,12 +87,14 @@ export class Rerun {
       );
     }
 
-    const entityRef = await this.authorize(
-      vpc,
-      fullName,
-      input.entityRef,
-      context.credentials,
-    );
+    const entityRef = context.approval
+      ? context.approval.entityRef ?? input.entityRef ?? null
+      : await this.authorize(
+          vpc,
+          fullName,
+          input.entityRef,
+          context.credentials,
+        );
 
     if (key !== undefined) {
       const hash = createHash('sha256')
@@ -113,6 +121,34 @@ export class Rerun {
       }
     }
 
+    const gate = this.options.gate;
+    if (!context.approval && gate?.requires(vpc)) {
+      try {
+        const held = await gate.hold({
+          action: 'build.rerun',
+          vpc,
+          job: fullName,
+          target: `${fullName}#${input.number}`,
+          summary: `Rerun ${fullName} #${input.number}`,
+          entityRef,
+          payload: {
+            vpc: vpc.name,
+            job: fullName,
+            number: input.number,
+            ...(entityRef ? { entityRef } : {}),
+          },
+          actor: context.actor,
+        });
+        if (key !== undefined)
+          await idempotency.complete(context.actor, key, held);
+        return held;
+      } catch (error) {
+        if (key !== undefined)
+          await idempotency.release(context.actor, key).catch(() => {});
+        throw error;
+      }
+    }
+
     const client = this.options.clients.get(vpc.jenkins)!;
     const target = `${fullName}#${input.number}`;
     let auditId: string | undefined;
@@ -125,7 +161,16 @@ export class Rerun {
         job: fullName,
         target,
         parameters: {},
-        detail: { jenkins: client.name, sourceBuild: input.number },
+        detail: {
+          jenkins: client.name,
+          sourceBuild: input.number,
+          ...(context.approval
+            ? {
+                approvalId: context.approval.approvalId,
+                approvedBy: context.approval.approvedBy,
+              }
+            : {}),
+        },
       });
 
       const [build, job] = await Promise.all([

@@ -220,8 +220,12 @@ export class StopBuild {
     return 'cancelled';
   }
 
-  /** Stop, then term and kill for pipelines, until Jenkins says the build ended. */
-  private async end(
+  /**
+   * Stop, then term and kill for pipelines, until Jenkins says the build
+   * ended. No permission check or audit: callers (the stop action, worker
+   * redeploys) do their own.
+   */
+  async end(
     client: JenkinsClient,
     fullName: string,
     number: number,

@@ -14,7 +14,9 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   AgentType,
+  ApprovalPendingResponse,
   FleetOperation,
+  isApprovalPending,
   LaunchAgentRequest,
   batchJobsAgentLaunchPermission,
 } from '@internal/plugin-batch-jobs-common';
@@ -25,6 +27,7 @@ import { Ec2Agents, isEc2Error, nodeNameOf } from '../aws/Ec2Agents';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { decideLaunch } from './launchDecisions';
+import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
 
 /** @public */
 export interface FleetActionContext {
@@ -32,6 +35,8 @@ export interface FleetActionContext {
   /** Entity ref of the signed-in user. */
   actor: string;
   idempotencyKey?: string;
+  /** Set when a second person approved this action: it runs as `actor` without asking again. */
+  approval?: ApprovedAs;
 }
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -65,6 +70,8 @@ export class AgentLauncher {
       fleet: FleetConfig;
       logger: LoggerService;
       now?: () => Date;
+      /** The four-eyes gate of VPCs with `requireApproval`. */
+      gate?: ApprovalGate;
     },
   ) {}
 
@@ -75,7 +82,7 @@ export class AgentLauncher {
   async launch(
     request: LaunchAgentRequest,
     context: FleetActionContext,
-  ): Promise<FleetOperation> {
+  ): Promise<FleetOperation | ApprovalPendingResponse> {
     const { directory, ec2, audit, idempotency, operations, logger } =
       this.options;
     const vpc = directory.getVpc(request.vpc);
@@ -90,13 +97,14 @@ export class AgentLauncher {
         'Idempotency-Key must be 1-255 printable ASCII characters',
       );
     }
-    await this.authorize(context.credentials);
+    if (!context.approval) await this.authorize(context.credentials);
 
     const reason = request.reason?.trim() || null;
     if (key !== undefined) {
       const hash = sha256(JSON.stringify([vpc.name, request.type, reason]));
       const claim = await idempotency.claim(context.actor, key, hash);
       if (claim.state === 'replay') {
+        if (isApprovalPending(claim.response)) return claim.response;
         const { operationId } = claim.response as { operationId: string };
         return (await operations.get(operationId))!;
       }
@@ -109,6 +117,30 @@ export class AgentLauncher {
         throw new ConflictError(
           `A launch with Idempotency-Key '${key}' is still being started`,
         );
+      }
+    }
+
+    const gate = this.options.gate;
+    if (!context.approval && gate?.requires(vpc)) {
+      try {
+        const held = await gate.hold({
+          action: 'agent.launch',
+          vpc,
+          target: `${vpc.name}/${request.type}-agent`,
+          summary: `Launch a ${request.type} agent in ${vpc.name}${
+            reason ? ` (${reason})` : ''
+          }`,
+          entityRef: null,
+          payload: { vpc: vpc.name, type: request.type, reason },
+          actor: context.actor,
+        });
+        if (key !== undefined)
+          await idempotency.complete(context.actor, key, held);
+        return held;
+      } catch (error) {
+        if (key !== undefined)
+          await idempotency.release(context.actor, key).catch(() => {});
+        throw error;
       }
     }
 
@@ -128,7 +160,15 @@ export class AgentLauncher {
       job: null,
       target,
       parameters: { type: request.type, reason },
-      detail: { clientToken },
+      detail: {
+        clientToken,
+        ...(context.approval
+          ? {
+              approvalId: context.approval.approvalId,
+              approvedBy: context.approval.approvedBy,
+            }
+          : {}),
+      },
     });
 
     try {

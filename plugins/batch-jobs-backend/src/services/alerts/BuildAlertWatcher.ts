@@ -1,0 +1,351 @@
+import {
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
+import {
+  Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { isError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { NotificationService } from '@backstage/plugin-notifications-node';
+import {
+  BATCH_JOBS_ANNOTATION,
+  BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION,
+  BuildAlertEvent,
+} from '@internal/plugin-batch-jobs-common';
+import { AlertsConfig, VpcConfig } from '../../config';
+import { AlertKey, AlertStore } from '../../database/DatabaseAlertStore';
+import { AuditStore } from '../../database/types';
+import { JenkinsClient } from '../jenkins/JenkinsClient';
+import { EntitySelection, JobDirectory } from '../jenkins/JobDirectory';
+import { isFolder, mapCauses } from '../jenkins/mapping';
+import { RawBuild, RawJob } from '../jenkins/types';
+import { AlertDecision, decideAlerts } from './alertDecisions';
+import { BuildAlert, alertTitle, buildSlackMessage } from './slackMessage';
+import { SlackWebhooks } from './SlackWebhooks';
+
+const PORTAL_VERBS: Record<string, string> = {
+  'build.rerun': 'Rerun',
+  'job.run': 'Run',
+  'worker.redeploy': 'Redeployed',
+};
+
+interface Linked {
+  entity: Entity;
+  ref: string;
+  selection: EntitySelection;
+}
+
+const message = (e: unknown) => (isError(e) ? e.message : String(e));
+
+/**
+ * Notices builds of catalog-linked jobs that start, succeed or fail and
+ * reports each event once: Slack (per VPC and per entity) and a Backstage
+ * notification to the entity's owner. Runs as a global scheduled task; the
+ * store's claims make each event reported once across replicas and
+ * restarts. Never throws out of a tick for one bad job or webhook.
+ * @public
+ */
+export class BuildAlertWatcher {
+  /** Events this process already claimed or saw claimed: saves a DB round trip per tick. */
+  private readonly seen = new Set<string>();
+  private readonly baselines = new Map<string, number>();
+  private readonly events: ReadonlySet<BuildAlertEvent>;
+
+  constructor(
+    private readonly options: {
+      config: AlertsConfig;
+      directory: JobDirectory;
+      clients: Map<string, JenkinsClient>;
+      catalog: CatalogService;
+      auth: AuthService;
+      audit: AuditStore;
+      store: AlertStore;
+      slack: SlackWebhooks;
+      logger: LoggerService;
+      notifications?: NotificationService;
+    },
+  ) {
+    this.events = new Set(options.config.events);
+  }
+
+  /** One look at every linked job of every VPC. */
+  async tick(): Promise<void> {
+    const { catalog, auth, directory, logger } = this.options;
+    let entities: Entity[];
+    try {
+      const { items } = await catalog.getEntities(
+        {
+          filter: {
+            [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]:
+              CATALOG_FILTER_EXISTS,
+          },
+        },
+        { credentials: await auth.getOwnServiceCredentials() },
+      );
+      entities = items;
+    } catch (error) {
+      logger.warn(`Alert watcher could not read the catalog: ${message(error)}`);
+      return;
+    }
+    const linked: Linked[] = [];
+    for (const entity of entities) {
+      try {
+        linked.push({
+          entity,
+          ref: stringifyEntityRef(entity),
+          selection: directory.selectionFor(entity),
+        });
+      } catch {
+        // No usable annotation: nothing to watch.
+      }
+    }
+    for (const vpc of directory.listVpcs()) {
+      const inVpc = linked.filter(l =>
+        l.selection.vpcs.some(v => v.name === vpc.name),
+      );
+      if (inVpc.length === 0) continue;
+      await this.watchVpc(vpc, inVpc).catch(error =>
+        logger.warn(`Alert watcher failed on VPC ${vpc.name}: ${message(error)}`),
+      );
+    }
+    if (this.seen.size > 50_000) this.seen.clear();
+  }
+
+  private async watchVpc(vpc: VpcConfig, linked: Linked[]) {
+    const { directory, logger } = this.options;
+    const client = this.options.clients.get(vpc.jenkins)!;
+    const folders = new Set<string>();
+    for (const l of linked) {
+      for (const selector of l.selection.selectors) {
+        folders.add(directory.parentFolder(vpc, selector));
+      }
+    }
+    const jobs = new Map<string, RawJob>();
+    for (const folder of folders) {
+      try {
+        const raw = await client.listFolder(folder);
+        for (const item of raw.jobs ?? []) {
+          if (isFolder(item)) {
+            for (const inner of item.jobs ?? []) {
+              if (!isFolder(inner) && inner.fullName) jobs.set(inner.fullName, inner);
+            }
+          } else if (item.fullName) jobs.set(item.fullName, item);
+        }
+      } catch (error) {
+        logger.warn(
+          `Alert watcher could not list folder '${folder}' of ${vpc.name}: ${message(error)}`,
+        );
+      }
+    }
+    for (const [fullName, job] of jobs) {
+      const owners = linked.filter(l =>
+        directory.selects(l.selection, vpc, fullName),
+      );
+      if (owners.length === 0) continue;
+      await this.watchJob(vpc, client, fullName, job, owners).catch(error =>
+        logger.warn(`Alert watcher failed on ${fullName}: ${message(error)}`),
+      );
+    }
+  }
+
+  private async watchJob(
+    vpc: VpcConfig,
+    client: JenkinsClient,
+    fullName: string,
+    job: RawJob,
+    owners: Linked[],
+  ) {
+    const { store } = this.options;
+    const builds = (job.builds ?? [])
+      .filter(b => typeof b.number === 'number')
+      .map(b => ({ number: b.number!, result: b.result ?? null }));
+    const newest = Math.max(0, job.lastBuild?.number ?? 0, ...builds.map(b => b.number));
+    const baselineKey = `${vpc.name}\n${fullName}`;
+    let baseline = this.baselines.get(baselineKey);
+    if (baseline === undefined) {
+      baseline = await store.baseline(vpc.name, fullName, newest);
+      this.baselines.set(baselineKey, baseline);
+    }
+    for (const decision of decideAlerts(builds, baseline, this.events)) {
+      const key: AlertKey = {
+        vpc: vpc.name,
+        job: fullName,
+        buildNumber: decision.number,
+        event: decision.event,
+      };
+      const seenKey = JSON.stringify(key);
+      if (this.seen.has(seenKey)) continue;
+      const claimed = await store.claim(key);
+      this.seen.add(seenKey);
+      if (!claimed) continue;
+      await this.report(vpc, client, key, decision, owners);
+    }
+  }
+
+  private async report(
+    vpc: VpcConfig,
+    client: JenkinsClient,
+    key: AlertKey,
+    decision: AlertDecision,
+    owners: Linked[],
+  ) {
+    const { config, store, slack, logger } = this.options;
+    const build = await client.getBuild(key.job, decision.number);
+    const alert: BuildAlert = {
+      event: decision.event,
+      vpc: vpc.name,
+      appName: owners.map(o => o.entity.metadata.title ?? o.entity.metadata.name).join(', '),
+      entityRef: owners[0].ref,
+      job: key.job,
+      buildNumber: decision.number,
+      at: whenOf(build, decision.event),
+      cause: await this.causeOf(vpc, key.job, build),
+      result: build.result ?? null,
+      jenkinsUrl: build.url ?? `${client.baseUrl}/`,
+      portalUrl: portalLink(config.portalBaseUrl, owners[0].entity, vpc.name, key.job, decision.number),
+    };
+
+    const urls = this.webhooksFor(vpc, owners);
+    const errors: string[] = [];
+    let attempts = 0;
+    for (const url of urls) {
+      const delivery = await slack.post(url, buildSlackMessage(alert, config.timezone));
+      attempts += delivery.attempts;
+      if (!delivery.ok) errors.push(delivery.error ?? 'failed');
+    }
+    await this.notifyOwners(alert, owners);
+    await store
+      .record(key, {
+        state: urls.length === 0 ? 'skipped' : errors.length ? 'failed' : 'sent',
+        attempts,
+        ...(errors.length ? { error: errors.join('; ') } : {}),
+      })
+      .catch(e => logger.warn(`Could not record alert delivery: ${e}`));
+    logger.info('Build alert reported', {
+      event: alert.event,
+      vpc: vpc.name,
+      job: key.job,
+      build: decision.number,
+      webhooks: urls.length,
+      failedWebhooks: errors.length,
+    });
+  }
+
+  /** The VPC's webhook and those the entities name, each once. */
+  private webhooksFor(vpc: VpcConfig, owners: Linked[]): string[] {
+    const urls = new Set<string>();
+    if (vpc.alerts.slackWebhookUrl) urls.add(vpc.alerts.slackWebhookUrl);
+    for (const owner of owners) {
+      const name =
+        owner.entity.metadata.annotations?.[BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION]?.trim();
+      if (!name) continue;
+      const url = this.options.config.slackWebhooks[name];
+      if (url) urls.add(url);
+      else
+        this.options.logger.warn(
+          `Entity ${owner.ref} names Slack webhook '${name}', which is not in batchJobs.alerts.slackWebhooks`,
+        );
+    }
+    return [...urls];
+  }
+
+  private async notifyOwners(alert: BuildAlert, owners: Linked[]) {
+    const { notifications, config, logger } = this.options;
+    if (!notifications || !config.notifyOwners) return;
+    const refs = [
+      ...new Set(owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r)),
+    ];
+    if (refs.length === 0) return;
+    try {
+      await notifications.send({
+        recipients: { type: 'entity', entityRef: refs },
+        payload: {
+          title: `${alertTitle(alert)}: ${alert.job.split('/').pop()} #${alert.buildNumber}`,
+          description: `${alert.appName} — ${alert.cause}`,
+          link: alert.portalUrl,
+          severity: alert.event === 'failure' ? 'high' : 'normal',
+          topic: 'batch-jobs.alerts',
+        },
+      });
+    } catch (error) {
+      logger.warn(`Could not send build notification: ${message(error)}`);
+    }
+  }
+
+  /**
+   * The real cause: our audit knows the person behind a portal action
+   * (Jenkins only sees the service account); otherwise Jenkins' first cause.
+   */
+  private async causeOf(vpc: VpcConfig, job: string, build: RawBuild): Promise<string> {
+    try {
+      const records = await this.options.audit.listQueued({
+        vpc: vpc.name,
+        jobs: [job],
+        limit: 200,
+      });
+      const record = records.find(
+        r =>
+          r.buildNumber === build.number ||
+          (r.queueItemId !== null && r.queueItemId === build.queueId),
+      );
+      if (record) {
+        const verb = PORTAL_VERBS[record.action] ?? 'Started';
+        const approvedBy = record.detail?.approvedBy;
+        return `${verb} by ${record.actor} in the portal${
+          typeof approvedBy === 'string' ? ` (approved by ${approvedBy})` : ''
+        }`;
+      }
+    } catch (error) {
+      this.options.logger.warn(`Could not read the audit trail: ${message(error)}`);
+    }
+    const [first] = mapCauses(build);
+    if (!first) return 'Unknown cause';
+    if (first.kind === 'upstream' && first.upstreamJob) {
+      return `Started by upstream job ${first.upstreamJob}${
+        first.upstreamBuild !== undefined ? ` #${first.upstreamBuild}` : ''
+      }`;
+    }
+    return first.description;
+  }
+}
+
+function whenOf(build: RawBuild, event: BuildAlertEvent): Date {
+  const start = build.timestamp ?? Date.now();
+  if (event === 'start') return new Date(start);
+  return new Date(start + (build.duration ?? 0));
+}
+
+function ownerOf(entity: Entity): string | undefined {
+  const relation = entity.relations?.find(r => r.type === 'ownedBy');
+  if (relation) return relation.targetRef;
+  const owner = entity.spec?.owner;
+  if (typeof owner !== 'string' || !owner) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(owner, {
+        defaultKind: 'group',
+        defaultNamespace: entity.metadata.namespace ?? 'default',
+      }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function portalLink(
+  base: string,
+  entity: Entity,
+  vpc: string,
+  job: string,
+  number: number,
+): string {
+  const ns = encodeURIComponent(entity.metadata.namespace ?? 'default');
+  const kind = encodeURIComponent(entity.kind.toLowerCase());
+  const name = encodeURIComponent(entity.metadata.name);
+  const query = new URLSearchParams({ vpc, job, build: String(number) });
+  return `${base}/catalog/${ns}/${kind}/${name}/batch-jobs?${query}`;
+}
