@@ -12,6 +12,7 @@ import type { World } from './world/world';
 import { RecordedRequest, advanceWorld, createSandboxServer } from './server';
 import { AwsWorld, createAwsWorld, seedInstancesForNodes, startAwsServer } from './aws';
 import { bootstrapAgents } from './agentBootstrap';
+import { BackupJob, installBackupJob } from './backupJob';
 import type { JenkinsFaults } from './faults';
 
 export type { World } from './world/world';
@@ -20,6 +21,7 @@ export { JENKINS_VERSION } from './server';
 export type { AwsWorld, Ec2Instance, FaultRule } from './aws';
 export type { JenkinsFaultRule, JenkinsFaults } from './faults';
 export { AGENT_CONNECT_DELAY_MS } from './agentBootstrap';
+export type { BackupJob, BackupJobMode } from './backupJob';
 
 /** @public */
 export interface SandboxOptions {
@@ -68,6 +70,12 @@ export interface Sandbox {
   awsUrl: string;
   /** The simulated AWS account (instances, launch templates, faults), for assertions. */
   aws: AwsWorld;
+  /**
+   * The seeded backup pipeline (root job `jenkins-backup`, uploading to
+   * `s3://jenkins-backups/jenkins/`): set `mode` to `empty`, `none` or
+   * `fail` to make its next runs misbehave.
+   */
+  backup: BackupJob;
 }
 
 /** @public */
@@ -105,6 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const aws = createAwsWorld({ seed, clock, vpcs: ['DEV', 'STG', 'PROD'] });
   seedInstancesForNodes(aws, world.nodes);
   bootstrapAgents(world, aws);
+  const backup = installBackupJob(world, aws);
 
   /** Manual clock: Jenkins events and EC2 state changes, each at its own time, in order. */
   const advance = (ms: number) => {
@@ -157,5 +166,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     world,
     awsUrl: awsServer.url,
     aws,
+    backup,
   };
 }

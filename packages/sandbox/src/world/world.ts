@@ -53,6 +53,7 @@ export class World {
   private readonly items = new Map<string, Item>();
   private readonly queue = new Map<number, QueueItem>();
   private readonly events = new EventQueue<WorldEvent>();
+  private readonly finishListeners = new Set<(build: Build, at: number) => void>();
   private nextQueueId = 1;
   /** Bumped when a job's timer is re-armed (config update) so older timer events are ignored. */
   private readonly timerVersions = new WeakMap<Job, number>();
@@ -296,6 +297,15 @@ export class World {
 
   // --- agents (EC2 bootstrap, /computer routes) ---------------------------
 
+  /**
+   * Calls `fn` when a build finishes on its own (not when stopped), with its
+   * result set; `fn` may still change the result (the backup job does).
+   */
+  onBuildFinish(fn: (build: Build, at: number) => void): () => void {
+    this.finishListeners.add(fn);
+    return () => this.finishListeners.delete(fn);
+  }
+
   /** Runs `fn` at sandbox time `time`, in order with the world's other events (e.g. an agent connecting). */
   at(time: number, fn: (at: number) => void): void {
     this.events.push(time, { type: 'call', fn });
@@ -385,6 +395,7 @@ export class World {
           build.result = build.plannedResult;
           build.completedAt = at;
           this.release(build);
+          for (const listener of this.finishListeners) listener(build, at);
         }
         break;
       }
