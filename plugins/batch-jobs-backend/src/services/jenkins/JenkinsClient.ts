@@ -293,6 +293,53 @@ export class JenkinsClient {
     return parseJobConfig(await this.getConfigXml(fullName));
   }
 
+  /** A job's or folder's config.xml as Jenkins stores it; NotFoundError when there is none. */
+  async readConfigXml(fullName: string): Promise<string> {
+    return this.getConfigXml(fullName);
+  }
+
+  /** Whether an item (job or folder) exists, without reading it. */
+  async itemExists(fullName: string): Promise<boolean> {
+    try {
+      await this.getJson(
+        `${jobPath(fullName)}/api/json`,
+        { tree: 'name' },
+        `item '${fullName}'`,
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Creates an item from its config.xml (`[/job/F]/createItem?name=`).
+   * Jenkins refuses an existing name with a 400 (JenkinsRefusedError).
+   */
+  async createItem(
+    folder: string,
+    name: string,
+    configXml: string,
+  ): Promise<void> {
+    await this.post(
+      `${jobPath(folder)}/createItem?${new URLSearchParams({ name })}`,
+      configXml,
+      `creation of '${folder ? `${folder}/` : ''}${name}'`,
+      'application/xml',
+    );
+  }
+
+  /** Replaces an item's config.xml (`POST …/config.xml`); its builds stay. */
+  async updateConfigXml(fullName: string, configXml: string): Promise<void> {
+    await this.post(
+      `${jobPath(fullName)}/config.xml`,
+      configXml,
+      `configuration of '${fullName}'`,
+      'application/xml',
+    );
+  }
+
   private async getConfigXml(fullName: string): Promise<string> {
     const res = await this.request<string>({
       method: 'GET',
@@ -405,6 +452,7 @@ export class JenkinsClient {
     url: string,
     body: string,
     what: string,
+    contentType = 'application/x-www-form-urlencoded',
   ): Promise<AxiosResponse> {
     const send = () =>
       this.request({
@@ -413,7 +461,7 @@ export class JenkinsClient {
         data: body,
         what,
         headers: {
-          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Type': contentType,
           ...(this.crumb
             ? {
                 [this.crumb.field]: this.crumb.value,

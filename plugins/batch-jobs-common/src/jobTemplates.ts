@@ -1,0 +1,366 @@
+/*
+ * Creating, comparing and promoting batch jobs: the API types, the input
+ * checks shared by the portal's form, the scaffolder actions and the
+ * backend, and the standard pipeline template rendered as config.xml.
+ */
+import type { AgentType } from './api';
+import { parseJenkinsCron } from './cron';
+
+/** Kinds of build parameters the template can define. @public */
+export type BatchJobParameterType =
+  | 'string'
+  | 'text'
+  | 'boolean'
+  | 'choice'
+  | 'password';
+
+/** A build parameter of a new job. @public */
+export interface BatchJobParameterSpec {
+  name: string;
+  type: BatchJobParameterType;
+  description?: string;
+  /** Default value (`true`/`false` for booleans; passwords take none). */
+  defaultValue?: string | boolean;
+  /** Choice parameters: the choices, the first being the default. */
+  choices?: string[];
+}
+
+/** What the standard batch pipeline template needs to produce a job. @public */
+export interface BatchJobSpec {
+  /** Folder relative to the VPC's folder, usually the service, e.g. `payments-settlement`. */
+  folder: string;
+  /** Job name, e.g. `nightly-import`. */
+  name: string;
+  /** Jenkins timer spec (`H 2 * * *`); empty or absent: no timer. */
+  schedule?: string | null;
+  agentType: AgentType;
+  parameters?: BatchJobParameterSpec[];
+  /** The batch application's repository/artifact name, e.g. `payments-batch`. */
+  application: string;
+  /** The batch within the application to run, e.g. `import-settlements`. */
+  batchName: string;
+  description?: string;
+}
+
+/** `POST /jobs/create`: the job on every VPC named, from the template. @public */
+export interface CreateBatchJobsRequest extends BatchJobSpec {
+  vpcs: string[];
+  /** Replace the configuration of jobs that already exist (history kept) instead of refusing. */
+  update?: boolean;
+  /** Validate and render only: nothing is written to Jenkins. */
+  dryRun?: boolean;
+  /** The owning entity, for the audit trail. */
+  entityRef?: string;
+}
+
+/** What happened (or would happen, on a dry run) to the job of one VPC. @public */
+export interface BatchJobWriteResult {
+  vpc: string;
+  /** Jenkins full name, e.g. `DEV/payments-settlement/nightly-import`. */
+  fullName: string;
+  action: 'created' | 'updated' | 'would-create' | 'would-update';
+  /** Link to the job in Jenkins. */
+  url: string;
+  /** The config.xml sent (or that would be sent). */
+  configXml: string;
+  /** The audit event of the write (absent on dry runs). */
+  auditId?: string;
+}
+
+/** @public */
+export interface CreateBatchJobsResponse {
+  dryRun: boolean;
+  jobs: BatchJobWriteResult[];
+}
+
+/** The parts of a job's configuration worth comparing across VPCs. @public */
+export interface JobDefinition {
+  /** Timer spec, or null without a timer. */
+  schedule: string | null;
+  parameters: Array<{
+    name: string;
+    type: string;
+    description: string;
+    defaultValue?: string;
+    choices?: string[];
+  }>;
+  /**
+   * Agent label as configured, and the VPC-neutral form compared across VPCs:
+   * `batch`/`worker` when it is the VPC's batch/worker label.
+   */
+  agentLabel: string | null;
+  agentType: AgentType | null;
+  /** Pipeline script (with the VPC's own names replaced by `${VPC}` / `${AGENT_LABEL}` when normalized). */
+  script: string | null;
+}
+
+/** Fields a comparison reports. @public */
+export type JobDefinitionField =
+  | 'schedule'
+  | 'parameters'
+  | 'agentLabel'
+  | 'script';
+
+/** `GET /jobs/compare?job=&vpcs=` @public */
+export interface JobComparisonResponse {
+  /** Path relative to each VPC's folder. */
+  job: string;
+  vpcs: Array<{
+    vpc: string;
+    fullName: string;
+    exists: boolean;
+    /** As configured in this VPC (labels and names as they are). */
+    definition?: JobDefinition;
+    error?: string;
+  }>;
+  /**
+   * Fields whose VPC-neutral values differ between the VPCs where the job
+   * exists; `values` holds each VPC's value as configured.
+   */
+  differences: Array<{
+    field: JobDefinitionField;
+    values: Record<string, unknown>;
+  }>;
+}
+
+/** `POST /jobs/promote`: copy `from`'s configuration to `to` (created when missing). @public */
+export interface PromoteJobRequest {
+  /** Path relative to the VPCs' folders, e.g. `payments-settlement/nightly-import`. */
+  job: string;
+  from: string;
+  to: string;
+  entityRef?: string;
+}
+
+/** @public */
+export interface PromoteJobResponse {
+  auditId: string;
+  job: string;
+  from: string;
+  to: string;
+  fullName: string;
+  action: 'created' | 'updated' | 'unchanged';
+  /** Fields that differed before the promotion. */
+  changed: JobDefinitionField[];
+}
+
+const ITEM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Checks an item name against what Jenkins accepts (Jenkins.checkGoodName)
+ * and the stricter house rule (letters, digits, `.`, `_`, `-`, starting with
+ * a letter or digit, so it is also a safe path and shell word). Returns the
+ * problem, or undefined.
+ * @public
+ */
+export function checkJobName(name: string, what = 'name'): string | undefined {
+  if (!name) return `${what} is required`;
+  if (name.length > 100) return `${what} must be at most 100 characters`;
+  const unsafe = [...name].find(c => '?*/\\%!@#$^&|<>[]:;'.includes(c));
+  if (unsafe) return `${what} '${name}': ‘${unsafe}’ is an unsafe character in Jenkins`;
+  if (name.endsWith('.')) return `${what} '${name}' cannot end with '.'`;
+  if (!ITEM_NAME.test(name)) {
+    return `${what} '${name}' must be letters, digits, '.', '_' or '-' and start with a letter or digit`;
+  }
+  return undefined;
+}
+
+/**
+ * Every problem of a job spec (empty when it is valid): names, folder path,
+ * schedule with Jenkins' cron semantics (evaluated for `fullName`),
+ * parameters.
+ * @public
+ */
+export function validateBatchJobSpec(
+  spec: BatchJobSpec,
+  options: { fullName?: string } = {},
+): string[] {
+  const problems: string[] = [];
+  const push = (p: string | undefined) => p && problems.push(p);
+  const segments = (spec.folder ?? '').split('/');
+  if (!spec.folder) problems.push('folder is required');
+  else segments.forEach(s => push(checkJobName(s, 'folder segment')));
+  push(checkJobName(spec.name, 'name'));
+  push(checkJobName(spec.application, 'application'));
+  push(checkJobName(spec.batchName, 'batch name'));
+  if (spec.agentType !== 'batch' && spec.agentType !== 'worker') {
+    problems.push(`agent type must be 'batch' or 'worker'`);
+  }
+  if (spec.schedule && spec.schedule.trim()) {
+    try {
+      parseJenkinsCron(spec.schedule, {
+        jobFullName: options.fullName ?? `${spec.folder}/${spec.name}`,
+      });
+    } catch (error) {
+      problems.push(`schedule: ${(error as Error).message}`);
+    }
+  }
+  const seen = new Set<string>();
+  for (const p of spec.parameters ?? []) {
+    if (!PARAMETER_NAME.test(p.name ?? '')) {
+      problems.push(
+        `parameter '${p.name}': names are letters, digits and '_' and do not start with a digit`,
+      );
+      continue;
+    }
+    if (seen.has(p.name)) problems.push(`parameter '${p.name}' is defined twice`);
+    seen.add(p.name);
+    if (!['string', 'text', 'boolean', 'choice', 'password'].includes(p.type)) {
+      problems.push(`parameter '${p.name}': unknown type '${p.type}'`);
+    }
+    if (p.type === 'choice' && !(p.choices && p.choices.length > 0)) {
+      problems.push(`parameter '${p.name}': a choice parameter needs choices`);
+    }
+  }
+  return problems;
+}
+
+function esc(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+function parameterXml(p: BatchJobParameterSpec): string {
+  const head = `<name>${esc(p.name)}</name>\n          <description>${esc(
+    p.description ?? '',
+  )}</description>`;
+  switch (p.type) {
+    case 'boolean':
+      return `        <hudson.model.BooleanParameterDefinition>
+          ${head}
+          <defaultValue>${p.defaultValue === true || p.defaultValue === 'true'}</defaultValue>
+        </hudson.model.BooleanParameterDefinition>`;
+    case 'choice':
+      return `        <hudson.model.ChoiceParameterDefinition>
+          ${head}
+          <choices class="java.util.Arrays$ArrayList">
+            <a class="string-array">
+${(p.choices ?? []).map(c => `              <string>${esc(c)}</string>`).join('\n')}
+            </a>
+          </choices>
+        </hudson.model.ChoiceParameterDefinition>`;
+    case 'password':
+      return `        <hudson.model.PasswordParameterDefinition>
+          ${head}
+          <defaultValue></defaultValue>
+        </hudson.model.PasswordParameterDefinition>`;
+    default: {
+      const kind =
+        p.type === 'text'
+          ? 'hudson.model.TextParameterDefinition'
+          : 'hudson.model.StringParameterDefinition';
+      return `        <${kind}>
+          ${head}
+          <defaultValue>${esc(String(p.defaultValue ?? ''))}</defaultValue>
+          <trim>false</trim>
+        </${kind}>`;
+    }
+  }
+}
+
+/**
+ * The pipeline script of the standard batch template: an EC2 agent of the
+ * VPC is started for the label (Jenkins' EC2 cloud provisions on demand),
+ * the batch application is checked out and checked, the batch runs, and the
+ * agent is always terminated; the team is notified on start, success and
+ * failure. Parameters reach the batch as `--param NAME=value`.
+ * @public
+ */
+export function renderBatchPipelineScript(
+  spec: BatchJobSpec,
+  vpc: { name: string; agentLabel: string },
+): string {
+  const params = (spec.parameters ?? [])
+    .map(p => ` --param ${p.name}=\${params.${p.name}}`)
+    .join('');
+  return `// Standard batch pipeline, generated by the Batch Jobs portal. Edit the template, not this job.
+pipeline {
+  // Jenkins' EC2 cloud starts an agent of the VPC for this label.
+  agent { label '${vpc.agentLabel}' }
+  options { disableConcurrentBuilds() }
+  environment {
+    VPC = '${vpc.name}'
+    APPLICATION = '${spec.application}'
+    BATCH_NAME = '${spec.batchName}'
+  }
+  stages {
+    stage('Notify start') {
+      steps { batchNotify(status: 'STARTED', vpc: env.VPC) }
+    }
+    stage('Check out') {
+      steps { batchCheckout(application: env.APPLICATION) }
+    }
+    stage('Check') {
+      steps { sh "./bin/batch check \${BATCH_NAME}" }
+    }
+    stage('Run batch') {
+      steps { sh "./bin/batch run \${BATCH_NAME}${params}" }
+    }
+  }
+  post {
+    success { batchNotify(status: 'SUCCESS', vpc: env.VPC) }
+    failure { batchNotify(status: 'FAILURE', vpc: env.VPC) }
+    always { batchTerminateAgent(vpc: env.VPC) }
+  }
+}
+`;
+}
+
+/**
+ * The config.xml of a job from the standard batch pipeline template, for
+ * one VPC (its name and the agent label of the spec's agent type).
+ * Parameters and the timer live in job properties, not in the script, so a
+ * run never rewrites them.
+ * @public
+ */
+export function renderBatchJobConfigXml(
+  spec: BatchJobSpec,
+  vpc: { name: string; agentLabel: string },
+): string {
+  const parameters = spec.parameters ?? [];
+  const params = parameters.length
+    ? `
+    <hudson.model.ParametersDefinitionProperty>
+      <parameterDefinitions>
+${parameters.map(parameterXml).join('\n')}
+      </parameterDefinitions>
+    </hudson.model.ParametersDefinitionProperty>`
+    : '';
+  const schedule = spec.schedule?.trim();
+  const triggers = schedule
+    ? `
+    <org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>
+      <triggers>
+        <hudson.triggers.TimerTrigger>
+          <spec>${esc(schedule)}</spec>
+        </hudson.triggers.TimerTrigger>
+      </triggers>
+    </org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>`
+    : '';
+  const description =
+    spec.description ??
+    `Batch ${spec.batchName} of ${spec.application} (standard batch pipeline).`;
+  return `<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job">
+  <actions/>
+  <description>${esc(description)}</description>
+  <keepDependencies>false</keepDependencies>
+  <properties>
+    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty>
+      <abortPrevious>false</abortPrevious>
+    </org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty>${params}${triggers}
+  </properties>
+  <definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" plugin="workflow-cps">
+    <script>${esc(renderBatchPipelineScript(spec, vpc))}</script>
+    <sandbox>true</sandbox>
+  </definition>
+  <triggers/>
+  <disabled>false</disabled>
+</flow-definition>
+`;
+}
