@@ -86,8 +86,19 @@ export const batchJobsApprovePermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Run a routine now (offline-node sweep, orphan reaper, Jenkins backup), for
+ * real or as a dry run. Basic permission: routines act on the whole fleet.
+ * @public
+ */
+export const batchJobsRoutineRunPermission = createPermission({
+  name: 'batch-jobs.routine.run',
+  attributes: { action: 'update' },
+});
+
 /** @public */
 export const batchJobsPermissions = [
+  batchJobsRoutineRunPermission,
   batchJobsWorkerRedeployPermission,
   batchJobsApprovePermission,
   batchJobsAgentLaunchPermission,

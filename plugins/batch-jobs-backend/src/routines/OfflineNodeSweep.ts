@@ -1,0 +1,178 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotFoundError, isError } from '@backstage/errors';
+import { VpcConfig } from '../config';
+import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
+import { NodeSightingStore } from '../database/DatabaseRoutineStore';
+import { AuditStore } from '../database/types';
+import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { JenkinsClient } from '../services/jenkins/JenkinsClient';
+import { ObservedInstance, decideSweep, formatAge } from './decisions';
+import { launchesInProgress, observeNodes, toObservedNode } from './observe';
+import { Routine, RoutineContext } from './RoutineRunner';
+
+/**
+ * Deletes Jenkins nodes of EC2 agents that have been offline longer than the
+ * grace period, terminating their instance when it still runs. What to do
+ * is decided by `decideSweep`; each node is looked at once more right
+ * before it is deleted, so a node that came back or was paused meanwhile
+ * is left alone.
+ * @public
+ */
+export class OfflineNodeSweep implements Routine {
+  readonly id = 'offline-node-sweep' as const;
+  readonly title = 'Offline-node sweep';
+  readonly description =
+    'Deletes offline EC2 agent nodes (*-EC2-AGENT) after a grace period and terminates their instance if it still runs. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
+
+  constructor(
+    private readonly options: {
+      vpcs: VpcConfig[];
+      clients: Map<string, JenkinsClient>;
+      ec2: Ec2Agents;
+      audit: AuditStore;
+      sightings: NodeSightingStore;
+      operations: FleetOperationStore;
+      logger: LoggerService;
+      gracePeriodMs: number;
+      now?: () => Date;
+    },
+  ) {}
+
+  settings() {
+    return { gracePeriod: formatAge(this.options.gracePeriodMs) };
+  }
+
+  async run(ctx: RoutineContext): Promise<string> {
+    const { vpcs, clients, ec2, sightings, operations } = this.options;
+    const now = this.options.now?.() ?? new Date();
+    const launches = await launchesInProgress(operations);
+    let deleted = 0;
+    let terminated = 0;
+    let spared = 0;
+    let failed = 0;
+    for (const jenkins of [...new Set(vpcs.map(v => v.jenkins))]) {
+      ctx.signal.throwIfAborted();
+      const client = clients.get(jenkins)!;
+      const controllerVpcs = vpcs.filter(v => v.jenkins === jenkins);
+      const nodes = await observeNodes(client);
+      const firstSeen = await sightings.observe(
+        jenkins,
+        nodes.filter(n => n.offline).map(n => n.name),
+        now,
+      );
+      const instances = new Map<string, ObservedInstance>();
+      for (const vpc of controllerVpcs) {
+        if (!ec2.has(vpc.name)) continue;
+        for (const i of await ec2.listAgents(vpc.name)) {
+          instances.set(i.instanceId, { ...i, vpc: vpc.name });
+        }
+      }
+      const decisions = decideSweep({
+        nodes,
+        vpcs: controllerVpcs.map(v => ({
+          name: v.name,
+          labels: [v.agentLabels.batch, v.agentLabels.worker],
+          hasAws: ec2.has(v.name),
+        })),
+        firstSeenOffline: firstSeen,
+        instances,
+        launchesInProgress: launches,
+        now,
+        gracePeriodMs: this.options.gracePeriodMs,
+      });
+      for (const d of decisions) {
+        ctx.signal.throwIfAborted();
+        if (d.action === 'spare') {
+          spared++;
+          await ctx.report([
+            { action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: d.reason },
+          ]);
+          continue;
+        }
+        if (ctx.dryRun) {
+          await ctx.report([
+            { action: 'delete-node', target: d.node, vpc: d.vpc, status: 'planned', message: `Would delete: ${d.reason}` },
+            ...(d.terminate
+              ? [{ action: 'terminate-instance', target: d.instanceId!, vpc: d.vpc, status: 'planned' as const, message: 'Would terminate its instance' }]
+              : []),
+          ]);
+          deleted++;
+          if (d.terminate) terminated++;
+          continue;
+        }
+        const outcome = await this.delete(client, jenkins, d, ctx);
+        if (outcome === 'failed') failed++;
+        else if (outcome === 'spared') spared++;
+        else {
+          deleted++;
+          if (outcome === 'deleted+terminated') terminated++;
+        }
+      }
+    }
+    const verb = ctx.dryRun ? 'would delete' : 'deleted';
+    const summary = `${verb} ${deleted} node(s), ${ctx.dryRun ? 'would terminate' : 'terminated'} ${terminated} instance(s), spared ${spared}${
+      failed ? `, ${failed} failed` : ''
+    }`;
+    if (failed) throw new Error(`Offline-node sweep: ${summary}`);
+    return summary;
+  }
+
+  private async delete(
+    client: JenkinsClient,
+    jenkins: string,
+    d: ReturnType<typeof decideSweep>[number],
+    ctx: RoutineContext,
+  ): Promise<'deleted' | 'deleted+terminated' | 'spared' | 'failed'> {
+    const { ec2, audit, sightings, logger } = this.options;
+    // The world may have moved since the listing: look once more.
+    let current;
+    try {
+      current = toObservedNode(await client.getComputer(d.node));
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        await sightings.forget(jenkins, d.node);
+        await ctx.report([{ action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: 'Already deleted by someone else' }]);
+        return 'spared';
+      }
+      throw error;
+    }
+    if (!current.offline || current.temporarilyOffline || current.runningBuilds > 0) {
+      await ctx.report([{ action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: 'Came back, was paused or got a build since it was listed' }]);
+      return 'spared';
+    }
+    const auditId = await audit.create({
+      actor: ctx.actor,
+      action: 'routine.node.delete',
+      entityRef: null,
+      vpc: d.vpc,
+      job: null,
+      target: d.node,
+      parameters: { routine: this.id, runId: ctx.runId, terminateInstance: d.terminate },
+      detail: { instanceId: d.instanceId, offlineSince: d.offlineSince, reason: d.reason },
+    });
+    try {
+      let ec2State: string | undefined;
+      if (d.terminate && d.vpc && d.instanceId) {
+        // Terminate first, so the agent cannot reconnect to a deleted node's name.
+        ec2State = await ec2.terminate(d.vpc, d.instanceId);
+        await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Instance is ${ec2State ?? 'already gone'}`, auditId }]);
+      }
+      try {
+        await client.deleteNode(d.node);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      await sightings.forget(jenkins, d.node);
+      await audit.finish(auditId, 'succeeded', { detail: { ec2State: ec2State ?? null, nodeDeleted: true } });
+      await ctx.report([{ action: 'delete-node', target: d.node, vpc: d.vpc, status: 'done', message: `Deleted: ${d.reason}`, auditId }]);
+      logger.info('Sweep deleted offline node', { node: d.node, vpc: d.vpc, terminated: Boolean(ec2State) });
+      return ec2State ? 'deleted+terminated' : 'deleted';
+    } catch (error) {
+      const message = isError(error) ? error.message : String(error);
+      await audit.finish(auditId, 'failed', { detail: { error: message } }).catch(() => undefined);
+      await ctx.report([{ action: 'delete-node', target: d.node, vpc: d.vpc, status: 'failed', message, auditId }]);
+      logger.warn(`Sweep could not delete node ${d.node}: ${message}`);
+      return 'failed';
+    }
+  }
+}

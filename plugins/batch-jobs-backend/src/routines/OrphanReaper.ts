@@ -1,0 +1,108 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import { VpcConfig } from '../config';
+import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
+import { AuditStore } from '../database/types';
+import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { JenkinsClient } from '../services/jenkins/JenkinsClient';
+import { ObservedNode, decideReap, formatAge } from './decisions';
+import { launchesInProgress, observeNodes } from './observe';
+import { Routine, RoutineContext } from './RoutineRunner';
+
+/**
+ * Terminates agent instances (tag `Name=<VPC>-BATCH-AGENT`) that have been
+ * up longer than the grace period without an online Jenkins node, sparing
+ * launches in progress (decided by `decideReap`). Leaves offline nodes to
+ * the sweep.
+ * @public
+ */
+export class OrphanReaper implements Routine {
+  readonly id = 'orphan-reaper' as const;
+  readonly title = 'Orphan reaper';
+  readonly description =
+    'Terminates EC2 agent instances (*-BATCH-AGENT) up longer than a grace period without an online Jenkins node. Spares launches in progress and nodes paused by a person.';
+
+  constructor(
+    private readonly options: {
+      vpcs: VpcConfig[];
+      clients: Map<string, JenkinsClient>;
+      ec2: Ec2Agents;
+      audit: AuditStore;
+      operations: FleetOperationStore;
+      logger: LoggerService;
+      gracePeriodMs: number;
+      now?: () => Date;
+    },
+  ) {}
+
+  settings() {
+    return { gracePeriod: formatAge(this.options.gracePeriodMs) };
+  }
+
+  async run(ctx: RoutineContext): Promise<string> {
+    const { vpcs, clients, ec2, audit, operations, logger } = this.options;
+    const now = this.options.now?.() ?? new Date();
+    const launches = await launchesInProgress(operations);
+    const nodesByController = new Map<string, Map<string, ObservedNode>>();
+    let terminated = 0;
+    let spared = 0;
+    let failed = 0;
+    const withAws = vpcs.filter(v => ec2.has(v.name));
+    for (const vpc of withAws) {
+      ctx.signal.throwIfAborted();
+      let nodes = nodesByController.get(vpc.jenkins);
+      if (!nodes) {
+        const list = await observeNodes(clients.get(vpc.jenkins)!);
+        nodes = new Map(list.map(n => [n.name, n]));
+        nodesByController.set(vpc.jenkins, nodes);
+      }
+      const instances = (await ec2.listAgents(vpc.name)).map(i => ({ ...i, vpc: vpc.name }));
+      const decisions = decideReap({
+        instances,
+        nodes,
+        launchesInProgress: launches,
+        now,
+        gracePeriodMs: this.options.gracePeriodMs,
+      });
+      for (const d of decisions) {
+        if (d.action === 'spare') {
+          spared++;
+          await ctx.report([{ action: 'spare', target: d.instanceId, vpc: d.vpc, status: 'skipped', message: d.reason }]);
+          continue;
+        }
+        if (ctx.dryRun) {
+          terminated++;
+          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'planned', message: `Would terminate: ${d.reason}` }]);
+          continue;
+        }
+        const auditId = await audit.create({
+          actor: ctx.actor,
+          action: 'routine.instance.terminate',
+          entityRef: null,
+          vpc: d.vpc,
+          job: null,
+          target: d.instanceId,
+          parameters: { routine: this.id, runId: ctx.runId },
+          detail: { node: d.node, reason: d.reason },
+        });
+        try {
+          const state = await ec2.terminate(d.vpc, d.instanceId);
+          await audit.finish(auditId, 'succeeded', { detail: { ec2State: state ?? null } });
+          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Terminated (${state ?? 'already gone'}): ${d.reason}`, auditId }]);
+          logger.info('Reaper terminated orphan instance', { vpc: d.vpc, instanceId: d.instanceId });
+          terminated++;
+        } catch (error) {
+          failed++;
+          const message = isError(error) ? error.message : String(error);
+          await audit.finish(auditId, 'failed', { detail: { error: message } }).catch(() => undefined);
+          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'failed', message, auditId }]);
+        }
+      }
+    }
+    const summary = `${ctx.dryRun ? 'would terminate' : 'terminated'} ${terminated} instance(s), spared ${spared}${
+      failed ? `, ${failed} failed` : ''
+    }${withAws.length === 0 ? ' (no VPC has AWS configured)' : ''}`;
+    if (failed) throw new Error(`Orphan reaper: ${summary}`);
+    return summary;
+  }
+}

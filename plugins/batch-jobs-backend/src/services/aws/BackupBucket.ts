@@ -1,0 +1,123 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import { BackupObject } from '../../routines/decisions';
+
+/** Where the Jenkins backups land. @public */
+export interface BackupBucketConfig {
+  bucket: string;
+  /** Key prefix of the backups, e.g. `jenkins/`; '' for the whole bucket. */
+  prefix: string;
+  region: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Path-style URLs (LocalStack, the sandbox, S3-compatible stores). */
+  forcePathStyle: boolean;
+}
+
+/** Names the bucket and the call in every failure, and keeps AWS' status out of ours. */
+function fail(error: unknown, what: string, where: string): Error {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return new Error(
+    `S3 ${what} on ${where} failed: ${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${
+      e?.message && e.message !== e.name ? `: ${e.message}` : ''
+    }`,
+  );
+}
+
+/**
+ * The backup bucket: list, read the first bytes, delete. One long-lived S3
+ * client; the SDK retries throttling and 5xx.
+ * @public
+ */
+export class BackupBucket {
+  private readonly client: S3Client;
+
+  constructor(readonly config: BackupBucketConfig) {
+    this.client = new S3Client({
+      region: config.region,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+      forcePathStyle: config.forcePathStyle,
+      maxAttempts: 3,
+    });
+  }
+
+  get where(): string {
+    return `s3://${this.config.bucket}/${this.config.prefix}`;
+  }
+
+  /** Every object under the prefix (paginated ListObjectsV2). */
+  async list(): Promise<BackupObject[]> {
+    const out: BackupObject[] = [];
+    try {
+      for await (const page of paginateListObjectsV2(
+        { client: this.client },
+        { Bucket: this.config.bucket, Prefix: this.config.prefix || undefined },
+      )) {
+        for (const o of page.Contents ?? []) {
+          if (!o.Key) continue;
+          out.push({
+            key: o.Key,
+            size: Number(o.Size ?? 0),
+            lastModified: o.LastModified ? new Date(o.LastModified) : new Date(0),
+          });
+        }
+      }
+    } catch (error) {
+      throw fail(error, 'ListObjectsV2', this.where);
+    }
+    return out;
+  }
+
+  /** Size and time as S3 has them now (HeadObject). */
+  async head(key: string): Promise<BackupObject> {
+    try {
+      const res = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.config.bucket, Key: key }),
+      );
+      return {
+        key,
+        size: Number(res.ContentLength ?? 0),
+        lastModified: res.LastModified ? new Date(res.LastModified) : new Date(0),
+      };
+    } catch (error) {
+      throw fail(error, 'HeadObject', `s3://${this.config.bucket}/${key}`);
+    }
+  }
+
+  /** The first `count` bytes: proves the object is readable without downloading it. */
+  async firstBytes(key: string, count: number): Promise<Uint8Array> {
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.config.bucket,
+          Key: key,
+          Range: `bytes=0-${count - 1}`,
+        }),
+      );
+      return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+    } catch (error) {
+      throw fail(error, 'GetObject', `s3://${this.config.bucket}/${key}`);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: this.config.bucket, Key: key }),
+      );
+    } catch (error) {
+      throw fail(error, 'DeleteObject', `s3://${this.config.bucket}/${key}`);
+    }
+  }
+
+  close() {
+    this.client.destroy();
+  }
+}
