@@ -180,6 +180,110 @@ export interface Config {
        */
       scheduleTtlSeconds?: number;
     };
+    /**
+     * Routines the backend runs by itself (scheduler, global scope: one
+     * replica per run). Durations are `{ minutes: 15 }`-style objects or ISO
+     * 8601 strings (`PT15M`); `frequency` may also be `{ cron: '0 1 * * *' }`.
+     */
+    routines?: {
+      /**
+       * Deletes `*-EC2-AGENT` nodes offline longer than `gracePeriod` (and
+       * terminates their instance if it still runs). Never: nodes a person
+       * took offline, nodes running a build, the built-in node, static agents.
+       */
+      'offline-node-sweep'?: {
+        /** Default: true. `run now` works even when false. */
+        enabled?: boolean;
+        /** Scheduled runs only report what they would do. Default: false. */
+        dryRun?: boolean;
+        /** Default: `{ minutes: 15 }`. */
+        frequency?: { cron: string } | HumanDurationConfig | string;
+        /** Also how long a crashed replica's run blocks the next one. Default: `{ minutes: 10 }`. */
+        timeout?: HumanDurationConfig | string;
+        /** Default: `{ minutes: 2 }`. */
+        initialDelay?: HumanDurationConfig | string;
+        /**
+         * How long a node must have been offline (since first seen offline by
+         * the portal, or Jenkins' offline-cause time if earlier). Default: `{ hours: 1 }`.
+         */
+        gracePeriod?: HumanDurationConfig | string;
+      };
+      /**
+       * Terminates instances tagged `Name=<VPC>-BATCH-AGENT` up longer than
+       * `gracePeriod` without an online node; spares launches in progress.
+       */
+      'orphan-reaper'?: {
+        /** Default: true. */
+        enabled?: boolean;
+        /** Default: false. */
+        dryRun?: boolean;
+        /** Default: `{ minutes: 15 }`. */
+        frequency?: { cron: string } | HumanDurationConfig | string;
+        /** Default: `{ minutes: 10 }`. */
+        timeout?: HumanDurationConfig | string;
+        /** Default: `{ minutes: 3 }`. */
+        initialDelay?: HumanDurationConfig | string;
+        /** Minimum time since launch. Default: `{ hours: 2 }`. */
+        gracePeriod?: HumanDurationConfig | string;
+      };
+      /**
+       * Runs the backup job, waits for it, verifies the new object in S3
+       * (newer than the build, non-empty, gzip), records it, applies retention.
+       */
+      'jenkins-backup'?: {
+        /** Default: true. */
+        enabled?: boolean;
+        /** Default: false. */
+        dryRun?: boolean;
+        /** Default: `{ cron: '0 1 * * *' }` (01:00 every day). */
+        frequency?: { cron: string } | HumanDurationConfig | string;
+        /** Default: `{ hours: 2 }`. */
+        timeout?: HumanDurationConfig | string;
+        /** Default: `{ minutes: 5 }`. */
+        initialDelay?: HumanDurationConfig | string;
+        /** Controller (name in `batchJobs.jenkins`) running the job. Default: the first. */
+        jenkins?: string;
+        /** Full name of the backup job. Default: `jenkins-backup`. */
+        job?: string;
+        /** How long to wait for the build to end. Default: `{ hours: 1 }`. */
+        waitTimeout?: HumanDurationConfig | string;
+        /** How often the build is polled. Default: `{ seconds: 5 }`. */
+        pollInterval?: HumanDurationConfig | string;
+        /** Where the job uploads. Without it every run fails saying so. */
+        s3?: {
+          /** e.g. `jenkins-backups`. */
+          bucket: string;
+          /** Key prefix of the backups, e.g. `jenkins/`. Default: '' (whole bucket). */
+          prefix?: string;
+          /** Default: `us-east-1`. */
+          region?: string;
+          /** Endpoint override (the sandbox, LocalStack). Default: AWS. */
+          endpoint?: string;
+          /** Path-style URLs. Default: true when `endpoint` is set. */
+          forcePathStyle?: boolean;
+          /** Static credentials. Default: the AWS SDK's default chain. */
+          credentials?: {
+            /** Access key id. */
+            accessKeyId: string;
+            /**
+             * Secret access key.
+             * @visibility secret
+             */
+            secretAccessKey: string;
+          };
+        };
+        /**
+         * Which `.tar.gz` backups under the prefix to keep: the newest
+         * `keepLast` and/or those younger than `maxAgeDays` (with both, one
+         * goes only when both rules let it go). The newest verified backup
+         * always stays. Default: `{ keepLast: 7 }`.
+         */
+        retention?: {
+          keepLast?: number;
+          maxAgeDays?: number;
+        };
+      };
+    };
     /** Stopping builds from the portal. */
     stop?: {
       /**
@@ -190,4 +294,16 @@ export interface Config {
       escalateAfterSeconds?: number;
     };
   };
+}
+
+/** A duration such as `{ minutes: 15 }` (Backstage's HumanDuration). */
+interface HumanDurationConfig {
+  years?: number;
+  months?: number;
+  weeks?: number;
+  days?: number;
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+  milliseconds?: number;
 }
