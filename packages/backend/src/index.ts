@@ -15,6 +15,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// batch-jobs:job:create / :update for the "New batch job" template
+backend.add(import('@internal/plugin-scaffolder-backend-module-batch-jobs'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -1,0 +1,214 @@
+import { InputError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  BatchJobParameterSpec,
+  CreateBatchJobsRequest,
+  validateBatchJobSpec,
+} from '@internal/plugin-batch-jobs-common';
+import { z as zod } from 'zod';
+import { BatchJobsWriter } from '../BatchJobsBackendClient';
+
+const inputSchema = {
+  vpcs: (z: typeof zod) =>
+    z
+      .array(z.string())
+      .min(1)
+      .describe('VPCs to create the job in, e.g. [DEV, STG]'),
+  folder: (z: typeof zod) =>
+    z
+      .string()
+      .describe(
+        "Folder below each VPC's folder, usually the service (created when missing)",
+      ),
+  name: (z: typeof zod) => z.string().describe('Job name'),
+  schedule: (z: typeof zod) =>
+    z
+      .string()
+      .optional()
+      .describe('Jenkins timer spec, e.g. "H 2 * * *"; empty for no timer'),
+  agentType: (z: typeof zod) =>
+    z
+      .enum(['batch', 'worker'])
+      .default('batch')
+      .describe("Runs on the VPC's batch agents or worker agents"),
+  parameters: (z: typeof zod) =>
+    z
+      .array(
+        z.object({
+          name: z.string(),
+          type: z
+            .enum(['string', 'text', 'boolean', 'choice', 'password'])
+            .default('string'),
+          description: z.string().optional(),
+          defaultValue: z.union([z.string(), z.boolean()]).optional(),
+          // A list, or one comma-separated string as a form field gives it.
+          choices: z.union([z.array(z.string()), z.string()]).optional(),
+        }),
+      )
+      .default([])
+      .describe('Build parameters'),
+  application: (z: typeof zod) =>
+    z.string().describe('The batch application to check out'),
+  batchName: (z: typeof zod) =>
+    z.string().describe('The batch of the application to run'),
+  description: (z: typeof zod) => z.string().optional(),
+  entityRef: (z: typeof zod) =>
+    z
+      .string()
+      .optional()
+      .describe('The owning component, recorded in the audit trail'),
+  update: (z: typeof zod) =>
+    z
+      .boolean()
+      .optional()
+      .describe('Replace the configuration of jobs that already exist'),
+  dryRun: (z: typeof zod) =>
+    z.boolean().optional().describe('Render and check only; write nothing'),
+};
+
+const outputSchema = {
+  jobs: (z: typeof zod) =>
+    z
+      .array(
+        z.object({
+          vpc: z.string(),
+          fullName: z.string(),
+          action: z.string(),
+          url: z.string(),
+        }),
+      )
+      .describe('The job of each VPC and what was done to it'),
+  configXml: (z: typeof zod) =>
+    z
+      .record(z.string())
+      .describe('The config.xml of each VPC (dry runs only)'),
+};
+
+type RawInput = {
+  vpcs: string[];
+  folder: string;
+  name: string;
+  schedule?: string;
+  agentType: 'batch' | 'worker';
+  parameters: Array<
+    Omit<BatchJobParameterSpec, 'choices'> & { choices?: string[] | string }
+  >;
+  application: string;
+  batchName: string;
+  description?: string;
+  entityRef?: string;
+  update?: boolean;
+  dryRun?: boolean;
+};
+
+/** The request, with the checks the backend also makes done early for a clear step error. */
+function toRequest(input: RawInput, dryRun: boolean): CreateBatchJobsRequest {
+  const request: CreateBatchJobsRequest = {
+    ...input,
+    schedule: input.schedule?.trim() || null,
+    parameters: input.parameters.map(p => ({
+      ...p,
+      ...(typeof p.choices === 'string'
+        ? {
+            choices: p.choices
+              .split(',')
+              .map(c => c.trim())
+              .filter(Boolean),
+          }
+        : {}),
+    })) as BatchJobParameterSpec[],
+    dryRun,
+  };
+  const problems = validateBatchJobSpec(request);
+  if (problems.length > 0) {
+    throw new InputError(`Invalid batch job: ${problems.join('; ')}`);
+  }
+  return request;
+}
+
+function makeAction(
+  id: string,
+  mode: 'create' | 'update',
+  description: string,
+  writer: BatchJobsWriter,
+) {
+  return createTemplateAction({
+    id,
+    description,
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'A nightly batch in DEV and STG',
+        example: `steps:
+  - id: job
+    action: ${id}
+    input:
+      vpcs: [DEV, STG]
+      folder: payments-settlement
+      name: nightly-import
+      schedule: H 2 * * *
+      agentType: batch
+      application: payments-batch
+      batchName: import-settlements
+      parameters:
+        - { name: RUN_DATE, type: string, defaultValue: yesterday }`,
+      },
+    ],
+    schema: { input: inputSchema, output: outputSchema },
+    async handler(ctx) {
+      const input = ctx.input as unknown as RawInput;
+      const dryRun = Boolean(ctx.isDryRun || input.dryRun);
+      const request = toRequest(input, dryRun);
+      const credentials = await ctx.getInitiatorCredentials();
+      const response = await writer.write(request, mode, credentials);
+      for (const job of response.jobs) {
+        ctx.logger.info(`${job.vpc}: ${job.action} ${job.fullName} (${job.url})`);
+      }
+      ctx.output(
+        'jobs',
+        response.jobs.map(({ vpc, fullName, action, url }) => ({
+          vpc,
+          fullName,
+          action,
+          url,
+        })),
+      );
+      if (response.dryRun) {
+        ctx.output(
+          'configXml',
+          Object.fromEntries(response.jobs.map(j => [j.vpc, j.configXml])),
+        );
+      }
+    },
+  });
+}
+
+/**
+ * `batch-jobs:job:create`: the job from the standard batch pipeline template
+ * on each VPC's Jenkins (createItem). A job that exists already is an error
+ * unless `update: true`. Permission `batch-jobs.job.create`; audited.
+ * @public
+ */
+export function createBatchJobCreateAction(options: { writer: BatchJobsWriter }) {
+  return makeAction(
+    'batch-jobs:job:create',
+    'create',
+    "Creates a batch job from the standard pipeline template in each VPC's Jenkins",
+    options.writer,
+  );
+}
+
+/**
+ * `batch-jobs:job:update`: replaces the configuration of existing jobs with
+ * the template's (their build history is kept). Permission
+ * `batch-jobs.job.create`; audited.
+ * @public
+ */
+export function createBatchJobUpdateAction(options: { writer: BatchJobsWriter }) {
+  return makeAction(
+    'batch-jobs:job:update',
+    'update',
+    "Reconfigures existing batch jobs from the standard pipeline template, keeping their builds",
+    options.writer,
+  );
+}
