@@ -195,7 +195,12 @@ describe('jobs from the standard template against the sandbox', () => {
   });
 
   it('compares DEV and STG, sees exactly a changed schedule, and promotion removes it', async () => {
-    const same = await get('/jobs/compare', { job: JOB, vpcs: 'DEV,STG' });
+    const same = await get('/jobs/compare', {
+      vpc: 'DEV',
+      job: `DEV/${JOB}`,
+      vpcs: 'DEV,STG',
+    });
+    expect(same.body.job).toBe(JOB);
     expect(same.status).toBe(200);
     expect(same.body.differences).toEqual([]);
     expect(same.body.vpcs.map((v: any) => [v.vpc, v.exists, v.definition.agentLabel])).toEqual([

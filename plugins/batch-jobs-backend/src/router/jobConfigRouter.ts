@@ -34,6 +34,8 @@ const writeBody = z.object({
 
 const compareQuery = z.object({
   job: jobParam,
+  /** When given, `job` is the Jenkins full name in this VPC (what the job view knows). */
+  vpc: z.string().min(1).max(100).optional(),
   vpcs: z
     .string({ invalid_type_error: 'must be given once' })
     .min(1, 'is required')
@@ -58,6 +60,7 @@ const promoteBody = z.object({
  * - `POST /jobs/create` → CreateBatchJobsResponse (201, 200 on a dry run)
  * - `POST /jobs/update` → CreateBatchJobsResponse (the jobs must exist)
  * - `GET /jobs/compare?job=<path in the VPC folder>&vpcs=DEV,STG` → JobComparisonResponse
+ *   (or `vpc=DEV&job=<full name in DEV>`)
  * - `POST /jobs/promote` `{ job, from, to }` → PromoteJobResponse, or 202
  *   with the approval request when `to` requires four eyes
  */
@@ -91,7 +94,10 @@ export function createJobConfigRouter(options: {
   router.get('/jobs/compare', async (req, res) => {
     const query = parse(compareQuery, req.query, 'comparison query');
     await httpAuth.credentials(req);
-    res.json(await writer.compare(query.job, query.vpcs));
+    const job = query.vpc
+      ? writer.relativeJob(query.vpc, query.job)
+      : query.job;
+    res.json(await writer.compare(job, query.vpcs));
   });
 
   router.post('/jobs/promote', async (req, res) => {

@@ -367,6 +367,12 @@ export class JobWriter {
     };
   }
 
+  /** A job's path relative to its VPC's folder, from its full name in `vpcName`. */
+  relativeJob(vpcName: string, fullName: string): string {
+    const { vpc } = this.options.directory.resolveJob(vpcName, fullName);
+    return vpc.folder ? fullName.slice(vpc.folder.length + 1) : fullName;
+  }
+
   private client(vpc: VpcConfig): JenkinsClient {
     return this.options.clients.get(vpc.jenkins)!;
   }
