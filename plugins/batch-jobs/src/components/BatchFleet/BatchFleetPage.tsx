@@ -1,4 +1,6 @@
 import { Content, Header, Page } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import { Routines } from '../Routines';
 import { BatchFleet } from './BatchFleet';
 
 /** The "Batch Fleet" page: every VPC's EC2 Jenkins agents. @public */
@@ -7,10 +9,13 @@ export function BatchFleetPage(props: { pollIntervalMs?: number }) {
     <Page themeId="tool">
       <Header
         title="Batch Fleet"
-        subtitle="EC2 Jenkins agents of every VPC: see, launch and retire them"
+        subtitle="EC2 Jenkins agents of every VPC: see, launch and retire them; routines that keep them tidy"
       />
       <Content>
-        <BatchFleet pollIntervalMs={props.pollIntervalMs} />
+        <BatchFleet pollIntervalMs={props.pollIntervalMs} showApprovals />
+        <Box mt={4}>
+          <Routines />
+        </Box>
       </Content>
     </Page>
   );

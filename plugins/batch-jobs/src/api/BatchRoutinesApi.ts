@@ -1,0 +1,23 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import {
+  BackupsResponse,
+  RoutineRun,
+  RoutineRunsPage,
+  RoutinesResponse,
+  RunRoutineResponse,
+} from '@internal/plugin-batch-jobs-common';
+
+/** Client of the routine routes of the batch-jobs backend (`/api/batch-jobs/routines`, `/backups`). @public */
+export interface BatchRoutinesApi {
+  listRoutines(): Promise<RoutinesResponse>;
+  /** Starts a run (202); a 409 ResponseError while one is going. */
+  runRoutine(id: string, request: { dryRun: boolean }): Promise<RunRoutineResponse>;
+  listRuns(id: string, limit?: number): Promise<RoutineRunsPage>;
+  getRun(runId: string): Promise<RoutineRun>;
+  listBackups(limit?: number): Promise<BackupsResponse>;
+}
+
+/** @public */
+export const batchRoutinesApiRef = createApiRef<BatchRoutinesApi>({
+  id: 'plugin.batch-jobs.routines',
+});

@@ -1,0 +1,2 @@
+export { Routines } from './Routines';
+export type { RoutinesProps } from './Routines';
