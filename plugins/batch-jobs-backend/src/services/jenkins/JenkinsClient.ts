@@ -564,6 +564,26 @@ export class JenkinsClient {
         });
         continue;
       }
+      if (
+        idempotent &&
+        res.status < 300 &&
+        (options.responseType ?? 'json') === 'json' &&
+        typeof res.data === 'string'
+      ) {
+        // axios hands back the text when it is not JSON: a truncated answer,
+        // or an HTML page (a proxy's, a login form) with a 200.
+        lastError = new ServiceUnavailableError(
+          `Jenkins '${this.name}' at ${this.baseUrl} sent invalid JSON for ${
+            options.what
+          } (HTTP ${res.status}, ${
+            headerValue(res.headers['content-type']) ?? 'no content type'
+          }, ${String(res.data).length} characters)`,
+        );
+        this.logger.warn(`Jenkins request failed: ${lastError.message}`, {
+          attempt: attempt + 1,
+        });
+        continue;
+      }
       if (res.status < 300 || (!idempotent && res.status < 400)) return res;
       if (options.onStatus?.(res) === 'crumb') {
         discard(res);

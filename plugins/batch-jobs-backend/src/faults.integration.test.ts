@@ -1,0 +1,568 @@
+import {
+  coreServices,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  TestDatabases,
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { startSandbox } from '@internal/batch-jobs-sandbox';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { batchJobsPlugin } from './plugin';
+
+/*
+ * The fault suite: the backend against a sandbox whose Jenkins and EC2
+ * misbehave on purpose. What must hold: clear errors, retries only for
+ * reads, never a double build, no orphan instance, no lost audit row, a 4xx
+ * with a message for every bad input, and no secret anywhere.
+ */
+
+jest.setTimeout(60_000);
+
+const JANE = mockCredentials.user.header('user:default/jane');
+const JOB = 'DEV/payments-settlement/daily-settlement-report';
+const AWS_SECRET = 'sandbox-aws-SECRET-do-not-leak';
+const START = Date.UTC(2026, 10, 2, 9, 0);
+
+const entities: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'payments-settlement',
+      namespace: 'default',
+      annotations: { 'batch-jobs.io/jobs': 'payments-settlement' },
+    },
+    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+  },
+];
+
+/** Every log line of every backend, as text, to search for secrets. */
+const logLines: string[] = [];
+function capturingLogger(meta: Record<string, unknown> = {}): LoggerService {
+  const log =
+    (level: string) => (message: string, extra?: unknown) => {
+      logLines.push(
+        `${level} ${JSON.stringify(meta)} ${message} ${
+          extra instanceof Error
+            ? `${extra.message} ${extra.stack}`
+            : JSON.stringify(extra ?? {})
+        }`,
+      );
+    };
+  return {
+    error: log('error'),
+    warn: log('warn'),
+    info: log('info'),
+    debug: log('debug'),
+    child: more => capturingLogger({ ...meta, ...more }),
+  };
+}
+const loggerFactory = createServiceFactory({
+  service: coreServices.logger,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory: ({ plugin }) => capturingLogger({ plugin: plugin.getId() }),
+});
+const rootLoggerFactory = createServiceFactory({
+  service: coreServices.rootLogger,
+  deps: {},
+  factory: () => capturingLogger() as any,
+});
+
+/** Every response body and header set, to search for secrets. */
+const responses: string[] = [];
+
+describe('fault suite: the backend against a misbehaving sandbox', () => {
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+  let knex: Knex;
+  let server: any;
+
+  async function backend(
+    options: { secret?: string; readRetries?: number; db?: Knex } = {},
+  ) {
+    return startTestBackend({
+      features: [
+        batchJobsPlugin,
+        loggerFactory,
+        rootLoggerFactory,
+        ...(options.db ? [mockServices.database.factory({ knex: options.db })] : []),
+        mockServices.rootConfig.factory({
+          data: {
+            batchJobs: {
+              jenkins: [
+                {
+                  name: 'sandbox',
+                  baseUrl: sandbox.jenkinsUrl,
+                  username: sandbox.credentials.username,
+                  apiToken: options.secret ?? sandbox.credentials.apiToken,
+                  timeoutMs: 2000,
+                  readRetries: options.readRetries ?? 1,
+                },
+              ],
+              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
+                name,
+                jenkins: 'sandbox',
+                folder: name,
+                aws: {
+                  region: 'us-east-1',
+                  endpoint: sandbox.awsUrl,
+                  credentials: {
+                    accessKeyId: 'AKIASANDBOX',
+                    secretAccessKey: AWS_SECRET,
+                  },
+                  maxAttempts: 1,
+                },
+              })),
+              cache: { ttlSeconds: 0 },
+              fleet: { connectTimeoutSeconds: 2, pollIntervalSeconds: 0.2 },
+            },
+          },
+        }),
+        catalogServiceMock.factory({ entities }),
+        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      ],
+    });
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      port: 0,
+      awsPort: 0,
+      clock: 'manual',
+      startTime: START,
+    });
+    knex = await databases.init('SQLITE_3');
+    server = (await backend({ db: knex })).server;
+  });
+
+  afterEach(() => {
+    sandbox.faults.clear();
+    sandbox.aws.faults.clear();
+  });
+
+  afterAll(async () => {
+    await sandbox?.close().catch(() => undefined);
+  });
+
+  const record = (res: request.Response) => {
+    responses.push(`${JSON.stringify(res.headers)} ${res.text ?? ''}`);
+    return res;
+  };
+  const api = (s: any = server) => ({
+    get: async (path: string, query: Record<string, unknown> = {}) =>
+      record(
+        await request(s)
+          .get(`/api/batch-jobs${path}`)
+          .query(query)
+          .set('Authorization', JANE),
+      ),
+    post: async (path: string, body: unknown, key?: string) => {
+      const r = request(s)
+        .post(`/api/batch-jobs${path}`)
+        .set('Authorization', JANE);
+      if (key) r.set('Idempotency-Key', key);
+      return record(await r.send(body as object));
+    },
+    del: async (path: string, query: Record<string, unknown> = {}) =>
+      record(
+        await request(s)
+          .delete(`/api/batch-jobs${path}`)
+          .query(query)
+          .set('Authorization', JANE),
+      ),
+  });
+
+  const since = (mark: number) => sandbox.requests.slice(mark);
+  const buildPosts = (mark: number) =>
+    since(mark).filter(
+      r => r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path),
+    ).length;
+  const jobOf = (fullName: string) => sandbox.world.item(fullName) as any;
+  const buildCount = (fullName: string) => jobOf(fullName).builds.length;
+  const lastBuildNumber = async (fullName: string) => {
+    const res = await api().get('/builds', {
+      vpc: fullName.split('/')[0],
+      job: fullName,
+      limit: 1,
+    });
+    expect(res.status).toBe(200);
+    return res.body.items[0].number as number;
+  };
+
+  describe('clear errors, retries only for reads', () => {
+    it('retries a read once after a 5xx and succeeds', async () => {
+      sandbox.faults.set({ path: `/job/DEV/**/api/json`, method: 'GET', status: 503, times: 1 });
+      const mark = sandbox.requests.length;
+      const res = await api().get('/builds', { vpc: 'DEV', job: JOB, limit: 5 });
+      expect(res.status).toBe(200);
+      expect(res.body.items).toHaveLength(5);
+      const reads = since(mark).filter(r => r.path.startsWith('/job/DEV/job/payments-settlement/job/daily-settlement-report/api/json'));
+      expect(reads).toHaveLength(2);
+    });
+
+    it.each([
+      ['a 500', { status: 500 }, /HTTP 500/],
+      ["Jenkins' Oops page", { html: 'oops' as const }, /HTTP 500.*A problem occurred/],
+      ["a proxy's 502 page", { html: 'proxy-502' as const }, /HTTP 502.*Bad Gateway/],
+      ['a connection reset', { reset: true }, /unreachable.*ECONNRESET/],
+      ['cut-off JSON', { malformedJson: true }, /invalid JSON|not JSON/],
+    ])('answers 503 naming Jenkins and what failed on %s', async (_what, fault, reason) => {
+      sandbox.faults.set({ path: '/job/DEV/**', method: 'GET', ...fault });
+      const res = await api().get('/builds', { vpc: 'DEV', job: JOB, limit: 5 });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/Jenkins 'sandbox'/);
+      expect(res.body.error.message).toMatch(/daily-settlement-report/);
+      expect(res.body.error.message).toMatch(reason);
+      // Never the whole HTML page.
+      expect(res.body.error.message.length).toBeLessThan(600);
+      expect(res.body.error.message).not.toMatch(/<html|<body/i);
+    });
+
+    it("shows a failing VPC's error in the entity's job list and the other VPCs' jobs", async () => {
+      sandbox.faults.set({ path: '/job/STG/**', method: 'GET', status: 502 });
+      const res = await api().get('/entity/default/component/payments-settlement/jobs');
+      expect(res.status).toBe(200);
+      const byVpc = Object.fromEntries(res.body.vpcs.map((v: any) => [v.vpc, v]));
+      expect(byVpc.STG.error).toMatch(/Jenkins 'sandbox'.*HTTP 502/);
+      expect(byVpc.DEV.error).toBeUndefined();
+      expect(byVpc.DEV.jobs.length).toBeGreaterThan(0);
+    });
+
+    it('never retries a rerun POST that failed with a 5xx, and reports it', async () => {
+      const number = await lastBuildNumber(JOB);
+      const builds = buildCount(JOB);
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', status: 503, times: 1 });
+      const mark = sandbox.requests.length;
+      const res = await api().post('/builds/rerun', { vpc: 'DEV', job: JOB, number });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/Jenkins 'sandbox'.*failed on build of job/);
+      expect(buildPosts(mark)).toBe(1);
+      await sandbox.advance(10_000);
+      expect(buildCount(JOB)).toBe(builds);
+      const audit = await api().get('/audit', { vpc: 'DEV', job: JOB });
+      expect(audit.body.items[0]).toMatchObject({
+        action: 'build.rerun',
+        outcome: 'failed',
+        detail: { error: expect.stringMatching(/HTTP 503/) },
+      });
+    });
+
+    it('never retries a rerun POST whose connection was reset', async () => {
+      const number = await lastBuildNumber(JOB);
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', reset: true, times: 1 });
+      const mark = sandbox.requests.length;
+      const res = await api().post('/builds/rerun', { vpc: 'DEV', job: JOB, number });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toMatch(/Jenkins 'sandbox'.*unreachable/);
+      expect(buildPosts(mark)).toBe(1);
+    });
+  });
+
+  describe('no double build', () => {
+    it('starts one build for two concurrent reruns with one Idempotency-Key (a double click)', async () => {
+      const number = await lastBuildNumber(JOB);
+      // Jenkins is slow: the second click arrives while the first is in flight.
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', latencyMs: 500, times: 1 });
+      const mark = sandbox.requests.length;
+      const body = { vpc: 'DEV', job: JOB, number };
+      const [a, b] = await Promise.all([
+        api().post('/builds/rerun', body, 'double-click-1'),
+        api().post('/builds/rerun', body, 'double-click-1'),
+      ]);
+      expect([a.status, b.status].sort()).toEqual([202, 409]);
+      expect([a, b].find(r => r.status === 409)!.body.error.message).toMatch(/still in progress/);
+      // A retry after the first finished replays its answer.
+      const again = await api().post('/builds/rerun', body, 'double-click-1');
+      expect(again.status).toBe(202);
+      expect(again.body.queueItemId).toBe([a, b].find(r => r.status === 202)!.body.queueItemId);
+      expect(buildPosts(mark)).toBe(1);
+    });
+
+    it('refetches the crumb once when Jenkins rejects it, and builds once (password auth)', async () => {
+      const { server: passwordServer } = await backend({ secret: sandbox.credentials.password });
+      const number = await lastBuildNumber(JOB);
+      const crumbs = (mark: number) =>
+        since(mark).filter(r => r.path.startsWith('/crumbIssuer/api/json')).length;
+
+      // First POST: no crumb yet; Jenkins asks for one.
+      let mark = sandbox.requests.length;
+      const first = await api(passwordServer).post('/builds/rerun', { vpc: 'DEV', job: JOB, number });
+      expect(first.status).toBe(202);
+      expect(crumbs(mark)).toBe(1);
+      expect(buildPosts(mark)).toBe(2);
+
+      // The crumb's session expired: one rejection, one refetch, one build.
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', crumbExpired: true, times: 1 });
+      mark = sandbox.requests.length;
+      const builds = buildCount(JOB);
+      const second = await api(passwordServer).post('/builds/rerun', { vpc: 'DEV', job: JOB, number });
+      expect(second.status).toBe(202);
+      expect(crumbs(mark)).toBe(1);
+      expect(buildPosts(mark)).toBe(2);
+      await sandbox.advance(10_000);
+      expect(buildCount(JOB)).toBe(builds + 1);
+
+      // Rejected even with a fresh crumb: a clear error, no loop.
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', crumbExpired: true, times: 2 });
+      mark = sandbox.requests.length;
+      const third = await api(passwordServer).post('/builds/rerun', { vpc: 'DEV', job: JOB, number });
+      expect(third.status).toBe(502);
+      expect(third.body.error.message).toMatch(/even with a fresh CSRF crumb/);
+      expect(buildPosts(mark)).toBe(2);
+    });
+  });
+
+  describe('no orphan instance after a launch failure', () => {
+    it('leaves every instance it started terminated or connected as an agent', async () => {
+      const before = new Set(sandbox.aws.instances.keys());
+      const launch = (vpc: string) => api().post('/fleet/agents', { vpc, type: 'batch' });
+
+      sandbox.aws.faults.set({ action: 'RunInstances', error: 'InsufficientInstanceCapacity', times: 1 });
+      const capacity = await launch('PROD');
+      expect(capacity.status).toBe(503);
+      expect(capacity.body.error.message).toMatch(/capacity/i);
+
+      sandbox.aws.faults.set({ action: 'RunInstances', error: 'RequestLimitExceeded', times: 1 });
+      const throttled = await launch('PROD');
+      expect(throttled.status).toBeGreaterThanOrEqual(500);
+      expect(throttled.body.error.message).toMatch(/AWS EC2/);
+
+      sandbox.aws.faults.set({ action: 'RunInstances', agentNeverConnects: true, times: 1 });
+      const neverConnects = await launch('DEV');
+      expect(neverConnects.status).toBe(202);
+
+      // Jenkins fails to create the node and the agent never connects.
+      sandbox.aws.faults.set({ action: 'RunInstances', agentNeverConnects: true, times: 1 });
+      sandbox.faults.set({ path: '/computer/doCreateItem', method: 'POST', status: 500, times: 1 });
+      const noNode = await launch('STG');
+      expect(noNode.status).toBe(202);
+
+      // EC2 answers slowly.
+      sandbox.aws.faults.set({ action: 'RunInstances', latencyMs: 1500, times: 1 });
+      const slow = await launch('DEV');
+      expect(slow.status).toBe(202);
+
+      // Past the connect timeout; the poller rolls back what never connected.
+      const ids = [neverConnects, noNode, slow].map(r => r.body.id);
+      const end = Date.now() + 20_000;
+      for (;;) {
+        await sandbox.advance(5_000);
+        const states = await Promise.all(ids.map(id => api().get(`/fleet/operations/${id}`)));
+        if (states.every(s => s.body.state !== 'running') || Date.now() > end) break;
+        await new Promise(r => setTimeout(r, 250));
+      }
+      await sandbox.advance(60_000);
+
+      const started = [...sandbox.aws.instances.values()].filter(i => !before.has(i.instanceId));
+      expect(started).toHaveLength(3);
+      for (const instance of started) {
+        const node = sandbox.world.node(`${instance.instanceId}-EC2-AGENT`);
+        const connected = instance.state === 'running' && node && !node.offline;
+        const gone = ['shutting-down', 'terminated'].includes(instance.state);
+        expect({ id: instance.instanceId, ok: Boolean(connected || gone) }).toEqual({
+          id: instance.instanceId,
+          ok: true,
+        });
+      }
+      const audit = await api().get('/audit', { vpc: 'DEV', limit: 20 });
+      expect(audit.body.items.filter((e: any) => e.action === 'agent.launch' && e.outcome === 'pending')).toEqual([]);
+    });
+  });
+
+  describe('restarts', () => {
+    it('keeps the audit row of a rerun in flight when the backend stops', async () => {
+      const first = await backend({ db: knex });
+      const number = await lastBuildNumber(JOB);
+      const known = new Set(
+        (await api().get('/audit', { vpc: 'DEV', job: JOB, limit: 500 })).body.items.map((e: any) => e.id),
+      );
+      const mark = sandbox.requests.length;
+      // Jenkins takes its time to accept the build: the backend stops meanwhile.
+      sandbox.faults.set({ path: '/job/**/build', method: 'POST', latencyMs: 1500, times: 1 });
+      const inFlight = api(first.server)
+        .post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, 'restart-1')
+        .then(
+          res => ({ status: res.status }),
+          error => ({ error: String(error) }),
+        );
+      const end = Date.now() + 5000;
+      while (buildPosts(mark) === 0 && Date.now() < end) {
+        await new Promise(r => setTimeout(r, 20));
+      }
+      expect(buildPosts(mark)).toBe(1);
+      const stopStarted = Date.now();
+      await first.stop();
+      const stopMs = Date.now() - stopStarted;
+      const answer = await inFlight;
+
+      // Backstage's stop drains requests in flight: the rerun finished and was recorded.
+      expect(answer).toEqual({ status: 202 });
+      expect(stopMs).toBeGreaterThan(500);
+
+      const second = await backend({ db: knex });
+      const audit = await api(second.server).get('/audit', { vpc: 'DEV', job: JOB, limit: 500 });
+      const rows = audit.body.items.filter((e: any) => !known.has(e.id));
+      expect(rows).toEqual([
+        expect.objectContaining({
+          action: 'build.rerun',
+          outcome: 'succeeded',
+          detail: expect.objectContaining({ queueItemId: expect.any(Number) }),
+        }),
+      ]);
+      // The same key on the new backend replays the answer and starts nothing.
+      const retry = await api(second.server).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, 'restart-1');
+      expect(retry.status).toBe(202);
+      expect(retry.body.auditId).toBe(rows[0].id);
+      expect(buildPosts(mark)).toBe(1);
+      await second.stop();
+    });
+  });
+
+  describe('bad input', () => {
+    const long = 'x'.repeat(10_000);
+    const badJobs = ['../../etc/passwd', 'payments-settlement/../secret', 'a%2Fb', 'päyments/💥', long, ''];
+
+    it.each([
+      ['unknown VPC', '/builds', { vpc: 'NOPE', job: JOB }],
+      ['repeated vpc', '/builds', { vpc: ['DEV', 'STG'], job: JOB }],
+      ['limit not a number', '/builds', { vpc: 'DEV', job: JOB, limit: 'abc' }],
+      ['limit too large', '/builds', { vpc: 'DEV', job: JOB, limit: 100000 }],
+      ['missing job', '/builds', { vpc: 'DEV' }],
+      ['10 kB cursor', '/builds', { vpc: 'DEV', job: JOB, cursor: long }],
+      ['log of no build number', '/builds/log', { vpc: 'DEV', job: JOB }],
+      ['log negative start', '/builds/log', { vpc: 'DEV', job: JOB, number: 1, start: -1 }],
+      ['queue id not a number', '/queue', { vpc: 'DEV', id: 'x' }],
+      ['audit without filter', '/audit', {}],
+      ['audit bad entityRef', '/audit', { entityRef: '::::' }],
+      ['audit unknown VPC', '/audit', { vpc: 'NOPE' }],
+      ['parameters unknown VPC', '/jobs/parameters', { vpc: 'NOPE', job: JOB }],
+      ['fleet unknown VPC', '/fleet', { vpc: 'NOPE' }],
+      ['operation id not a uuid', '/fleet/operations/not-a-uuid', {}],
+      ['timeline unknown VPC', '/vpcs/NOPE/timeline', {}],
+      ['unknown entity', '/entity/default/component/nope/jobs', {}],
+    ])('GET: %s → 4xx with a message', async (_what, path, query) => {
+      const res = await api().get(path, query);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.body.error.message).toEqual(expect.any(String));
+      expect(res.body.error.message.length).toBeGreaterThan(5);
+    });
+
+    it.each(badJobs.map(job => [job.slice(0, 40), job]))(
+      'every job route refuses the job name %j with a 4xx and a message',
+      async (_label, job) => {
+        const results = await Promise.all([
+          api().get('/builds', { vpc: 'DEV', job }),
+          api().get('/builds/log', { vpc: 'DEV', job, number: 1 }),
+          api().get('/jobs/parameters', { vpc: 'DEV', job }),
+          api().get('/audit', { vpc: 'DEV', job }),
+          api().post('/builds/rerun', { vpc: 'DEV', job, number: 1 }),
+          api().post('/jobs/run', { vpc: 'DEV', job }),
+          api().post('/builds/stop', { vpc: 'DEV', job, number: 1 }),
+          api().post('/jobs/disable', { vpc: 'DEV', job, reason: 'x' }),
+          api().post('/jobs/enable', { vpc: 'DEV', job }),
+        ]);
+        for (const res of results) {
+          expect({ status: res.status, path: res.req.path }).toEqual({
+            status: expect.toBeWithin4xx(),
+            path: res.req.path,
+          });
+          expect(res.body.error.message).toEqual(expect.any(String));
+        }
+      },
+    );
+
+    it.each([
+      ['rerun: number as a string', '/builds/rerun', { vpc: 'DEV', job: JOB, number: '1' }],
+      ['rerun: missing number', '/builds/rerun', { vpc: 'DEV', job: JOB }],
+      ['rerun: unknown VPC', '/builds/rerun', { vpc: 'NOPE', job: JOB, number: 1 }],
+      ['rerun: vpc as an object', '/builds/rerun', { vpc: { a: 1 }, job: JOB, number: 1 }],
+      ['rerun: body is an array', '/builds/rerun', [1, 2, 3]],
+      ['run: parameters as a string', '/jobs/run', { vpc: 'DEV', job: JOB, parameters: 'x' }],
+      ['run: a 10 kB parameter name', '/jobs/run', { vpc: 'DEV', job: 'DEV/payments-settlement/migrate-ledger', parameters: { [long]: 'x' } }],
+      ['stop: number negative', '/builds/stop', { vpc: 'DEV', job: JOB, number: -1 }],
+      ['pause: 10 kB reason', '/jobs/disable', { vpc: 'DEV', job: JOB, reason: long }],
+      ['pause: until not a date', '/jobs/disable', { vpc: 'DEV', job: JOB, reason: 'x', until: 'tomorrow-ish' }],
+      ['launch: unknown type', '/fleet/agents', { vpc: 'DEV', type: 'gpu' }],
+      ['launch: unknown VPC', '/fleet/agents', { vpc: 'NOPE', type: 'batch' }],
+      ['launch: missing type', '/fleet/agents', { vpc: 'DEV' }],
+    ])('POST: %s → 4xx with a message', async (_what, path, body) => {
+      const res = await api().post(path, body);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect(res.body.error.message).toEqual(expect.any(String));
+    });
+
+    it('answers a malformed JSON body and a bad Idempotency-Key with a 400', async () => {
+      const res = record(
+        await request(server)
+          .post('/api/batch-jobs/builds/rerun')
+          .set('Authorization', JANE)
+          .set('Content-Type', 'application/json')
+          .send('{"vpc": "DEV", '),
+      );
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toEqual(expect.any(String));
+      const key = await api().post('/builds/rerun', { vpc: 'DEV', job: JOB, number: 1 }, 'has spaces in it');
+      expect(key.status).toBe(400);
+      expect(key.body.error.message).toMatch(/Idempotency-Key/);
+    });
+
+    it('answers terminating an unknown node or in an unknown VPC with a 4xx', async () => {
+      for (const [node, vpc] of [
+        ['no-such-node', 'DEV'],
+        ['i-0123-EC2-AGENT', 'NOPE'],
+        ['x'.repeat(300), 'DEV'],
+      ]) {
+        const res = await api().del(`/fleet/agents/${encodeURIComponent(node)}`, { vpc });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expect(res.body.error.message).toEqual(expect.any(String));
+      }
+    });
+  });
+
+  describe('secrets', () => {
+    it('never shows the Jenkins token, the password or the AWS key in a response or a log line', () => {
+      const secrets = [
+        sandbox.credentials.apiToken,
+        Buffer.from(`admin:${sandbox.credentials.apiToken}`).toString('base64'),
+        Buffer.from(`admin:${sandbox.credentials.password}`).toString('base64'),
+        AWS_SECRET,
+      ];
+      expect(responses.length).toBeGreaterThan(50);
+      expect(logLines.length).toBeGreaterThan(20);
+      for (const secret of secrets) {
+        expect(responses.filter(r => r.includes(secret))).toEqual([]);
+        expect(logLines.filter(l => l.includes(secret))).toEqual([]);
+      }
+    });
+  });
+});
+
+expect.extend({
+  toBeWithin4xx(received: number) {
+    const pass = received >= 400 && received < 500;
+    return {
+      pass,
+      message: () => `expected ${received} to be a 4xx status`,
+    };
+  },
+});
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace jest {
+    interface Expect {
+      toBeWithin4xx(): any;
+    }
+  }
+}
