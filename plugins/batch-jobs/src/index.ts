@@ -7,6 +7,10 @@ export { BatchFleetPage, EntityBatchFleetCard } from './plugin';
 export { batchFleetApiRef } from './api/BatchFleetApi';
 export type { BatchFleetApi } from './api/BatchFleetApi';
 export { BatchFleetClient } from './api/BatchFleetClient';
+export { BatchApprovalsCard } from './plugin';
+export { batchOperationsApiRef } from './api/BatchOperationsApi';
+export type { BatchOperationsApi } from './api/BatchOperationsApi';
+export { BatchOperationsClient } from './api/BatchOperationsClient';
 export {
   batchJobsPlugin,
   EntityBatchJobsContent,

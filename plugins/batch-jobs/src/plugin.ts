@@ -11,6 +11,8 @@ import { batchFleetApiRef } from './api/BatchFleetApi';
 import { BatchFleetClient } from './api/BatchFleetClient';
 import { batchRoutinesApiRef } from './api/BatchRoutinesApi';
 import { BatchRoutinesClient } from './api/BatchRoutinesClient';
+import { batchOperationsApiRef } from './api/BatchOperationsApi';
+import { BatchOperationsClient } from './api/BatchOperationsClient';
 import { fleetRouteRef, rootRouteRef } from './routes';
 
 /** @public */
@@ -28,6 +30,12 @@ export const batchJobsPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchFleetClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: batchOperationsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchOperationsClient({ discoveryApi, fetchApi }),
     }),
     createApiFactory({
       api: batchRoutinesApiRef,
@@ -93,6 +101,20 @@ export const EntityBatchFleetCard = batchJobsPlugin.provide(
     component: {
       lazy: () =>
         import('./components/BatchFleet').then(m => m.EntityBatchFleetCard),
+    },
+  }),
+);
+
+/**
+ * The four-eyes approvals: pending requests with approve/reject, and the
+ * decided ones. Also on the Batch Fleet page.
+ * @public
+ */
+export const BatchApprovalsCard = batchJobsPlugin.provide(
+  createComponentExtension({
+    name: 'BatchApprovalsCard',
+    component: {
+      lazy: () => import('./components/Operations').then(m => m.ApprovalsList),
     },
   }),
 );

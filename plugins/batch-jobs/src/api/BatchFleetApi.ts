@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ApprovalPendingResponse,
   FleetOperation,
   FleetResponse,
   LaunchAgentRequest,
@@ -14,7 +15,8 @@ export interface BatchFleetApi {
   launchAgent(
     request: LaunchAgentRequest,
     idempotencyKey: string,
-  ): Promise<FleetOperation>;
+    /** In a VPC that needs four eyes: a pending approval request instead. */
+  ): Promise<FleetOperation | ApprovalPendingResponse>;
   getOperation(id: string): Promise<FleetOperation>;
   /** Drains and terminates; a 409 ResponseError while builds run unless `force`. */
   terminateAgent(request: {

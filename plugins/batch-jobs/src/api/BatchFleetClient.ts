@@ -1,6 +1,7 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  ApprovalPendingResponse,
   FleetOperation,
   FleetResponse,
   LaunchAgentRequest,
@@ -26,7 +27,7 @@ export class BatchFleetClient implements BatchFleetApi {
   async launchAgent(
     request: LaunchAgentRequest,
     idempotencyKey: string,
-  ): Promise<FleetOperation> {
+  ): Promise<FleetOperation | ApprovalPendingResponse> {
     return this.json(
       await this.request('fleet/agents', {
         method: 'POST',

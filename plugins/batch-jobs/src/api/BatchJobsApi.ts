@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ApprovalPendingResponse,
   AuditPage,
   BuildsPage,
   EntityJobsResponse,
@@ -57,7 +58,8 @@ export interface BatchJobsApi {
   rerun(
     request: BuildRef & { entityRef?: string },
     idempotencyKey: string,
-  ): Promise<RerunResponse>;
+    /** In a VPC that needs four eyes: a pending approval request instead. */
+  ): Promise<RerunResponse | ApprovalPendingResponse>;
   getQueueItem(request: { vpc: string; id: number }): Promise<QueueItemStatus>;
   getAudit(request: {
     entityRef: string;

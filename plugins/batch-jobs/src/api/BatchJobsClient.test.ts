@@ -180,7 +180,7 @@ describe('BatchJobsClient', () => {
       number: 41,
       entityRef: 'component:default/payments-settlement',
     });
-    expect(result.queueItemId).toBe(17);
+    expect(result).toMatchObject({ queueItemId: 17 });
   });
 
   it('turns a refused rerun into an error carrying the backend message', async () => {

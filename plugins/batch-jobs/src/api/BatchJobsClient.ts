@@ -13,6 +13,7 @@ import {
   PauseJobResponse,
   RerunRequest,
   RerunResponse,
+  ApprovalPendingResponse,
   ResumeJobRequest,
   RunJobRequest,
   RunJobResponse,
@@ -78,7 +79,7 @@ export class BatchJobsClient implements BatchJobsApi {
   async rerun(
     request: BuildRef & { entityRef?: string },
     idempotencyKey: string,
-  ): Promise<RerunResponse> {
+  ): Promise<RerunResponse | ApprovalPendingResponse> {
     const body: RerunRequest = {
       vpc: request.vpc,
       job: request.job,

@@ -1,5 +1,8 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { QueueItemStatus } from '@internal/plugin-batch-jobs-common';
+import {
+  QueueItemStatus,
+  isApprovalPending,
+} from '@internal/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchJobsApiRef, BuildRef } from '../api';
 import { usePollIntervals } from './intervals';
@@ -8,6 +11,8 @@ import { usePollIntervals } from './intervals';
 export type RerunProgress =
   | { step: 'idle' }
   | { step: 'submitting' }
+  /** The VPC needs four eyes: the rerun waits for another person's approval. */
+  | { step: 'approval'; requestId: string; expiresAt: string }
   | { step: 'queued'; queueItemId: number; why: string | null }
   | { step: 'started'; build: { number: number; url: string } }
   | { step: 'cancelled'; why: string | null }
@@ -76,6 +81,14 @@ export function useRerun(build: BuildRef & { entityRef?: string }) {
     update(run, { step: 'submitting' });
     try {
       const response = await api.rerun(build, keyRef.current);
+      if (isApprovalPending(response)) {
+        update(run, {
+          step: 'approval',
+          requestId: response.requestId,
+          expiresAt: response.approval.expiresAt,
+        });
+        return;
+      }
       update(run, {
         step: 'queued',
         queueItemId: response.queueItemId,

@@ -33,8 +33,8 @@ export function LaunchAgentDialog(props: {
   const [vpc, setVpc] = useState(props.initialVpc ?? vpcs[0]);
   const [type, setType] = useState<AgentType>('batch');
   const [reason, setReason] = useState('');
-  const { operation, error, submitting, launch } = useLaunch(pollMs);
-  const started = Boolean(operation) || submitting;
+  const { operation, approval, error, submitting, launch } = useLaunch(pollMs);
+  const started = Boolean(operation) || Boolean(approval) || submitting;
   const finished = operation && operation.state !== 'running';
   if (finished && onDone) setTimeout(onDone, 0);
 
@@ -87,6 +87,15 @@ export function LaunchAgentDialog(props: {
           </>
         )}
         {submitting && !operation && <CircularProgress size={20} />}
+        {approval && (
+          <Alert severity="info" role="status">
+            Waiting for approval: {vpc} needs a second person. Another user
+            with the batch-jobs.approve permission must approve request{' '}
+            <code>{approval.requestId.slice(0, 8)}</code> (Approvals, below)
+            before the agent is launched; it expires{' '}
+            {new Date(approval.approval.expiresAt).toLocaleString()}.
+          </Alert>
+        )}
         {operation && (
           <ol aria-label="Launch progress">
             {operation.steps.map((step, i) => (

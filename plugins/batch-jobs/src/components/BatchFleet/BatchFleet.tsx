@@ -21,6 +21,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
+import { ApprovalsList, RedeployWorkersButton } from '../Operations';
 import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
 import { useFleet } from './useFleet';
 
@@ -30,6 +31,8 @@ export interface BatchFleetProps {
   vpcs?: string[];
   /** Refresh interval of the fleet, in ms. Default 5000. */
   pollIntervalMs?: number;
+  /** Show the four-eyes approvals list below the VPCs (the fleet page does). */
+  showApprovals?: boolean;
 }
 
 function statusText(agent: FleetAgent): string {
@@ -123,19 +126,22 @@ function VpcFleetView(props: {
       title={`${fleet.vpc} agents`}
       subheader={`Jenkins ${fleet.jenkins}${fleet.region ? ` · AWS ${fleet.region}` : ''}`}
       action={
-        <Gated
-          allowed={canLaunch}
-          permission={batchJobsAgentLaunchPermission.name}
-        >
-          <Button
-            variant="outlined"
-            color="primary"
-            disabled={!canLaunch || !fleet.region}
-            onClick={() => setLaunching(true)}
+        <Box display="flex" style={{ gap: 8 }}>
+          <RedeployWorkersButton vpc={fleet.vpc} />
+          <Gated
+            allowed={canLaunch}
+            permission={batchJobsAgentLaunchPermission.name}
           >
-            Launch agent
-          </Button>
-        </Gated>
+            <Button
+              variant="outlined"
+              color="primary"
+              disabled={!canLaunch || !fleet.region}
+              onClick={() => setLaunching(true)}
+            >
+              Launch agent
+            </Button>
+          </Gated>
+        </Box>
       }
     >
       <Box display="flex" mb={1} style={{ gap: 8 }} aria-label={`${fleet.vpc} totals`}>
@@ -232,6 +238,7 @@ export function BatchFleet(props: BatchFleetProps) {
           reload={() => void reload()}
         />
       ))}
+      {props.showApprovals && <ApprovalsList />}
     </Box>
   );
 }

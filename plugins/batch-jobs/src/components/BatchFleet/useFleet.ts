@@ -1,5 +1,9 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { FleetOperation } from '@internal/plugin-batch-jobs-common';
+import {
+  ApprovalPendingResponse,
+  FleetOperation,
+  isApprovalPending,
+} from '@internal/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchFleetApiRef } from '../../api/BatchFleetApi';
 import { usePolledAsync } from '../../hooks/usePolledAsync';
@@ -20,6 +24,7 @@ export function useLaunch(intervalMs: number) {
   const [operation, setOperation] = useState<FleetOperation>();
   const [error, setError] = useState<Error>();
   const [submitting, setSubmitting] = useState(false);
+  const [approval, setApproval] = useState<ApprovalPendingResponse>();
   const timer = useRef<ReturnType<typeof setTimeout>>();
   useEffect(() => () => clearTimeout(timer.current), []);
 
@@ -45,7 +50,9 @@ export function useLaunch(intervalMs: number) {
       // One key per confirmed launch: a retried or double-sent request starts one instance.
       const key = `launch-${Date.now()}-${Math.random().toString(36).slice(2)}`;
       try {
-        follow(await api.launchAgent(request, key));
+        const answer = await api.launchAgent(request, key);
+        if (isApprovalPending(answer)) setApproval(answer);
+        else follow(answer);
       } catch (e) {
         setError(e as Error);
       } finally {
@@ -54,5 +61,5 @@ export function useLaunch(intervalMs: number) {
     },
     [api, follow],
   );
-  return { operation, error, submitting, launch };
+  return { operation, approval, error, submitting, launch };
 }

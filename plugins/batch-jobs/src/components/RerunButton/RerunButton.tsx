@@ -108,6 +108,15 @@ export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
             <CircularProgress size={20} /> Asking Jenkins to start the build…
           </Box>
         )}
+        {progress.step === 'approval' && (
+          <Alert severity="info" role="status">
+            Waiting for approval: {vpc} needs a second person. Another user
+            with the batch-jobs.approve permission must approve request{' '}
+            <code>{progress.requestId.slice(0, 8)}</code> (Batch Fleet →
+            Approvals) before the rerun starts; it expires{' '}
+            {new Date(progress.expiresAt).toLocaleString()}.
+          </Alert>
+        )}
         {progress.step === 'queued' && (
           <Box display="flex" alignItems="center" gridGap={8} role="status">
             <CircularProgress size={20} />

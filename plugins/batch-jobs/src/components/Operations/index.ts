@@ -1,0 +1,2 @@
+export { ApprovalsList } from './Approvals';
+export { RedeployWorkersButton, RedeployWorkersDialog } from './RedeployWorkers';
