@@ -1,0 +1,207 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { cacheServiceFactory } from '@backstage/backend-defaults/cache';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
+import {
+  TestDatabases,
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { startSandbox } from '@internal/batch-jobs-sandbox';
+import { Knex } from 'knex';
+import request from 'supertest';
+import { batchJobsPlugin } from './plugin';
+
+/*
+ * The production topology in one process: two backends (replicas) on one
+ * PostgreSQL database and one Redis, behind an imaginary load balancer.
+ * Needs BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING (and Redis at
+ * BATCH_JOBS_TEST_REDIS_URL, default redis://127.0.0.1:6379), as `.ci/run` provides.
+ */
+
+jest.setTimeout(60_000);
+
+const PG = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
+const REDIS = process.env.BATCH_JOBS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const JANE = mockCredentials.user.header('user:default/jane');
+const JOB = 'DEV/payments-settlement/daily-settlement-report';
+
+const entities: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'payments-settlement',
+      namespace: 'default',
+      annotations: { 'batch-jobs.io/jobs': 'payments-settlement' },
+    },
+    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+  },
+];
+
+/** A global task every second on each replica; counts where it ran. */
+const ticks: string[] = [];
+const tickerPlugin = (replica: string) =>
+  createBackendPlugin({
+    pluginId: 'replica-ticker',
+    register(env) {
+      env.registerInit({
+        deps: { scheduler: coreServices.scheduler },
+        async init({ scheduler }) {
+          await scheduler.scheduleTask({
+            id: 'replica-tick',
+            frequency: { seconds: 1 },
+            timeout: { seconds: 10 },
+            initialDelay: { milliseconds: 0 },
+            scope: 'global',
+            fn: async () => {
+              ticks.push(replica);
+            },
+          });
+        },
+      });
+    },
+  });
+
+(PG ? describe : describe.skip)('two replicas on one PostgreSQL and one Redis', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let knex: Knex;
+  let tickerKnex: Knex;
+  let a: any;
+  let b: any;
+
+  async function replica(name: string) {
+    const backend = await startTestBackend({
+      features: [
+        batchJobsPlugin,
+        tickerPlugin(name),
+        mockServices.database.factory({ knex }),
+        cacheServiceFactory,
+        schedulerServiceFactory,
+        mockServices.rootConfig.factory({
+          data: {
+            backend: {
+              cache: { store: 'redis', connection: REDIS, defaultTtl: 60_000 },
+            },
+            batchJobs: {
+              jenkins: [
+                {
+                  name: 'sandbox',
+                  baseUrl: sandbox.jenkinsUrl,
+                  username: sandbox.credentials.username,
+                  apiToken: sandbox.credentials.apiToken,
+                  timeoutMs: 5000,
+                },
+              ],
+              vpcs: ['DEV', 'STG', 'PROD'].map(vpc => ({
+                name: vpc,
+                jenkins: 'sandbox',
+                folder: vpc,
+              })),
+              cache: { ttlSeconds: 60 },
+            },
+          },
+        }),
+        catalogServiceMock.factory({ entities }),
+        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      ],
+    });
+    return backend.server;
+  }
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({
+      port: 0,
+      awsPort: 0,
+      clock: 'manual',
+      startTime: Date.UTC(2026, 10, 2, 9, 0),
+    });
+    knex = await databases.init('POSTGRES_15');
+    tickerKnex = knex;
+    a = await replica('a');
+    b = await replica('b');
+  });
+
+  afterAll(async () => {
+    await sandbox?.close().catch(() => undefined);
+  });
+
+  const api = (s: any) => ({
+    get: (path: string, query: Record<string, unknown> = {}) =>
+      request(s).get(`/api/batch-jobs${path}`).query(query).set('Authorization', JANE),
+    post: (path: string, body: object, key?: string) => {
+      const r = request(s).post(`/api/batch-jobs${path}`).set('Authorization', JANE);
+      if (key) r.set('Idempotency-Key', key);
+      return r.send(body);
+    },
+  });
+  const buildPosts = (mark: number) =>
+    sandbox.requests
+      .slice(mark)
+      .filter(r => r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path)).length;
+
+  it("shares the Jenkins read cache: the second replica's page view costs Jenkins nothing", async () => {
+    const first = await api(a).get('/entity/default/component/payments-settlement/jobs');
+    expect(first.status).toBe(200);
+    const mark = sandbox.requests.length;
+    const second = await api(b).get('/entity/default/component/payments-settlement/jobs');
+    expect(second.status).toBe(200);
+    expect(sandbox.requests.slice(mark)).toEqual([]);
+    expect(second.body.vpcs.map((v: any) => v.jobs.length)).toEqual(
+      first.body.vpcs.map((v: any) => v.jobs.length),
+    );
+  });
+
+  it('holds an Idempotency-Key across replicas: a rerun repeated on the other replica starts nothing', async () => {
+    const page = await api(a).get('/builds', { vpc: 'DEV', job: JOB, limit: 1 });
+    const number = page.body.items[0].number;
+    const key = `replica-key-${Date.now()}`;
+    const mark = sandbox.requests.length;
+    const first = await api(a).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, key);
+    expect(first.status).toBe(202);
+    const again = await api(b).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, key);
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+
+    // Both replicas at once with a fresh key: one build.
+    sandbox.faults.set({ path: '/job/**/build', method: 'POST', latencyMs: 300, times: 1 });
+    const both = `replica-both-${Date.now()}`;
+    const [x, y] = await Promise.all([
+      api(a).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, both),
+      api(b).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, both),
+    ]);
+    expect([x.status, y.status].sort()).toEqual([202, 409]);
+    expect(buildPosts(mark)).toBe(2);
+
+    // One audit row per rerun, whichever replica is asked.
+    for (const s of [a, b]) {
+      const audit = await api(s).get('/audit', { vpc: 'DEV', job: JOB, limit: 500 });
+      const ids = audit.body.items.map((e: any) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      const ours = audit.body.items.filter(
+        (e: any) => e.action === 'build.rerun' && [first.body.auditId, (x.status === 202 ? x : y).body.auditId].includes(e.id),
+      );
+      expect(ours).toHaveLength(2);
+    }
+  });
+
+  it('runs a global scheduled task once per period across both replicas', async () => {
+    ticks.length = 0;
+    await new Promise(r => setTimeout(r, 4500));
+    // Two replicas each running it would tick about twice as often.
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+    expect(ticks.length).toBeLessThanOrEqual(6);
+    // Our own global routine is one row in the shared task table, not one per replica.
+    const tasks = await tickerKnex('backstage_backend_tasks__tasks')
+      .where('id', 'batch-jobs-resume-expired-pauses')
+      .select('id');
+    expect(tasks).toHaveLength(1);
+  });
+});
