@@ -18,7 +18,10 @@ exports.up = async function up(knex) {
       .comment('running | succeeded | failed');
     table.string('vpc').notNullable();
     table.string('actor').notNullable().comment('Entity ref of the requester');
-    table.string('approved_by').nullable().comment('Entity ref of the approver');
+    table
+      .string('approved_by')
+      .nullable()
+      .comment('Entity ref of the approver');
     table.text('jobs').notNullable().comment('JSON array of per-job results');
     table.timestamp('created_at', { useTz: true, precision: 3 }).notNullable();
     table.timestamp('updated_at', { useTz: true, precision: 3 }).notNullable();
@@ -47,7 +50,10 @@ exports.up = async function up(knex) {
     table.string('vpc').notNullable();
     table.string('job', 1000).notNullable();
     table.integer('build_number').notNullable();
-    table.string('event', 16).notNullable().comment('start | success | failure | recovery');
+    table
+      .string('event', 16)
+      .notNullable()
+      .comment('start | success | failure | recovery');
     table
       .string('state', 16)
       .notNullable()
@@ -60,7 +66,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('approval_requests', table => {
-    table.comment('Actions held by the four-eyes gate until another person decides');
+    table.comment(
+      'Actions held by the four-eyes gate until another person decides',
+    );
     table.uuid('id').primary();
     table
       .string('action', 32)
@@ -76,14 +84,22 @@ exports.up = async function up(knex) {
     table.string('entity_ref').nullable();
     table.text('payload').notNullable().comment('JSON body of the held action');
     table.string('requested_by').notNullable();
-    table.timestamp('requested_at', { useTz: true, precision: 3 }).notNullable();
+    table
+      .timestamp('requested_at', { useTz: true, precision: 3 })
+      .notNullable();
     table.timestamp('expires_at', { useTz: true, precision: 3 }).notNullable();
     table.string('decided_by').nullable();
     table.timestamp('decided_at', { useTz: true, precision: 3 }).nullable();
     table.text('reason').nullable();
-    table.text('result').nullable().comment('JSON answer of the action once approved');
+    table
+      .text('result')
+      .nullable()
+      .comment('JSON answer of the action once approved');
     table.text('error').nullable();
-    table.uuid('audit_id').notNullable().comment('The approval.request audit row');
+    table
+      .uuid('audit_id')
+      .notNullable()
+      .comment('The approval.request audit row');
     table.index(['status', 'requested_at'], 'approval_requests_status_idx');
   });
 };

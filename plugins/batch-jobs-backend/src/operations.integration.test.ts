@@ -90,7 +90,10 @@ describe('operations against the sandbox', () => {
                   aws: {
                     region: 'us-east-1',
                     endpoint: sandbox.awsUrl,
-                    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+                    credentials: {
+                      accessKeyId: 'sandbox',
+                      secretAccessKey: 'sandbox',
+                    },
                     maxAttempts: 1,
                   },
                 },
@@ -120,14 +123,21 @@ describe('operations against the sandbox', () => {
         }),
       ],
     });
-    const started = { server: backend.server, stop: () => backend.stop(), scheduler };
+    const started = {
+      server: backend.server,
+      stop: () => backend.stop(),
+      scheduler,
+    };
     backends.push(started);
     return started;
   }
 
   const api = (server: any, user = JANE) => ({
     get: (path: string, query: Record<string, unknown> = {}) =>
-      request(server).get(`/api/batch-jobs${path}`).query(query).set('Authorization', as(user)),
+      request(server)
+        .get(`/api/batch-jobs${path}`)
+        .query(query)
+        .set('Authorization', as(user)),
     post: (path: string, body: unknown = {}) =>
       request(server)
         .post(`/api/batch-jobs${path}`)
@@ -169,7 +179,8 @@ describe('operations against the sandbox', () => {
       const res = await api(server).get(`/operations/${id}`);
       expect(res.status).toBe(200);
       if (res.body.state !== 'running') return res.body;
-      if (Date.now() > end) throw new Error(`operation still running: ${JSON.stringify(res.body)}`);
+      if (Date.now() > end)
+        throw new Error(`operation still running: ${JSON.stringify(res.body)}`);
       await sandbox.advance(1000);
       await new Promise(r => setTimeout(r, 100));
     }
@@ -187,12 +198,21 @@ describe('operations against the sandbox', () => {
       vpc: 'STG',
       pattern: 'STG-worker*',
       requireApproval: false,
-      jobs: [{ fullName: 'STG/push-notifier/STG-worker', runningBuild: before.number }],
+      jobs: [
+        {
+          fullName: 'STG/push-notifier/STG-worker',
+          runningBuild: before.number,
+        },
+      ],
     });
 
     const started = await api(server).post('/vpcs/STG/workers/redeploy', {});
     expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ kind: 'workers.redeploy', state: 'running', vpc: 'STG' });
+    expect(started.body).toMatchObject({
+      kind: 'workers.redeploy',
+      state: 'running',
+      vpc: 'STG',
+    });
 
     const done = await untilDone(server, started.body.id);
     expect(done.state).toBe('succeeded');
@@ -214,7 +234,9 @@ describe('operations against the sandbox', () => {
     expect(before.result).toBe('ABORTED');
     const after = job.builds[job.builds.length - 1];
     expect(after.number).toBe(before.number + 1);
-    expect(after.params).toEqual([{ type: 'string', name: 'ENV', value: 'STG' }]);
+    expect(after.params).toEqual([
+      { type: 'string', name: 'ENV', value: 'STG' },
+    ]);
     expect(after.result).toBeNull();
 
     // Asking for a job that is no worker is refused before anything happens.
@@ -227,12 +249,20 @@ describe('operations against the sandbox', () => {
   it('holds a PROD rerun until another person approves it, and audits both', async () => {
     const { server } = backends[0];
     const jobName = 'PROD/payments-settlement/daily-settlement-report';
-    const builds = await api(server).get('/builds', { vpc: 'PROD', job: jobName, limit: 5 });
+    const builds = await api(server).get('/builds', {
+      vpc: 'PROD',
+      job: jobName,
+      limit: 5,
+    });
     const source = builds.body.items.find((b: any) => !b.building);
     const job = sandbox.world.item(jobName) as any;
     const buildsBefore = job.builds.length;
     const triggers = () =>
-      sandbox.requests.filter(r => r.method === 'POST' && r.path.includes('daily-settlement-report/build')).length;
+      sandbox.requests.filter(
+        r =>
+          r.method === 'POST' &&
+          r.path.includes('daily-settlement-report/build'),
+      ).length;
     const triggersBefore = triggers();
 
     const held = await api(server).post('/builds/rerun', {
@@ -251,9 +281,13 @@ describe('operations against the sandbox', () => {
     await sandbox.advance(10_000);
     expect(triggers()).toBe(triggersBefore);
 
-    const pending = await api(server, BOB).get('/approvals', { status: 'pending' });
+    const pending = await api(server, BOB).get('/approvals', {
+      status: 'pending',
+    });
     expect(pending.body.items.map((a: any) => a.id)).toContain(id);
-    expect(notifications.some(n => n.payload.title.startsWith('Approval needed'))).toBe(true);
+    expect(
+      notifications.some(n => n.payload.title.startsWith('Approval needed')),
+    ).toBe(true);
 
     // Four eyes: the requester cannot approve.
     const self = await api(server, JANE).post(`/approvals/${id}/approve`);
@@ -270,7 +304,10 @@ describe('operations against the sandbox', () => {
     });
     expect(triggers()).toBe(triggersBefore + 1);
     // Deciding twice is a conflict.
-    expect((await api(server, 'user:default/eve').post(`/approvals/${id}/approve`)).status).toBe(409);
+    expect(
+      (await api(server, 'user:default/eve').post(`/approvals/${id}/approve`))
+        .status,
+    ).toBe(409);
 
     await sandbox.advance(10_000);
     expect(job.builds.length).toBe(buildsBefore + 1);
@@ -285,25 +322,48 @@ describe('operations against the sandbox', () => {
       outcome: 'succeeded',
       detail: { approvedBy: BOB, approvalId: id },
     });
-    const approval = audit.body.items.find((e: any) => e.action === 'approval.approve');
-    expect(approval).toMatchObject({ actor: BOB, detail: { requestedBy: JANE } });
-    expect(audit.body.items.some((e: any) => e.action === 'approval.request' && e.actor === JANE)).toBe(true);
+    const approval = audit.body.items.find(
+      (e: any) => e.action === 'approval.approve',
+    );
+    expect(approval).toMatchObject({
+      actor: BOB,
+      detail: { requestedBy: JANE },
+    });
+    expect(
+      audit.body.items.some(
+        (e: any) => e.action === 'approval.request' && e.actor === JANE,
+      ),
+    ).toBe(true);
 
     // A rejected request never acts.
-    const second = await api(server).post('/fleet/agents', { vpc: 'PROD', type: 'batch', reason: 'more' });
+    const second = await api(server).post('/fleet/agents', {
+      vpc: 'PROD',
+      type: 'batch',
+      reason: 'more',
+    });
     expect(second.status).toBe(202);
     expect(second.body.approvalRequired).toBe(true);
-    const rejected = await api(server, BOB).post(`/approvals/${second.body.requestId}/reject`, {
+    const rejected = await api(server, BOB).post(
+      `/approvals/${second.body.requestId}/reject`,
+      {
+        reason: 'not now',
+      },
+    );
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
       reason: 'not now',
+      decidedBy: BOB,
     });
-    expect(rejected.body).toMatchObject({ status: 'rejected', reason: 'not now', decidedBy: BOB });
-    expect(sandbox.aws.requests.filter(r => r.action === 'RunInstances')).toHaveLength(0);
+    expect(
+      sandbox.aws.requests.filter(r => r.action === 'RunInstances'),
+    ).toHaveLength(0);
   });
 
   it('sends exactly one Slack message per failing build, across a restart and two replicas', async () => {
     const first = backends[0];
     const jobName = 'DEV/payments-settlement/daily-settlement-report';
-    const tick = (b: { scheduler: any }) => b.scheduler.triggerTask('batch-jobs-build-alerts');
+    const tick = (b: { scheduler: any }) =>
+      b.scheduler.triggerTask('batch-jobs-build-alerts');
 
     // First look: remembers where each job is; reports nothing old.
     await tick(first);
@@ -324,7 +384,9 @@ describe('operations against the sandbox', () => {
     expect(build.queueId).toBe(rerun.body.queueItemId);
     // The sandbox decides outcomes from its seed: make this one fail.
     build.plannedResult = 'FAILURE';
-    await sandbox.advance(Number.isFinite(build.workMs) ? build.workMs + 1000 : 60_000);
+    await sandbox.advance(
+      Number.isFinite(build.workMs) ? build.workMs + 1000 : 60_000,
+    );
     expect(build.result).toBe('FAILURE');
 
     const second = await startBackend();
@@ -336,7 +398,9 @@ describe('operations against the sandbox', () => {
     await tick(third);
 
     const mine = slack.filter(
-      m => m.path === '/payments' && m.body.text.includes(`${jobName} #${build.number}`),
+      m =>
+        m.path === '/payments' &&
+        m.body.text.includes(`${jobName} #${build.number}`),
     );
     expect(mine).toHaveLength(1);
     const [message] = mine;
@@ -352,7 +416,9 @@ describe('operations against the sandbox', () => {
     expect(buttons[0]).toMatch(
       /^http:\/\/portal\.test\/catalog\/default\/component\/payments-settlement\/batch-jobs\?/,
     );
-    expect(buttons[1]).toBe(`${sandbox.jenkinsUrl}/job/DEV/job/payments-settlement/job/daily-settlement-report/${build.number}/`);
+    expect(buttons[1]).toBe(
+      `${sandbox.jenkinsUrl}/job/DEV/job/payments-settlement/job/daily-settlement-report/${build.number}/`,
+    );
 
     // No event anywhere was reported twice.
     const texts = slack.map(m => `${m.path} ${m.body.text}`);
@@ -361,8 +427,9 @@ describe('operations against the sandbox', () => {
     expect(
       notifications.filter(
         n =>
-          n.payload.title.includes(`daily-settlement-report #${build.number}`) &&
-          n.recipients.entityRef.includes('group:default/team-payments'),
+          n.payload.title.includes(
+            `daily-settlement-report #${build.number}`,
+          ) && n.recipients.entityRef.includes('group:default/team-payments'),
       ),
     ).toHaveLength(1);
   });

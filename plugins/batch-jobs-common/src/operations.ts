@@ -74,7 +74,10 @@ export interface WorkerRedeployOperation {
 // --- Four-eyes gate ------------------------------------------------------------
 
 /** Actions a VPC with `requireApproval` holds until a second person approves. @public */
-export type ApprovalAction = 'build.rerun' | 'agent.launch' | 'workers.redeploy';
+export type ApprovalAction =
+  | 'build.rerun'
+  | 'agent.launch'
+  | 'workers.redeploy';
 
 /** @public */
 export type ApprovalState =
@@ -148,4 +151,5 @@ export interface RejectApprovalRequest {
 export type BuildAlertEvent = 'start' | 'success' | 'failure' | 'recovery';
 
 /** Per-entity annotation naming a webhook of `batchJobs.alerts.slackWebhooks`. @public */
-export const BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION = 'batch-jobs.io/slack-webhook';
+export const BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION =
+  'batch-jobs.io/slack-webhook';

@@ -26,7 +26,11 @@ export interface AlertStore {
   /** Records how the delivery went. */
   record(
     key: AlertKey,
-    outcome: { state: 'sent' | 'failed' | 'skipped'; attempts: number; error?: string },
+    outcome: {
+      state: 'sent' | 'failed' | 'skipped';
+      attempts: number;
+      error?: string;
+    },
   ): Promise<void>;
 }
 
@@ -46,7 +50,10 @@ export function alertEventKey(key: AlertKey): string {
  */
 export class DatabaseAlertStore implements AlertStore {
   static create(options: { db: Knex; now?: () => Date }) {
-    return new DatabaseAlertStore(options.db, options.now ?? (() => new Date()));
+    return new DatabaseAlertStore(
+      options.db,
+      options.now ?? (() => new Date()),
+    );
   }
 
   private constructor(
@@ -88,7 +95,11 @@ export class DatabaseAlertStore implements AlertStore {
 
   async record(
     key: AlertKey,
-    outcome: { state: 'sent' | 'failed' | 'skipped'; attempts: number; error?: string },
+    outcome: {
+      state: 'sent' | 'failed' | 'skipped';
+      attempts: number;
+      error?: string;
+    },
   ): Promise<void> {
     await this.db(DELIVERIES)
       .where({ event_key: alertEventKey(key) })

@@ -50,9 +50,10 @@ export interface ApprovalRecord extends ApprovalRequest {
 export interface ApprovalStore {
   create(request: NewApprovalRequest): Promise<ApprovalRecord>;
   get(id: string): Promise<ApprovalRecord | undefined>;
-  list(filter: { status?: ApprovalState; limit: number }): Promise<
-    ApprovalRecord[]
-  >;
+  list(filter: {
+    status?: ApprovalState;
+    limit: number;
+  }): Promise<ApprovalRecord[]>;
   /**
    * Moves a pending, unexpired request to `approved` or `rejected`. Only one
    * decision wins (a conditional update); false when the request was not
@@ -69,9 +70,7 @@ export interface ApprovalStore {
   /** Records what the approved action answered, or that it failed. */
   complete(
     id: string,
-    outcome:
-      | { result: Record<string, unknown> }
-      | { error: string },
+    outcome: { result: Record<string, unknown> } | { error: string },
   ): Promise<void>;
   /** Marks pending requests past their expiry as `expired`; returns how many. */
   expire(): Promise<number>;

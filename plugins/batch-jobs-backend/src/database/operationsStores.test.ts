@@ -81,7 +81,9 @@ describe.each(databases.eachSupportedId())(
         ['STG/b/STG-worker-2', 'failed'],
       ]);
       expect(done.updatedAt).toBe('2026-11-02T09:00:01.000Z');
-      expect(await store.get('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+      expect(
+        await store.get('00000000-0000-4000-8000-000000000000'),
+      ).toBeUndefined();
     });
 
     it('lets exactly one decision win, and expires old requests', async () => {
@@ -108,8 +110,14 @@ describe.each(databases.eachSupportedId())(
       expect(a).toMatchObject({ status: 'pending', payload: base.payload });
 
       const [first, second] = await Promise.all([
-        store.decide(a.id, { status: 'approved', decidedBy: 'user:default/bob' }),
-        store.decide(a.id, { status: 'rejected', decidedBy: 'user:default/eve' }),
+        store.decide(a.id, {
+          status: 'approved',
+          decidedBy: 'user:default/bob',
+        }),
+        store.decide(a.id, {
+          status: 'rejected',
+          decidedBy: 'user:default/eve',
+        }),
       ]);
       expect([first, second].filter(Boolean)).toHaveLength(1);
       await store.complete(a.id, { result: { queueItemId: 5 } });
@@ -117,17 +125,25 @@ describe.each(databases.eachSupportedId())(
       c.tick(120_000);
       // b expired: nobody can decide it any more.
       expect(
-        await store.decide(b.id, { status: 'approved', decidedBy: 'user:default/bob' }),
+        await store.decide(b.id, {
+          status: 'approved',
+          decidedBy: 'user:default/bob',
+        }),
       ).toBe(false);
       expect(await store.expire()).toBe(1);
       expect((await store.get(b.id))!.status).toBe('expired');
-      expect((await store.list({ status: 'pending', limit: 10 })).length).toBe(0);
+      expect((await store.list({ status: 'pending', limit: 10 })).length).toBe(
+        0,
+      );
       const decided = (await store.get(a.id))!;
       expect(decided.result).toEqual({ queueItemId: 5 });
       expect(decided.decidedAt).toBe('2026-11-02T09:00:00.000Z');
 
       await store.complete(b.id, { error: 'nope' });
-      expect((await store.get(b.id))!).toMatchObject({ status: 'failed', error: 'nope' });
+      expect((await store.get(b.id))!).toMatchObject({
+        status: 'failed',
+        error: 'nope',
+      });
     });
 
     it('claims each build event once, across store instances', async () => {

@@ -103,7 +103,9 @@ export function createOperationsRouter(options: {
   router.post('/approvals/:id/reject', async (req, res) => {
     const id = parse(idParam, req.params.id, 'approval id');
     const body = parse(rejectBody, req.body ?? {}, 'reject request');
-    res.json(await gate.reject(id, body.reason?.trim() || undefined, await user(req)));
+    res.json(
+      await gate.reject(id, body.reason?.trim() || undefined, await user(req)),
+    );
   });
 
   return router;

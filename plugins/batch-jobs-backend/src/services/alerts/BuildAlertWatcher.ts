@@ -1,7 +1,4 @@
-import {
-  AuthService,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
+import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   Entity,
@@ -88,7 +85,9 @@ export class BuildAlertWatcher {
       );
       entities = items;
     } catch (error) {
-      logger.warn(`Alert watcher could not read the catalog: ${message(error)}`);
+      logger.warn(
+        `Alert watcher could not read the catalog: ${message(error)}`,
+      );
       return;
     }
     const linked: Linked[] = [];
@@ -109,7 +108,9 @@ export class BuildAlertWatcher {
       );
       if (inVpc.length === 0) continue;
       await this.watchVpc(vpc, inVpc).catch(error =>
-        logger.warn(`Alert watcher failed on VPC ${vpc.name}: ${message(error)}`),
+        logger.warn(
+          `Alert watcher failed on VPC ${vpc.name}: ${message(error)}`,
+        ),
       );
     }
     if (this.seen.size > 50_000) this.seen.clear();
@@ -131,13 +132,16 @@ export class BuildAlertWatcher {
         for (const item of raw.jobs ?? []) {
           if (isFolder(item)) {
             for (const inner of item.jobs ?? []) {
-              if (!isFolder(inner) && inner.fullName) jobs.set(inner.fullName, inner);
+              if (!isFolder(inner) && inner.fullName)
+                jobs.set(inner.fullName, inner);
             }
           } else if (item.fullName) jobs.set(item.fullName, item);
         }
       } catch (error) {
         logger.warn(
-          `Alert watcher could not list folder '${folder}' of ${vpc.name}: ${message(error)}`,
+          `Alert watcher could not list folder '${folder}' of ${
+            vpc.name
+          }: ${message(error)}`,
         );
       }
     }
@@ -163,7 +167,11 @@ export class BuildAlertWatcher {
     const builds = (job.builds ?? [])
       .filter(b => typeof b.number === 'number')
       .map(b => ({ number: b.number!, result: b.result ?? null }));
-    const newest = Math.max(0, job.lastBuild?.number ?? 0, ...builds.map(b => b.number));
+    const newest = Math.max(
+      0,
+      job.lastBuild?.number ?? 0,
+      ...builds.map(b => b.number),
+    );
     const baselineKey = `${vpc.name}\n${fullName}`;
     let baseline = this.baselines.get(baselineKey);
     if (baseline === undefined) {
@@ -198,7 +206,9 @@ export class BuildAlertWatcher {
     const alert: BuildAlert = {
       event: decision.event,
       vpc: vpc.name,
-      appName: owners.map(o => o.entity.metadata.title ?? o.entity.metadata.name).join(', '),
+      appName: owners
+        .map(o => o.entity.metadata.title ?? o.entity.metadata.name)
+        .join(', '),
       entityRef: owners[0].ref,
       job: key.job,
       buildNumber: decision.number,
@@ -206,21 +216,31 @@ export class BuildAlertWatcher {
       cause: await this.causeOf(vpc, key.job, build),
       result: build.result ?? null,
       jenkinsUrl: build.url ?? `${client.baseUrl}/`,
-      portalUrl: portalLink(config.portalBaseUrl, owners[0].entity, vpc.name, key.job, decision.number),
+      portalUrl: portalLink(
+        config.portalBaseUrl,
+        owners[0].entity,
+        vpc.name,
+        key.job,
+        decision.number,
+      ),
     };
 
     const urls = this.webhooksFor(vpc, owners);
     const errors: string[] = [];
     let attempts = 0;
     for (const url of urls) {
-      const delivery = await slack.post(url, buildSlackMessage(alert, config.timezone));
+      const delivery = await slack.post(
+        url,
+        buildSlackMessage(alert, config.timezone),
+      );
       attempts += delivery.attempts;
       if (!delivery.ok) errors.push(delivery.error ?? 'failed');
     }
     await this.notifyOwners(alert, owners);
     await store
       .record(key, {
-        state: urls.length === 0 ? 'skipped' : errors.length ? 'failed' : 'sent',
+        state:
+          urls.length === 0 ? 'skipped' : errors.length ? 'failed' : 'sent',
         attempts,
         ...(errors.length ? { error: errors.join('; ') } : {}),
       })
@@ -241,7 +261,9 @@ export class BuildAlertWatcher {
     if (vpc.alerts.slackWebhookUrl) urls.add(vpc.alerts.slackWebhookUrl);
     for (const owner of owners) {
       const name =
-        owner.entity.metadata.annotations?.[BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION]?.trim();
+        owner.entity.metadata.annotations?.[
+          BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION
+        ]?.trim();
       if (!name) continue;
       const url = this.options.config.slackWebhooks[name];
       if (url) urls.add(url);
@@ -257,14 +279,18 @@ export class BuildAlertWatcher {
     const { notifications, config, logger } = this.options;
     if (!notifications || !config.notifyOwners) return;
     const refs = [
-      ...new Set(owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r)),
+      ...new Set(
+        owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r),
+      ),
     ];
     if (refs.length === 0) return;
     try {
       await notifications.send({
         recipients: { type: 'entity', entityRef: refs },
         payload: {
-          title: `${alertTitle(alert)}: ${alert.job.split('/').pop()} #${alert.buildNumber}`,
+          title: `${alertTitle(alert)}: ${alert.job.split('/').pop()} #${
+            alert.buildNumber
+          }`,
           description: `${alert.appName} — ${alert.cause}`,
           link: alert.portalUrl,
           severity: alert.event === 'failure' ? 'high' : 'normal',
@@ -280,7 +306,11 @@ export class BuildAlertWatcher {
    * The real cause: our audit knows the person behind a portal action
    * (Jenkins only sees the service account); otherwise Jenkins' first cause.
    */
-  private async causeOf(vpc: VpcConfig, job: string, build: RawBuild): Promise<string> {
+  private async causeOf(
+    vpc: VpcConfig,
+    job: string,
+    build: RawBuild,
+  ): Promise<string> {
     try {
       const records = await this.options.audit.listQueued({
         vpc: vpc.name,
@@ -300,7 +330,9 @@ export class BuildAlertWatcher {
         }`;
       }
     } catch (error) {
-      this.options.logger.warn(`Could not read the audit trail: ${message(error)}`);
+      this.options.logger.warn(
+        `Could not read the audit trail: ${message(error)}`,
+      );
     }
     const [first] = mapCauses(build);
     if (!first) return 'Unknown cause';

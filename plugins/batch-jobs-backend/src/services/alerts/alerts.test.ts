@@ -39,9 +39,7 @@ describe('decideAlerts', () => {
   });
 
   it('counts a recovery as a success when recoveries are off', () => {
-    expect(
-      decideAlerts(builds, 12, new Set(['success'] as const)),
-    ).toEqual([
+    expect(decideAlerts(builds, 12, new Set(['success'] as const))).toEqual([
       { number: 13, event: 'success' },
       { number: 14, event: 'success' },
     ]);
@@ -60,7 +58,8 @@ describe('buildSlackMessage', () => {
     cause: 'Rerun by user:default/jane in the portal',
     result: 'FAILURE',
     jenkinsUrl: 'http://jenkins/job/DEV/job/x/43/',
-    portalUrl: 'http://portal/catalog/default/component/payments-settlement/batch-jobs',
+    portalUrl:
+      'http://portal/catalog/default/component/payments-settlement/batch-jobs',
   };
 
   it('has the header, the four fields and both buttons', () => {

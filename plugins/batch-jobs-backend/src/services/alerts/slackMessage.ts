@@ -53,7 +53,10 @@ export function formatWhen(at: Date, timeZone: string): string {
 
 /** Slack mrkdwn needs &, < and > escaped. */
 function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 /**

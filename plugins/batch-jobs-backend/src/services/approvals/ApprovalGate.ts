@@ -55,8 +55,10 @@ export interface HoldRequest {
   actor: string;
 }
 
-const toPublic = ({ auditId: _auditId, ...rest }: ApprovalRecord): ApprovalRequest =>
-  rest;
+const toPublic = ({
+  auditId: _auditId,
+  ...rest
+}: ApprovalRecord): ApprovalRequest => rest;
 
 /**
  * The four-eyes gate. In a VPC with `requireApproval`, the action services
@@ -146,7 +148,11 @@ export class ApprovalGate {
     return {
       approvalRequired: true,
       requestId: record.id,
-      approval: { id: record.id, status: 'pending', expiresAt: record.expiresAt },
+      approval: {
+        id: record.id,
+        status: 'pending',
+        expiresAt: record.expiresAt,
+      },
     };
   }
 
@@ -194,7 +200,12 @@ export class ApprovalGate {
         heldAction: request.action,
       },
     });
-    if (!(await approvals.decide(id, { status: 'approved', decidedBy: context.actor }))) {
+    if (
+      !(await approvals.decide(id, {
+        status: 'approved',
+        decidedBy: context.actor,
+      }))
+    ) {
       await audit.finish(auditId, 'failed', {
         detail: { error: 'decided by someone else or expired meanwhile' },
       });
@@ -231,16 +242,17 @@ export class ApprovalGate {
       });
     }
     const done = toPublic(await this.load(id));
-    await this.notify(
-      [request.requestedBy],
-      {
-        title: `${done.status === 'failed' ? 'Approved but failed' : 'Approved'}: ${request.summary}`,
-        description: `Approved by ${context.actor}${done.error ? `; the action failed: ${done.error}` : ''}`,
-        link: '/batch-fleet?tab=approvals',
-        severity: done.status === 'failed' ? 'high' : 'normal',
-        topic: 'batch-jobs.approvals',
-      },
-    );
+    await this.notify([request.requestedBy], {
+      title: `${
+        done.status === 'failed' ? 'Approved but failed' : 'Approved'
+      }: ${request.summary}`,
+      description: `Approved by ${context.actor}${
+        done.error ? `; the action failed: ${done.error}` : ''
+      }`,
+      link: '/batch-fleet?tab=approvals',
+      severity: done.status === 'failed' ? 'high' : 'normal',
+      topic: 'batch-jobs.approvals',
+    });
     return done;
   }
 
@@ -353,7 +365,9 @@ export class ApprovalGate {
       });
     } catch (error) {
       logger.warn(
-        `Could not send approval notification: ${isError(error) ? error.message : error}`,
+        `Could not send approval notification: ${
+          isError(error) ? error.message : error
+        }`,
       );
     }
   }

@@ -109,7 +109,9 @@ export class WorkerRedeployer {
       const unknown = request.jobs.filter(j => !workers.includes(j));
       if (unknown.length) {
         throw new InputError(
-          `Not worker jobs of ${vpc.name} (pattern '${vpc.workerJobPattern}'): ${unknown.join(', ')}`,
+          `Not worker jobs of ${vpc.name} (pattern '${
+            vpc.workerJobPattern
+          }'): ${unknown.join(', ')}`,
         );
       }
       selected = [...new Set(request.jobs)];
@@ -266,9 +268,9 @@ export class WorkerRedeployer {
           methods,
         );
         await step(
-          `Build #${running.number} ended (${ended.result ?? 'no result'}) after ${
-            methods.join(', ') || 'nothing: it had already ended'
-          }`,
+          `Build #${running.number} ended (${
+            ended.result ?? 'no result'
+          }) after ${methods.join(', ') || 'nothing: it had already ended'}`,
         );
       } else {
         await step('No build running: starting one');
@@ -359,7 +361,10 @@ export class WorkerRedeployer {
     for (;;) {
       const item = await client.getQueueItem(queueItemId);
       if (typeof item.executable?.number === 'number') {
-        return { number: item.executable.number, url: item.executable.url ?? '' };
+        return {
+          number: item.executable.number,
+          url: item.executable.url ?? '',
+        };
       }
       if (item.cancelled) {
         throw new Error(`Queue item ${queueItemId} was cancelled in Jenkins`);

@@ -103,7 +103,11 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
       title: 'Status',
       render: a => (
         <>
-          <Chip size="small" label={statusLabel(a)} color={STATUS_COLOR[a.status]} />
+          <Chip
+            size="small"
+            label={statusLabel(a)}
+            color={STATUS_COLOR[a.status]}
+          />
           {a.reason && <Box color="text.secondary">“{a.reason}”</Box>}
           {a.error && <Box color="error.main">{a.error}</Box>}
         </>
@@ -155,11 +159,13 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
           onChange={e => setStatus(e.target.value as ApprovalState | 'all')}
           inputProps={{ 'aria-label': 'Status' }}
         >
-          {['pending', 'approved', 'rejected', 'expired', 'failed', 'all'].map(s => (
-            <MenuItem key={s} value={s}>
-              {s}
-            </MenuItem>
-          ))}
+          {['pending', 'approved', 'rejected', 'expired', 'failed', 'all'].map(
+            s => (
+              <MenuItem key={s} value={s}>
+                {s}
+              </MenuItem>
+            ),
+          )}
         </TextField>
       }
     >
@@ -179,12 +185,19 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
           {outcome.error ? ` (${outcome.error})` : ''}
         </Alert>
       )}
-      {actionError && <Alert severity="error">{errorMessage(actionError)}</Alert>}
+      {actionError && (
+        <Alert severity="error">{errorMessage(actionError)}</Alert>
+      )}
       {list.loading && <Progress />}
       {list.error && !list.value && <ResponseErrorPanel error={list.error} />}
       {list.value && (
         <Table
-          options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+          options={{
+            paging: false,
+            search: false,
+            toolbar: false,
+            padding: 'dense',
+          }}
           columns={columns}
           data={list.value.items}
           emptyContent={
@@ -193,7 +206,12 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
         />
       )}
       {rejecting && (
-        <Dialog open onClose={() => setRejecting(undefined)} maxWidth="sm" fullWidth>
+        <Dialog
+          open
+          onClose={() => setRejecting(undefined)}
+          maxWidth="sm"
+          fullWidth
+        >
           <DialogTitle>Reject: {rejecting.summary}</DialogTitle>
           <DialogContent>
             <TextField
@@ -214,7 +232,10 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
               onClick={() => {
                 const r = rejecting;
                 setRejecting(undefined);
-                decide(() => api.reject(r.id, reason.trim() || undefined), r.id);
+                decide(
+                  () => api.reject(r.id, reason.trim() || undefined),
+                  r.id,
+                );
               }}
             >
               Reject

@@ -1,6 +1,10 @@
 import { identityApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import {
   ApprovalRequest,
   WorkerRedeployJob,
@@ -9,7 +13,10 @@ import {
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ReactElement } from 'react';
-import { BatchOperationsApi, batchOperationsApiRef } from '../../api/BatchOperationsApi';
+import {
+  BatchOperationsApi,
+  batchOperationsApiRef,
+} from '../../api/BatchOperationsApi';
 import { build, createFakeApi } from '../../__testUtils__/fixtures';
 import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
 import { RerunButton } from '../RerunButton';
@@ -18,13 +25,21 @@ import { RedeployWorkersDialog } from './RedeployWorkers';
 
 const WORKER = 'STG/push-notifier/STG-worker';
 
-function fakeOperationsApi(overrides: Partial<BatchOperationsApi> = {}): BatchOperationsApi {
+function fakeOperationsApi(
+  overrides: Partial<BatchOperationsApi> = {},
+): BatchOperationsApi {
   return {
     listWorkers: jest.fn(async vpc => ({
       vpc,
       pattern: `${vpc}-worker*`,
       requireApproval: vpc === 'PROD',
-      jobs: [{ fullName: `${vpc}/push-notifier/${vpc}-worker`, runningBuild: 7, url: 'http://jenkins/x/' }],
+      jobs: [
+        {
+          fullName: `${vpc}/push-notifier/${vpc}-worker`,
+          runningBuild: 7,
+          url: 'http://jenkins/x/',
+        },
+      ],
     })),
     redeployWorkers: jest.fn(),
     getOperation: jest.fn(),
@@ -35,13 +50,20 @@ function fakeOperationsApi(overrides: Partial<BatchOperationsApi> = {}): BatchOp
   };
 }
 
-function render(element: ReactElement, api: BatchOperationsApi, allowed = true) {
+function render(
+  element: ReactElement,
+  api: BatchOperationsApi,
+  allowed = true,
+) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
         [batchOperationsApiRef, api],
         [permissionApiRef, fakePermissionApi(allowed)],
-        [identityApiRef, mockApis.identity({ userEntityRef: 'user:default/bob' })],
+        [
+          identityApiRef,
+          mockApis.identity({ userEntityRef: 'user:default/bob' }),
+        ],
       ]}
     >
       {element}
@@ -49,7 +71,10 @@ function render(element: ReactElement, api: BatchOperationsApi, allowed = true) 
   );
 }
 
-function job(state: WorkerRedeployJob['state'], extra: Partial<WorkerRedeployJob> = {}): WorkerRedeployJob {
+function job(
+  state: WorkerRedeployJob['state'],
+  extra: Partial<WorkerRedeployJob> = {},
+): WorkerRedeployJob {
   return {
     job: WORKER,
     state,
@@ -64,7 +89,10 @@ function job(state: WorkerRedeployJob['state'], extra: Partial<WorkerRedeployJob
   };
 }
 
-function operation(state: WorkerRedeployOperation['state'], jobs: WorkerRedeployJob[]): WorkerRedeployOperation {
+function operation(
+  state: WorkerRedeployOperation['state'],
+  jobs: WorkerRedeployJob[],
+): WorkerRedeployOperation {
   return {
     id: 'op-1',
     kind: 'workers.redeploy',
@@ -81,33 +109,51 @@ function operation(state: WorkerRedeployOperation['state'], jobs: WorkerRedeploy
 describe('RedeployWorkersDialog', () => {
   it('lists the worker jobs, then shows live per-job progress until done', async () => {
     const api = fakeOperationsApi({
-      redeployWorkers: jest.fn(async () => operation('running', [job('stopping')])),
+      redeployWorkers: jest.fn(async () =>
+        operation('running', [job('stopping')]),
+      ),
       getOperation: jest
         .fn()
-        .mockResolvedValueOnce(operation('running', [job('starting', { queueItemId: 9 })]))
+        .mockResolvedValueOnce(
+          operation('running', [job('starting', { queueItemId: 9 })]),
+        )
         .mockResolvedValue(
           operation('succeeded', [
             job('succeeded', {
               newBuild: 8,
               newBuildUrl: 'http://jenkins/x/8/',
-              steps: [{ at: '2026-11-02T09:00:02.000Z', message: 'Build #8 started' }],
+              steps: [
+                { at: '2026-11-02T09:00:02.000Z', message: 'Build #8 started' },
+              ],
             }),
           ]),
         ),
     });
-    await render(<RedeployWorkersDialog vpc="STG" pollMs={10} onClose={() => {}} />, api);
+    await render(
+      <RedeployWorkersDialog vpc="STG" pollMs={10} onClose={() => {}} />,
+      api,
+    );
 
     const list = await screen.findByRole('table', { name: 'Worker jobs' });
     expect(list).toHaveTextContent(WORKER);
     expect(list).toHaveTextContent('running #7');
-    await userEvent.click(screen.getByRole('button', { name: 'Redeploy 1 worker' }));
-    expect(api.redeployWorkers).toHaveBeenCalledWith({ vpc: 'STG', jobs: [WORKER] });
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Redeploy 1 worker' }),
+    );
+    expect(api.redeployWorkers).toHaveBeenCalledWith({
+      vpc: 'STG',
+      jobs: [WORKER],
+    });
 
-    const progress = await screen.findByRole('table', { name: 'Redeploy progress' });
+    const progress = await screen.findByRole('table', {
+      name: 'Redeploy progress',
+    });
     await waitFor(() => expect(progress).toHaveTextContent('restarted'));
     expect(progress).toHaveTextContent(/#7 stopped → #8.*running/);
     expect(progress).toHaveTextContent('Build #8 started');
-    expect(screen.getByText('Every worker job was restarted.')).toBeInTheDocument();
+    expect(
+      screen.getByText('Every worker job was restarted.'),
+    ).toBeInTheDocument();
   });
 
   it('says which jobs failed while the others were restarted', async () => {
@@ -115,16 +161,23 @@ describe('RedeployWorkersDialog', () => {
       redeployWorkers: jest.fn(async () =>
         operation('failed', [
           job('succeeded', { newBuild: 8 }),
-          job('failed', { job: 'STG/x/STG-worker-2', error: 'Jenkins did not end build #3' }),
+          job('failed', {
+            job: 'STG/x/STG-worker-2',
+            error: 'Jenkins did not end build #3',
+          }),
         ]),
       ),
     });
     await render(<RedeployWorkersDialog vpc="STG" onClose={() => {}} />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Redeploy 1 worker' }));
-    expect(await screen.findByText(/1 of 2 worker jobs could not be restarted/)).toBeInTheDocument();
-    expect(screen.getByRole('table', { name: 'Redeploy progress' })).toHaveTextContent(
-      'Jenkins did not end build #3',
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Redeploy 1 worker' }),
     );
+    expect(
+      await screen.findByText(/1 of 2 worker jobs could not be restarted/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('table', { name: 'Redeploy progress' }),
+    ).toHaveTextContent('Jenkins did not end build #3');
   });
 
   it('shows "waiting for approval" in a VPC that needs four eyes', async () => {
@@ -132,13 +185,21 @@ describe('RedeployWorkersDialog', () => {
       redeployWorkers: jest.fn(async () => ({
         approvalRequired: true as const,
         requestId: 'abcdef12-0000-4000-8000-000000000000',
-        approval: { id: 'abcdef12-0000-4000-8000-000000000000', status: 'pending' as const, expiresAt: '2026-11-03T09:00:00.000Z' },
+        approval: {
+          id: 'abcdef12-0000-4000-8000-000000000000',
+          status: 'pending' as const,
+          expiresAt: '2026-11-03T09:00:00.000Z',
+        },
       })),
     });
     await render(<RedeployWorkersDialog vpc="PROD" onClose={() => {}} />, api);
     expect(await screen.findByText(/PROD needs four eyes/)).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: 'Redeploy 1 worker' }));
-    expect(await screen.findByRole('status')).toHaveTextContent(/Waiting for approval.*abcdef12/);
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Redeploy 1 worker' }),
+    );
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      /Waiting for approval.*abcdef12/,
+    );
     expect(api.getOperation).not.toHaveBeenCalled();
   });
 });
@@ -169,19 +230,33 @@ describe('ApprovalsList', () => {
       listApprovals: jest.fn(async () => ({
         items: [
           request({}),
-          request({ id: 'r2', summary: 'Launch a batch agent in PROD', requestedBy: 'user:default/bob' }),
+          request({
+            id: 'r2',
+            summary: 'Launch a batch agent in PROD',
+            requestedBy: 'user:default/bob',
+          }),
         ],
       })),
-      approve: jest.fn(async () => request({ status: 'approved', decidedBy: 'user:default/bob' })),
+      approve: jest.fn(async () =>
+        request({ status: 'approved', decidedBy: 'user:default/bob' }),
+      ),
     });
     await render(<ApprovalsList />, api);
     const rows = await screen.findAllByRole('row');
-    const jane = rows.find(r => r.textContent?.includes('Rerun PROD/p/daily #3'))!;
-    const mine = rows.find(r => r.textContent?.includes('Launch a batch agent'))!;
-    expect(within(mine).queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument();
+    const jane = rows.find(r =>
+      r.textContent?.includes('Rerun PROD/p/daily #3'),
+    )!;
+    const mine = rows.find(r =>
+      r.textContent?.includes('Launch a batch agent'),
+    )!;
+    expect(
+      within(mine).queryByRole('button', { name: 'Approve' }),
+    ).not.toBeInTheDocument();
     expect(mine).toHaveTextContent('your request: another person decides');
 
-    await userEvent.click(within(jane).getByRole('button', { name: 'Approve' }));
+    await userEvent.click(
+      within(jane).getByRole('button', { name: 'Approve' }),
+    );
     expect(api.approve).toHaveBeenCalledWith('r1');
     expect(await screen.findByRole('status')).toHaveTextContent(
       'Rerun PROD/p/daily #3: approved by user:default/bob',
@@ -191,15 +266,27 @@ describe('ApprovalsList', () => {
   it('rejects with a reason', async () => {
     const api = fakeOperationsApi({
       listApprovals: jest.fn(async () => ({ items: [request({})] })),
-      reject: jest.fn(async () => request({ status: 'rejected', decidedBy: 'user:default/bob', reason: 'not now' })),
+      reject: jest.fn(async () =>
+        request({
+          status: 'rejected',
+          decidedBy: 'user:default/bob',
+          reason: 'not now',
+        }),
+      ),
     });
     await render(<ApprovalsList />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Reject' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Reject' }),
+    );
     const dialog = await screen.findByRole('dialog');
     await userEvent.type(within(dialog).getByLabelText('Reason'), 'not now');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Reject' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Reject' }),
+    );
     expect(api.reject).toHaveBeenCalledWith('r1', 'not now');
-    expect(await screen.findByRole('status')).toHaveTextContent('rejected by user:default/bob');
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'rejected by user:default/bob',
+    );
   });
 
   it('shows the requests but no decisions without batch-jobs.approve', async () => {
@@ -207,7 +294,11 @@ describe('ApprovalsList', () => {
       listApprovals: jest.fn(async () => ({ items: [request({})] })),
     });
     await render(<ApprovalsList />, api, false);
-    expect(await screen.findByText(/deciding needs the batch-jobs.approve permission/)).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /deciding needs the batch-jobs.approve permission/,
+      ),
+    ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Approve' })).toBeDisabled();
   });
 });
@@ -218,7 +309,11 @@ describe('rerun in a VPC that needs four eyes', () => {
       rerun: jest.fn(async () => ({
         approvalRequired: true as const,
         requestId: '12345678-0000-4000-8000-000000000000',
-        approval: { id: '12345678-0000-4000-8000-000000000000', status: 'pending' as const, expiresAt: '2026-11-03T09:00:00.000Z' },
+        approval: {
+          id: '12345678-0000-4000-8000-000000000000',
+          status: 'pending' as const,
+          expiresAt: '2026-11-03T09:00:00.000Z',
+        },
       })),
     });
     await renderWithApis(
@@ -230,9 +325,13 @@ describe('rerun in a VPC that needs four eyes', () => {
       />,
       { api, permissionApi: fakePermissionApi(true) },
     );
-    await userEvent.click(screen.getByRole('button', { name: 'Rerun build #41' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Rerun build #41' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    await userEvent.click(within(dialog).getByRole('button', { name: /^Rerun$/ }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: /^Rerun$/ }),
+    );
     expect(await within(dialog).findByRole('status')).toHaveTextContent(
       /Waiting for approval: PROD needs a second person.*12345678/,
     );

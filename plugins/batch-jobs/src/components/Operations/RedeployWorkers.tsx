@@ -113,9 +113,8 @@ export function RedeployWorkersDialog(props: {
             ) : (
               <>
                 <DialogContentText>
-                  Each of these worker jobs is stopped (its running build
-                  ends for real) and started again with the parameters it ran
-                  with:
+                  Each of these worker jobs is stopped (its running build ends
+                  for real) and started again with the parameters it ran with:
                 </DialogContentText>
                 <Table size="small" aria-label="Worker jobs">
                   <TableBody>
@@ -148,8 +147,8 @@ export function RedeployWorkersDialog(props: {
           <Alert severity="info" role="status">
             Waiting for approval: another user with the batch-jobs.approve
             permission must approve request{' '}
-            <code>{approval.requestId.slice(0, 8)}</code> before the workers
-            are restarted; it expires{' '}
+            <code>{approval.requestId.slice(0, 8)}</code> before the workers are
+            restarted; it expires{' '}
             {new Date(approval.approval.expiresAt).toLocaleString()}.
           </Alert>
         )}
@@ -240,7 +239,9 @@ export function RedeployWorkersButton(props: { vpc: string; pollMs?: number }) {
       {allowed ? (
         button
       ) : (
-        <Tooltip title={`You need the ${batchJobsWorkerRedeployPermission.name} permission`}>
+        <Tooltip
+          title={`You need the ${batchJobsWorkerRedeployPermission.name} permission`}
+        >
           <span>{button}</span>
         </Tooltip>
       )}

@@ -1,2 +1,5 @@
 export { ApprovalsList } from './Approvals';
-export { RedeployWorkersButton, RedeployWorkersDialog } from './RedeployWorkers';
+export {
+  RedeployWorkersButton,
+  RedeployWorkersDialog,
+} from './RedeployWorkers';
