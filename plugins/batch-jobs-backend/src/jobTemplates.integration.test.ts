@@ -131,7 +131,11 @@ describe('jobs from the standard template against the sandbox', () => {
     const unknown = await post('/jobs/create', { ...spec, vpcs: ['QA'] });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("Unknown VPC 'QA'");
-    const forbidden = await post('/jobs/create', { ...spec, vpcs: ['DEV'] }, denied);
+    const forbidden = await post(
+      '/jobs/create',
+      { ...spec, vpcs: ['DEV'] },
+      denied,
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.error.message).toContain('batch-jobs.job.create');
     expect(world(`DEV/${JOB}`)).toBeUndefined();
@@ -148,7 +152,9 @@ describe('jobs from the standard template against the sandbox', () => {
       [`DEV/${JOB}`, 'would-create'],
       [`STG/${JOB}`, 'would-create'],
     ]);
-    expect(res.body.jobs[1].configXml).toContain("agent { label &apos;STG-batch-agent&apos; }");
+    expect(res.body.jobs[1].configXml).toContain(
+      'agent { label &apos;STG-batch-agent&apos; }',
+    );
     expect(world(`DEV/${JOB}`)).toBeUndefined();
   });
 
@@ -164,7 +170,9 @@ describe('jobs from the standard template against the sandbox', () => {
 
     const again = await post('/jobs/create', { ...spec, vpcs: ['STG'] });
     expect(again.status).toBe(409);
-    expect(again.body.error.message).toContain(`Job already exists: STG/${JOB}`);
+    expect(again.body.error.message).toContain(
+      `Job already exists: STG/${JOB}`,
+    );
 
     const listed = await get(
       '/entity/default/component/payments-settlement/jobs',
@@ -203,7 +211,13 @@ describe('jobs from the standard template against the sandbox', () => {
     expect(same.body.job).toBe(JOB);
     expect(same.status).toBe(200);
     expect(same.body.differences).toEqual([]);
-    expect(same.body.vpcs.map((v: any) => [v.vpc, v.exists, v.definition.agentLabel])).toEqual([
+    expect(
+      same.body.vpcs.map((v: any) => [
+        v.vpc,
+        v.exists,
+        v.definition.agentLabel,
+      ]),
+    ).toEqual([
       ['DEV', true, 'DEV-batch-agent'],
       ['STG', true, 'STG-batch-agent'],
     ]);
@@ -222,10 +236,18 @@ describe('jobs from the standard template against the sandbox', () => {
       { field: 'schedule', values: { DEV: 'H 4 * * *', STG: 'H/30 * * * *' } },
     ]);
 
-    const forbidden = await post('/jobs/promote', { job: JOB, from: 'DEV', to: 'STG' }, denied);
+    const forbidden = await post(
+      '/jobs/promote',
+      { job: JOB, from: 'DEV', to: 'STG' },
+      denied,
+    );
     expect(forbidden.status).toBe(403);
 
-    const promoted = await post('/jobs/promote', { job: JOB, from: 'DEV', to: 'STG' });
+    const promoted = await post('/jobs/promote', {
+      job: JOB,
+      from: 'DEV',
+      to: 'STG',
+    });
     expect(promoted.status).toBe(200);
     expect(promoted.body).toMatchObject({
       fullName: `STG/${JOB}`,
@@ -240,7 +262,11 @@ describe('jobs from the standard template against the sandbox', () => {
     expect(world(`STG/${JOB}`).builds.length).toBe(stgBuilds);
 
     // Promoting to where the job does not exist creates it there.
-    const prod = await post('/jobs/promote', { job: JOB, from: 'STG', to: 'PROD' });
+    const prod = await post('/jobs/promote', {
+      job: JOB,
+      from: 'STG',
+      to: 'PROD',
+    });
     expect(prod.body).toMatchObject({ action: 'created', changed: [] });
     expect(world(`PROD/${JOB}`).label).toBe('PROD-batch-agent');
   });

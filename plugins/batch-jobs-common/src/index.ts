@@ -5,6 +5,7 @@
 export * from './api';
 export * from './controls';
 export * from './permissions';
+export * from './jobTemplates';
 export * from './routines';
 export * from './cron';
 export * from './operations';

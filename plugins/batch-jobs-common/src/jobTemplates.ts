@@ -158,7 +158,8 @@ export function checkJobName(name: string, what = 'name'): string | undefined {
   if (!name) return `${what} is required`;
   if (name.length > 100) return `${what} must be at most 100 characters`;
   const unsafe = [...name].find(c => '?*/\\%!@#$^&|<>[]:;'.includes(c));
-  if (unsafe) return `${what} '${name}': ‘${unsafe}’ is an unsafe character in Jenkins`;
+  if (unsafe)
+    return `${what} '${name}': ‘${unsafe}’ is an unsafe character in Jenkins`;
   if (name.endsWith('.')) return `${what} '${name}' cannot end with '.'`;
   if (!ITEM_NAME.test(name)) {
     return `${what} '${name}' must be letters, digits, '.', '_' or '-' and start with a letter or digit`;
@@ -204,7 +205,8 @@ export function validateBatchJobSpec(
       );
       continue;
     }
-    if (seen.has(p.name)) problems.push(`parameter '${p.name}' is defined twice`);
+    if (seen.has(p.name))
+      problems.push(`parameter '${p.name}' is defined twice`);
     seen.add(p.name);
     if (!['string', 'text', 'boolean', 'choice', 'password'].includes(p.type)) {
       problems.push(`parameter '${p.name}': unknown type '${p.type}'`);
@@ -233,14 +235,18 @@ function parameterXml(p: BatchJobParameterSpec): string {
     case 'boolean':
       return `        <hudson.model.BooleanParameterDefinition>
           ${head}
-          <defaultValue>${p.defaultValue === true || p.defaultValue === 'true'}</defaultValue>
+          <defaultValue>${
+            p.defaultValue === true || p.defaultValue === 'true'
+          }</defaultValue>
         </hudson.model.BooleanParameterDefinition>`;
     case 'choice':
       return `        <hudson.model.ChoiceParameterDefinition>
           ${head}
           <choices class="java.util.Arrays$ArrayList">
             <a class="string-array">
-${(p.choices ?? []).map(c => `              <string>${esc(c)}</string>`).join('\n')}
+${(p.choices ?? [])
+  .map(c => `              <string>${esc(c)}</string>`)
+  .join('\n')}
             </a>
           </choices>
         </hudson.model.ChoiceParameterDefinition>`;

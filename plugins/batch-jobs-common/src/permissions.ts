@@ -96,8 +96,31 @@ export const batchJobsRoutineRunPermission = createPermission({
   attributes: { action: 'update' },
 });
 
+/**
+ * Create (or, asked to, reconfigure) jobs from the standard batch pipeline
+ * template, e.g. with the "New batch job" Software Template. Basic
+ * permission: a new job has no owning entity yet.
+ * @public
+ */
+export const batchJobsJobCreatePermission = createPermission({
+  name: 'batch-jobs.job.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Copy a job's configuration from one VPC to another (e.g. DEV → STG).
+ * Basic permission.
+ * @public
+ */
+export const batchJobsJobPromotePermission = createPermission({
+  name: 'batch-jobs.job.promote',
+  attributes: { action: 'update' },
+});
+
 /** @public */
 export const batchJobsPermissions = [
+  batchJobsJobCreatePermission,
+  batchJobsJobPromotePermission,
   batchJobsRoutineRunPermission,
   batchJobsWorkerRedeployPermission,
   batchJobsApprovePermission,

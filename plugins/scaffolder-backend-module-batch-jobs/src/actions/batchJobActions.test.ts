@@ -44,7 +44,9 @@ describe('batch-jobs scaffolder actions', () => {
   let writer: BatchJobsBackendClient;
   let deniedWriter: BatchJobsBackendClient;
 
-  async function backendUrl(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
+  async function backendUrl(
+    result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+  ) {
     const { server } = await startTestBackend({
       features: [
         batchJobsPlugin,
@@ -156,7 +158,9 @@ describe('batch-jobs scaffolder actions', () => {
   it('refuses an existing job unless update is set, then keeps its builds', async () => {
     await expect(
       run(createBatchJobCreateAction({ writer }), { ...input, vpcs: ['DEV'] }),
-    ).rejects.toThrow(/Job already exists: DEV\/report-builder\/quarterly-close/);
+    ).rejects.toThrow(
+      /Job already exists: DEV\/report-builder\/quarterly-close/,
+    );
 
     const dev = job('DEV/report-builder/quarterly-close');
     // Give it some history, which an update must keep.
@@ -184,9 +188,14 @@ describe('batch-jobs scaffolder actions', () => {
       expect.objectContaining({ vpc: 'DEV', action: 'updated' }),
       expect.objectContaining({ vpc: 'STG', action: 'updated' }),
     ]);
-    expect(job('STG/report-builder/quarterly-close').label).toBe('STG-worker-agent');
+    expect(job('STG/report-builder/quarterly-close').label).toBe(
+      'STG-worker-agent',
+    );
     await expect(
-      run(createBatchJobUpdateAction({ writer }), { ...input, name: 'not-there' }),
+      run(createBatchJobUpdateAction({ writer }), {
+        ...input,
+        name: 'not-there',
+      }),
     ).rejects.toThrow(/No such job to update/);
   });
 
@@ -195,9 +204,9 @@ describe('batch-jobs scaffolder actions', () => {
     await expect(run(action, { ...input, name: 'bad name!' })).rejects.toThrow(
       /unsafe character/,
     );
-    await expect(run(action, { ...input, schedule: '* * * *' })).rejects.toThrow(
-      /schedule: Invalid schedule/,
-    );
+    await expect(
+      run(action, { ...input, schedule: '* * * *' }),
+    ).rejects.toThrow(/schedule: Invalid schedule/);
     await expect(run(action, { ...input, vpcs: ['QA'] })).rejects.toThrow(
       /Unknown VPC 'QA'/,
     );

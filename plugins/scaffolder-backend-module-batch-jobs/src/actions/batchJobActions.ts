@@ -5,84 +5,7 @@ import {
   CreateBatchJobsRequest,
   validateBatchJobSpec,
 } from '@internal/plugin-batch-jobs-common';
-import { z as zod } from 'zod';
 import { BatchJobsWriter } from '../BatchJobsBackendClient';
-
-const inputSchema = {
-  vpcs: (z: typeof zod) =>
-    z
-      .array(z.string())
-      .min(1)
-      .describe('VPCs to create the job in, e.g. [DEV, STG]'),
-  folder: (z: typeof zod) =>
-    z
-      .string()
-      .describe(
-        "Folder below each VPC's folder, usually the service (created when missing)",
-      ),
-  name: (z: typeof zod) => z.string().describe('Job name'),
-  schedule: (z: typeof zod) =>
-    z
-      .string()
-      .optional()
-      .describe('Jenkins timer spec, e.g. "H 2 * * *"; empty for no timer'),
-  agentType: (z: typeof zod) =>
-    z
-      .enum(['batch', 'worker'])
-      .default('batch')
-      .describe("Runs on the VPC's batch agents or worker agents"),
-  parameters: (z: typeof zod) =>
-    z
-      .array(
-        z.object({
-          name: z.string(),
-          type: z
-            .enum(['string', 'text', 'boolean', 'choice', 'password'])
-            .default('string'),
-          description: z.string().optional(),
-          defaultValue: z.union([z.string(), z.boolean()]).optional(),
-          // A list, or one comma-separated string as a form field gives it.
-          choices: z.union([z.array(z.string()), z.string()]).optional(),
-        }),
-      )
-      .default([])
-      .describe('Build parameters'),
-  application: (z: typeof zod) =>
-    z.string().describe('The batch application to check out'),
-  batchName: (z: typeof zod) =>
-    z.string().describe('The batch of the application to run'),
-  description: (z: typeof zod) => z.string().optional(),
-  entityRef: (z: typeof zod) =>
-    z
-      .string()
-      .optional()
-      .describe('The owning component, recorded in the audit trail'),
-  update: (z: typeof zod) =>
-    z
-      .boolean()
-      .optional()
-      .describe('Replace the configuration of jobs that already exist'),
-  dryRun: (z: typeof zod) =>
-    z.boolean().optional().describe('Render and check only; write nothing'),
-};
-
-const outputSchema = {
-  jobs: (z: typeof zod) =>
-    z
-      .array(
-        z.object({
-          vpc: z.string(),
-          fullName: z.string(),
-          action: z.string(),
-          url: z.string(),
-        }),
-      )
-      .describe('The job of each VPC and what was done to it'),
-  configXml: (z: typeof zod) =>
-    z
-      .record(z.string())
-      .describe('The config.xml of each VPC (dry runs only)'),
-};
 
 type RawInput = {
   vpcs: string[];
@@ -154,7 +77,87 @@ function makeAction(
         - { name: RUN_DATE, type: string, defaultValue: yesterday }`,
       },
     ],
-    schema: { input: inputSchema, output: outputSchema },
+    schema: {
+      input: {
+        vpcs: z =>
+          z
+            .array(z.string())
+            .min(1)
+            .describe('VPCs to create the job in, e.g. [DEV, STG]'),
+        folder: z =>
+          z
+            .string()
+            .describe(
+              "Folder below each VPC's folder, usually the service (created when missing)",
+            ),
+        name: z => z.string().describe('Job name'),
+        schedule: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Jenkins timer spec, e.g. "H 2 * * *"; empty for no timer',
+            ),
+        agentType: z =>
+          z
+            .enum(['batch', 'worker'])
+            .default('batch')
+            .describe("Runs on the VPC's batch agents or worker agents"),
+        parameters: z =>
+          z
+            .array(
+              z.object({
+                name: z.string(),
+                type: z
+                  .enum(['string', 'text', 'boolean', 'choice', 'password'])
+                  .default('string'),
+                description: z.string().optional(),
+                defaultValue: z.union([z.string(), z.boolean()]).optional(),
+                // A list, or one comma-separated string as a form field gives it.
+                choices: z.union([z.array(z.string()), z.string()]).optional(),
+              }),
+            )
+            .default([])
+            .describe('Build parameters'),
+        application: z =>
+          z.string().describe('The batch application to check out'),
+        batchName: z =>
+          z.string().describe('The batch of the application to run'),
+        description: z => z.string().optional(),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe('The owning component, recorded in the audit trail'),
+        update: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Replace the configuration of jobs that already exist'),
+        dryRun: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Render and check only; write nothing'),
+      },
+      output: {
+        jobs: z =>
+          z
+            .array(
+              z.object({
+                vpc: z.string(),
+                fullName: z.string(),
+                action: z.string(),
+                url: z.string(),
+              }),
+            )
+            .describe('The job of each VPC and what was done to it'),
+        configXml: z =>
+          z
+            .record(z.string())
+            .describe('The config.xml of each VPC (dry runs only)'),
+      },
+    },
     async handler(ctx) {
       const input = ctx.input as unknown as RawInput;
       const dryRun = Boolean(ctx.isDryRun || input.dryRun);
@@ -162,7 +165,9 @@ function makeAction(
       const credentials = await ctx.getInitiatorCredentials();
       const response = await writer.write(request, mode, credentials);
       for (const job of response.jobs) {
-        ctx.logger.info(`${job.vpc}: ${job.action} ${job.fullName} (${job.url})`);
+        ctx.logger.info(
+          `${job.vpc}: ${job.action} ${job.fullName} (${job.url})`,
+        );
       }
       ctx.output(
         'jobs',
@@ -189,7 +194,9 @@ function makeAction(
  * unless `update: true`. Permission `batch-jobs.job.create`; audited.
  * @public
  */
-export function createBatchJobCreateAction(options: { writer: BatchJobsWriter }) {
+export function createBatchJobCreateAction(options: {
+  writer: BatchJobsWriter;
+}) {
   return makeAction(
     'batch-jobs:job:create',
     'create',
@@ -204,11 +211,13 @@ export function createBatchJobCreateAction(options: { writer: BatchJobsWriter })
  * `batch-jobs.job.create`; audited.
  * @public
  */
-export function createBatchJobUpdateAction(options: { writer: BatchJobsWriter }) {
+export function createBatchJobUpdateAction(options: {
+  writer: BatchJobsWriter;
+}) {
   return makeAction(
     'batch-jobs:job:update',
     'update',
-    "Reconfigures existing batch jobs from the standard pipeline template, keeping their builds",
+    'Reconfigures existing batch jobs from the standard pipeline template, keeping their builds',
     options.writer,
   );
 }

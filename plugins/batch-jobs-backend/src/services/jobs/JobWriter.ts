@@ -185,7 +185,10 @@ export class JobWriter {
           batchName: input.batchName,
           parameters: (input.parameters ?? []).map(p => p.name),
         },
-        detail: { jenkins: plan.client.name, template: 'standard-batch-pipeline' },
+        detail: {
+          jenkins: plan.client.name,
+          template: 'standard-batch-pipeline',
+        },
       });
       try {
         if (plan.exists) {
@@ -287,7 +290,11 @@ export class JobWriter {
     const source = this.resolve(from, input.job);
     const target = this.resolve(to, input.job);
     if (!context.approval) {
-      await this.authorize(batchJobsJobPromotePermission, context, 'promote jobs');
+      await this.authorize(
+        batchJobsJobPromotePermission,
+        context,
+        'promote jobs',
+      );
     }
     if (!context.approval && gate?.requires(to)) {
       return gate.hold({
@@ -425,7 +432,9 @@ export class JobWriter {
     await this.options.audit
       .finish(auditId, 'failed', { detail: { error: message } })
       .catch(e =>
-        this.options.logger.error(`Could not record failed action ${auditId}: ${e}`),
+        this.options.logger.error(
+          `Could not record failed action ${auditId}: ${e}`,
+        ),
       );
   }
 

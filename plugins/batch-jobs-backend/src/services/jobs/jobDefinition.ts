@@ -37,9 +37,9 @@ function decode(text: string): string {
 
 function element(xml: string, name: string): string | undefined {
   const escaped = name.replace(/[.$]/g, '\\$&');
-  const m = new RegExp(`<${escaped}(?:\\s[^>]*)?>([\\s\\S]*?)</${escaped}>`).exec(
-    xml,
-  );
+  const m = new RegExp(
+    `<${escaped}(?:\\s[^>]*)?>([\\s\\S]*?)</${escaped}>`,
+  ).exec(xml);
   return m ? m[1] : undefined;
 }
 
@@ -59,9 +59,9 @@ function parameters(xml: string): JobDefinition['parameters'] {
     };
     if (type === 'choice') {
       const choices = element(body, 'choices') ?? '';
-      param.choices = [...choices.matchAll(/<string>([\s\S]*?)<\/string>/g)].map(
-        c => decode(c[1]),
-      );
+      param.choices = [
+        ...choices.matchAll(/<string>([\s\S]*?)<\/string>/g),
+      ].map(c => decode(c[1]));
     } else if (type !== 'password') {
       // Password defaults are stored encrypted: never compared nor shown.
       param.defaultValue = decode(element(body, 'defaultValue') ?? '');
