@@ -31,7 +31,6 @@ import { ReadCache } from './services/jobs/ReadCache';
 import { JobConfigs } from './services/schedules/JobConfigs';
 import { ScheduleTimeline } from './services/schedules/ScheduleTimeline';
 import { setupRoutines } from './routines';
-import { setupRoutines } from './routines';
 import { DatabaseAlertStore } from './database/DatabaseAlertStore';
 import { DatabaseApprovalStore } from './database/DatabaseApprovalStore';
 import { DatabaseOperationStore } from './database/DatabaseOperationStore';
@@ -335,23 +334,6 @@ export const batchJobsPlugin = createBackendPlugin({
           }),
         );
         httpRouter.use(createJobConfigRouter({ httpAuth, userInfo, writer }));
-
-        // Routines: offline-node sweep, orphan reaper, Jenkins backup.
-        const routines = await setupRoutines({
-          config,
-          batchJobsConfig,
-          db,
-          clients,
-          ec2,
-          audit,
-          operations: DatabaseFleetOperationStore.create({ db }),
-          permissions,
-          scheduler,
-          httpAuth,
-          userInfo,
-          logger,
-        });
-        httpRouter.use(routines.router);
 
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
