@@ -15,7 +15,13 @@ describe('batch-jobs plugin', () => {
     expect(batchJobsPlugin.getId()).toBe('batch-jobs');
     expect(
       [...batchJobsPlugin.getApis()].map(factory => factory.api.id),
-    ).toEqual([batchJobsApiRef.id, batchFleetApiRef.id]);
+    ).toEqual([
+      batchJobsApiRef.id,
+      batchFleetApiRef.id,
+      'plugin.batch-jobs.operations',
+      'plugin.batch-jobs.routines',
+      'plugin.batch-jobs.job-config',
+    ]);
     expect(EntityBatchJobsContent).toBeDefined();
     expect(EntityBatchJobsCard).toBeDefined();
     expect(BatchFleetPage).toBeDefined();
@@ -24,9 +30,9 @@ describe('batch-jobs plugin', () => {
 
   it('is available for entities with the jobs annotation only', () => {
     expect(isBatchJobsAvailable(entity)).toBe(true);
-    expect(
-      isBatchJobsAvailable({ ...entity, metadata: { name: 'x' } }),
-    ).toBe(false);
+    expect(isBatchJobsAvailable({ ...entity, metadata: { name: 'x' } })).toBe(
+      false,
+    );
     expect(
       isBatchJobsAvailable({
         ...entity,

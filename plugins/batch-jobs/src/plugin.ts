@@ -7,6 +7,8 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { BatchJobsClient, batchJobsApiRef } from './api';
+import { batchJobConfigApiRef } from './api/BatchJobConfigApi';
+import { BatchJobConfigClient } from './api/BatchJobConfigClient';
 import { batchFleetApiRef } from './api/BatchFleetApi';
 import { BatchFleetClient } from './api/BatchFleetClient';
 import { batchRoutinesApiRef } from './api/BatchRoutinesApi';
@@ -42,6 +44,12 @@ export const batchJobsPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchRoutinesClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: batchJobConfigApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchJobConfigClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {

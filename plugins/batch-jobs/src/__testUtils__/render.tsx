@@ -5,9 +5,17 @@ import {
   PermissionApi,
   permissionApiRef,
 } from '@backstage/plugin-permission-react';
-import { mockApis, renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
 import { ReactElement } from 'react';
 import { BatchJobsApi, batchJobsApiRef } from '../api';
+import {
+  BatchJobConfigApi,
+  batchJobConfigApiRef,
+} from '../api/BatchJobConfigApi';
 import { PollIntervalsProvider } from '../hooks/intervals';
 import { entity as defaultEntity } from './fixtures';
 
@@ -17,6 +25,22 @@ export function fakePermissionApi(allowed: boolean): PermissionApi {
     authorize: async () => ({ result: allowed ? 'ALLOW' : 'DENY' }),
   } as unknown as PermissionApi;
 }
+
+/** A job configured alike in every VPC. */
+const sameEverywhere: BatchJobConfigApi = {
+  compareJob: async ({ vpc, job, vpcs }) => ({
+    job: job.slice(vpc.length + 1),
+    vpcs: vpcs.map(v => ({
+      vpc: v,
+      fullName: `${v}${job.slice(vpc.length)}`,
+      exists: true,
+    })),
+    differences: [],
+  }),
+  promoteJob: async () => {
+    throw new Error('not expected in this test');
+  },
+};
 
 /** Test polling intervals: short enough for real-timer tests. */
 export const fastIntervals = {
@@ -32,6 +56,8 @@ export function renderWithApis(
   options: {
     api: BatchJobsApi;
     permissionApi?: PermissionApi;
+    /** Compare/promote across VPCs; default: every VPC configured alike. */
+    jobConfigApi?: BatchJobConfigApi;
     entity?: Entity;
     routeEntries?: string[];
   },
@@ -39,6 +65,7 @@ export function renderWithApis(
   const apis: [ApiRef<unknown>, unknown][] = [
     [batchJobsApiRef, options.api],
     [permissionApiRef, options.permissionApi ?? mockApis.permission()],
+    [batchJobConfigApiRef, options.jobConfigApi ?? sameEverywhere],
   ];
   return renderInTestApp(
     <TestApiProvider apis={apis as any}>

@@ -195,6 +195,7 @@ function BatchJobsForEntity(props: { entityRef: string; annotation: string }) {
           summary={selectedVpc.jobs.find(j => j.fullName === location.job)}
           selectedBuild={location.build}
           onJobChanged={jobs.reload}
+          vpcs={vpcs.map(v => v.vpc)}
           onSelectBuild={build =>
             navigate({ vpc: selectedVpc.vpc, job: location.job, build })
           }

@@ -31,6 +31,7 @@ import { PauseJobButton, PauseLabel } from '../PauseJob';
 import { RunJobButton } from '../RunJob';
 import { StopBuildButton, StopBuildDialog } from '../StopBuild';
 import { JobStats } from '../JobStats';
+import { JobComparePanel } from '../JobCompare';
 import { NextRuns } from '../NextRuns';
 import { RerunButton, RerunDialog } from '../RerunButton';
 
@@ -46,6 +47,8 @@ export interface JobViewProps {
   pageSize?: number;
   /** Called after the job was paused or resumed, to refresh its summary. */
   onJobChanged?: () => void;
+  /** The entity's VPCs in promotion order (DEV, STG, PROD): enables "Compare across VPCs". */
+  vpcs?: string[];
 }
 
 /** Builds of one job (paged on the server), their causes, reruns and logs. */
@@ -226,6 +229,16 @@ export function JobView(props: JobViewProps) {
               <JobStats stats={summary.stats} width={240} height={48} />
             </InfoCard>
           </Grid>
+          {props.vpcs && props.vpcs.length > 1 && (
+            <Grid item xs={12}>
+              <JobComparePanel
+                vpc={vpc}
+                job={job}
+                vpcs={props.vpcs}
+                entityRef={entityRef}
+              />
+            </Grid>
+          )}
         </>
       )}
       <Grid item xs={12}>

@@ -1,0 +1,48 @@
+import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  JobComparisonResponse,
+  PromoteJobRequest,
+  PromoteJobResponse,
+} from '@internal/plugin-batch-jobs-common';
+import { BatchJobConfigApi, PromotionHeld } from './BatchJobConfigApi';
+
+/** `GET /jobs/compare` and `POST /jobs/promote` of the batch-jobs backend. @public */
+export class BatchJobConfigClient implements BatchJobConfigApi {
+  constructor(
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
+  ) {}
+
+  async compareJob(request: {
+    vpc: string;
+    job: string;
+    vpcs: string[];
+  }): Promise<JobComparisonResponse> {
+    const query = new URLSearchParams({
+      vpc: request.vpc,
+      job: request.job,
+      vpcs: request.vpcs.join(','),
+    });
+    return this.call(`jobs/compare?${query}`);
+  }
+
+  async promoteJob(
+    request: PromoteJobRequest,
+  ): Promise<PromoteJobResponse | PromotionHeld> {
+    return this.call('jobs/promote', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  private async call<T>(path: string, init?: RequestInit): Promise<T> {
+    const baseUrl = await this.options.discoveryApi.getBaseUrl('batch-jobs');
+    const res = await this.options.fetchApi.fetch(`${baseUrl}/${path}`, init);
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as T;
+  }
+}

@@ -1,0 +1,2 @@
+export { JobComparePanel } from './JobComparePanel';
+export type { JobComparePanelProps } from './JobComparePanel';
