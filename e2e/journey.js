@@ -28,12 +28,18 @@ async function step(page, name, fn) {
   const started = Date.now();
   try {
     await fn();
-    await page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true });
+    await page.screenshot({
+      path: path.join(out, `${name}.png`),
+      fullPage: true,
+    });
     steps.push({ name, ok: true, ms: Date.now() - started });
     console.log(`ok   ${name} (${Date.now() - started} ms)`);
   } catch (e) {
     await page
-      .screenshot({ path: path.join(out, `${name}-FAILED.png`), fullPage: true })
+      .screenshot({
+        path: path.join(out, `${name}-FAILED.png`),
+        fullPage: true,
+      })
       .catch(() => {});
     steps.push({ name, ok: false, error: e.message });
     console.log(`FAIL ${name}: ${e.message.split('\n')[0]}`);
@@ -56,7 +62,9 @@ async function main() {
       '--disable-sync',
     ],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const page = await browser.newPage({
+    viewport: { width: 1400, height: 1000 },
+  });
   page.setDefaultTimeout(30000);
   const pageErrors = [];
   page.on('pageerror', e => pageErrors.push(e.message));
@@ -69,7 +77,10 @@ async function main() {
     });
 
     await step(page, '02-service-overview', async () => {
-      await page.getByRole('link', { name: 'payments-settlement' }).first().click();
+      await page
+        .getByRole('link', { name: 'payments-settlement' })
+        .first()
+        .click();
       await page.getByText('Recent failures across VPCs').waitFor();
     });
 
@@ -91,14 +102,23 @@ async function main() {
 
     let failedBuild;
     await step(page, '05-job-builds', async () => {
-      await page.getByRole('link', { name: 'migrate-ledger', exact: true }).click();
-      const rerun = page.getByRole('button', { name: /^Rerun build #\d+$/ }).first();
+      await page
+        .getByRole('link', { name: 'migrate-ledger', exact: true })
+        .click();
+      const rerun = page
+        .getByRole('button', { name: /^Rerun build #\d+$/ })
+        .first();
       await rerun.waitFor();
-      failedBuild = Number((await rerun.getAttribute('aria-label')).match(/#(\d+)/)[1]);
+      failedBuild = Number(
+        (await rerun.getAttribute('aria-label')).match(/#(\d+)/)[1],
+      );
     });
 
     await step(page, '06-failed-build-log', async () => {
-      await page.getByRole('cell', { name: `#${failedBuild}`, exact: true }).first().click();
+      await page
+        .getByRole('cell', { name: `#${failedBuild}`, exact: true })
+        .first()
+        .click();
       const log = page.getByLabel(`Console log of build #${failedBuild}`);
       await log.waitFor();
       await page.getByText('Finished: FAILURE').first().waitFor();
@@ -106,19 +126,35 @@ async function main() {
 
     let newBuild;
     await step(page, '07-rerun-running', async () => {
-      await page.getByRole('button', { name: `Rerun build #${failedBuild}` }).click();
-      await page.getByRole('dialog').getByText('recorded in the audit trail').waitFor();
-      await page.getByRole('dialog').getByRole('button', { name: 'Rerun', exact: true }).click();
+      await page
+        .getByRole('button', { name: `Rerun build #${failedBuild}` })
+        .click();
+      await page
+        .getByRole('dialog')
+        .getByText('recorded in the audit trail')
+        .waitFor();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: 'Rerun', exact: true })
+        .click();
       const started = page.getByRole('dialog').getByText(/build #\d+/);
       await started.waitFor({ timeout: 60000 });
-      newBuild = Number((await started.first().textContent()).match(/#(\d+)/)[1]);
-      if (!(newBuild > failedBuild)) throw new Error(`new build #${newBuild} is not newer than #${failedBuild}`);
+      newBuild = Number(
+        (await started.first().textContent()).match(/#(\d+)/)[1],
+      );
+      if (!(newBuild > failedBuild))
+        throw new Error(
+          `new build #${newBuild} is not newer than #${failedBuild}`,
+        );
     });
 
     await step(page, '08-new-build-log', async () => {
       await page.getByRole('dialog').getByText(`build #${newBuild}`).click();
       await page.getByLabel(`Console log of build #${newBuild}`).waitFor();
-      await page.getByText(/Started by/).first().waitFor();
+      await page
+        .getByText(/Started by/)
+        .first()
+        .waitFor();
     });
 
     await step(page, '09-audit', async () => {
@@ -127,8 +163,40 @@ async function main() {
       await page.getByText('guest').first().waitFor();
       await page.getByText(`#${newBuild}`).first().waitFor();
     });
+
+    await step(page, '10-fleet-page', async () => {
+      await page.getByRole('link', { name: 'Batch Fleet' }).click();
+      for (const vpc of ['DEV', 'STG', 'PROD']) {
+        await page.getByText(`${vpc} agents`).first().waitFor();
+      }
+      await page
+        .getByText(/-EC2-AGENT/)
+        .first()
+        .waitFor();
+    });
+
+    await step(page, '11-routine-dry-run', async () => {
+      const sweep = page.locator('.MuiCard-root', {
+        has: page.locator('[aria-label="Offline-node sweep status"]'),
+      });
+      await sweep.scrollIntoViewIfNeeded();
+      await sweep.getByRole('button', { name: 'Dry run', exact: true }).click();
+      const result = sweep.locator(
+        '[aria-label="Offline-node sweep current run"]',
+      );
+      await result.getByText(/Dry run succeeded/).waitFor({ timeout: 60000 });
+      // The seeded offline EC2 node is listed; the person-paused node is spared.
+      await result
+        .getByText(/-EC2-AGENT/)
+        .first()
+        .waitFor();
+      await result.scrollIntoViewIfNeeded();
+    });
   } finally {
-    fs.writeFileSync(path.join(out, 'journey.json'), JSON.stringify({ base, steps, pageErrors }, null, 2));
+    fs.writeFileSync(
+      path.join(out, 'journey.json'),
+      JSON.stringify({ base, steps, pageErrors }, null, 2),
+    );
     await browser.close();
   }
 }

@@ -43,6 +43,11 @@ describe('Routines', () => {
     await waitFor(() => expect(current).toHaveTextContent(/Dry run succeeded: would delete 1 node/), { timeout: 5000 });
     expect(within(current).getByText(/Would delete: offline for 26 h/)).toBeInTheDocument();
     expect(within(current).getByText(/taken offline by a person/)).toBeInTheDocument();
+    // The finished run refreshes the routines; its result must stay on screen.
+    await waitFor(() => expect(api.listRoutines.mock.calls.length).toBeGreaterThan(1));
+    expect(await screen.findByLabelText('Offline-node sweep current run')).toHaveTextContent(
+      /Dry run succeeded: would delete 1 node/,
+    );
   });
 
   it('shows the refusal when a run is already going', async () => {

@@ -27,7 +27,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchRoutinesApiRef } from '../../api/BatchRoutinesApi';
 import { usePolledAsync } from '../../hooks/usePolledAsync';
 
-const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+const time = (iso: string | null) =>
+  iso ? new Date(iso).toLocaleString() : '—';
 
 function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -146,7 +147,9 @@ function RoutineCard(props: {
     canRun ? (
       button
     ) : (
-      <Tooltip title={`You need the ${batchJobsRoutineRunPermission.name} permission`}>
+      <Tooltip
+        title={`You need the ${batchJobsRoutineRunPermission.name} permission`}
+      >
         <span>{button}</span>
       </Tooltip>
     );
@@ -154,13 +157,20 @@ function RoutineCard(props: {
   const columns: TableColumn<RoutineRun>[] = [
     { title: 'Started', render: r => time(r.startedAt) },
     { title: 'Ended', render: r => time(r.finishedAt) },
-    { title: 'Trigger', render: r => (r.trigger === 'user' ? r.actor : 'schedule') },
+    {
+      title: 'Trigger',
+      render: r => (r.trigger === 'user' ? r.actor : 'schedule'),
+    },
     { title: 'Outcome', render: r => <OutcomeChip run={r} /> },
     { title: 'What it did', render: r => r.summary ?? '…' },
     {
       title: '',
       render: r => (
-        <Button size="small" onClick={() => setSelected(r)} aria-label={`Details of run ${r.id}`}>
+        <Button
+          size="small"
+          onClick={() => setSelected(r)}
+          aria-label={`Details of run ${r.id}`}
+        >
           Details
         </Button>
       ),
@@ -169,10 +179,23 @@ function RoutineCard(props: {
 
   return (
     <InfoCard title={routine.title} subheader={routine.description}>
-      <Box display="flex" flexWrap="wrap" alignItems="center" style={{ gap: 16 }} aria-label={`${routine.title} status`}>
-        <Typography variant="body2">Schedule: {routine.schedule}{routine.dryRunByDefault ? ' (dry runs)' : ''}</Typography>
-        <Typography variant="body2">Next run: {time(routine.nextRunAt)}</Typography>
-        <Typography variant="body2">Last run: {time(routine.lastRun?.startedAt ?? null)}</Typography>
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="center"
+        style={{ gap: 16 }}
+        aria-label={`${routine.title} status`}
+      >
+        <Typography variant="body2">
+          Schedule: {routine.schedule}
+          {routine.dryRunByDefault ? ' (dry runs)' : ''}
+        </Typography>
+        <Typography variant="body2">
+          Next run: {time(routine.nextRunAt)}
+        </Typography>
+        <Typography variant="body2">
+          Last run: {time(routine.lastRun?.startedAt ?? null)}
+        </Typography>
         <OutcomeChip run={routine.lastRun} />
       </Box>
       {routine.lastRun?.summary && (
@@ -188,12 +211,21 @@ function RoutineCard(props: {
       </Typography>
       <Box mt={1} display="flex" style={{ gap: 8 }}>
         {gate(
-          <Button variant="contained" color="primary" disabled={!canRun || busy} onClick={() => start(routine.id, false)}>
+          <Button
+            variant="contained"
+            color="primary"
+            disabled={!canRun || busy}
+            onClick={() => start(routine.id, false)}
+          >
             Run now
           </Button>,
         )}
         {gate(
-          <Button variant="outlined" disabled={!canRun || busy} onClick={() => start(routine.id, true)}>
+          <Button
+            variant="outlined"
+            disabled={!canRun || busy}
+            onClick={() => start(routine.id, true)}
+          >
             Dry run
           </Button>,
         )}
@@ -210,7 +242,13 @@ function RoutineCard(props: {
       {run && (
         <Box mt={1} aria-label={`${routine.title} current run`}>
           <Alert
-            severity={run.outcome === 'failed' ? 'error' : run.outcome === 'running' ? 'info' : 'success'}
+            severity={
+              run.outcome === 'failed'
+                ? 'error'
+                : run.outcome === 'running'
+                ? 'info'
+                : 'success'
+            }
           >
             {run.dryRun ? 'Dry run' : 'Run'} {run.outcome}
             {run.summary ? `: ${run.summary}` : ''}
@@ -225,7 +263,12 @@ function RoutineCard(props: {
           {history.value && (
             <Table<RoutineRun>
               title="Run history"
-              options={{ search: false, paging: false, padding: 'dense', toolbar: false }}
+              options={{
+                search: false,
+                paging: false,
+                padding: 'dense',
+                toolbar: false,
+              }}
               columns={columns}
               data={history.value.items}
               emptyContent={<Box p={2}>No runs yet.</Box>}
@@ -234,7 +277,8 @@ function RoutineCard(props: {
           {selected && (
             <Box mt={1} aria-label="Run details">
               <Typography variant="subtitle2">
-                Run {selected.id} ({selected.dryRun ? 'dry run' : 'real'}, {selected.outcome})
+                Run {selected.id} ({selected.dryRun ? 'dry run' : 'real'},{' '}
+                {selected.outcome})
               </Typography>
               <RunItems items={selected.items} />
             </Box>
@@ -259,19 +303,32 @@ function Backups(props: { pollMs: number; refreshKey: number }) {
     {
       title: 'Verified',
       render: b => (
-        <Chip size="small" color={b.verified ? 'primary' : 'secondary'} label={b.verified ? 'verified' : 'NOT verified'} />
+        <Chip
+          size="small"
+          color={b.verified ? 'primary' : 'secondary'}
+          label={b.verified ? 'verified' : 'NOT verified'}
+        />
       ),
     },
     { title: 'Build', render: b => (b.build ? `#${b.build.number}` : '—') },
-    { title: 'Status', render: b => (b.deletedAt ? `deleted ${time(b.deletedAt)}` : 'kept') },
+    {
+      title: 'Status',
+      render: b => (b.deletedAt ? `deleted ${time(b.deletedAt)}` : 'kept'),
+    },
   ];
   if (backups.loading) return <Progress />;
-  if (backups.error && !backups.value) return <ResponseErrorPanel error={backups.error} />;
+  if (backups.error && !backups.value)
+    return <ResponseErrorPanel error={backups.error} />;
   const items = backups.value?.items ?? [];
   return (
     <Table<BackupRecord>
       title="Backups"
-      options={{ search: false, paging: items.length > 10, pageSize: 10, padding: 'dense' }}
+      options={{
+        search: false,
+        paging: items.length > 10,
+        pageSize: 10,
+        padding: 'dense',
+      }}
       columns={columns}
       data={items}
       emptyContent={<Box p={2}>No backup recorded yet.</Box>}
@@ -297,15 +354,34 @@ export function Routines(props: RoutinesProps) {
   const pollMs = props.pollIntervalMs ?? 10_000;
   const api = useApi(batchRoutinesApiRef);
   const [refreshKey, setRefreshKey] = useState(0);
-  const routines = usePolledAsync(() => api.listRoutines(), [api, refreshKey], () => pollMs);
-  const { allowed: canRun } = usePermission({ permission: batchJobsRoutineRunPermission });
-  const onChange = useCallback(() => setRefreshKey(k => k + 1), []);
+  const routines = usePolledAsync(
+    () => api.listRoutines(),
+    [api],
+    () => pollMs,
+  );
+  const { allowed: canRun } = usePermission({
+    permission: batchJobsRoutineRunPermission,
+  });
+  const { reload } = routines;
+  // A refresh reloads in place: unmounting the cards would lose the run
+  // they are showing.
+  const onChange = useCallback(() => {
+    reload();
+    setRefreshKey(k => k + 1);
+  }, [reload]);
 
-  if (routines.loading) return <Progress />;
-  if (routines.error && !routines.value) return <ResponseErrorPanel error={routines.error} />;
+  if (routines.loading && !routines.value) return <Progress />;
+  if (routines.error && !routines.value)
+    return <ResponseErrorPanel error={routines.error} />;
   const items = routines.value?.items ?? [];
   if (items.length === 0) {
-    return <EmptyState missing="data" title="No routines" description="The backend has no routines configured." />;
+    return (
+      <EmptyState
+        missing="data"
+        title="No routines"
+        description="The backend has no routines configured."
+      />
+    );
   }
   return (
     <Grid container spacing={2}>
