@@ -326,7 +326,7 @@ export const batchJobsPlugin = createBackendPlugin({
           gate,
         });
         // 'job.promote' is not in ApprovalAction yet (common/operations.ts).
-        gate.register('job.promote' as never, async (request, approval) =>
+        gate.register('job.promote', async (request, approval) =>
           writer.promote(request.payload as any, {
             credentials: await auth.getOwnServiceCredentials(),
             actor: request.requestedBy,

@@ -77,7 +77,8 @@ export interface WorkerRedeployOperation {
 export type ApprovalAction =
   | 'build.rerun'
   | 'agent.launch'
-  | 'workers.redeploy';
+  | 'workers.redeploy'
+  | 'job.promote';
 
 /** @public */
 export type ApprovalState =
