@@ -33,3 +33,4 @@ export type {
   RerunResponse,
   VpcJobs,
 } from '@internal/plugin-batch-jobs-common';
+export { BatchJobScheduleFieldExtension } from './components/BatchJobScheduleField';

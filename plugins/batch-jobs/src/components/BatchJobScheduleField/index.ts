@@ -1,0 +1,6 @@
+export {
+  BatchJobScheduleField,
+  batchJobScheduleValidation,
+  previewJobsOf,
+} from './BatchJobScheduleField';
+export { BatchJobScheduleFieldExtension } from './extension';
