@@ -3,7 +3,9 @@
  * A new user's journey through the real portal (app + backend + sandbox) in
  * headless Chromium: sign in as guest → open a service → Batch Jobs tab →
  * switch VPC → open a failed build → read its log → rerun → see the new build
- * running → see the audit entry. Each step leaves a screenshot.
+ * running → see the audit entry → create a job with the "New batch job"
+ * template (DEV and STG) and find it on the Batch Jobs tab. Each step leaves
+ * a screenshot.
  *
  *   node e2e/journey.js [--base http://localhost:3000] [--out e2e-artifacts]
  *
@@ -176,9 +178,14 @@ async function main() {
     });
 
     await step(page, '11-routine-dry-run', async () => {
-      const sweep = page.locator('.MuiCard-root', {
-        has: page.locator('[aria-label="Offline-node sweep status"]'),
-      });
+      // The innermost element holding both the sweep's status and its buttons
+      // is its card (class names are minified in a production build).
+      const sweep = page
+        .locator('div', { has: page.getByLabel('Offline-node sweep status') })
+        .filter({
+          has: page.getByRole('button', { name: 'Dry run', exact: true }),
+        })
+        .last();
       await sweep.scrollIntoViewIfNeeded();
       await sweep.getByRole('button', { name: 'Dry run', exact: true }).click();
       const result = sweep.locator(
@@ -191,6 +198,119 @@ async function main() {
         .first()
         .waitFor();
       await result.scrollIntoViewIfNeeded();
+    });
+
+    // Issue 10: a new batch job from the "New batch job" Software Template.
+    const newJob = `e2e-job-${Date.now().toString(36)}`;
+    await step(page, '12-create-choose-template', async () => {
+      await page.getByRole('link', { name: 'Create...' }).click();
+      const card = page
+        .locator('div', {
+          has: page.getByText('New batch job', { exact: true }),
+        })
+        .filter({ has: page.getByText('Choose', { exact: true }) })
+        .last();
+      await card.waitFor({ timeout: 60000 });
+      await card.getByText('Choose', { exact: true }).click();
+      await page.getByRole('textbox', { name: /^Job name/ }).waitFor();
+    });
+
+    await step(page, '13-template-job-step', async () => {
+      const service = page.getByRole('combobox', { name: /^Owning service/ });
+      await service.click();
+      await service.fill('payments-settlement');
+      await page
+        .getByRole('option', { name: /payments-settlement/ })
+        .first()
+        .click();
+      await page.getByRole('textbox', { name: /^Job name/ }).fill(newJob);
+      await page.getByRole('checkbox', { name: 'DEV', exact: true }).check();
+      await page.getByRole('checkbox', { name: 'STG', exact: true }).check();
+      await page.getByRole('button', { name: 'Next', exact: true }).click();
+    });
+
+    await step(page, '14-template-schedule-preview', async () => {
+      const schedule = page.getByRole('textbox', { name: /^Schedule/ });
+      await schedule.waitFor();
+      // An invalid spec is refused with Jenkins' reason, live.
+      await schedule.fill('H 25 * * *');
+      await page
+        .getByText(/25 is not a valid hour/)
+        .first()
+        .waitFor();
+      await schedule.fill('H/20 * * * *');
+      const preview = page.getByRole('region', { name: 'Schedule preview' });
+      for (const vpc of ['DEV', 'STG']) {
+        await preview
+          .getByText(`${vpc}: ${vpc}/payments-settlement/${newJob}`)
+          .waitFor();
+      }
+      const runs = preview
+        .getByRole('list', { name: 'Next runs' })
+        .first()
+        .getByRole('listitem');
+      await runs.first().waitFor();
+      const count = await runs.count();
+      if (count !== 5) throw new Error(`preview lists ${count} runs, not 5`);
+      await preview
+        .getByText(/every 20 minutes/i)
+        .first()
+        .waitFor();
+    });
+
+    await step(page, '15-template-batch-step', async () => {
+      await page.getByRole('button', { name: 'Next', exact: true }).click();
+      await page
+        .getByRole('textbox', { name: /^Batch application/ })
+        .fill('payments-batch');
+      await page
+        .getByRole('textbox', { name: /^Batch to run/ })
+        .fill('nightly-import');
+      await page.getByRole('button', { name: 'Review', exact: true }).click();
+      await page.getByText(newJob).first().waitFor();
+      await page.getByText('H/20 * * * *').first().waitFor();
+    });
+
+    await step(page, '16-template-run-succeeds', async () => {
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      const done = page.getByRole('link', {
+        name: 'Batch Jobs of the service',
+      });
+      await done.waitFor({ timeout: 120000 }).catch(async () => {
+        const text = (await page.locator('main').innerText()).slice(0, 600);
+        throw new Error(`the task did not succeed: ${text}`);
+      });
+      await page
+        .getByText(`DEV/payments-settlement/${newJob}`)
+        .first()
+        .waitFor();
+      await page
+        .getByText(`STG/payments-settlement/${newJob}`)
+        .first()
+        .waitFor();
+    });
+
+    await step(page, '17-new-job-on-batch-jobs-tab', async () => {
+      await page
+        .getByRole('link', { name: 'Batch Jobs of the service' })
+        .click();
+      await page.getByRole('tab', { name: 'Batch Jobs' }).click();
+      await page.getByText('Jobs in DEV').waitFor();
+      const job = page.getByRole('link', { name: newJob, exact: true });
+      // The backend caches job lists for a few seconds: reload until it shows.
+      const deadline = Date.now() + 90000;
+      while (!(await job.isVisible())) {
+        if (Date.now() > deadline)
+          throw new Error(`${newJob} is not on the DEV Batch Jobs tab`);
+        await page.waitForTimeout(5000);
+        await page.reload();
+        await page.getByText('Jobs in DEV').waitFor();
+      }
+      await page
+        .getByRole('row', { name: new RegExp(newJob) })
+        .getByText(/20 minutes|H\/20/)
+        .first()
+        .waitFor();
     });
   } finally {
     fs.writeFileSync(
