@@ -167,6 +167,17 @@ export interface Config {
       /** How often running launches are checked, in seconds. Default: 5. */
       pollIntervalSeconds?: number;
     };
+    /** The audit trail. */
+    audit?: {
+      /**
+       * A rerun or run whose audit row is still `pending` this long after it
+       * started was cut off by a crash of the backend: a global task then
+       * asks Jenkins what became of it, records `succeeded` with the build
+       * or `failed` ("interrupted: ..."), and settles its Idempotency-Key.
+       * Keep it well above the Jenkins timeouts. In seconds. Default: 300.
+       */
+      staleAfterSeconds?: number;
+    };
     /** Short-lived read caching of Jenkins answers. */
     cache?: {
       /** How long job lists and build pages are reused, in seconds. Default: 10. */

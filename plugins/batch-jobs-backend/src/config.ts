@@ -85,6 +85,8 @@ export interface BatchJobsConfig {
   jenkins: JenkinsInstanceConfig[];
   vpcs: VpcConfig[];
   cache: { ttlSeconds: number; scheduleTtlSeconds: number };
+  /** Rows left `pending` by a crash are settled after this long. */
+  audit: { staleAfterSeconds: number };
   fleet: FleetConfig;
   alerts: AlertsConfig;
   approvals: ApprovalsConfig;
@@ -276,6 +278,14 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         'cache.scheduleTtlSeconds',
         'batchJobs.cache.scheduleTtlSeconds',
         600,
+      ),
+    },
+    audit: {
+      staleAfterSeconds: positiveNumber(
+        section,
+        'audit.staleAfterSeconds',
+        'batchJobs.audit.staleAfterSeconds',
+        300,
       ),
     },
   };

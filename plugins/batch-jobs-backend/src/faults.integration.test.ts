@@ -16,6 +16,9 @@ import { startSandbox } from '@internal/batch-jobs-sandbox';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { batchJobsPlugin } from './plugin';
+import { DatabaseAuditStore } from './database/DatabaseAuditStore';
+import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
+import { INTERRUPTED_REASON } from './services/actions/PendingActionReconciler';
 
 /*
  * The fault suite: the backend against a sandbox whose Jenkins and EC2
@@ -122,6 +125,7 @@ describe('fault suite: the backend against a misbehaving sandbox', () => {
                 },
               })),
               cache: { ttlSeconds: 0 },
+              audit: { staleAfterSeconds: 60 },
               fleet: { connectTimeoutSeconds: 2, pollIntervalSeconds: 0.2 },
             },
           },
@@ -423,6 +427,107 @@ describe('fault suite: the backend against a misbehaving sandbox', () => {
       expect(retry.body.auditId).toBe(rows[0].id);
       expect(buildPosts(mark)).toBe(1);
       await second.stop();
+    });
+
+    /** What a crash leaves: a `pending` rerun row and its key claimed and linked, written `at`. */
+    async function crashedRerun(at: number, key: string, number: number, job = JOB) {
+      const audit = DatabaseAuditStore.create({ db: knex, now: () => new Date(at) });
+      const keys = DatabaseIdempotencyStore.create({ db: knex, now: () => new Date(at) });
+      const hash = require('node:crypto')
+        .createHash('sha256')
+        .update(JSON.stringify(['DEV', job, number, null]))
+        .digest('hex');
+      expect(await keys.claim('user:default/jane', key, hash)).toEqual({ state: 'new' });
+      const id = await audit.create({
+        actor: 'user:default/jane',
+        action: 'build.rerun',
+        entityRef: 'component:default/payments-settlement',
+        vpc: 'DEV',
+        job,
+        target: `${job}#${number}`,
+        parameters: {},
+        detail: { jenkins: 'sandbox', sourceBuild: number },
+      });
+      await keys.attach('user:default/jane', key, id);
+      return id;
+    }
+    async function settled(s: any, id: string, job = JOB) {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const res = await api(s).get('/audit', { vpc: 'DEV', job, limit: 500 });
+        const row = res.body.items.find((e: any) => e.id === id);
+        if (row?.outcome !== 'pending' || Date.now() > end) return row;
+        await new Promise(r => setTimeout(r, 200));
+      }
+    }
+
+    it('settles a rerun a crash cut off before Jenkins answered: failed "interrupted", key released', async () => {
+      const number = await lastBuildNumber(JOB);
+      // The crash happened ten minutes ago, in a backend that never stopped.
+      const id = await crashedRerun(Date.now() - 600_000, 'crash-1', number);
+      const before = await api().post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, 'crash-1');
+      expect(before.status).toBe(409);
+
+      const fresh = await backend({ db: knex });
+      const row = await settled(fresh.server, id);
+      expect(row).toEqual(
+        expect.objectContaining({
+          outcome: 'failed',
+          finishedAt: expect.any(String),
+          detail: expect.objectContaining({ error: INTERRUPTED_REASON, interrupted: true }),
+        }),
+      );
+      // The key no longer blocks: a retry is a new attempt, and Jenkins gets one build.
+      const mark = sandbox.requests.length;
+      const retry = await api(fresh.server).post('/builds/rerun', { vpc: 'DEV', job: JOB, number }, 'crash-1');
+      expect(retry.status).toBe(202);
+      expect(retry.body.auditId).not.toBe(id);
+      expect(buildPosts(mark)).toBe(1);
+      await fresh.stop();
+    });
+
+    it('settles a rerun whose build Jenkins did start before the crash: succeeded with that build, key replays it', async () => {
+      // Parameters of their own: Jenkins folds a request into an identical queued item.
+      const job = 'DEV/payments-settlement/migrate-ledger';
+      const number = await lastBuildNumber(job);
+      // Jenkins accepted the POST (as the portal's user); the backend died before the answer.
+      const res = await fetch(
+        `${sandbox.jenkinsUrl}/job/DEV/job/payments-settlement/job/migrate-ledger/buildWithParameters?MIGRATION_DATE=crash-2`,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `Basic ${Buffer.from(`${sandbox.credentials.username}:${sandbox.credentials.apiToken}`).toString('base64')}`,
+          },
+        },
+      );
+      expect(res.status).toBe(201);
+      const queueId = Number(/\/queue\/item\/(\d+)/.exec(res.headers.get('location') ?? '')![1]);
+      await sandbox.advance(60_000);
+      const started = jobOf(job).builds.find((b: any) => b.queueId === queueId);
+      expect(started).toBeDefined();
+      const id = await crashedRerun(started.timestamp - 1000, 'crash-2', number, job);
+
+      const fresh = await backend({ db: knex });
+      const row = await settled(fresh.server, id, job);
+      expect(row).toEqual(
+        expect.objectContaining({
+          outcome: 'succeeded',
+          detail: expect.objectContaining({
+            queueItemId: queueId,
+            buildNumber: started.number,
+            reconciled: expect.stringContaining('after a backend restart'),
+          }),
+        }),
+      );
+      // The same key now replays that answer and starts nothing.
+      const mark = sandbox.requests.length;
+      const retry = await api(fresh.server).post('/builds/rerun', { vpc: 'DEV', job, number }, 'crash-2');
+      expect(retry.status).toBe(202);
+      expect(retry.body).toEqual(
+        expect.objectContaining({ auditId: id, queueItemId: queueId, state: 'queued' }),
+      );
+      expect(buildPosts(mark)).toBe(0);
+      await fresh.stop();
     });
   });
 

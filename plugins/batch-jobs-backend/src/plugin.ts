@@ -21,6 +21,7 @@ import { PauseJob } from './services/actions/PauseJob';
 import { Rerun } from './services/actions/Rerun';
 import { RunJob } from './services/actions/RunJob';
 import { StopBuild } from './services/actions/StopBuild';
+import { PendingActionReconciler } from './services/actions/PendingActionReconciler';
 import { scheduleResumeExpiredPauses } from './routines/ResumeExpiredPauses';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
@@ -157,6 +158,37 @@ export const batchJobsPlugin = createBackendPlugin({
           cache: readCache,
         });
         await scheduleResumeExpiredPauses({ scheduler, pauseJob, logger });
+
+        // A crash mid-action leaves audit rows `pending` and their keys in
+        // flight: settle them from Jenkins' record, once per cluster, soon
+        // after start and then periodically.
+        const reconciler = new PendingActionReconciler({
+          audit,
+          idempotency,
+          directory,
+          clients,
+          logger,
+          staleAfterMs: batchJobsConfig.audit.staleAfterSeconds * 1000,
+        });
+        await scheduler.scheduleTask({
+          id: 'batch-jobs-settle-interrupted-actions',
+          frequency: {
+            milliseconds: Math.min(
+              Math.max(batchJobsConfig.audit.staleAfterSeconds * 500, 1000),
+              300_000,
+            ),
+          },
+          timeout: { minutes: 5 },
+          // No initial delay: a starting backend settles what a crash left at once.
+          scope: 'global',
+          fn: async () => {
+            await reconciler
+              .reconcile()
+              .catch(error =>
+                logger.error(`Settling interrupted actions failed: ${error}`),
+              );
+          },
+        });
 
         permissionsRegistry.addPermissions(batchJobsPermissions);
 

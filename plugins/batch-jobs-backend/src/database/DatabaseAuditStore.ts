@@ -194,4 +194,42 @@ export class DatabaseAuditStore implements AuditStore {
       .first();
     return row ? toRecord(row) : undefined;
   }
+
+  async listStalePending(filter: {
+    actions: string[];
+    before: Date;
+    limit: number;
+  }): Promise<AuditRecord[]> {
+    if (filter.actions.length === 0) return [];
+    const rows = await this.db<Row>(TABLE)
+      .where('outcome', 'pending')
+      .whereIn('action', filter.actions)
+      .where('created_at', '<', filter.before)
+      .orderBy('created_at', 'asc')
+      .limit(filter.limit);
+    return rows.map(toRecord);
+  }
+
+  async settlePending(
+    id: string,
+    outcome: Exclude<AuditOutcome, 'pending'>,
+    update: { detail: Record<string, unknown>; queueItemId?: number },
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const row = await tx<Row>(TABLE).where({ id }).first();
+      if (!row || row.outcome !== 'pending') return false;
+      // The outcome guard makes a concurrent settle (another replica) a no-op.
+      const changed = await tx<Row>(TABLE)
+        .where({ id, outcome: 'pending' })
+        .update({
+          outcome,
+          finished_at: this.now(),
+          detail: JSON.stringify({ ...parseJson(row.detail), ...update.detail }),
+          ...(update.queueItemId !== undefined
+            ? { queue_item_id: update.queueItemId }
+            : {}),
+        });
+      return changed > 0;
+    });
+  }
 }

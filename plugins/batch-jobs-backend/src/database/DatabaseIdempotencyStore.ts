@@ -1,5 +1,9 @@
 import { Knex } from 'knex';
-import { IdempotencyClaim, IdempotencyStore } from './types';
+import {
+  IdempotencyClaim,
+  IdempotencyStore,
+  StaleIdempotencyKey,
+} from './types';
 
 const TABLE = 'idempotency_keys';
 
@@ -8,6 +12,7 @@ interface Row {
   key: string;
   request_hash: string;
   response: string | null;
+  audit_id?: string | null;
   created_at: Date | string | number;
 }
 
@@ -57,6 +62,26 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
     await this.db<Row>(TABLE)
       .where({ actor, key })
       .update({ response: JSON.stringify(response) });
+  }
+
+  async attach(actor: string, key: string, auditId: string): Promise<void> {
+    await this.db<Row>(TABLE)
+      .where({ actor, key })
+      .whereNull('response')
+      .update({ audit_id: auditId });
+  }
+
+  async listStale(before: Date): Promise<StaleIdempotencyKey[]> {
+    const rows = await this.db<Row>(TABLE)
+      .whereNull('response')
+      .where('created_at', '<', before)
+      .orderBy('created_at', 'asc')
+      .limit(500);
+    return rows.map(r => ({
+      actor: r.actor,
+      key: r.key,
+      auditId: r.audit_id ?? null,
+    }));
   }
 
   async release(actor: string, key: string): Promise<void> {

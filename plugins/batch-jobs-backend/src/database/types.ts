@@ -54,7 +54,21 @@ export interface AuditStore {
     vpc: string,
     queueItemId: number,
   ): Promise<AuditRecord | undefined>;
-}
+  /** Rows of these actions still `pending` that were created before `before`, oldest first. */
+  listStalePending(filter: {
+    actions: string[];
+    before: Date;
+    limit: number;
+  }): Promise<AuditRecord[]>;
+  /**
+   * Like `finish`, but only while the row is still `pending`; false when
+   * another replica (or the action itself) settled it first.
+   */
+  settlePending(
+    id: string,
+    outcome: Exclude<AuditOutcome, 'pending'>,
+    update: { detail: Record<string, unknown>; queueItemId?: number },
+  ): Promise<boolean>;
 
 /** @public */
 export type IdempotencyClaim =
@@ -62,6 +76,13 @@ export type IdempotencyClaim =
   | { state: 'replay'; response: unknown }
   | { state: 'in-flight' }
   | { state: 'mismatch' };
+
+/** @public */
+export interface StaleIdempotencyKey {
+  actor: string;
+  key: string;
+  auditId: string | null;
+}
 
 /** @public */
 export interface IdempotencyStore {
@@ -72,6 +93,10 @@ export interface IdempotencyStore {
     requestHash: string,
   ): Promise<IdempotencyClaim>;
   complete(actor: string, key: string, response: unknown): Promise<void>;
+  /** Links an in-flight key to the audit row of its action (for crash recovery). */
+  attach(actor: string, key: string, auditId: string): Promise<void>;
+  /** Keys still in flight that were claimed before `before`. */
+  listStale(before: Date): Promise<StaleIdempotencyKey[]>;
   /** Forgets a claim whose request failed, so the client may retry with it. */
   release(actor: string, key: string): Promise<void>;
 }

@@ -172,6 +172,9 @@ export class Rerun {
             : {}),
         },
       });
+      // A crash from here on leaves this link for the reconciler to settle the key.
+      if (key !== undefined)
+        await idempotency.attach(context.actor, key, auditId);
 
       const [build, job] = await Promise.all([
         client.getBuild(fullName, input.number),

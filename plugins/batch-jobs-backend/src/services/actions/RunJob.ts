@@ -142,6 +142,9 @@ export class RunJob {
         parameters: checked.recorded,
         detail: { jenkins: client.name },
       });
+      // A crash from here on leaves this link for the reconciler to settle the key.
+      if (key !== undefined)
+        await idempotency.attach(context.actor, key, auditId);
       const queueItemId = await client.triggerBuild(
         fullName,
         definitions.length > 0 ? checked.send : null,

@@ -123,6 +123,11 @@ export class JenkinsClient {
     });
   }
 
+  /** The Jenkins user the portal acts as: builds it starts carry its UserIdCause. */
+  get serviceAccount(): string {
+    return this.config.username;
+  }
+
   /** A folder's jobs (and its sub-folders' jobs) with their last build. '' is the root. */
   async listFolder(folder: string): Promise<RawJob> {
     return this.getJson<RawJob>(
