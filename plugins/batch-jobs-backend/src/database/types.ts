@@ -69,6 +69,7 @@ export interface AuditStore {
     outcome: Exclude<AuditOutcome, 'pending'>,
     update: { detail: Record<string, unknown>; queueItemId?: number },
   ): Promise<boolean>;
+}
 
 /** @public */
 export type IdempotencyClaim =
