@@ -34,8 +34,17 @@ export function createJobsRouter(options: {
         `Entity ${params.kind}:${params.namespace}/${params.name} not found`,
       );
     }
-    const response = await jobs.listEntityJobs(entity);
-    res.json(pauseJob ? await pauseJob.decorate(response) : response);
+    // The entity check above is per request; the list itself is mapped and
+    // serialised once per cache TTL for every viewer of the entity.
+    const view = await jobs.entityJobsView(entity, response =>
+      pauseJob ? pauseJob.decorate(response) : Promise.resolve(response),
+    );
+    res.set('ETag', view.etag);
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json').send(view.json);
   });
 
   return router;

@@ -3,6 +3,8 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError, isError } from '@backstage/errors';
 import { JsonValue } from '@backstage/types';
 import {
+  BATCH_JOBS_ANNOTATION,
+  BATCH_JOBS_VPCS_ANNOTATION,
   BuildCause,
   BuildSummary,
   BuildsPage,
@@ -30,7 +32,7 @@ import {
 import { RawBuild, RawJob } from '../jenkins/types';
 import { JobConfigs } from '../schedules/JobConfigs';
 import { describeSchedule, jobStats } from '../schedules/jobSchedule';
-import { ReadCache } from './ReadCache';
+import { ReadCache, SerializedView } from './ReadCache';
 import { mapLimit } from './mapLimit';
 
 /** Upper bound of one builds page. @public */
@@ -128,6 +130,29 @@ export class JobsView {
         `VPC '${vpc.name}' names unknown Jenkins '${vpc.jenkins}'`,
       );
     return client;
+  }
+
+  /**
+   * The entity's job list, serialised: cached per entity (and its
+   * annotations) for the read-cache TTL, with concurrent loads shared.
+   * `finish` (e.g. adding pauses) runs inside the cached load.
+   */
+  async entityJobsView(
+    entity: Entity,
+    finish: (response: EntityJobsResponse) => Promise<EntityJobsResponse>,
+  ): Promise<SerializedView> {
+    const annotations = entity.metadata.annotations ?? {};
+    const key = JSON.stringify([
+      'entity-jobs',
+      stringifyEntityRef(entity),
+      annotations[BATCH_JOBS_ANNOTATION] ?? null,
+      annotations[BATCH_JOBS_VPCS_ANNOTATION] ?? null,
+    ]);
+    return this.options.cache.getSerialized(
+      key,
+      this.options.config.cache.ttlSeconds * 1000,
+      async () => finish(await this.listEntityJobs(entity)),
+    );
   }
 
   async listEntityJobs(entity: Entity): Promise<EntityJobsResponse> {

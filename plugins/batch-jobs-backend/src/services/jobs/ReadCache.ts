@@ -1,5 +1,15 @@
 import { CacheService, LoggerService } from '@backstage/backend-plugin-api';
 import { JsonValue } from '@backstage/types';
+import { createHash, randomUUID } from 'node:crypto';
+
+/** A response serialised once and served as is until it expires. */
+export interface SerializedView {
+  json: string;
+  etag: string;
+}
+
+const GENERATION_KEY = 'batch-jobs:views:generation';
+const MAX_VIEWS = 200;
 
 /**
  * Short-lived read-through cache in front of Jenkins. Values live in
@@ -10,6 +20,11 @@ import { JsonValue } from '@backstage/types';
  */
 export class ReadCache {
   private readonly inFlight = new Map<string, Promise<JsonValue>>();
+  private readonly views = new Map<
+    string,
+    { view: SerializedView; expires: number; generation: string }
+  >();
+  private readonly viewsInFlight = new Map<string, Promise<SerializedView>>();
 
   constructor(
     private readonly cache: CacheService,
@@ -62,12 +77,67 @@ export class ReadCache {
     }
   }
 
+  /**
+   * A whole response, mapped and serialised once per `ttlMs` in this
+   * process: big views (an entity's job list is ~1 MB) would otherwise be
+   * copied and stringified for every viewer. Any `delete` (a change we made)
+   * bumps a generation in the shared cache, which drops these on every replica.
+   */
+  async getSerialized(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<unknown>,
+  ): Promise<SerializedView> {
+    if (ttlMs <= 0) return serialize(await load());
+    const generation = await this.generation();
+    const entry = this.views.get(key);
+    if (entry && entry.generation === generation && entry.expires > Date.now())
+      return entry.view;
+    const flightKey = `${key}\n${generation}`;
+    const pending = this.viewsInFlight.get(flightKey);
+    if (pending) return pending;
+    const promise = load().then(value => {
+      const view = serialize(value);
+      this.views.delete(key);
+      if (this.views.size >= MAX_VIEWS) {
+        // Oldest first: Map keeps insertion order.
+        this.views.delete(this.views.keys().next().value!);
+      }
+      this.views.set(key, { view, generation, expires: Date.now() + ttlMs });
+      return view;
+    });
+    this.viewsInFlight.set(flightKey, promise);
+    try {
+      return await promise;
+    } finally {
+      this.viewsInFlight.delete(flightKey);
+    }
+  }
+
   /** Forgets `key`, e.g. after we changed what it caches. */
   async delete(key: string): Promise<void> {
+    this.views.clear();
     try {
       await this.cache.delete(key);
+      await this.cache.set(GENERATION_KEY, randomUUID());
     } catch (error) {
       this.logger.warn(`Cache delete failed: ${(error as Error).message}`);
     }
   }
+
+  private async generation(): Promise<string> {
+    try {
+      return (await this.cache.get<string>(GENERATION_KEY)) ?? '0';
+    } catch (error) {
+      // Without the shared generation, rely on the TTL alone.
+      this.logger.warn(`Cache read failed: ${(error as Error).message}`);
+      return '0';
+    }
+  }
+}
+
+function serialize(value: unknown): SerializedView {
+  const json = JSON.stringify(value);
+  const etag = `W/"${createHash('sha1').update(json).digest('base64url')}"`;
+  return { json, etag };
 }
