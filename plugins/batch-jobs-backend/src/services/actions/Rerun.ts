@@ -4,25 +4,18 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
-  NotFoundError,
   isError,
 } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   ApprovalPendingResponse,
-  BATCH_JOBS_ANNOTATION,
   RerunRequest,
   RerunResponse,
   batchJobsBuildRerunPermission,
 } from '@internal/plugin-batch-jobs-common';
-import { VpcConfig } from '../../config';
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
@@ -32,6 +25,7 @@ import {
   parameterDefinitions,
   secretParameterNames,
 } from '../jenkins/mapping';
+import { authorizeOnEntity } from './entityAccess';
 
 /** `RerunRequest` plus the entity the caller acts through (optional). @public */
 export interface RerunInput extends RerunRequest {
@@ -89,12 +83,14 @@ export class Rerun {
 
     const entityRef = context.approval
       ? context.approval.entityRef ?? input.entityRef ?? null
-      : await this.authorize(
+      : await authorizeOnEntity(this.options, {
           vpc,
           fullName,
-          input.entityRef,
-          context.credentials,
-        );
+          entityRef: input.entityRef,
+          credentials: context.credentials,
+          permission: batchJobsBuildRerunPermission,
+          verb: 'rerun builds of',
+        });
 
     if (key !== undefined) {
       const hash = createHash('sha256')
@@ -245,71 +241,5 @@ export class Rerun {
       throw error;
     }
   }
-
-  /** Finds the entity the job belongs to and checks the caller may rerun its builds. */
-  private async authorize(
-    vpc: VpcConfig,
-    fullName: string,
-    entityRef: string | undefined,
-    credentials: BackstageCredentials,
-  ): Promise<string> {
-    const { catalog, directory, permissions } = this.options;
-    let candidates: string[];
-    if (entityRef) {
-      const entity = await catalog.getEntityByRef(entityRef, { credentials });
-      if (!entity) throw new NotFoundError(`Entity '${entityRef}' not found`);
-      if (!directory.selects(directory.selectionFor(entity), vpc, fullName)) {
-        throw new InputError(
-          `Entity '${entityRef}' does not select job '${fullName}' in VPC '${vpc.name}'`,
-        );
-      }
-      candidates = [stringifyEntityRef(entity)];
-    } else {
-      const { items } = await catalog.getEntities(
-        {
-          filter: {
-            [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-        },
-        { credentials },
-      );
-      candidates = items
-        .filter(entity => {
-          try {
-            return directory.selects(
-              directory.selectionFor(entity),
-              vpc,
-              fullName,
-            );
-          } catch {
-            return false;
-          }
-        })
-        .map(entity => stringifyEntityRef(entity));
-      if (candidates.length === 0) {
-        throw new NotFoundError(
-          `No catalog entity you can see selects job '${fullName}' in VPC '${vpc.name}' (annotation ${BATCH_JOBS_ANNOTATION})`,
-        );
-      }
-    }
-    const decisions = await permissions.authorize(
-      candidates.map(resourceRef => ({
-        permission: batchJobsBuildRerunPermission,
-        resourceRef,
-      })),
-      { credentials },
-    );
-    const allowed = decisions.findIndex(
-      d => d.result === AuthorizeResult.ALLOW,
-    );
-    if (allowed < 0) {
-      throw new NotAllowedError(
-        `You are not allowed to rerun builds of ${candidates.join(', ')} (${
-          batchJobsBuildRerunPermission.name
-        })`,
-      );
-    }
-    return candidates[allowed];
-  }
 }
+
