@@ -37,6 +37,11 @@ describe.each(databases.eachSupportedId())(
       ]) {
         expect(await db.schema.hasTable(t)).toBe(true);
       }
+      expect(await db.schema.hasColumn('idempotency_keys', 'audit_id')).toBe(true);
+      // The latest migration first (idempotency_keys.audit_id), then these tables.
+      await db.migrate.down({ directory: migrationsDir });
+      expect(await db.schema.hasColumn('idempotency_keys', 'audit_id')).toBe(false);
+      expect(await db.schema.hasTable('approval_requests')).toBe(true);
       await db.migrate.down({ directory: migrationsDir });
       expect(await db.schema.hasTable('approval_requests')).toBe(false);
       expect(await db.schema.hasTable('batch_operations')).toBe(false);
