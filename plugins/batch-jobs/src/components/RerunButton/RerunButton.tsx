@@ -1,4 +1,3 @@
-import { Link } from '@backstage/core-components';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
   batchJobsBuildRerunPermission,
@@ -6,7 +5,6 @@ import {
 } from '@internal/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -20,7 +18,7 @@ import Tooltip from '@material-ui/core/Tooltip';
 import ReplayIcon from '@material-ui/icons/Replay';
 import Alert from '@material-ui/lab/Alert';
 import { useEffect, useState } from 'react';
-import { errorMessage } from '../../format';
+import { BuildStartProgress } from '../BuildStartProgress';
 import { useRerun } from '../../hooks/useRerun';
 import { parameterValue } from '../BuildStatus';
 
@@ -103,60 +101,21 @@ export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
             </Box>
           </>
         )}
-        {progress.step === 'submitting' && (
-          <Box display="flex" alignItems="center" gridGap={8}>
-            <CircularProgress size={20} /> Asking Jenkins to start the build…
-          </Box>
-        )}
         {progress.step === 'approval' && (
           <Alert severity="info" role="status">
-            Waiting for approval: {vpc} needs a second person. Another user
-            with the batch-jobs.approve permission must approve request{' '}
+            Waiting for approval: {vpc} needs a second person. Another user with
+            the batch-jobs.approve permission must approve request{' '}
             <code>{progress.requestId.slice(0, 8)}</code> (Batch Fleet →
             Approvals) before the rerun starts; it expires{' '}
             {new Date(progress.expiresAt).toLocaleString()}.
           </Alert>
         )}
-        {progress.step === 'queued' && (
-          <Box display="flex" alignItems="center" gridGap={8} role="status">
-            <CircularProgress size={20} />
-            <span>
-              Queued
-              {progress.why ? `: ${progress.why}` : ', waiting for Jenkins…'}
-            </span>
-          </Box>
-        )}
-        {progress.step === 'started' && (
-          <Alert severity="success" role="status">
-            Running as{' '}
-            {onOpenBuild ? (
-              <Link
-                to="#"
-                onClick={e => {
-                  e.preventDefault();
-                  onOpenBuild(progress.build.number);
-                  onClose();
-                }}
-              >
-                build #{progress.build.number}
-              </Link>
-            ) : (
-              <>build #{progress.build.number}</>
-            )}{' '}
-            (<Link to={progress.build.url}>open in Jenkins</Link>).
-          </Alert>
-        )}
-        {progress.step === 'cancelled' && (
-          <Alert severity="warning">
-            Jenkins cancelled the queued build
-            {progress.why ? `: ${progress.why}` : '.'}
-          </Alert>
-        )}
-        {progress.step === 'failed' && (
-          <Alert severity="error">
-            The rerun was refused: {errorMessage(progress.error)}
-          </Alert>
-        )}
+        <BuildStartProgress
+          progress={progress}
+          action="rerun"
+          onOpenBuild={onOpenBuild}
+          onClose={onClose}
+        />
       </DialogContent>
       <DialogActions>
         {progress.step === 'idle' ? (

@@ -1,4 +1,4 @@
-import { Link, Progress } from '@backstage/core-components';
+import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -7,7 +7,6 @@ import {
 } from '@internal/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -20,6 +19,7 @@ import Alert from '@material-ui/lab/Alert';
 import { useEffect, useState } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { errorMessage } from '../../format';
+import { BuildStartProgress } from '../BuildStartProgress';
 import { useRunJob } from '../../hooks/useRunJob';
 import {
   initialValues,
@@ -167,51 +167,12 @@ export function RunJobDialog(
             )}
           </>
         )}
-        {progress.step === 'submitting' && (
-          <Box display="flex" alignItems="center" gridGap={8}>
-            <CircularProgress size={20} /> Asking Jenkins to start the build…
-          </Box>
-        )}
-        {progress.step === 'queued' && (
-          <Box display="flex" alignItems="center" gridGap={8} role="status">
-            <CircularProgress size={20} />
-            <span>
-              Queued
-              {progress.why ? `: ${progress.why}` : ', waiting for Jenkins…'}
-            </span>
-          </Box>
-        )}
-        {progress.step === 'started' && (
-          <Alert severity="success" role="status">
-            Running as{' '}
-            {onOpenBuild ? (
-              <Link
-                to="#"
-                onClick={e => {
-                  e.preventDefault();
-                  onOpenBuild(progress.build.number);
-                  onClose();
-                }}
-              >
-                build #{progress.build.number}
-              </Link>
-            ) : (
-              <>build #{progress.build.number}</>
-            )}{' '}
-            (<Link to={progress.build.url}>open in Jenkins</Link>).
-          </Alert>
-        )}
-        {progress.step === 'cancelled' && (
-          <Alert severity="warning">
-            Jenkins cancelled the queued build
-            {progress.why ? `: ${progress.why}` : '.'}
-          </Alert>
-        )}
-        {progress.step === 'failed' && (
-          <Alert severity="error">
-            The run was refused: {errorMessage(progress.error)}
-          </Alert>
-        )}
+        <BuildStartProgress
+          progress={progress}
+          action="run"
+          onOpenBuild={onOpenBuild}
+          onClose={onClose}
+        />
       </DialogContent>
       <DialogActions>
         {progress.step === 'idle' && (

@@ -1,0 +1,1 @@
+export { BuildStartProgress } from './BuildStartProgress';
