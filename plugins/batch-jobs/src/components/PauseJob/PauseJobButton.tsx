@@ -223,6 +223,8 @@ export function PauseJobButton(props: PauseJobButtonProps) {
         else setOpen(true);
       }}
       aria-label={`${verb} ${job.split('/').pop()}`}
+      // Narrow table cells would otherwise break the label into letters.
+      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
     >
       {verb}
     </Button>

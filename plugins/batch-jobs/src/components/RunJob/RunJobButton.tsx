@@ -226,6 +226,8 @@ export function RunJobButton(props: RunJobButtonProps) {
         else setOpen(true);
       }}
       aria-label={`Run ${props.job.split('/').pop()} now`}
+      // Narrow table cells would otherwise break the label into letters.
+      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
     >
       Run now
     </Button>

@@ -148,6 +148,8 @@ export function StopBuildButton(props: StopBuildButtonProps) {
       size="small"
       variant="outlined"
       startIcon={<StopIcon />}
+      // Narrow table cells would otherwise break the label into letters.
+      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
       disabled={!allowed || loading}
       onClick={e => {
         e.stopPropagation();
