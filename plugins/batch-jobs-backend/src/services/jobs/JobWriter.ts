@@ -259,6 +259,12 @@ export class JobWriter {
       (e): e is typeof e & { definition: JobDefinition } =>
         'definition' in e && Boolean(e.definition),
     );
+    // Missing everywhere (and no VPC failed): a mistyped name, not a comparison.
+    if (entries.every(e => !('definition' in e) && !('error' in e))) {
+      throw new NotFoundError(
+        `No job '${job}' in ${vpcs.map(v => v.name).join(', ')}`,
+      );
+    }
     return {
       job,
       vpcs: entries.map(e => ({
