@@ -576,9 +576,6 @@ describe('bad input on the routines, operations, controls, job config and timeli
       c.says.test(got.message);
     return ok ? [] : [{ label, ...got }];
   };
-  const expect4xx = (label: string, c: Case, res: request.Response) =>
-    expect(check(label, c, res)).toEqual([]);
-
   /** Writes to Jenkins (builds, config, create, disable): bad input makes none. */
   const writes = () => sandbox.requests.filter(r => r.method !== 'GET').length;
 
@@ -590,7 +587,7 @@ describe('bad input on the routines, operations, controls, job config and timeli
     ['timeline', TIMELINE],
   ] as const)('%s', (_group, rows) => {
     it.each(rows as Row[])('%s → 4xx naming the problem', async (label, c) => {
-      expect4xx(label, c, await send(c));
+      expect(check(label, c, await send(c))).toEqual([]);
     });
   });
 
