@@ -277,6 +277,7 @@ async function main() {
     },
   ]);
 
+  console.log('The fleet *page* in a browser (1 000 rows rendered): node bench/fleet-page.js');
   console.log(`\nTotal ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   await Promise.all([ours.stop(), community.stop()]);
   await sandbox.close();

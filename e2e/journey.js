@@ -4,10 +4,11 @@
  * headless Chromium: sign in as guest → open a service → Batch Jobs tab →
  * switch VPC → open a failed build → read its log → rerun → see the new build
  * running → see the audit entry → create a job with the "New batch job"
- * template (DEV and STG) and find it on the Batch Jobs tab. Each step leaves
- * a screenshot.
+ * template (DEV and STG) and find it on the Batch Jobs tab → with --sandbox,
+ * a Jenkins fault (DEV's folder answers an nginx 502 page) shows as an error
+ * panel on DEV while STG still lists its jobs. Each step leaves a screenshot.
  *
- *   node e2e/journey.js [--base http://localhost:3000] [--out e2e-artifacts]
+ *   node e2e/journey.js [--base http://localhost:3000] [--sandbox http://127.0.0.1:8080] [--out e2e-artifacts]
  *
  * Exits non-zero at the first step that does not hold. Run by `npm run e2e`
  * (which starts the portal itself) and usable against an already running one.
@@ -22,6 +23,7 @@ const arg = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const base = arg('--base', 'http://localhost:3000');
+const sandbox = arg('--sandbox');
 const out = path.resolve(arg('--out', 'e2e-artifacts'));
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -315,6 +317,58 @@ async function main() {
         .first()
         .waitFor();
     });
+
+    // Issue 8: an upstream fault reads as a clear error, for one VPC only.
+    // report-builder has not been viewed yet, so no cached list hides the fault.
+    if (!sandbox) {
+      console.log(
+        'skip 18-jenkins-fault-error-panel: no --sandbox URL to inject the fault through',
+      );
+    } else {
+      const faults = `${sandbox}/__sandbox/faults`;
+      const proxy502 = { method: 'GET', html: 'proxy-502' };
+      const res = await fetch(faults, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          rules: [
+            { ...proxy502, path: '/job/DEV/api/json' },
+            { ...proxy502, path: '/job/DEV/**/api/json' },
+          ],
+        }),
+      });
+      if (!res.ok)
+        throw new Error(`the sandbox refused the fault: HTTP ${res.status}`);
+      try {
+        await step(page, '18-jenkins-fault-error-panel', async () => {
+          await page.goto(`${base}/catalog/default/component/report-builder`);
+          await page.getByRole('tab', { name: 'Batch Jobs' }).click();
+          await page.getByRole('tab', { name: /^DEV/ }).click();
+          const title = page.getByText('Could not read the jobs of DEV');
+          await title.waitFor({ timeout: 60000 });
+          // The panel names Jenkins, the instance and the HTTP status in its
+          // details, which a WarningPanel shows once expanded.
+          await title.click();
+          await page
+            .getByText(
+              /Jenkins 'sandbox' .*HTTP 502.*Jenkins instance "sandbox"/,
+            )
+            .first()
+            .waitFor();
+          await page.screenshot({
+            path: path.join(out, '18-jenkins-fault-error-panel-DEV.png'),
+            fullPage: true,
+          });
+          await page.getByRole('tab', { name: /^STG/ }).click();
+          await page.getByText('Jobs in STG').waitFor();
+          await page
+            .getByRole('link', { name: 'daily-report', exact: true })
+            .waitFor();
+        });
+      } finally {
+        await fetch(faults, { method: 'DELETE' });
+      }
+    }
   } finally {
     fs.writeFileSync(
       path.join(out, 'journey.json'),

@@ -69,32 +69,11 @@ async function waitForCatalog(backendUrl, timeoutMs) {
   }
 }
 
-async function main() {
-  const skipBuild = process.argv.includes('--skip-build');
-  ensureInstalled();
-  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!fs.existsSync(chromium)) {
-    console.error(
-      `No Chromium at ${chromium}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`,
-    );
-    process.exit(2);
-  }
-
-  if (
-    !skipBuild ||
-    !fs.existsSync(path.join(root, 'packages/app/dist/index.html'))
-  ) {
-    console.log('Building the app (served by the backend)…');
-    const [cmd, args] = yarnArgs(['workspace', 'app', 'build']);
-    const res = spawnSync(cmd, args, {
-      cwd: root,
-      stdio: 'inherit',
-      env: buildEnv(),
-    });
-    if (res.status !== 0) process.exit(res.status ?? 1);
-  }
-
-  fs.rmSync(path.join(root, 'e2e-artifacts', 'journey.json'), { force: true });
+/**
+ * Starts the sandbox (with `extraNodes` more agents) and the backend serving
+ * the built app, on free ports. Also used by bench/fleet-page.js.
+ */
+async function startPortal({ extraNodes = 0 } = {}) {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-jobs-e2e-'));
   const [sandboxPort, awsPort, backendPort] = [
     await freePort(),
@@ -102,6 +81,7 @@ async function main() {
     await freePort(),
   ];
   const backendUrl = `http://localhost:${backendPort}`;
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const override = path.join(logDir, 'app-config.e2e.yaml');
   fs.writeFileSync(
     override,
@@ -117,7 +97,7 @@ async function main() {
       'batchJobs:',
       '  jenkins:',
       '    - name: sandbox',
-      `      baseUrl: http://127.0.0.1:${sandboxPort}`,
+      `      baseUrl: ${sandboxUrl}`,
       '      username: admin',
       '      apiToken: sandbox-token',
       '',
@@ -125,25 +105,35 @@ async function main() {
   );
 
   const children = [];
-  const stopAll = () =>
+  const stop = () =>
     children.forEach(c => c.exitCode === null && c.kill('SIGTERM'));
-  process.on('exit', stopAll);
-  let status = 1;
+  const dumpLogs = () => {
+    for (const c of children) {
+      console.error(`--- last lines of ${c.logFile}`);
+      console.error(
+        fs.readFileSync(c.logFile, 'utf8').split('\n').slice(-30).join('\n'),
+      );
+    }
+  };
+  process.on('exit', stop);
   try {
     const sandbox = startProcess(
       'sandbox',
       process.execPath,
-      ['packages/sandbox/bin/sandbox.js', '--port', String(sandboxPort)],
+      [
+        'packages/sandbox/bin/sandbox.js',
+        '--port',
+        String(sandboxPort),
+        '--nodes',
+        String(extraNodes),
+      ],
       {
         logDir,
         env: { SANDBOX_AWS_PORT: String(awsPort) },
       },
     );
     children.push(sandbox);
-    await waitForHttp(
-      `http://127.0.0.1:${sandboxPort}/__sandbox/health`,
-      60000,
-    );
+    await waitForHttp(`${sandboxUrl}/__sandbox/health`, 60000);
 
     const backend = startProcess(
       'backend',
@@ -172,31 +162,72 @@ async function main() {
     children.push(backend);
     await waitForHttp(`${backendUrl}/api/batch-jobs/health`, 180000);
     await waitForCatalog(backendUrl, 120000);
+  } catch (e) {
+    dumpLogs();
+    stop();
+    throw e;
+  }
+  return { backendUrl, sandboxUrl, logDir, stop, dumpLogs };
+}
 
-    const journey = spawnSync(
-      process.execPath,
-      ['e2e/journey.js', '--base', backendUrl, '--out', 'e2e-artifacts'],
-      {
-        cwd: root,
-        stdio: 'inherit',
-        env: buildEnv(),
-      },
+/** Builds packages/app/dist unless `skipBuild` and it exists; checks Chromium. */
+function prepare(skipBuild) {
+  ensureInstalled();
+  const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (!fs.existsSync(chromium)) {
+    console.error(
+      `No Chromium at ${chromium}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH).`,
     );
-    status = journey.status ?? 1;
+    process.exit(2);
+  }
+  if (
+    !skipBuild ||
+    !fs.existsSync(path.join(root, 'packages/app/dist/index.html'))
+  ) {
+    console.log('Building the app (served by the backend)…');
+    const [cmd, args] = yarnArgs(['workspace', 'app', 'build']);
+    const res = spawnSync(cmd, args, {
+      cwd: root,
+      stdio: 'inherit',
+      env: buildEnv(),
+    });
+    if (res.status !== 0) process.exit(res.status ?? 1);
+  }
+}
+
+async function main() {
+  prepare(process.argv.includes('--skip-build'));
+  fs.rmSync(path.join(root, 'e2e-artifacts', 'journey.json'), { force: true });
+  let portal;
+  try {
+    portal = await startPortal();
   } catch (e) {
     console.error(`e2e set-up failed: ${e.message}`);
-  } finally {
-    if (status !== 0) {
-      for (const c of children) {
-        console.error(`--- last lines of ${c.logFile}`);
-        console.error(
-          fs.readFileSync(c.logFile, 'utf8').split('\n').slice(-30).join('\n'),
-        );
-      }
-    }
-    stopAll();
+    process.exit(1);
   }
+  const journey = spawnSync(
+    process.execPath,
+    [
+      'e2e/journey.js',
+      '--base',
+      portal.backendUrl,
+      '--sandbox',
+      portal.sandboxUrl,
+      '--out',
+      'e2e-artifacts',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: buildEnv(),
+    },
+  );
+  const status = journey.status ?? 1;
+  if (status !== 0) portal.dumpLogs();
+  portal.stop();
   process.exit(status);
 }
 
-main();
+module.exports = { startPortal, prepare };
+
+if (require.main === module) main();
