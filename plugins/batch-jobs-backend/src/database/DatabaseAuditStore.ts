@@ -154,12 +154,14 @@ export class DatabaseAuditStore implements AuditStore {
     entityRef?: string;
     vpc?: string;
     job?: string;
+    actions?: string[];
     limit: number;
   }): Promise<AuditRecord[]> {
     const query = this.db<Row>(TABLE);
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.vpc) query.where('vpc', filter.vpc);
     if (filter.job) query.where('job', filter.job);
+    if (filter.actions) query.whereIn('action', filter.actions);
     const rows = await query
       .orderBy([
         { column: 'created_at', order: 'desc' },

@@ -132,6 +132,32 @@ describe.each(databases.eachSupportedId())('stores on %p', databaseId => {
     expect(await ids({ limit: 2 })).toEqual([d, c2]);
   });
 
+  it('lists only the rows of the given actions', async () => {
+    const c = clock();
+    const store = DatabaseAuditStore.create({ db, now: c.now });
+    const make = async (action: string) => {
+      c.tick();
+      return store.create({
+        actor: 'user:default/a',
+        action,
+        entityRef: null,
+        vpc: 'DEV',
+        job: 'DEV/a/x',
+        target: 'DEV/a/x',
+        parameters: {},
+      });
+    };
+    const pause = await make('job.pause');
+    await make('build.rerun');
+    const resume = await make('job.resume');
+    const ids = async (actions: string[]) =>
+      (
+        await store.list({ vpc: 'DEV', job: 'DEV/a/x', actions, limit: 10 })
+      ).map(r => r.id);
+    expect(await ids(['job.pause', 'job.resume'])).toEqual([resume, pause]);
+    expect(await ids([])).toEqual([]);
+  });
+
   it('claims an idempotency key once per actor', async () => {
     const store = DatabaseIdempotencyStore.create({ db });
     expect(await store.claim('user:default/a', 'k1', 'h1')).toEqual({

@@ -38,10 +38,13 @@ export interface AuditStore {
     build: { number: number; url: string },
   ): Promise<void>;
   get(id: string): Promise<AuditRecord | undefined>;
+  /** Newest first. */
   list(filter: {
     entityRef?: string;
     vpc?: string;
     job?: string;
+    /** Only rows of these actions. */
+    actions?: string[];
     limit: number;
   }): Promise<AuditRecord[]>;
   /** Actions on these jobs that created queue items, newest first. */
