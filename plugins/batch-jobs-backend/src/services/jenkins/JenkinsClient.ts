@@ -18,11 +18,14 @@ import {
 } from './types';
 import { JobRunConfig, parseJobConfig, parseTimerSpec } from './mapping';
 
+/** Why a build or queue item exists: its CauseAction's causes. */
+const CAUSES_TREE =
+  'causes[_class,shortDescription,userId,userName,upstreamProject,upstreamBuild,upstreamUrl,addr,note]';
+
 /** Fields of a build we read everywhere; one level of actions, never `*`. */
 export const BUILD_TREE =
   'number,url,building,result,timestamp,duration,estimatedDuration,queueId,' +
-  'actions[causes[_class,shortDescription,userId,userName,upstreamProject,upstreamBuild,upstreamUrl,addr,note],' +
-  'parameters[_class,name,value]]';
+  `actions[${CAUSES_TREE},parameters[_class,name,value]]`;
 
 const PARAMS_TREE = 'property[parameterDefinitions[name,type]]';
 
@@ -173,12 +176,18 @@ export class JenkinsClient {
     );
   }
 
-  /** What waits in the queue, with Jenkins' why: one request. */
-  async listQueue(): Promise<{ items?: RawQueueItem[] }> {
+  /**
+   * What waits in the queue, with Jenkins' why: one request. `causes` adds
+   * who queued each item (its CauseAction), which the fleet view does not need.
+   */
+  async listQueue(
+    options: { causes?: boolean } = {},
+  ): Promise<{ items?: RawQueueItem[] }> {
+    const causes = options.causes ? `,actions[${CAUSES_TREE}]` : '';
     return this.getJson<{ items?: RawQueueItem[] }>(
       '/queue/api/json',
       {
-        tree: `items[${QUEUE_TREE},inQueueSince,task[name,url,fullDisplayName]]`,
+        tree: `items[${QUEUE_TREE},inQueueSince,task[name,url,fullDisplayName]${causes}]`,
       },
       'queue',
     );

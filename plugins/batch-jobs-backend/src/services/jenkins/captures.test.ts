@@ -225,6 +225,23 @@ describe('Jenkins captures', () => {
     );
   });
 
+  it.each(inCategories('queue-list'))(
+    'lists the queue of %s with who queued each item',
+    async file => {
+      serve(file);
+      const listing = await client.listQueue({ causes: true });
+      expectCheapTree();
+      expect(lastQuery().get('tree')).toContain('actions[causes[');
+      const expected = JSON.parse(readCapture(file));
+      // Anonymous causes have userId null: never taken for the portal's user.
+      expect(
+        listing.items!.map(item =>
+          item.actions!.flatMap(a => a?.causes ?? []).map(c => c.userId),
+        ),
+      ).toEqual(expected.items.map(() => [null]));
+    },
+  );
+
   it.each(inCategories('config-xml'))('reads the timer of %s', async file => {
     serve(file, 'application/xml');
     const spec = await client.getTimerSpec('a/b');
