@@ -170,11 +170,18 @@ export interface Config {
     /** The audit trail. */
     audit?: {
       /**
-       * A rerun or run whose audit row is still `pending` this long after it
+       * An action whose audit row is still `pending` this long after it
        * started was cut off by a crash of the backend: a global task then
-       * asks Jenkins what became of it, records `succeeded` with the build
-       * or `failed` ("interrupted: ..."), and settles its Idempotency-Key.
-       * Keep it well above the Jenkins timeouts. In seconds. Default: 300.
+       * asks the system it acted on what became of it and records
+       * `succeeded` or `failed` ("interrupted: ..."). A rerun or run: the
+       * build or queue item it started, and its Idempotency-Key is settled;
+       * a stop: whether the build ended or the item was cancelled; a pause
+       * or resume: whether Jenkins shows the job disabled or enabled (the
+       * pause record follows); an agent termination: whether EC2 shows the
+       * instance shutting down (its node is then deleted). Stops wait at
+       * least three times `batchJobs.stop.escalateAfterSeconds` plus a
+       * minute. Keep it well above the Jenkins timeouts. In seconds.
+       * Default: 300.
        */
       staleAfterSeconds?: number;
     };

@@ -18,7 +18,11 @@ import request from 'supertest';
 import { batchJobsPlugin } from './plugin';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
+import { DatabasePauseStore } from './database/DatabasePauseStore';
+import { NewAuditEvent } from './database/types';
 import { INTERRUPTED_REASON } from './services/actions/PendingActionReconciler';
+import { JenkinsClient, jobPath } from './services/jenkins/JenkinsClient';
+import { readCapture } from './testing/captures';
 
 /*
  * The fault suite: the backend against a sandbox whose Jenkins and EC2
@@ -528,6 +532,311 @@ describe('fault suite: the backend against a misbehaving sandbox', () => {
       );
       expect(buildPosts(mark)).toBe(0);
       await fresh.stop();
+    });
+
+    /** A POST to Jenkins as the portal's user: what the crashed action had sent. */
+    const jenkinsPost = (path: string) =>
+      fetch(`${sandbox.jenkinsUrl}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          Authorization: `Basic ${Buffer.from(
+            `${sandbox.credentials.username}:${sandbox.credentials.apiToken}`,
+          ).toString('base64')}`,
+        },
+      });
+    const queueIdOf = (res: Response) =>
+      Number(/\/queue\/item\/(\d+)/.exec(res.headers.get('location') ?? '')![1]);
+
+    /** What a crash leaves of any action: its `pending` row, written `minutesAgo`. */
+    async function crashed(
+      minutesAgo: number,
+      event: Pick<NewAuditEvent, 'action' | 'target'> & Partial<NewAuditEvent>,
+    ) {
+      const at = new Date(Date.now() - minutesAgo * 60_000);
+      return DatabaseAuditStore.create({ db: knex, now: () => at }).create({
+        actor: 'user:default/jane',
+        entityRef: 'component:default/payments-settlement',
+        vpc: 'DEV',
+        job: null,
+        parameters: {},
+        ...event,
+      });
+    }
+    /** The row once a fresh backend's first pass settled it. */
+    async function settledRow(id: string) {
+      const fresh = await backend({ db: knex });
+      try {
+        const audit = DatabaseAuditStore.create({ db: knex });
+        const end = Date.now() + 10_000;
+        for (;;) {
+          const row = await audit.get(id);
+          if (row?.outcome !== 'pending' || Date.now() > end) return row;
+          await new Promise(r => setTimeout(r, 100));
+        }
+      } finally {
+        await fresh.stop();
+      }
+    }
+    /** A fresh backend's pass that could not settle the row: it stays pending. */
+    async function unsettledRow(id: string) {
+      const fresh = await backend({ db: knex });
+      try {
+        const line = `Could not settle interrupted`;
+        const end = Date.now() + 10_000;
+        while (
+          !logLines.some(l => l.includes(line) && l.includes(id)) &&
+          Date.now() < end
+        ) {
+          await new Promise(r => setTimeout(r, 100));
+        }
+        return await DatabaseAuditStore.create({ db: knex }).get(id);
+      } finally {
+        await fresh.stop();
+      }
+    }
+
+    it('settles a rerun whose item still waits in the Jenkins queue: succeeded with that item, key replays it', async () => {
+      const job = 'DEV/payments-settlement/migrate-ledger';
+      const number = await lastBuildNumber(job);
+      // Jenkins queued it (as the portal's user); the backend died before the answer.
+      const res = await jenkinsPost(`${jobPath(job)}/buildWithParameters?MIGRATION_DATE=crash-3`);
+      expect(res.status).toBe(201);
+      const queueId = queueIdOf(res);
+      // No time passes in the sandbox: the item waits out its quiet period, no build yet.
+      const item = sandbox.world.queueItem(queueId)!;
+      expect(item.state).toBe('waiting');
+      expect(jobOf(job).builds.some((b: any) => b.queueId === queueId)).toBe(false);
+
+      // The queue listing names who queued each item, in the shape real Jenkins answers.
+      const client = JenkinsClient.fromConfig(
+        {
+          name: 'sandbox',
+          baseUrl: sandbox.jenkinsUrl,
+          username: sandbox.credentials.username,
+          apiToken: sandbox.credentials.apiToken,
+          crumb: true,
+          timeoutMs: 2000,
+          readRetries: 0,
+          timezone: 'UTC',
+        },
+        { logger: capturingLogger() },
+      );
+      const listed = (await client.listQueue({ causes: true })).items!.find(i => i.id === queueId)!;
+      const causes = listed.actions!.flatMap(a => a?.causes ?? []);
+      const real = JSON.parse(readCapture('queue-list/jenkins-rest__queue.json')).items[0];
+      const realCause = real.actions.flatMap((a: any) => a.causes ?? [])[0];
+      expect(causes).toEqual([
+        expect.objectContaining({ userId: sandbox.credentials.username }),
+      ]);
+      expect(Object.keys(causes[0])).toEqual(expect.arrayContaining(Object.keys(realCause)));
+      expect(listed.inQueueSince).toBe(item.inQueueSince);
+
+      const id = await crashedRerun(item.inQueueSince - 1000, 'crash-3', number, job);
+      const fresh = await backend({ db: knex });
+      const row = await settled(fresh.server, id, job);
+      expect(row).toEqual(
+        expect.objectContaining({
+          outcome: 'succeeded',
+          detail: expect.objectContaining({
+            queueItemId: queueId,
+            reconciled: expect.stringContaining("waiting in Jenkins' queue"),
+          }),
+        }),
+      );
+      expect(row.detail.buildNumber).toBeUndefined();
+      // The same key replays the queued answer and starts nothing.
+      const mark = sandbox.requests.length;
+      const retry = await api(fresh.server).post('/builds/rerun', { vpc: 'DEV', job, number }, 'crash-3');
+      expect(retry.status).toBe(202);
+      expect(retry.body).toEqual(
+        expect.objectContaining({ auditId: id, queueItemId: queueId, state: 'queued' }),
+      );
+      expect(buildPosts(mark)).toBe(0);
+      await fresh.stop();
+      expect((await jenkinsPost(`/queue/cancelItem?id=${queueId}`)).status).toBeLessThan(400);
+    });
+
+    it('settles a stop from the build: failed "interrupted" while it runs, succeeded with its result once it ended; waits while Jenkins is down', async () => {
+      const job = 'DEV/push-notifier/DEV-worker';
+      const build = jobOf(job).builds.at(-1);
+      expect(build.result).toBeNull();
+      const stop = {
+        action: 'build.stop',
+        job,
+        target: `${job}#${build.number}`,
+        detail: { jenkins: 'sandbox', number: build.number },
+      };
+
+      // Jenkins does not answer: the row waits for the next pass.
+      sandbox.faults.set({ path: '/job/DEV/job/push-notifier/**', method: 'GET', status: 503 });
+      const early = await crashed(10, stop);
+      expect(await unsettledRow(early)).toMatchObject({ outcome: 'pending' });
+      sandbox.faults.clear();
+
+      // The crash came before Jenkins got the stop: the build runs on.
+      expect(await settledRow(early)).toMatchObject({
+        outcome: 'failed',
+        detail: {
+          error: `${INTERRUPTED_REASON}; build #${build.number} is still running in Jenkins`,
+          interrupted: true,
+          number: build.number,
+        },
+      });
+
+      // A stop younger than three escalation delays (+1 min) may still be escalating: left alone.
+      const young = await crashed(2, stop);
+      // Settled after it in the same pass (oldest first): a rerun only one minute stale.
+      const marker = await crashed(1.5, {
+        action: 'build.rerun',
+        job: JOB,
+        target: `${JOB}#1`,
+        detail: { jenkins: 'sandbox' },
+      });
+      expect(await settledRow(marker)).toMatchObject({ outcome: 'failed' });
+      expect(await DatabaseAuditStore.create({ db: knex }).get(young)).toMatchObject({ outcome: 'pending' });
+
+      // The crash came after Jenkins took the stop.
+      expect((await jenkinsPost(`${jobPath(job)}/${build.number}/stop`)).status).toBeLessThan(400);
+      const late = await crashed(9, stop);
+      expect(await settledRow(late)).toMatchObject({
+        outcome: 'succeeded',
+        detail: {
+          outcome: 'stopped',
+          buildNumber: build.number,
+          result: 'ABORTED',
+          reconciled: expect.stringContaining('after a backend restart'),
+        },
+      });
+    });
+
+    it('settles a stop of a queued item: failed "interrupted" while it waits, succeeded once cancelled', async () => {
+      const job = 'DEV/payments-settlement/settlement-reconcile';
+      const res = await jenkinsPost(`${jobPath(job)}/build`);
+      expect(res.status).toBe(201);
+      const queueId = queueIdOf(res);
+      const stop = {
+        action: 'build.stop',
+        job,
+        target: `${job} queue item ${queueId}`,
+        detail: { jenkins: 'sandbox', queueItemId: queueId },
+      };
+      expect(await settledRow(await crashed(10, stop))).toMatchObject({
+        outcome: 'failed',
+        detail: { error: `${INTERRUPTED_REASON}; queue item ${queueId} still waits in Jenkins' queue` },
+      });
+
+      expect((await jenkinsPost(`/queue/cancelItem?id=${queueId}`)).status).toBeLessThan(400);
+      const row = await settledRow(await crashed(9, stop));
+      expect(row).toMatchObject({ outcome: 'succeeded', detail: { outcome: 'cancelled' } });
+      // A stop row never claims the queue item: it stays the run's, not the stop's.
+      expect(row!.queueItemId).toBeNull();
+    });
+
+    it('settles a pause and a resume from the job in Jenkins, and keeps the pause record in step', async () => {
+      const job = 'DEV/payments-settlement/settlement-reconcile';
+      const pauses = DatabasePauseStore.create({ db: knex });
+      const pause = {
+        action: 'job.pause',
+        job,
+        target: job,
+        parameters: { reason: 'bank holiday', until: '2027-01-04T00:00:00.000Z' },
+        detail: { jenkins: 'sandbox' },
+      };
+      const listedPause = async () => {
+        const res = await api().get('/entity/default/component/payments-settlement/jobs');
+        expect(res.status).toBe(200);
+        const dev = res.body.vpcs.find((v: any) => v.vpc === 'DEV');
+        return dev.jobs.find((j: any) => j.fullName === job).pause;
+      };
+
+      // The crash came before Jenkins disabled it.
+      expect(await settledRow(await crashed(10, pause))).toMatchObject({
+        outcome: 'failed',
+        detail: { error: `${INTERRUPTED_REASON}; Jenkins still shows job '${job}' enabled` },
+      });
+      expect(await pauses.get('DEV', job)).toBeUndefined();
+
+      // Jenkins disabled it; the crash came before the pause was recorded.
+      expect((await jenkinsPost(`${jobPath(job)}/disable`)).status).toBeLessThan(400);
+      const paused = await crashed(9, pause);
+      expect(await settledRow(paused)).toMatchObject({
+        outcome: 'succeeded',
+        detail: { reconciled: expect.stringContaining('pause recorded') },
+      });
+      // Who paused it and why show in the jobs list, as after an uninterrupted pause.
+      expect(await listedPause()).toEqual({
+        by: 'user:default/jane',
+        reason: 'bank holiday',
+        at: (await DatabaseAuditStore.create({ db: knex }).get(paused))!.createdAt,
+        until: '2027-01-04T00:00:00.000Z',
+      });
+
+      // Jenkins enabled it again; the crash came before the pause record was removed.
+      expect((await jenkinsPost(`${jobPath(job)}/enable`)).status).toBeLessThan(400);
+      expect(
+        await settledRow(
+          await crashed(8, { action: 'job.resume', job, target: job, detail: { jenkins: 'sandbox' } }),
+        ),
+      ).toMatchObject({
+        outcome: 'succeeded',
+        detail: { reconciled: expect.stringContaining('pause record removed') },
+      });
+      expect(await pauses.get('DEV', job)).toBeUndefined();
+      expect(await listedPause()).toBeUndefined();
+
+      // A later pause is what Jenkins shows now: it says nothing of the crashed one.
+      const later = await api().post('/jobs/disable', { vpc: 'DEV', job, reason: 'later pause' });
+      expect(later.status).toBe(200);
+      const crashedPause = await crashed(7, pause);
+      expect(await settledRow(crashedPause)).toMatchObject({
+        outcome: 'failed',
+        detail: { error: expect.stringContaining('a later job.pause by user:default/jane changed') },
+      });
+      expect(await pauses.get('DEV', job)).toMatchObject({ reason: 'later pause' });
+      expect((await api().post('/jobs/enable', { vpc: 'DEV', job })).status).toBe(200);
+    });
+
+    it('settles an agent termination from EC2 and Jenkins: failed while the instance runs, succeeded with the node deleted once it is going', async () => {
+      const fleet = await api().get('/fleet', { vpc: 'PROD' });
+      expect(fleet.status).toBe(200);
+      const agent = fleet.body.vpcs[0].agents.find((a: any) => a.status === 'online' && a.type === 'batch');
+      const { node, instanceId } = agent;
+      const terminate = {
+        action: 'agent.terminate',
+        vpc: 'PROD',
+        entityRef: null,
+        target: node,
+        parameters: { force: true, reason: null },
+        detail: { instanceId },
+      };
+      // The crash came after the drain, before TerminateInstances.
+      expect(
+        (await jenkinsPost(`/computer/${node}/toggleOffline?offlineMessage=Draining`)).status,
+      ).toBeLessThan(400);
+      // EC2 throttles: the row waits for the next pass.
+      sandbox.aws.faults.set({ action: 'DescribeInstances', error: 'RequestLimitExceeded' });
+      const early = await crashed(10, terminate);
+      expect(await unsettledRow(early)).toMatchObject({ outcome: 'pending' });
+      sandbox.aws.faults.clear();
+
+      expect(await settledRow(early)).toMatchObject({
+        outcome: 'failed',
+        detail: {
+          error: `${INTERRUPTED_REASON}; EC2 instance ${instanceId} is still running; node ${node} stays drained (temporarily offline)`,
+          interrupted: true,
+        },
+      });
+      expect(sandbox.world.node(node)).toBeDefined();
+
+      // The crash came after TerminateInstances, before the node was deleted.
+      sandbox.aws.terminateInstances([instanceId]);
+      const row = await settledRow(await crashed(9, terminate));
+      expect(row).toMatchObject({
+        outcome: 'succeeded',
+        detail: { ec2State: 'shutting-down', nodeDeleted: true },
+      });
+      expect(sandbox.world.node(node)).toBeUndefined();
     });
   });
 

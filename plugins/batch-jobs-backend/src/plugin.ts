@@ -20,7 +20,10 @@ import { FleetView } from './services/fleet/FleetView';
 import { PauseJob } from './services/actions/PauseJob';
 import { Rerun } from './services/actions/Rerun';
 import { RunJob } from './services/actions/RunJob';
-import { StopBuild } from './services/actions/StopBuild';
+import {
+  DEFAULT_ESCALATE_AFTER_SECONDS,
+  StopBuild,
+} from './services/actions/StopBuild';
 import { PendingActionReconciler } from './services/actions/PendingActionReconciler';
 import { scheduleResumeExpiredPauses } from './routines/ResumeExpiredPauses';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
@@ -152,23 +155,36 @@ export const batchJobsPlugin = createBackendPlugin({
         };
         const runJob = new RunJob({ ...actionDeps, idempotency });
         const stopBuild = StopBuild.fromConfig(config, actionDeps);
+        const pauses = DatabasePauseStore.create({ db });
         const pauseJob = new PauseJob({
           ...actionDeps,
-          pauses: DatabasePauseStore.create({ db }),
+          pauses,
           cache: readCache,
         });
         await scheduleResumeExpiredPauses({ scheduler, pauseJob, logger });
+        // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
+        const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, { logger });
 
         // A crash mid-action leaves audit rows `pending` and their keys in
-        // flight: settle them from Jenkins' record, once per cluster, soon
-        // after start and then periodically.
+        // flight: settle them from Jenkins' and EC2's record, once per
+        // cluster, soon after start and then periodically.
+        const staleAfterMs = batchJobsConfig.audit.staleAfterSeconds * 1000;
+        const escalateAfterMs =
+          (config.getOptionalNumber('batchJobs.stop.escalateAfterSeconds') ??
+            DEFAULT_ESCALATE_AFTER_SECONDS) * 1000;
         const reconciler = new PendingActionReconciler({
           audit,
           idempotency,
           directory,
           clients,
+          ec2,
+          pauses,
           logger,
-          staleAfterMs: batchJobsConfig.audit.staleAfterSeconds * 1000,
+          staleAfterMs,
+          // A stop escalates stop, term, kill: never settle one still escalating.
+          staleAfterMsByAction: {
+            'build.stop': Math.max(staleAfterMs, 3 * escalateAfterMs + 60_000),
+          },
         });
         await scheduler.scheduleTask({
           id: 'batch-jobs-settle-interrupted-actions',
@@ -207,8 +223,6 @@ export const batchJobsPlugin = createBackendPlugin({
             pauseJob,
           }),
         );
-        // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
-        const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, { logger });
         const fleetDeps = {
           directory,
           clients,
