@@ -5,9 +5,9 @@ import { JobComparisonResponse } from '@internal/plugin-batch-jobs-common';
 import {
   BatchJobConfigApi,
   batchJobConfigApiRef,
-} from '../../api/BatchJobConfigApi';
-import { fakePermissionApi } from '../../__testUtils__/render';
-import { JobComparePanel } from './JobComparePanel';
+} from '../api/BatchJobConfigApi';
+import { fakePermissionApi } from './render';
+import { JobComparePanel } from '../components/JobCompare/JobComparePanel';
 
 export const JOB = 'payments-settlement/nightly-import';
 

@@ -1,9 +1,9 @@
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { RoutineRun, RoutineSummary } from '@internal/plugin-batch-jobs-common';
-import { BatchRoutinesApi, batchRoutinesApiRef } from '../../api/BatchRoutinesApi';
-import { fakePermissionApi } from '../../__testUtils__/render';
-import { Routines } from './Routines';
+import { BatchRoutinesApi, batchRoutinesApiRef } from '../api/BatchRoutinesApi';
+import { fakePermissionApi } from './render';
+import { Routines } from '../components/Routines/Routines';
 
 export const run = (over: Partial<RoutineRun> = {}): RoutineRun => ({
   id: '11111111-1111-4111-8111-111111111111',

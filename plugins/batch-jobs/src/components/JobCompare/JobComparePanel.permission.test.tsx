@@ -1,5 +1,5 @@
 import { screen, waitFor } from '@testing-library/react';
-import { fakeApi, render } from './testFixtures';
+import { fakeApi, render } from '../../__testUtils__/jobCompare';
 
 // Its own file: usePermission caches answers across the tests of a module.
 describe('JobComparePanel without batch-jobs.job.promote', () => {

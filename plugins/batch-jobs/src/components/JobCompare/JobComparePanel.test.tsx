@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { JOB, fakeApi, render } from './testFixtures';
+import { JOB, fakeApi, render } from '../../__testUtils__/jobCompare';
 
 describe('JobComparePanel', () => {
   it('shows the difference, promotes DEV → STG after confirmation, then shows none', async () => {

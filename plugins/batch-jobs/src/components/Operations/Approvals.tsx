@@ -216,6 +216,8 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
           <DialogContent>
             <TextField
               fullWidth
+              // The dialog exists to type this reason.
+              // eslint-disable-next-line jsx-a11y/no-autofocus
               autoFocus
               id="batch-jobs-reject-reason"
               label="Reason"

@@ -1,5 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { fakeApi, render, run } from './testUtils';
+import { fakeApi, render, run } from '../../__testUtils__/routines';
 
 jest.setTimeout(20_000);
 

@@ -37,15 +37,20 @@ function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+const RUN_SEVERITY: Partial<Record<RoutineRun['outcome'], 'error' | 'info'>> = {
+  failed: 'error',
+  running: 'info',
+};
+
 function OutcomeChip(props: { run: RoutineRun | null }) {
   const { run } = props;
   if (!run) return <Chip size="small" label="never run" />;
-  const color =
-    run.outcome === 'failed' || run.outcome === 'abandoned'
-      ? 'secondary'
-      : run.outcome === 'succeeded'
-      ? 'primary'
-      : 'default';
+  const colors: Partial<Record<RoutineRun['outcome'], 'primary' | 'secondary'>> = {
+    failed: 'secondary',
+    abandoned: 'secondary',
+    succeeded: 'primary',
+  };
+  const color = colors[run.outcome] ?? 'default';
   return (
     <Chip
       size="small"
@@ -242,13 +247,7 @@ function RoutineCard(props: {
       {run && (
         <Box mt={1} aria-label={`${routine.title} current run`}>
           <Alert
-            severity={
-              run.outcome === 'failed'
-                ? 'error'
-                : run.outcome === 'running'
-                ? 'info'
-                : 'success'
-            }
+            severity={RUN_SEVERITY[run.outcome] ?? 'success'}
           >
             {run.dryRun ? 'Dry run' : 'Run'} {run.outcome}
             {run.summary ? `: ${run.summary}` : ''}

@@ -1,5 +1,5 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { fakeApi, render } from './testUtils';
+import { fakeApi, render } from '../../__testUtils__/routines';
 
 // Its own file: usePermission caches basic permissions for the whole module (SWR).
 describe('Routines without batch-jobs.routine.run', () => {
