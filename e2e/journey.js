@@ -177,6 +177,13 @@ async function main() {
         .getByText(/-EC2-AGENT/)
         .first()
         .waitFor();
+      // The state filter narrows DEV's table to its offline agents (the seeded leftover).
+      const devFilter = page.getByRole('group', {
+        name: 'Filter DEV agents by state',
+      });
+      await devFilter.getByRole('button', { name: /^Offline \(\d+\)$/ }).click();
+      await page.getByText(/^\d+ of \d+ agents$/).first().waitFor();
+      await page.locator('tbody').getByText(/^offline/).first().waitFor();
     });
 
     await step(page, '11-routine-dry-run', async () => {

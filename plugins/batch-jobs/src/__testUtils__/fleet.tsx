@@ -91,7 +91,34 @@ export function fakeApi(overrides: Partial<BatchFleetApi> = {}): jest.Mocked<Bat
   } as jest.Mocked<BatchFleetApi>;
 }
 
-export function render(api: BatchFleetApi, allowed = true) {
+/** A STG fleet of `n` batch agents: every 5th offline, every 3rd busy, the rest idle. */
+export function largeFleet(n: number): FleetResponse {
+  const agents = Array.from({ length: n }, (_, i) => {
+    const id = `i-${String(i).padStart(17, '0')}`;
+    const offline = i % 5 === 4;
+    const busy = !offline && i % 3 === 0;
+    return {
+      node: `${id}-EC2-AGENT`,
+      type: 'batch' as const,
+      label: 'STG-batch-agent',
+      executors: { busy: busy ? 1 : 0, total: 2 },
+      builds: busy ? [{ name: `STG » report-${i} #1`, url: null }] : [],
+      status: offline ? ('offline' as const) : ('online' as const),
+      offlineReason: offline ? 'channel closed' : null,
+      instanceId: id,
+      ec2State: 'running',
+      launchTime: null,
+      launchedBy: null,
+      reason: null,
+    };
+  });
+  return {
+    generatedAt: fleet.generatedAt,
+    vpcs: [{ ...fleet.vpcs[0], agents, queue: [] }],
+  };
+}
+
+export function render(api: BatchFleetApi, allowed = true, pollIntervalMs = 60_000) {
   return renderInTestApp(
     <TestApiProvider
       apis={[
@@ -99,7 +126,7 @@ export function render(api: BatchFleetApi, allowed = true) {
         [permissionApiRef, fakePermissionApi(allowed)],
       ]}
     >
-      <BatchFleet pollIntervalMs={60_000} />
+      <BatchFleet pollIntervalMs={pollIntervalMs} />
     </TestApiProvider>,
   );
 }

@@ -1,5 +1,5 @@
-import { fireEvent, screen, within } from '@testing-library/react';
-import { NODE, fakeApi, render } from '../../__testUtils__/fleet';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { NODE, fakeApi, largeFleet, render } from '../../__testUtils__/fleet';
 
 describe('BatchFleet', () => {
   it('shows totals, agents with their EC2 state and why they are offline, and the queue', async () => {
@@ -70,5 +70,66 @@ describe('BatchFleet', () => {
   it('shows the error when the fleet cannot be read', async () => {
     await render(fakeApi({ getFleet: jest.fn(async () => { throw new Error('Jenkins down'); }) }));
     expect((await screen.findAllByText(/Jenkins down/)).length).toBeGreaterThan(0);
+  });
+
+  const agentRows = () =>
+    screen.queryAllByText(/^i-\d{17}-EC2-AGENT$/).map(cell => cell.textContent);
+
+  it('shows a large fleet one page at a time and pages through it', async () => {
+    await render(fakeApi({ getFleet: jest.fn(async () => largeFleet(45)) }));
+    expect(await screen.findByText('i-00000000000000000-EC2-AGENT')).toBeInTheDocument();
+    expect(agentRows()).toHaveLength(20);
+    expect(screen.getAllByText(/1-20 of 45/).length).toBeGreaterThan(0);
+
+    fireEvent.click(screen.getAllByRole('button', { name: /Next Page/i })[0]);
+    expect(await screen.findByText('i-00000000000000020-EC2-AGENT')).toBeInTheDocument();
+    expect(agentRows()).toHaveLength(20);
+    expect(screen.queryByText('i-00000000000000000-EC2-AGENT')).not.toBeInTheDocument();
+  });
+
+  it('filters agents by state and by text, and says how many match', async () => {
+    await render(fakeApi({ getFleet: jest.fn(async () => largeFleet(45)) }));
+    // 45 agents: 9 offline (i % 5 === 4), 12 busy (i % 3 === 0 among the rest), 24 idle.
+    const offline = await screen.findByRole('button', { name: 'Offline (9)' });
+    expect(screen.getByRole('button', { name: 'Busy (12)' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Idle (24)' })).toBeInTheDocument();
+    fireEvent.click(offline);
+    expect(await screen.findByText('9 of 45 agents')).toBeInTheDocument();
+    expect(agentRows()).toHaveLength(9);
+    expect(screen.getAllByText('offline: channel closed')).toHaveLength(9);
+
+    fireEvent.click(offline);
+    fireEvent.change(screen.getByLabelText('Find STG agents'), { target: { value: 'report-33' } });
+    expect(await screen.findByText('1 of 45 agents')).toBeInTheDocument();
+    expect(agentRows()).toEqual(['i-00000000000000033-EC2-AGENT']);
+
+    fireEvent.change(screen.getByLabelText('Find STG agents'), { target: { value: 'nothing-like-this' } });
+    expect(await screen.findByText('No STG agent matches the filter.')).toBeInTheDocument();
+  });
+
+  it('keeps the page an operator is on when the fleet refreshes', async () => {
+    const getFleet = jest.fn(async () => largeFleet(45));
+    await render(fakeApi({ getFleet }), true, 300);
+    await screen.findByText('i-00000000000000000-EC2-AGENT');
+    fireEvent.click(screen.getAllByRole('button', { name: /Next Page/i })[0]);
+    await screen.findByText('i-00000000000000020-EC2-AGENT');
+    const calls = getFleet.mock.calls.length;
+    await waitFor(() => expect(getFleet.mock.calls.length).toBeGreaterThan(calls + 1), { timeout: 5000 });
+    expect(screen.getByText('i-00000000000000020-EC2-AGENT')).toBeInTheDocument();
+    expect(screen.queryByText('i-00000000000000000-EC2-AGENT')).not.toBeInTheDocument();
+  });
+
+  it('shows the matching agents when a filter leaves fewer than the page the operator was on', async () => {
+    await render(fakeApi({ getFleet: jest.fn(async () => largeFleet(45)) }));
+    await screen.findByText('i-00000000000000000-EC2-AGENT');
+    fireEvent.click(screen.getAllByRole('button', { name: /Next Page/i })[0]);
+    fireEvent.click(screen.getAllByRole('button', { name: /Next Page/i })[0]);
+    expect(await screen.findByText('i-00000000000000044-EC2-AGENT')).toBeInTheDocument();
+    expect(agentRows()).toHaveLength(5);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Busy (12)' }));
+    expect(await screen.findByText('12 of 45 agents')).toBeInTheDocument();
+    expect(agentRows()).toHaveLength(12);
+    expect(screen.getByText('i-00000000000000000-EC2-AGENT')).toBeInTheDocument();
   });
 });

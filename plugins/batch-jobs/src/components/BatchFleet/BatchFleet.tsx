@@ -4,8 +4,6 @@ import {
   Link,
   Progress,
   ResponseErrorPanel,
-  Table,
-  TableColumn,
 } from '@backstage/core-components';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -17,12 +15,12 @@ import {
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { ApprovalsList, RedeployWorkersButton } from '../Operations';
 import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
+import { AgentsTable, Gated } from './AgentsTable';
 import { useFleet } from './useFleet';
 
 /** @public */
@@ -33,27 +31,6 @@ export interface BatchFleetProps {
   pollIntervalMs?: number;
   /** Show the four-eyes approvals list below the VPCs (the fleet page does). */
   showApprovals?: boolean;
-}
-
-function statusText(agent: FleetAgent): string {
-  if (!agent.status) return 'no Jenkins node';
-  if (agent.status === 'online') return 'online';
-  return `${agent.status.replace('-', ' ')}${
-    agent.offlineReason ? `: ${agent.offlineReason}` : ''
-  }`;
-}
-
-function Gated(props: {
-  allowed: boolean;
-  permission: string;
-  children: React.ReactElement;
-}) {
-  if (props.allowed) return props.children;
-  return (
-    <Tooltip title={`You need the ${props.permission} permission`}>
-      <span>{props.children}</span>
-    </Tooltip>
-  );
 }
 
 function VpcFleetView(props: {
@@ -68,58 +45,6 @@ function VpcFleetView(props: {
   const [launching, setLaunching] = useState(false);
   const [terminating, setTerminating] = useState<FleetAgent>();
   const { totals } = fleet;
-
-  const columns: TableColumn<FleetAgent>[] = [
-    {
-      title: 'Agent',
-      render: a => a.node ?? <em>{a.instanceId} (no node)</em>,
-    },
-    { title: 'Type', field: 'type' },
-    { title: 'Label', field: 'label' },
-    {
-      title: 'Executors',
-      render: a => `${a.executors.busy}/${a.executors.total} busy`,
-    },
-    {
-      title: 'Builds',
-      render: a =>
-        a.builds.length === 0
-          ? '—'
-          : a.builds.map((b, i) => (
-              <div key={i}>{b.url ? <Link to={b.url}>{b.name}</Link> : b.name}</div>
-            )),
-    },
-    { title: 'Status', render: a => statusText(a) },
-    { title: 'EC2', render: a => a.ec2State ?? 'not listed' },
-    {
-      title: 'Launched',
-      render: a =>
-        a.launchTime
-          ? `${new Date(a.launchTime).toLocaleString()}${
-              a.launchedBy ? ` by ${a.launchedBy}` : ''
-            }`
-          : '—',
-    },
-    {
-      title: '',
-      render: a =>
-        a.node ? (
-          <Gated
-            allowed={canTerminate}
-            permission={batchJobsAgentTerminatePermission.name}
-          >
-            <Button
-              size="small"
-              disabled={!canTerminate}
-              onClick={() => setTerminating(a)}
-              aria-label={`Terminate ${a.node}`}
-            >
-              Terminate
-            </Button>
-          </Gated>
-        ) : null,
-    },
-  ];
 
   return (
     <InfoCard
@@ -154,11 +79,11 @@ function VpcFleetView(props: {
         <Alert severity="error">Jenkins: {fleet.jenkinsError}</Alert>
       )}
       {fleet.ec2Error && <Alert severity="warning">EC2: {fleet.ec2Error}</Alert>}
-      <Table<FleetAgent>
-        options={{ paging: false, search: false, padding: 'dense', toolbar: false }}
-        columns={columns}
-        data={fleet.agents}
-        emptyContent={<Typography variant="body2">No agents in {fleet.vpc}.</Typography>}
+      <AgentsTable
+        vpc={fleet.vpc}
+        agents={fleet.agents}
+        canTerminate={canTerminate}
+        onTerminate={setTerminating}
       />
       <Box mt={2}>
         <Typography variant="subtitle2">Queue</Typography>
