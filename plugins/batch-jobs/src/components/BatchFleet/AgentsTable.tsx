@@ -189,7 +189,7 @@ export function AgentsTable(props: {
 
   const filtered = shown.length !== agents.length;
   return (
-    <>
+    <section aria-label={`${vpc} agent list`}>
       {agents.length > 0 && (
         <Box
           display="flex"
@@ -276,6 +276,6 @@ export function AgentsTable(props: {
           }}
         />
       )}
-    </>
+    </section>
   );
 }
