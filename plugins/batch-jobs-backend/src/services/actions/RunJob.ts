@@ -3,10 +3,11 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, isError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   JobParametersResponse,
+  RerunResponse,
   RunJobRequest,
   RunJobResponse,
   batchJobsJobRunPermission,
@@ -20,6 +21,7 @@ import {
   mapParameterDefinitions,
   valuesFromBuild,
 } from '../jenkins/parameters';
+import { runAuditedAction } from './auditedAction';
 import {
   authorizeOnEntity,
   checkIdempotencyKey,
@@ -88,7 +90,7 @@ export class RunJob {
     input: RunJobRequest,
     context: ActionContext,
   ): Promise<RunJobResponse> {
-    const { directory, audit, idempotency, logger } = this.options;
+    const { directory, idempotency } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     const key = context.idempotencyKey;
     checkIdempotencyKey(key);
@@ -129,81 +131,62 @@ export class RunJob {
       );
       if (replay) return replay;
     }
-    const target = fullName;
-    let auditId: string | undefined;
-    try {
-      auditId = await audit.create({
+    return runAuditedAction<RunJobResponse>(this.options, {
+      event: {
         actor: context.actor,
         action: 'job.run',
         entityRef,
         vpc: vpc.name,
         job: fullName,
-        target,
+        target: fullName,
         parameters: checked.recorded,
         detail: { jenkins: client.name },
-      });
-      // A crash from here on leaves this link for the reconciler to settle the key.
-      if (key !== undefined)
-        await idempotency.attach(context.actor, key, auditId);
-      const queueItemId = await client.triggerBuild(
-        fullName,
-        definitions.length > 0 ? checked.send : null,
-      );
-      const defaults = definitions
-        .filter(d => !(d.name in checked.recorded))
-        .map(d => d.name);
-      await audit.finish(auditId, 'succeeded', {
-        queueItemId,
-        detail: {
-          queueItemId,
-          ...(defaults.length ? { parametersFromDefaults: defaults } : {}),
-        },
-      });
-      const response: RunJobResponse = {
-        auditId,
-        vpc: vpc.name,
-        job: fullName,
-        queueItemId,
-        state: 'queued',
-      };
-      if (key !== undefined)
-        await idempotency.complete(context.actor, key, response);
-      logger.info('Run queued', {
-        actor: context.actor,
-        target,
-        vpc: vpc.name,
-        queueItemId,
-        auditId,
-      });
-      return response;
-    } catch (error) {
-      const message = scrub(
-        isError(error) ? error.message : String(error),
-        Object.entries(checked.recorded)
-          .filter(([, v]) => v === SECRET_MASK)
-          .map(([name]) => checked.send[name]),
-      );
-      if (auditId) {
-        await audit
-          .finish(auditId, 'failed', { detail: { error: message } })
-          .catch(e =>
-            logger.error(`Could not record failed run ${auditId}: ${e}`),
-          );
-      }
-      if (key !== undefined) {
-        await idempotency
-          .release(context.actor, key)
-          .catch(e => logger.error(`Could not release Idempotency-Key: ${e}`));
-      }
-      logger.warn('Run failed', {
-        actor: context.actor,
-        target,
-        error: message,
-      });
-      if (isError(error) && message !== error.message) error.message = message;
-      throw error;
-    }
+      },
+      key,
+      logs: {
+        succeeded: 'Run queued',
+        failed: 'Run failed',
+        unrecorded: 'Could not record failed run',
+      },
+      act: async auditId => {
+        const queueItemId = await client.triggerBuild(
+          fullName,
+          definitions.length > 0 ? checked.send : null,
+        );
+        const defaults = definitions
+          .filter(d => !(d.name in checked.recorded))
+          .map(d => d.name);
+        return {
+          finish: {
+            queueItemId,
+            detail: {
+              queueItemId,
+              ...(defaults.length ? { parametersFromDefaults: defaults } : {}),
+            },
+          },
+          response: queuedAnswer(auditId, vpc.name, fullName, queueItemId),
+          fields: { queueItemId },
+        };
+      },
+      redact: message =>
+        scrub(
+          message,
+          Object.entries(checked.recorded)
+            .filter(([, v]) => v === SECRET_MASK)
+            .map(([name]) => checked.send[name]),
+        ),
+    });
   }
+}
+
+/** What a rerun or run answers once Jenkins queued the build. @internal */
+export function queuedAnswer(
+  auditId: string,
+  vpc: string,
+  job: string,
+  queueItemId: number,
+): RunJobResponse & RerunResponse {
+  return { auditId, vpc, job, queueItemId, state: 'queued' };
 }
 
 /** Jenkins error pages may echo a submitted value: never let a password through. */

@@ -134,6 +134,8 @@ export async function claimIdempotencyKey<T>(
   actor: string,
   key: string,
   fingerprint: unknown,
+  /** How the conflicts name the request (a launch "is still being started"). */
+  wording = { request: 'request', inFlight: 'is still in progress' },
 ): Promise<T | undefined> {
   const hash = createHash('sha256')
     .update(JSON.stringify(fingerprint))
@@ -142,12 +144,12 @@ export async function claimIdempotencyKey<T>(
   if (claim.state === 'replay') return claim.response as T;
   if (claim.state === 'mismatch') {
     throw new ConflictError(
-      `Idempotency-Key '${key}' was already used for a different request`,
+      `Idempotency-Key '${key}' was already used for a different ${wording.request}`,
     );
   }
   if (claim.state === 'in-flight') {
     throw new ConflictError(
-      `A request with Idempotency-Key '${key}' is still in progress`,
+      `A ${wording.request} with Idempotency-Key '${key}' ${wording.inFlight}`,
     );
   }
   return undefined;

@@ -5,7 +5,6 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
-  ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
@@ -26,6 +25,11 @@ import { AuditStore, IdempotencyStore } from '../../database/types';
 import { Ec2Agents, isEc2Error, nodeNameOf } from '../aws/Ec2Agents';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
+import { holdUnderKey, recordFailure } from '../actions/auditedAction';
+import {
+  checkIdempotencyKey,
+  claimIdempotencyKey,
+} from '../actions/entityAccess';
 import { decideLaunch } from './launchDecisions';
 import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
 
@@ -39,7 +43,6 @@ export interface FleetActionContext {
   approval?: ApprovedAs;
 }
 
-const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 export const AGENT_REMOTE_FS = '/home/jenkins';
 
 /**
@@ -92,56 +95,39 @@ export class AgentLauncher {
       );
     }
     const key = context.idempotencyKey;
-    if (key !== undefined && !KEY_RE.test(key)) {
-      throw new InputError(
-        'Idempotency-Key must be 1-255 printable ASCII characters',
-      );
-    }
+    checkIdempotencyKey(key);
     if (!context.approval) await this.authorize(context.credentials);
 
     const reason = request.reason?.trim() || null;
     if (key !== undefined) {
-      const hash = sha256(JSON.stringify([vpc.name, request.type, reason]));
-      const claim = await idempotency.claim(context.actor, key, hash);
-      if (claim.state === 'replay') {
-        if (isApprovalPending(claim.response)) return claim.response;
-        const { operationId } = claim.response as { operationId: string };
-        return (await operations.get(operationId))!;
-      }
-      if (claim.state === 'mismatch') {
-        throw new ConflictError(
-          `Idempotency-Key '${key}' was already used for a different launch`,
-        );
-      }
-      if (claim.state === 'in-flight') {
-        throw new ConflictError(
-          `A launch with Idempotency-Key '${key}' is still being started`,
-        );
+      const replay = await claimIdempotencyKey<
+        ApprovalPendingResponse | { operationId: string }
+      >(idempotency, context.actor, key, [vpc.name, request.type, reason], {
+        request: 'launch',
+        inFlight: 'is still being started',
+      });
+      if (replay !== undefined) {
+        if (isApprovalPending(replay)) return replay;
+        return (await operations.get(replay.operationId))!;
       }
     }
 
+    const target = `${vpc.name}/${request.type}-agent`;
     const gate = this.options.gate;
     if (!context.approval && gate?.requires(vpc)) {
-      try {
-        const held = await gate.hold({
+      return holdUnderKey(idempotency, context.actor, key, () =>
+        gate.hold({
           action: 'agent.launch',
           vpc,
-          target: `${vpc.name}/${request.type}-agent`,
+          target,
           summary: `Launch a ${request.type} agent in ${vpc.name}${
             reason ? ` (${reason})` : ''
           }`,
           entityRef: null,
           payload: { vpc: vpc.name, type: request.type, reason },
           actor: context.actor,
-        });
-        if (key !== undefined)
-          await idempotency.complete(context.actor, key, held);
-        return held;
-      } catch (error) {
-        if (key !== undefined)
-          await idempotency.release(context.actor, key).catch(() => {});
-        throw error;
-      }
+        }),
+      );
     }
 
     // EC2's own idempotency: a retried RunInstances with the same token
@@ -151,7 +137,6 @@ export class AgentLauncher {
       key !== undefined
         ? sha256(`${context.actor}\n${key}`).slice(0, 64)
         : randomUUID();
-    const target = `${vpc.name}/${request.type}-agent`;
     const auditId = await audit.create({
       actor: context.actor,
       action: 'agent.launch',
@@ -219,24 +204,17 @@ export class AgentLauncher {
       });
       return op;
     } catch (error) {
-      const message = isError(error) ? error.message : String(error);
-      await audit
-        .finish(auditId, 'failed', {
-          detail: {
-            error: message,
-            ...(isEc2Error(error) ? { awsError: error.failure.code } : {}),
-          },
-        })
-        .catch(e => logger.error(`Could not record failed launch: ${e}`));
-      if (key !== undefined) {
-        await idempotency
-          .release(context.actor, key)
-          .catch(e => logger.error(`Could not release Idempotency-Key: ${e}`));
-      }
-      logger.warn('Agent launch failed', {
+      await recordFailure(this.options, {
+        auditId,
         actor: context.actor,
-        vpc: vpc.name,
-        error: message,
+        key,
+        message: isError(error) ? error.message : String(error),
+        detail: isEc2Error(error)
+          ? { awsError: error.failure.code }
+          : undefined,
+        unrecorded: 'Could not record failed launch',
+        failed: 'Agent launch failed',
+        fields: { actor: context.actor, vpc: vpc.name },
       });
       throw error;
     }
@@ -392,7 +370,9 @@ export class AgentLauncher {
         steps: [
           {
             name: 'node-created',
-            message: `Node ${op.node} created on Jenkins '${client.name}' (label ${label}, ${executors} executor${
+            message: `Node ${op.node} created on Jenkins '${
+              client.name
+            }' (label ${label}, ${executors} executor${
               executors > 1 ? 's' : ''
             }); waiting for its agent to connect`,
           },
