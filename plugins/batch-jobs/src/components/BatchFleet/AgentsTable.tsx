@@ -4,6 +4,7 @@ import {
   batchJobsAgentTerminatePermission,
 } from '@internal/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
+import { makeStyles } from '@material-ui/core/styles';
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -71,6 +72,9 @@ export function Gated(props: {
   );
 }
 
+// Short values never break mid-word ("batc-h"); names and reasons wrap.
+const useStyles = makeStyles({ nowrap: { whiteSpace: 'nowrap' } });
+
 const COLUMNS = [
   'Agent',
   'Type',
@@ -90,12 +94,15 @@ const AgentRow = memo(
     onTerminate: (agent: FleetAgent) => void;
   }) {
     const { agent: a, canTerminate, onTerminate } = props;
+    const classes = useStyles();
     return (
       <TableRow hover>
         <TableCell>{a.node ?? <em>{a.instanceId} (no node)</em>}</TableCell>
-        <TableCell>{a.type ?? '—'}</TableCell>
-        <TableCell>{a.label ?? '—'}</TableCell>
-        <TableCell>{`${a.executors.busy}/${a.executors.total} busy`}</TableCell>
+        <TableCell className={classes.nowrap}>{a.type ?? '—'}</TableCell>
+        <TableCell className={classes.nowrap}>{a.label ?? '—'}</TableCell>
+        <TableCell className={classes.nowrap}>
+          {`${a.executors.busy}/${a.executors.total} busy`}
+        </TableCell>
         <TableCell>
           {a.builds.length === 0
             ? '—'
@@ -106,7 +113,9 @@ const AgentRow = memo(
               ))}
         </TableCell>
         <TableCell>{statusText(a)}</TableCell>
-        <TableCell>{a.ec2State ?? 'not listed'}</TableCell>
+        <TableCell className={classes.nowrap}>
+          {a.ec2State ?? 'not listed'}
+        </TableCell>
         <TableCell>
           {a.launchTime
             ? `${new Date(a.launchTime).toLocaleString()}${
@@ -114,7 +123,7 @@ const AgentRow = memo(
               }`
             : '—'}
         </TableCell>
-        <TableCell padding="none">
+        <TableCell padding="none" className={classes.nowrap}>
           {a.node && (
             <Gated
               allowed={canTerminate}
@@ -155,6 +164,7 @@ export function AgentsTable(props: {
   onTerminate: (agent: FleetAgent) => void;
 }) {
   const { vpc, agents, canTerminate, onTerminate } = props;
+  const classes = useStyles();
   const [states, setStates] = useState<AgentState[]>([]);
   const [text, setText] = useState('');
 
@@ -234,7 +244,9 @@ export function AgentsTable(props: {
           <TableHead>
             <TableRow>
               {COLUMNS.map(c => (
-                <TableCell key={c}>{c}</TableCell>
+                <TableCell key={c} className={classes.nowrap}>
+                  {c}
+                </TableCell>
               ))}
               <TableCell />
             </TableRow>
