@@ -1,18 +1,12 @@
-import {
-  coreServices,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  JANE,
+  Sandbox,
+  captureLogs,
+  closeSandbox,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * Bad input on every route of the newer routers (routines, operations and
@@ -24,7 +18,6 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(60_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const JOB = 'DEV/payments-settlement/daily-settlement-report';
 const REL_JOB = 'payments-settlement/daily-settlement-report';
 const AWS_SECRET = 'sandbox-aws-SECRET-do-not-leak';
@@ -48,25 +41,8 @@ const SPEC = {
   dryRun: true,
 };
 
-const logLines: string[] = [];
-function capturingLogger(meta: Record<string, unknown> = {}): LoggerService {
-  const log = (level: string) => (message: string, extra?: unknown) => {
-    logLines.push(
-      `${level} ${JSON.stringify(meta)} ${message} ${
-        extra instanceof Error
-          ? `${extra.message} ${extra.stack}`
-          : JSON.stringify(extra ?? {})
-      }`,
-    );
-  };
-  return {
-    error: log('error'),
-    warn: log('warn'),
-    info: log('info'),
-    debug: log('debug'),
-    child: more => capturingLogger({ ...meta, ...more }),
-  };
-}
+/** Every log line, as text, to search for secrets. */
+const { lines: logLines, features: loggerFeatures } = captureLogs();
 
 type Case = {
   method: 'GET' | 'POST';
@@ -470,71 +446,28 @@ function jobRoutes(job: string): Row[] {
 }
 
 describe('bad input on the routines, operations, controls, job config and timeline routes', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   /** Every response's headers and body, to search for secrets. */
   const responses: string[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      clock: 'manual',
-      startTime: Date.UTC(2026, 10, 2, 9, 0),
-    });
-    const aws = {
-      region: 'us-east-1',
-      endpoint: sandbox.awsUrl,
-      credentials: { accessKeyId: 'AKIASANDBOX', secretAccessKey: AWS_SECRET },
-      maxAttempts: 1,
-    };
+    sandbox = await startTestSandbox();
     server = (
-      await startTestBackend({
-        features: [
-          batchJobsPlugin,
-          createServiceFactory({
-            service: coreServices.logger,
-            deps: { plugin: coreServices.pluginMetadata },
-            factory: ({ plugin }) =>
-              capturingLogger({ plugin: plugin.getId() }),
-          }),
-          createServiceFactory({
-            service: coreServices.rootLogger,
-            deps: {},
-            factory: () => capturingLogger() as any,
-          }),
-          mockServices.rootConfig.factory({
-            data: {
-              batchJobs: {
-                jenkins: [
-                  {
-                    name: 'sandbox',
-                    baseUrl: sandbox.jenkinsUrl,
-                    username: sandbox.credentials.username,
-                    apiToken: sandbox.credentials.apiToken,
-                    timeoutMs: 2000,
-                  },
-                ],
-                vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                  name,
-                  jenkins: 'sandbox',
-                  folder: name,
-                  aws,
-                })),
-                cache: { ttlSeconds: 0 },
-              },
-            },
-          }),
-          catalogServiceMock.factory({ entities: [] }),
-          mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
-        ],
+      await startSandboxBackend(sandbox, {
+        jenkins: { timeoutMs: 2000, readRetries: undefined },
+        aws: {
+          credentials: {
+            accessKeyId: 'AKIASANDBOX',
+            secretAccessKey: AWS_SECRET,
+          },
+        },
+        features: loggerFeatures,
       })
     ).server;
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   async function send(c: Case): Promise<request.Response> {
     const url = `/api/batch-jobs${c.path}`;

@@ -1,15 +1,17 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
 import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  buildPosts as buildPostsSince,
+  closeSandbox,
+  component,
+  recordedApi,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * The issue's "done when", end to end against the sandbox (a simulated
@@ -19,28 +21,14 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const MIGRATE = 'DEV/payments-settlement/migrate-ledger';
 const RECONCILE = 'DEV/payments-settlement/settlement-reconcile';
 const DEV_WORKER = 'DEV/push-notifier/DEV-worker';
 const STG_WORKER = 'STG/push-notifier/STG-worker';
 const PASSWORD = 'hunter2-never-shown';
-const START = Date.UTC(2026, 10, 2, 9, 0);
-
-const component = (
-  name: string,
-  annotations: Record<string, string>,
-): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name, namespace: 'default', annotations },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
-});
 
 const entities = [
-  component('payments-settlement', {
-    'batch-jobs.io/jobs': 'payments-settlement',
-  }),
+  PAYMENTS_SETTLEMENT,
   component('push-notifier', {
     'batch-jobs.io/jobs': 'push-notifier',
     'batch-jobs.io/vpcs': 'DEV,STG',
@@ -48,94 +36,45 @@ const entities = [
 ];
 
 describe('operator controls against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   let denied: any;
   const scheduler = mockServices.scheduler.mock();
   /** Every response body, to prove the password never comes back. */
   const seen: string[] = [];
 
-  async function backend(
-    result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
-    extra: any[] = [],
-  ) {
-    const { server: s } = await startTestBackend({
-      features: [
-        batchJobsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-              })),
-              cache: { ttlSeconds: 0 },
-              stop: { escalateAfterSeconds: 0.3 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities }),
-        mockServices.permissions.factory({ result }),
-        ...extra,
-      ],
-    });
-    return s;
-  }
-
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: START,
-    });
+    sandbox = await startTestSandbox();
+    const backend = async (
+      permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+      features: any[] = [],
+    ) =>
+      (
+        await startSandboxBackend(sandbox, {
+          batchJobs: { stop: { escalateAfterSeconds: 0.3 } },
+          entities,
+          permission,
+          features,
+        })
+      ).server;
     server = await backend(AuthorizeResult.ALLOW, [scheduler.factory]);
     denied = await backend(AuthorizeResult.DENY);
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   const remember = (res: request.Response) => {
     seen.push(res.text ?? '');
-    return res;
   };
-  const get = async (path: string, query: Record<string, unknown> = {}) =>
-    remember(
-      await request(server)
-        .get(`/api/batch-jobs${path}`)
-        .query(query)
-        .set('Authorization', JANE),
-    );
-  const post = async (
+  const get = (path: string, query: Record<string, unknown> = {}) =>
+    recordedApi(server, remember).get(path, query);
+  const post = (
     path: string,
     body: unknown,
-    headers: Record<string, string> = {},
+    headers: { 'Idempotency-Key'?: string } = {},
     to = server,
-  ) =>
-    remember(
-      await request(to)
-        .post(`/api/batch-jobs${path}`)
-        .set('Authorization', JANE)
-        .set(headers)
-        .send(body as object),
-    );
-  const buildPosts = () =>
-    sandbox.requests.filter(
-      r => r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path),
-    ).length;
+  ) => recordedApi(to, remember).post(path, body, headers['Idempotency-Key']);
+  const buildPosts = () => buildPostsSince(sandbox);
   const jenkinsJob = (fullName: string) => sandbox.world.item(fullName) as any;
   const jobsOf = async (entity: string, vpc: string) => {
     const res = await get(`/entity/default/component/${entity}/jobs`);

@@ -1,21 +1,20 @@
 import {
-  coreServices,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import {
   TestDatabases,
-  mockCredentials,
   mockServices,
-  startTestBackend,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  JANE,
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  buildPosts as buildPostsSince,
+  captureLogs,
+  closeSandbox,
+  recordedApi,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
 import { DatabasePauseStore } from './database/DatabasePauseStore';
@@ -33,61 +32,23 @@ import { readCapture } from './testing/captures';
 
 jest.setTimeout(60_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const JOB = 'DEV/payments-settlement/daily-settlement-report';
 const AWS_SECRET = 'sandbox-aws-SECRET-do-not-leak';
-const START = Date.UTC(2026, 10, 2, 9, 0);
 
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-settlement',
-      namespace: 'default',
-      annotations: { 'batch-jobs.io/jobs': 'payments-settlement' },
-    },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
-  },
-];
+const entities = [PAYMENTS_SETTLEMENT];
 
 /** Every log line of every backend, as text, to search for secrets. */
-const logLines: string[] = [];
-function capturingLogger(meta: Record<string, unknown> = {}): LoggerService {
-  const log =
-    (level: string) => (message: string, extra?: unknown) => {
-      logLines.push(
-        `${level} ${JSON.stringify(meta)} ${message} ${
-          extra instanceof Error
-            ? `${extra.message} ${extra.stack}`
-            : JSON.stringify(extra ?? {})
-        }`,
-      );
-    };
-  return {
-    error: log('error'),
-    warn: log('warn'),
-    info: log('info'),
-    debug: log('debug'),
-    child: more => capturingLogger({ ...meta, ...more }),
-  };
-}
-const loggerFactory = createServiceFactory({
-  service: coreServices.logger,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory: ({ plugin }) => capturingLogger({ plugin: plugin.getId() }),
-});
-const rootLoggerFactory = createServiceFactory({
-  service: coreServices.rootLogger,
-  deps: {},
-  factory: () => capturingLogger() as any,
-});
+const {
+  lines: logLines,
+  logger: capturingLogger,
+  features: loggerFeatures,
+} = captureLogs();
 
 /** Every response body and header set, to search for secrets. */
 const responses: string[] = [];
 
 describe('fault suite: the backend against a misbehaving sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   let knex: Knex;
   let server: any;
@@ -95,58 +56,32 @@ describe('fault suite: the backend against a misbehaving sandbox', () => {
   async function backend(
     options: { secret?: string; readRetries?: number; db?: Knex } = {},
   ) {
-    return startTestBackend({
+    return startSandboxBackend(sandbox, {
+      jenkins: {
+        apiToken: options.secret ?? sandbox.credentials.apiToken,
+        timeoutMs: 2000,
+        readRetries: options.readRetries ?? 1,
+      },
+      aws: {
+        credentials: {
+          accessKeyId: 'AKIASANDBOX',
+          secretAccessKey: AWS_SECRET,
+        },
+      },
+      batchJobs: {
+        audit: { staleAfterSeconds: 60 },
+        fleet: { connectTimeoutSeconds: 2, pollIntervalSeconds: 0.2 },
+      },
+      entities,
       features: [
-        batchJobsPlugin,
-        loggerFactory,
-        rootLoggerFactory,
+        ...loggerFeatures,
         ...(options.db ? [mockServices.database.factory({ knex: options.db })] : []),
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: options.secret ?? sandbox.credentials.apiToken,
-                  timeoutMs: 2000,
-                  readRetries: options.readRetries ?? 1,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-                aws: {
-                  region: 'us-east-1',
-                  endpoint: sandbox.awsUrl,
-                  credentials: {
-                    accessKeyId: 'AKIASANDBOX',
-                    secretAccessKey: AWS_SECRET,
-                  },
-                  maxAttempts: 1,
-                },
-              })),
-              cache: { ttlSeconds: 0 },
-              audit: { staleAfterSeconds: 60 },
-              fleet: { connectTimeoutSeconds: 2, pollIntervalSeconds: 0.2 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities }),
-        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
       ],
     });
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      clock: 'manual',
-      startTime: START,
-    });
+    sandbox = await startTestSandbox();
     knex = await databases.init('SQLITE_3');
     server = (await backend({ db: knex })).server;
   });
@@ -156,43 +91,16 @@ describe('fault suite: the backend against a misbehaving sandbox', () => {
     sandbox.aws.faults.clear();
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   const record = (res: request.Response) => {
     responses.push(`${JSON.stringify(res.headers)} ${res.text ?? ''}`);
     return res;
   };
-  const api = (s: any = server) => ({
-    get: async (path: string, query: Record<string, unknown> = {}) =>
-      record(
-        await request(s)
-          .get(`/api/batch-jobs${path}`)
-          .query(query)
-          .set('Authorization', JANE),
-      ),
-    post: async (path: string, body: unknown, key?: string) => {
-      const r = request(s)
-        .post(`/api/batch-jobs${path}`)
-        .set('Authorization', JANE);
-      if (key) r.set('Idempotency-Key', key);
-      return record(await r.send(body as object));
-    },
-    del: async (path: string, query: Record<string, unknown> = {}) =>
-      record(
-        await request(s)
-          .delete(`/api/batch-jobs${path}`)
-          .query(query)
-          .set('Authorization', JANE),
-      ),
-  });
+  const api = (s: any = server) => recordedApi(s, record);
 
   const since = (mark: number) => sandbox.requests.slice(mark);
-  const buildPosts = (mark: number) =>
-    since(mark).filter(
-      r => r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path),
-    ).length;
+  const buildPosts = (mark: number) => buildPostsSince(sandbox, mark);
   const jobOf = (fullName: string) => sandbox.world.item(fullName) as any;
   const buildCount = (fullName: string) => jobOf(fullName).builds.length;
   const lastBuildNumber = async (fullName: string) => {

@@ -1,13 +1,10 @@
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
-import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+  Sandbox,
+  api as apiOf,
+  closeSandbox,
+  startAllowedAndDenied,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * The agent fleet end to end: the backend against the sandbox's Jenkins
@@ -16,84 +13,29 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const CONNECT_TIMEOUT_S = 3;
 
 describe('agent fleet against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   let deniedServer: any;
 
-  async function backend(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
-    const { server: s } = await startTestBackend({
-      features: [
-        batchJobsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-                aws: {
-                  region: 'us-east-1',
-                  endpoint: sandbox.awsUrl,
-                  credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-                  maxAttempts: 1,
-                },
-              })),
-              cache: { ttlSeconds: 0 },
-              fleet: {
-                connectTimeoutSeconds: CONNECT_TIMEOUT_S,
-                pollIntervalSeconds: 0.2,
-              },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities: [] }),
-        mockServices.permissions.factory({ result }),
-      ],
-    });
-    return s;
-  }
-
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: Date.UTC(2026, 10, 2, 9, 0),
-    });
-    server = await backend(AuthorizeResult.ALLOW);
-    deniedServer = await backend(AuthorizeResult.DENY);
+    sandbox = await startTestSandbox();
+    ({ server, denied: deniedServer } = await startAllowedAndDenied(sandbox, {
+      aws: {},
+      batchJobs: {
+        fleet: {
+          connectTimeoutSeconds: CONNECT_TIMEOUT_S,
+          pollIntervalSeconds: 0.2,
+        },
+      },
+    }));
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
-  const api = (s: any = server) => ({
-    get: (path: string, query: Record<string, unknown> = {}) =>
-      request(s).get(`/api/batch-jobs${path}`).query(query).set('Authorization', JANE),
-    post: (path: string, body: unknown, key?: string) => {
-      const r = request(s).post(`/api/batch-jobs${path}`).set('Authorization', JANE);
-      if (key) r.set('Idempotency-Key', key);
-      return r.send(body as object);
-    },
-    del: (path: string, query: Record<string, unknown>) =>
-      request(s).delete(`/api/batch-jobs${path}`).query(query).set('Authorization', JANE),
-  });
+  const api = (s: any = server) => apiOf(s);
 
   const runInstancesCalls = () =>
     sandbox.aws.requests.filter(r => r.action === 'RunInstances' && r.status === 200).length;

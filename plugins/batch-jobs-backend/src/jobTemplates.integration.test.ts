@@ -1,15 +1,14 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
-import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  api,
+  closeSandbox,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * Issue 10's "done when" against the sandbox: the standard template's job
@@ -20,23 +19,10 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
-const START = Date.UTC(2026, 10, 2, 9, 0);
 const JOB = 'payments-settlement/nightly-import';
 const MINUTE = 60_000;
 
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-settlement',
-      namespace: 'default',
-      annotations: { 'batch-jobs.io/jobs': 'payments-settlement' },
-    },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
-  },
-];
+const entities = [PAYMENTS_SETTLEMENT];
 
 const spec = {
   folder: 'payments-settlement',
@@ -53,69 +39,32 @@ const spec = {
 };
 
 describe('jobs from the standard template against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   let denied: any;
 
-  async function backend(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
-    const { server: s } = await startTestBackend({
-      features: [
-        batchJobsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-              })),
-              cache: { ttlSeconds: 0 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities }),
-        mockServices.permissions.factory({ result }),
-        mockServices.scheduler.mock().factory,
-      ],
+  async function backend(permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
+    const { server: s } = await startSandboxBackend(sandbox, {
+      entities,
+      permission,
+      // A scheduler mock of its own per backend.
+      features: [mockServices.scheduler.mock().factory],
     });
     return s;
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: START,
-    });
+    sandbox = await startTestSandbox();
     server = await backend(AuthorizeResult.ALLOW);
     denied = await backend(AuthorizeResult.DENY);
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   const post = (path: string, body: unknown, to = server) =>
-    request(to)
-      .post(`/api/batch-jobs${path}`)
-      .set('Authorization', JANE)
-      .send(body as object);
+    api(to).post(path, body);
   const get = (path: string, query: Record<string, string> = {}) =>
-    request(server)
-      .get(`/api/batch-jobs${path}`)
-      .query(query)
-      .set('Authorization', JANE);
+    api(server).get(path, query);
   const world = (fullName: string) => sandbox.world.item(fullName) as any;
 
   it('refuses invalid requests and callers without batch-jobs.job.create', async () => {

@@ -7,11 +7,17 @@ import {
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import { Knex } from 'knex';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import request from 'supertest';
+import {
+  Sandbox,
+  api as apiOf,
+  closeSandbox,
+  sandboxAws,
+  sandboxConfig,
+  startTestSandbox,
+} from './__testUtils__/integration';
 import { batchJobsPlugin } from './plugin';
 
 /*
@@ -45,7 +51,7 @@ const entity = {
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 describe('operations against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let knex: Knex;
   let receiver: http.Server;
   let hookBase: string;
@@ -65,19 +71,9 @@ describe('operations against the sandbox', () => {
         mockServices.database.factory({ knex }),
         scheduler.factory({ skipTaskRunOnStartup: true }),
         mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://portal.test' },
+          data: sandboxConfig(sandbox, {
+            root: { app: { baseUrl: 'http://portal.test' } },
             batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
               vpcs: [
                 { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
                 { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
@@ -87,18 +83,9 @@ describe('operations against the sandbox', () => {
                   folder: 'PROD',
                   requireApproval: true,
                   alerts: { slackWebhookUrl: `${hookBase}/prod` },
-                  aws: {
-                    region: 'us-east-1',
-                    endpoint: sandbox.awsUrl,
-                    credentials: {
-                      accessKeyId: 'sandbox',
-                      secretAccessKey: 'sandbox',
-                    },
-                    maxAttempts: 1,
-                  },
+                  aws: sandboxAws(sandbox),
                 },
               ],
-              cache: { ttlSeconds: 0 },
               stop: { escalateAfterSeconds: 1 },
               workers: { startTimeoutSeconds: 30 },
               alerts: {
@@ -108,7 +95,7 @@ describe('operations against the sandbox', () => {
               },
               approvals: { notify: ['group:default/approvers'] },
             },
-          },
+          }),
         }),
         catalogServiceMock.factory({ entities: [entity] }),
         mockServices.permissions.factory(),
@@ -132,18 +119,7 @@ describe('operations against the sandbox', () => {
     return started;
   }
 
-  const api = (server: any, user = JANE) => ({
-    get: (path: string, query: Record<string, unknown> = {}) =>
-      request(server)
-        .get(`/api/batch-jobs${path}`)
-        .query(query)
-        .set('Authorization', as(user)),
-    post: (path: string, body: unknown = {}) =>
-      request(server)
-        .post(`/api/batch-jobs${path}`)
-        .set('Authorization', as(user))
-        .send(body as object),
-  });
+  const api = (server: any, user = JANE) => apiOf(server, as(user));
 
   beforeAll(async () => {
     receiver = http.createServer((req, res) => {
@@ -156,19 +132,13 @@ describe('operations against the sandbox', () => {
     });
     await new Promise<void>(r => receiver.listen(0, '127.0.0.1', r));
     hookBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: Date.UTC(2026, 10, 2, 9, 0),
-    });
+    sandbox = await startTestSandbox();
     knex = await databases.init('SQLITE_3');
   });
 
   afterAll(async () => {
     for (const b of backends) await b.stop().catch(() => undefined);
-    await sandbox?.close().catch(() => undefined);
+    await closeSandbox(sandbox);
     await new Promise(r => receiver?.close(r));
   });
 

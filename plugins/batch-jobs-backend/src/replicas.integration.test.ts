@@ -4,19 +4,17 @@ import {
 } from '@backstage/backend-plugin-api';
 import { cacheServiceFactory } from '@backstage/backend-defaults/cache';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
-import {
-  TestDatabases,
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
+import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  api,
+  buildPosts as buildPostsSince,
+  closeSandbox,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * The production topology in one process: two backends (replicas) on one
@@ -29,21 +27,9 @@ jest.setTimeout(60_000);
 
 const PG = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING;
 const REDIS = process.env.BATCH_JOBS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const JANE = mockCredentials.user.header('user:default/jane');
 const JOB = 'DEV/payments-settlement/daily-settlement-report';
 
-const entities: Entity[] = [
-  {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: {
-      name: 'payments-settlement',
-      namespace: 'default',
-      annotations: { 'batch-jobs.io/jobs': 'payments-settlement' },
-    },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
-  },
-];
+const entities = [PAYMENTS_SETTLEMENT];
 
 /** A global task every second on each replica; counts where it ran. */
 const ticks: string[] = [];
@@ -71,81 +57,43 @@ const tickerPlugin = (replica: string) =>
 
 (PG ? describe : describe.skip)('two replicas on one PostgreSQL and one Redis', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let knex: Knex;
   let tickerKnex: Knex;
   let a: any;
   let b: any;
 
   async function replica(name: string) {
-    const backend = await startTestBackend({
+    const backend = await startSandboxBackend(sandbox, {
+      root: {
+        backend: {
+          cache: { store: 'redis', connection: REDIS, defaultTtl: 60_000 },
+        },
+      },
+      jenkins: { readRetries: undefined },
+      batchJobs: { cache: { ttlSeconds: 60 } },
+      entities,
       features: [
-        batchJobsPlugin,
         tickerPlugin(name),
         mockServices.database.factory({ knex }),
         cacheServiceFactory,
         schedulerServiceFactory,
-        mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              cache: { store: 'redis', connection: REDIS, defaultTtl: 60_000 },
-            },
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(vpc => ({
-                name: vpc,
-                jenkins: 'sandbox',
-                folder: vpc,
-              })),
-              cache: { ttlSeconds: 60 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities }),
-        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
       ],
     });
     return backend.server;
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      clock: 'manual',
-      startTime: Date.UTC(2026, 10, 2, 9, 0),
-    });
+    sandbox = await startTestSandbox();
     knex = await databases.init('POSTGRES_15');
     tickerKnex = knex;
     a = await replica('a');
     b = await replica('b');
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
-  const api = (s: any) => ({
-    get: (path: string, query: Record<string, unknown> = {}) =>
-      request(s).get(`/api/batch-jobs${path}`).query(query).set('Authorization', JANE),
-    post: (path: string, body: object, key?: string) => {
-      const r = request(s).post(`/api/batch-jobs${path}`).set('Authorization', JANE);
-      if (key) r.set('Idempotency-Key', key);
-      return r.send(body);
-    },
-  });
-  const buildPosts = (mark: number) =>
-    sandbox.requests
-      .slice(mark)
-      .filter(r => r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path)).length;
+  const buildPosts = (mark: number) => buildPostsSince(sandbox, mark);
 
   it("shares the Jenkins read cache: the second replica's page view costs Jenkins nothing", async () => {
     const first = await api(a).get('/entity/default/component/payments-settlement/jobs');

@@ -1,13 +1,11 @@
 import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
-import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+  Sandbox,
+  api as apiOf,
+  closeSandbox,
+  sandboxAws,
+  startAllowedAndDenied,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * The routines end to end against the sandbox (Jenkins, EC2, S3) on a
@@ -18,86 +16,42 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const HOUR = 3_600_000;
 
 describe('routines against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   let deniedServer: any;
 
-  async function backend(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
-    const aws = {
-      region: 'us-east-1',
-      endpoint: sandbox.awsUrl,
-      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
-    };
-    const { server: s } = await startTestBackend({
-      features: [
-        batchJobsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-                aws: { ...aws, maxAttempts: 1 },
-              })),
-              cache: { ttlSeconds: 0 },
-              routines: {
-                'offline-node-sweep': { enabled: false, gracePeriod: { hours: 1 } },
-                'orphan-reaper': { enabled: false, gracePeriod: { hours: 2 } },
-                'jenkins-backup': {
-                  enabled: false,
-                  job: 'jenkins-backup',
-                  pollInterval: { milliseconds: 50 },
-                  waitTimeout: { seconds: 60 },
-                  s3: { ...aws, bucket: 'jenkins-backups', prefix: 'jenkins/' },
-                  retention: { keepLast: 2 },
-                },
-              },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities: [] }),
-        mockServices.permissions.factory({ result }),
-      ],
-    });
-    return s;
-  }
-
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      awsPort: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: Date.now(),
-    });
-    server = await backend(AuthorizeResult.ALLOW);
-    deniedServer = await backend(AuthorizeResult.DENY);
+    // The manual clock starts at the real now (see above).
+    sandbox = await startTestSandbox({ startTime: Date.now() });
+    ({ server, denied: deniedServer } = await startAllowedAndDenied(sandbox, {
+      aws: {},
+      batchJobs: {
+        routines: {
+          'offline-node-sweep': { enabled: false, gracePeriod: { hours: 1 } },
+          'orphan-reaper': { enabled: false, gracePeriod: { hours: 2 } },
+          'jenkins-backup': {
+            enabled: false,
+            job: 'jenkins-backup',
+            pollInterval: { milliseconds: 50 },
+            waitTimeout: { seconds: 60 },
+            s3: {
+              ...sandboxAws(sandbox, { maxAttempts: undefined }),
+              bucket: 'jenkins-backups',
+              prefix: 'jenkins/',
+            },
+            retention: { keepLast: 2 },
+          },
+        },
+      },
+    }));
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
-  const api = (s: any = server) => ({
-    get: (path: string) => request(s).get(`/api/batch-jobs${path}`).set('Authorization', JANE),
-    post: (path: string, body: unknown) =>
-      request(s).post(`/api/batch-jobs${path}`).set('Authorization', JANE).send(body as object),
-  });
+  const api = (s: any = server) => apiOf(s);
 
   /** Starts a run and waits for it, moving the sandbox clock meanwhile (the backup build takes minutes). */
   async function run(id: string, dryRun: boolean) {

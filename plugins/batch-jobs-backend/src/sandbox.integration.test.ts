@@ -1,14 +1,16 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  JANE,
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  api,
+  buildPosts as buildPostsSince,
+  closeSandbox,
+  component,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * The backend against the real sandbox (a simulated Jenkins) on a random
@@ -17,23 +19,10 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const MIGRATE = 'DEV/payments-settlement/migrate-ledger';
 
-const component = (
-  name: string,
-  annotations: Record<string, string>,
-): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name, namespace: 'default', annotations },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
-});
-
 const entities = [
-  component('payments-settlement', {
-    'batch-jobs.io/jobs': 'payments-settlement',
-  }),
+  PAYMENTS_SETTLEMENT,
   component('push-notifier', {
     'batch-jobs.io/jobs': 'push-notifier',
     'batch-jobs.io/vpcs': 'DEV,STG',
@@ -41,52 +30,24 @@ const entities = [
 ];
 
 describe('batch-jobs backend against the sandbox', () => {
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  let sandbox: Sandbox;
   let server: any;
   let deniedServer: any;
 
   async function backend(
-    result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+    permission: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
     secret?: string,
   ) {
-    const { server: s } = await startTestBackend({
-      features: [
-        batchJobsPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            batchJobs: {
-              jenkins: [
-                {
-                  name: 'sandbox',
-                  baseUrl: sandbox.jenkinsUrl,
-                  username: sandbox.credentials.username,
-                  apiToken: secret ?? sandbox.credentials.apiToken,
-                  timeoutMs: 5000,
-                  readRetries: 0,
-                },
-              ],
-              vpcs: ['DEV', 'STG', 'PROD'].map(name => ({
-                name,
-                jenkins: 'sandbox',
-                folder: name,
-              })),
-              cache: { ttlSeconds: 0 },
-            },
-          },
-        }),
-        catalogServiceMock.factory({ entities }),
-        mockServices.permissions.factory({ result }),
-      ],
+    const { server: s } = await startSandboxBackend(sandbox, {
+      jenkins: { apiToken: secret ?? sandbox.credentials.apiToken },
+      entities,
+      permission,
     });
     return s;
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: Date.UTC(2026, 10, 2, 9, 0),
+    sandbox = await startTestSandbox({
       // Longer histories than the demo's, so paging must go past the newest 100.
       buildsPerJob: [110, 130],
     });
@@ -94,21 +55,12 @@ describe('batch-jobs backend against the sandbox', () => {
     deniedServer = await backend(AuthorizeResult.DENY);
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   const get = (path: string, query: Record<string, unknown> = {}) =>
-    request(server)
-      .get(`/api/batch-jobs${path}`)
-      .query(query)
-      .set('Authorization', JANE);
+    api(server).get(path, query);
 
-  const buildPosts = () =>
-    sandbox.requests.filter(
-      (r: { method: string; path: string }) =>
-        r.method === 'POST' && /\/build(WithParameters)?(\?|$)/.test(r.path),
-    ).length;
+  const buildPosts = () => buildPostsSince(sandbox);
 
   it("lists the entity's jobs per VPC with schedules and last builds", async () => {
     const res = await get('/entity/default/component/payments-settlement/jobs');

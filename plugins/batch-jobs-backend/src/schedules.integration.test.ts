@@ -1,19 +1,20 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { startSandbox } from '@internal/batch-jobs-sandbox';
 import type {
   BuildSummary,
   JobSummary,
   VpcTimeline,
 } from '@internal/plugin-batch-jobs-common';
 import request from 'supertest';
-import { batchJobsPlugin } from './plugin';
+import {
+  JANE,
+  START,
+  Sandbox,
+  VPCS,
+  api,
+  closeSandbox,
+  component,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
 
 /*
  * "Schedules that tell the truth", end to end: the backend predicts runs from
@@ -23,57 +24,19 @@ import { batchJobsPlugin } from './plugin';
 
 jest.setTimeout(240_000);
 
-const JANE = mockCredentials.user.header('user:default/jane');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-const START = Date.UTC(2026, 10, 2, 9, 0);
-const VPCS = ['DEV', 'STG', 'PROD'];
 const SERVICES = ['payments-settlement', 'push-notifier', 'report-builder'];
 
-const entities: Entity[] = SERVICES.map(name => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name,
-    namespace: 'default',
-    annotations: { 'batch-jobs.io/jobs': name },
-  },
-  spec: { type: 'service', lifecycle: 'production', owner: 'team' },
-}));
-
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+const entities = SERVICES.map(name =>
+  component(name, { 'batch-jobs.io/jobs': name }, 'team'),
+);
 
 async function backendFor(sandbox: Sandbox) {
-  const { server } = await startTestBackend({
-    features: [
-      batchJobsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          batchJobs: {
-            jenkins: [
-              {
-                name: 'sandbox',
-                baseUrl: sandbox.jenkinsUrl,
-                username: sandbox.credentials.username,
-                apiToken: sandbox.credentials.apiToken,
-                timeoutMs: 10_000,
-                readRetries: 0,
-                // The sandbox's controller runs in UTC.
-                timezone: 'UTC',
-              },
-            ],
-            vpcs: VPCS.map(name => ({
-              name,
-              jenkins: 'sandbox',
-              folder: name,
-            })),
-            cache: { ttlSeconds: 0 },
-          },
-        },
-      }),
-      catalogServiceMock.factory({ entities }),
-      mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
-    ],
+  const { server } = await startSandboxBackend(sandbox, {
+    // The sandbox's controller runs in UTC.
+    jenkins: { timeoutMs: 10_000, timezone: 'UTC' },
+    entities,
   });
   return server;
 }
@@ -156,25 +119,17 @@ describe('schedules against the sandbox', () => {
         'performance',
       ],
     });
-    sandbox = await startSandbox({
-      port: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: START,
-    });
+    sandbox = await startTestSandbox();
     server = await backendFor(sandbox);
   });
 
   afterAll(async () => {
     jest.useRealTimers();
-    await sandbox?.close().catch(() => undefined);
+    await closeSandbox(sandbox);
   });
 
   const get = (path: string, query: Record<string, unknown> = {}) =>
-    request(server)
-      .get(`/api/batch-jobs${path}`)
-      .query(query)
-      .set('Authorization', JANE);
+    api(server).get(path, query);
 
   /** Timer builds of a job started at or after `since`, oldest first. */
   async function timerBuildsSince(
@@ -307,19 +262,12 @@ describe('the DEV timeline against the sandbox', () => {
   let server: any;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      port: 0,
-      seed: 42,
-      clock: 'manual',
-      startTime: START,
-    });
+    sandbox = await startTestSandbox();
     addNightlyExtracts(sandbox);
     server = await backendFor(sandbox);
   });
 
-  afterAll(async () => {
-    await sandbox?.close().catch(() => undefined);
-  });
+  afterAll(() => closeSandbox(sandbox));
 
   it("shows where DEV's scheduled runs exceed its batch executors", async () => {
     const res = await request(server)
