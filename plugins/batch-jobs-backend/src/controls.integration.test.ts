@@ -4,10 +4,10 @@ import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
 import request from 'supertest';
 import {
   PAYMENTS_SETTLEMENT,
+  PUSH_NOTIFIER,
   Sandbox,
   buildPosts as buildPostsSince,
   closeSandbox,
-  component,
   recordedApi,
   startSandboxBackend,
   startTestSandbox,
@@ -27,13 +27,7 @@ const DEV_WORKER = 'DEV/push-notifier/DEV-worker';
 const STG_WORKER = 'STG/push-notifier/STG-worker';
 const PASSWORD = 'hunter2-never-shown';
 
-const entities = [
-  PAYMENTS_SETTLEMENT,
-  component('push-notifier', {
-    'batch-jobs.io/jobs': 'push-notifier',
-    'batch-jobs.io/vpcs': 'DEV,STG',
-  }),
-];
+const entities = [PAYMENTS_SETTLEMENT, PUSH_NOTIFIER];
 
 describe('operator controls against the sandbox', () => {
   let sandbox: Sandbox;

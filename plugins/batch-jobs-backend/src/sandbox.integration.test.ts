@@ -3,11 +3,11 @@ import request from 'supertest';
 import {
   JANE,
   PAYMENTS_SETTLEMENT,
+  PUSH_NOTIFIER,
   Sandbox,
   api,
   buildPosts as buildPostsSince,
   closeSandbox,
-  component,
   startSandboxBackend,
   startTestSandbox,
 } from './__testUtils__/integration';
@@ -21,13 +21,7 @@ jest.setTimeout(120_000);
 
 const MIGRATE = 'DEV/payments-settlement/migrate-ledger';
 
-const entities = [
-  PAYMENTS_SETTLEMENT,
-  component('push-notifier', {
-    'batch-jobs.io/jobs': 'push-notifier',
-    'batch-jobs.io/vpcs': 'DEV,STG',
-  }),
-];
+const entities = [PAYMENTS_SETTLEMENT, PUSH_NOTIFIER];
 
 describe('batch-jobs backend against the sandbox', () => {
   let sandbox: Sandbox;

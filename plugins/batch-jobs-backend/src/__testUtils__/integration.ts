@@ -193,6 +193,12 @@ export const PAYMENTS_SETTLEMENT = component('payments-settlement', {
   'batch-jobs.io/jobs': 'payments-settlement',
 });
 
+/** push-notifier: its jobs in DEV and STG only. */
+export const PUSH_NOTIFIER = component('push-notifier', {
+  'batch-jobs.io/jobs': 'push-notifier',
+  'batch-jobs.io/vpcs': 'DEV,STG',
+});
+
 /** Requests to the plugin's API as `auth` (Jane by default); `key` is an Idempotency-Key. */
 export function api(server: any, auth: string = JANE) {
   const url = (path: string) => `/api/batch-jobs${path}`;
