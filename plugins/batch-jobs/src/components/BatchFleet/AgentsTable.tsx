@@ -72,7 +72,7 @@ export function Gated(props: {
   );
 }
 
-// Short values never break mid-word ("batc-h"); names and reasons wrap.
+// Names and short values never break mid-word ("batc-h"); reasons and builds wrap.
 const useStyles = makeStyles({ nowrap: { whiteSpace: 'nowrap' } });
 
 const COLUMNS = [
@@ -97,7 +97,9 @@ const AgentRow = memo(
     const classes = useStyles();
     return (
       <TableRow hover>
-        <TableCell>{a.node ?? <em>{a.instanceId} (no node)</em>}</TableCell>
+        <TableCell className={classes.nowrap}>
+          {a.node ?? <em>{a.instanceId} (no node)</em>}
+        </TableCell>
         <TableCell className={classes.nowrap}>{a.type ?? '—'}</TableCell>
         <TableCell className={classes.nowrap}>{a.label ?? '—'}</TableCell>
         <TableCell className={classes.nowrap}>
