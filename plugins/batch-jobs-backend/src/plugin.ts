@@ -26,6 +26,7 @@ import {
 } from './services/actions/StopBuild';
 import { PendingActionReconciler } from './services/actions/PendingActionReconciler';
 import { scheduleResumeExpiredPauses } from './routines/ResumeExpiredPauses';
+import { drainOnShutdown } from './routines/drainOnShutdown';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
@@ -64,6 +65,7 @@ export const batchJobsPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         cache: coreServices.cache,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         catalog: catalogServiceRef,
         auth: coreServices.auth,
         notifications: notificationService,
@@ -78,12 +80,15 @@ export const batchJobsPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         cache,
-        scheduler,
+        scheduler: coreScheduler,
+        lifecycle,
         catalog,
         auth,
         notifications,
       }) {
         const batchJobsConfig = readBatchJobsConfig(config);
+        // Every task below: a pass running at shutdown finishes before the database closes.
+        const scheduler = drainOnShutdown(coreScheduler, lifecycle);
 
         const db = await database.getClient();
         if (!database.migrations?.skip) {
