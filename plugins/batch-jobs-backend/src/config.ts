@@ -100,6 +100,15 @@ function fail(key: string, message: string): never {
   throw new Error(`Invalid config at '${key}': ${message}`);
 }
 
+/** True when `value` parses as an absolute URL. */
+export function isUrl(value: string): boolean {
+  try {
+    return Boolean(new URL(value));
+  } catch {
+    return false;
+  }
+}
+
 function positiveNumber(
   config: Config,
   key: string,
@@ -303,12 +312,8 @@ function readVpcAws(
     fail(`${at}.aws.region`, `'${region}' is not an AWS region (e.g. us-east-1)`);
   }
   const endpoint = aws.getOptionalString('endpoint');
-  if (endpoint) {
-    try {
-      new URL(endpoint);
-    } catch {
-      fail(`${at}.aws.endpoint`, `'${endpoint}' is not a URL`);
-    }
+  if (endpoint && !isUrl(endpoint)) {
+    fail(`${at}.aws.endpoint`, `'${endpoint}' is not a URL`);
   }
   const creds = aws.getOptionalConfig('credentials');
   const maxAttempts = positiveNumber(

@@ -302,10 +302,10 @@ export const batchJobsPlugin = createBackendPlugin({
           );
         });
         gate.register('workers.redeploy', async (request, approval) => {
-          const { vpc, jobs } = request.payload as any;
+          const { vpc, jobs: jobNames } = request.payload as any;
           return redeployer.redeploy(
             vpc,
-            { jobs },
+            { jobs: jobNames },
             {
               credentials: await auth.getOwnServiceCredentials(),
               actor: request.requestedBy,

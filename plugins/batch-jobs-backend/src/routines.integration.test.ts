@@ -70,10 +70,10 @@ describe('routines against the sandbox', () => {
   }
 
   const ec2Node = (n: { name: string }) => /^i-0[0-9a-f]{16}-EC2-AGENT$/.test(n.name);
-  const planned = (run: any, action: string) =>
-    run.items.filter((i: any) => i.action === action && i.status === 'planned').map((i: any) => i.target);
-  const done = (run: any, action: string) =>
-    run.items.filter((i: any) => i.action === action && i.status === 'done').map((i: any) => i.target);
+  const planned = (result: any, action: string) =>
+    result.items.filter((i: any) => i.action === action && i.status === 'planned').map((i: any) => i.target);
+  const done = (result: any, action: string) =>
+    result.items.filter((i: any) => i.action === action && i.status === 'done').map((i: any) => i.target);
 
   it('lists the three routines with schedule, next and last run', async () => {
     const res = await api().get('/routines');

@@ -123,17 +123,14 @@ export function decideSweep(input: {
     }
     const instance = input.instances.get(instanceId);
     const terminate = Boolean(instance && ALIVE.has(instance.state));
+    let instanceNote = '';
+    if (terminate) instanceNote = `; its instance is still ${instance!.state}`;
+    else if (vpc.hasAws) instanceNote = '; its instance is gone';
     out.push({
       ...base,
       action: 'delete',
       terminate,
-      reason: `offline for ${formatAge(offlineFor)}${
-        terminate
-          ? `; its instance is still ${instance!.state}`
-          : vpc.hasAws
-          ? '; its instance is gone'
-          : ''
-      }`,
+      reason: `offline for ${formatAge(offlineFor)}${instanceNote}`,
     });
   }
   return out;

@@ -7,8 +7,9 @@ import {
   ConfigReader,
   readDurationFromConfig,
 } from '@backstage/config';
-import { durationToMilliseconds } from '@backstage/types';
+import { JsonObject, durationToMilliseconds } from '@backstage/types';
 import { RoutineId } from '@internal/plugin-batch-jobs-common';
+import { isUrl } from '../config';
 import { BackupBucketConfig } from '../services/aws/BackupBucket';
 
 /** Schedule and switches every routine has. @public */
@@ -85,12 +86,12 @@ function common(root: Config | undefined, id: RoutineId): RoutineCommonConfig {
     try {
       // The Backstage reader wants both frequency and timeout: fill in ours.
       const merged = readSchedulerServiceTaskScheduleDefinitionFromConfig(
-        new ConfigReader(<any>{
+        new ConfigReader({
           frequency: base.frequency,
           timeout: base.timeout,
           initialDelay: base.initialDelay,
           ...pick(c, ['frequency', 'timeout', 'initialDelay']),
-        }),
+        } as JsonObject),
       );
       schedule = { ...merged, scope: 'global' };
     } catch (error) {
@@ -131,12 +132,8 @@ export function readRoutinesConfig(
   let bucket: BackupBucketConfig | undefined;
   if (s3) {
     const endpoint = s3.getOptionalString('endpoint');
-    if (endpoint) {
-      try {
-        new URL(endpoint);
-      } catch {
-        fail(`${at}.jenkins-backup.s3.endpoint`, `'${endpoint}' is not a URL`);
-      }
+    if (endpoint && !isUrl(endpoint)) {
+      fail(`${at}.jenkins-backup.s3.endpoint`, `'${endpoint}' is not a URL`);
     }
     const creds = s3.getOptionalConfig('credentials');
     bucket = {

@@ -237,10 +237,12 @@ export class BuildAlertWatcher {
       if (!delivery.ok) errors.push(delivery.error ?? 'failed');
     }
     await this.notifyOwners(alert, owners);
+    let state: 'skipped' | 'failed' | 'sent' = 'sent';
+    if (urls.length === 0) state = 'skipped';
+    else if (errors.length) state = 'failed';
     await store
       .record(key, {
-        state:
-          urls.length === 0 ? 'skipped' : errors.length ? 'failed' : 'sent',
+        state,
         attempts,
         ...(errors.length ? { error: errors.join('; ') } : {}),
       })

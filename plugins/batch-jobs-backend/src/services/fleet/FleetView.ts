@@ -42,6 +42,11 @@ export function labelOfWhy(why: string | null | undefined): string | null {
   return match ? match[1] : null;
 }
 
+function agentTypeOf(label: string | null, vpc: VpcConfig): FleetAgent['type'] {
+  if (label === vpc.agentLabels.worker) return 'worker';
+  return label ? 'batch' : null;
+}
+
 /**
  * Joins what Jenkins and EC2 say about a VPC's agents. Pure: tested with
  * captured shapes.
@@ -69,17 +74,16 @@ export function joinFleet(
     const total = c.numExecutors ?? 0;
     agents.push({
       node: name,
-      type: label === vpc.agentLabels.worker ? 'worker' : label ? 'batch' : null,
+      type: agentTypeOf(label, vpc),
       label,
       executors: { busy: builds.length, total },
       builds,
       status: statusOf(c),
-      offlineReason:
-        c.offline && (c.offlineCauseReason || c.offlineCause?.description)
-          ? c.offlineCauseReason || c.offlineCause?.description || null
-          : c.offline
-          ? 'agent not connected'
-          : null,
+      offlineReason: c.offline
+        ? c.offlineCauseReason ||
+          c.offlineCause?.description ||
+          'agent not connected'
+        : null,
       instanceId,
       ec2State: instance?.state ?? (instances ? null : null),
       launchTime: instance?.launchTime ?? null,

@@ -329,11 +329,9 @@ export class JobWriter {
           { vpc: to, definition: parseJobDefinition(before, to) },
         ]).map(d => d.field)
       : [];
-    const action: PromoteJobResponse['action'] = !before
-      ? 'created'
-      : changed.length === 0 && before === xml
-      ? 'unchanged'
-      : 'updated';
+    let action: PromoteJobResponse['action'] = 'updated';
+    if (!before) action = 'created';
+    else if (changed.length === 0 && before === xml) action = 'unchanged';
     const auditId = await audit.create({
       actor: context.actor,
       action: 'job.promote',
