@@ -38,9 +38,10 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// See https://backstage.io/docs/permissions/getting-started for how to create your own permission policy
+// Batch Jobs actions per batchJobs.permissions (operators, approvers, entity
+// owners); every other plugin's permissions stay allowed.
 backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+  import('@internal/plugin-permission-backend-module-batch-jobs-policy'),
 );
 
 // search plugin
