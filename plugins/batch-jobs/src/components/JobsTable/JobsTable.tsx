@@ -25,6 +25,8 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
+const NOWRAP = { whiteSpace: 'nowrap' } as const;
+
 /** The jobs of one VPC with their last build; a job name opens its view. */
 export function JobsTable(props: {
   vpc: string;
@@ -47,6 +49,8 @@ export function JobsTable(props: {
       title: 'Job',
       field: 'name',
       highlight: true,
+      // Job names are the one thing to read here: never squeeze them letter by letter.
+      cellStyle: { minWidth: 220, overflowWrap: 'anywhere' },
       render: job => (
         <>
           <Link to={batchJobsSearch({ vpc, job: job.fullName })}>
@@ -94,6 +98,7 @@ export function JobsTable(props: {
     },
     {
       title: 'Last result',
+      cellStyle: NOWRAP,
       customSort: (a, b) =>
         (a.lastBuild?.status ?? '').localeCompare(b.lastBuild?.status ?? ''),
       render: job => {
@@ -127,6 +132,7 @@ export function JobsTable(props: {
     },
     {
       title: 'Last run',
+      cellStyle: NOWRAP,
       customSort: (a, b) =>
         (a.lastBuild?.startedAt ?? '').localeCompare(
           b.lastBuild?.startedAt ?? '',
@@ -142,6 +148,7 @@ export function JobsTable(props: {
     },
     {
       title: 'Duration',
+      cellStyle: NOWRAP,
       customSort: (a, b) =>
         (a.lastBuild?.durationMs ?? 0) - (b.lastBuild?.durationMs ?? 0),
       render: job =>
