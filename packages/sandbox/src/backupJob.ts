@@ -41,7 +41,7 @@ export function tarOf(files: Array<{ path: string; content: string }>, mtime: nu
       name = name.slice(split + 1);
     }
     const put = (value: string, offset: number, length: number) => header.write(value, offset, length, 'utf8');
-    const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, '0') + '\0';
+    const octal = (n: number, length: number) => `${n.toString(8).padStart(length - 1, '0')}\0`;
     put(name, 0, 100);
     put(octal(0o644, 8), 100, 8);
     put(octal(1000, 8), 108, 8);

@@ -138,7 +138,8 @@ export class JenkinsFaultInjector implements JenkinsFaults {
       if (req.socket.destroyed) return true;
     }
     if (rule.reset) {
-      req.socket.resetAndDestroy?.() ?? req.socket.destroy();
+      if (req.socket.resetAndDestroy) req.socket.resetAndDestroy();
+      else req.socket.destroy();
       return true;
     }
     if (rule.html) {

@@ -135,19 +135,19 @@ export function createSandboxServer(
 
 /** Counts the body bytes of a response as they are written. */
 function countBytes(res: http.ServerResponse, add: (n: number) => void): void {
-  const size = (chunk: unknown, encoding?: unknown) =>
-    typeof chunk === 'string'
-      ? Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-      : chunk instanceof Uint8Array
-        ? chunk.byteLength
-        : 0;
+  const size = (chunk: unknown, encoding?: unknown) => {
+    if (typeof chunk === 'string') {
+      return Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    }
+    return chunk instanceof Uint8Array ? chunk.byteLength : 0;
+  };
   const write = res.write;
   const end = res.end;
-  res.write = function (this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
+  res.write = function countedWrite(this: http.ServerResponse, chunk: unknown, ...rest: unknown[]) {
     add(size(chunk, rest[0]));
     return (write as Function).call(this, chunk, ...rest);
   } as typeof res.write;
-  res.end = function (this: http.ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+  res.end = function countedEnd(this: http.ServerResponse, chunk?: unknown, ...rest: unknown[]) {
     if (chunk !== undefined && typeof chunk !== 'function') add(size(chunk, rest[0]));
     return (end as Function).call(this, chunk, ...rest);
   } as typeof res.end;
