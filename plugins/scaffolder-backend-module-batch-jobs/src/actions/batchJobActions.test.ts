@@ -7,6 +7,8 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { startSandbox } from '@internal/batch-jobs-sandbox';
+// The test hosts the real Batch Jobs backend to run the actions end to end.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import { batchJobsPlugin } from '@internal/plugin-batch-jobs-backend';
 import { AddressInfo } from 'node:net';
 import { BatchJobsBackendClient } from '../BatchJobsBackendClient';
