@@ -47,9 +47,12 @@ const {
 /** Every response body and header set, to search for secrets. */
 const responses: string[] = [];
 
+// At module level: its teardown then runs after startTestBackend's, so no
+// backend (scheduler poller, launch follower) outlives the database.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
 describe('fault suite: the backend against a misbehaving sandbox', () => {
   let sandbox: Sandbox;
-  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
   let knex: Knex;
   let server: any;
 

@@ -55,8 +55,11 @@ const tickerPlugin = (replica: string) =>
     },
   });
 
+// At module level: its teardown then runs after startTestBackend's, so no
+// backend (scheduler poller, launch follower) outlives the database.
+const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
+
 (PG ? describe : describe.skip)('two replicas on one PostgreSQL and one Redis', () => {
-  const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
   let sandbox: Sandbox;
   let knex: Knex;
   let tickerKnex: Knex;
