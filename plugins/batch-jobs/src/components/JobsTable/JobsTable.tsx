@@ -50,7 +50,7 @@ export function JobsTable(props: {
       field: 'name',
       highlight: true,
       // Job names are the one thing to read here: never squeeze them letter by letter.
-      cellStyle: { minWidth: 220, overflowWrap: 'anywhere' },
+      cellStyle: { minWidth: 200, overflowWrap: 'anywhere' },
       render: job => (
         <>
           <Link to={batchJobsSearch({ vpc, job: job.fullName })}>
@@ -177,7 +177,8 @@ export function JobsTable(props: {
       align: 'right',
       render: job =>
         job.error ? null : (
-          <Box display="flex" justifyContent="flex-end" gridGap={8}>
+          // Stacked: side by side they pushed the table wider than the card.
+          <Box display="flex" flexDirection="column" alignItems="stretch" gridGap={4}>
             <RunJobButton
               entityRef={entityRef}
               vpc={vpc}
