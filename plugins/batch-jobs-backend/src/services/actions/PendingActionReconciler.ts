@@ -7,7 +7,7 @@ import {
   IdempotencyStore,
 } from '../../database/types';
 import { Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
-import { JenkinsClient, jobPath } from '../jenkins/JenkinsClient';
+import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { mapResult } from '../jenkins/mapping';
 import { RawBuild, RawComputer, RawQueueItem } from '../jenkins/types';
@@ -245,7 +245,7 @@ export class PendingActionReconciler {
         ? ((await client.listQueue({ causes: true })).items ?? []).filter(
             item =>
               typeof item.id === 'number' &&
-              isItemOf(item, job) &&
+              isQueueItemOf(item, job) &&
               (item.inQueueSince ?? 0) >= since &&
               startedBy(item.actions, client.serviceAccount),
           )
@@ -315,8 +315,8 @@ export class PendingActionReconciler {
         if (!(error instanceof NotFoundError)) throw error;
       }
       if (item) {
-        // As the stop itself does: a queue id names nothing about the job.
-        if (!isItemOf(item, job)) {
+        // The same check the stop itself makes.
+        if (!isQueueItemOf(item, job)) {
           return interrupted(
             `queue item ${itemId} is not an item of job '${job}'`,
           );
@@ -529,11 +529,4 @@ function startedBy(
   return (actions ?? []).some(a =>
     (a?.causes ?? []).some(c => c.userId === user),
   );
-}
-
-/** Whether a queue item's task is this job (its URL ends with the job's path). */
-function isItemOf(item: RawQueueItem, job: string): boolean {
-  const url = item.task?.url;
-  if (!url) return false;
-  return new URL(url, 'http://x').pathname.endsWith(`${jobPath(job)}/`);
 }

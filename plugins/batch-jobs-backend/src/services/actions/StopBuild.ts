@@ -17,7 +17,7 @@ import {
   batchJobsBuildStopPermission,
 } from '@internal/plugin-batch-jobs-common';
 import { AuditStore } from '../../database/types';
-import { JenkinsClient, jobPath } from '../jenkins/JenkinsClient';
+import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { jobKind, mapResult } from '../jenkins/mapping';
 import { RawBuild } from '../jenkins/types';
@@ -192,13 +192,7 @@ export class StopBuild {
     methods: StopMethod[],
   ): Promise<number | 'cancelled'> {
     const item = await client.getQueueItem(id);
-    // A queue id names nothing about the job: make sure it is this job's.
-    if (
-      !item.task?.url ||
-      !new URL(item.task.url, 'http://x').pathname.endsWith(
-        `${jobPath(fullName)}/`,
-      )
-    ) {
+    if (!isQueueItemOf(item, fullName)) {
       throw new NotFoundError(
         `Queue item ${id} is not an item of job '${fullName}'`,
       );

@@ -86,6 +86,16 @@ export function jobPath(fullName: string): string {
     .join('');
 }
 
+/**
+ * Whether a queue item's task is this job: a queue id names nothing about
+ * the job, so its task URL must end with the job's path.
+ */
+export function isQueueItemOf(item: RawQueueItem, fullName: string): boolean {
+  const url = item.task?.url;
+  if (!url) return false;
+  return new URL(url, 'http://x').pathname.endsWith(`${jobPath(fullName)}/`);
+}
+
 /** Jenkins wants a (fresh) CSRF crumb for this POST. */
 class CrumbRejected extends Error {}
 
