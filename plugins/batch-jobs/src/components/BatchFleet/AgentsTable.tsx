@@ -14,11 +14,11 @@ import TableHead from '@material-ui/core/TableHead';
 import TablePagination from '@material-ui/core/TablePagination';
 import TableRow from '@material-ui/core/TableRow';
 import TextField from '@material-ui/core/TextField';
-import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import ToggleButton from '@material-ui/lab/ToggleButton';
 import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
-import { ReactElement, memo, useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
+import { PermissionGate } from '../PermissionGate';
 
 /** What an operator looks for in a fleet: one bucket per agent. */
 export type AgentState = 'busy' | 'idle' | 'offline' | 'no-node';
@@ -57,19 +57,6 @@ function matches(agent: FleetAgent, text: string): boolean {
     ...agent.builds.map(b => b.name),
   ];
   return haystack.some(v => v?.toLocaleLowerCase('en-US').includes(text));
-}
-
-export function Gated(props: {
-  allowed: boolean;
-  permission: string;
-  children: ReactElement;
-}) {
-  if (props.allowed) return props.children;
-  return (
-    <Tooltip title={`You need the ${props.permission} permission`}>
-      <span>{props.children}</span>
-    </Tooltip>
-  );
 }
 
 // Names and short values never break mid-word ("batc-h"); reasons and builds wrap.
@@ -127,7 +114,7 @@ const AgentRow = memo(
         </TableCell>
         <TableCell padding="none" className={classes.nowrap}>
           {a.node && (
-            <Gated
+            <PermissionGate
               allowed={canTerminate}
               permission={batchJobsAgentTerminatePermission.name}
             >
@@ -139,7 +126,7 @@ const AgentRow = memo(
               >
                 Terminate
               </Button>
-            </Gated>
+            </PermissionGate>
           )}
         </TableCell>
       </TableRow>

@@ -20,7 +20,8 @@ import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { ApprovalsList, RedeployWorkersButton } from '../Operations';
 import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
-import { AgentsTable, Gated } from './AgentsTable';
+import { PermissionGate } from '../PermissionGate';
+import { AgentsTable } from './AgentsTable';
 import { useFleet } from './useFleet';
 
 /** @public */
@@ -53,7 +54,7 @@ function VpcFleetView(props: {
       action={
         <Box display="flex" style={{ gap: 8 }}>
           <RedeployWorkersButton vpc={fleet.vpc} />
-          <Gated
+          <PermissionGate
             allowed={canLaunch}
             permission={batchJobsAgentLaunchPermission.name}
           >
@@ -65,7 +66,7 @@ function VpcFleetView(props: {
             >
               Launch agent
             </Button>
-          </Gated>
+          </PermissionGate>
         </Box>
       }
     >

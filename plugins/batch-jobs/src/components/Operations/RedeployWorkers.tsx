@@ -19,7 +19,7 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
-import Tooltip from '@material-ui/core/Tooltip';
+import { PermissionGate } from '../PermissionGate';
 import Alert from '@material-ui/lab/Alert';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -236,15 +236,12 @@ export function RedeployWorkersButton(props: { vpc: string; pollMs?: number }) {
   );
   return (
     <>
-      {allowed ? (
-        button
-      ) : (
-        <Tooltip
-          title={`You need the ${batchJobsWorkerRedeployPermission.name} permission`}
-        >
-          <span>{button}</span>
-        </Tooltip>
-      )}
+      <PermissionGate
+        allowed={allowed}
+        permission={batchJobsWorkerRedeployPermission.name}
+      >
+        {button}
+      </PermissionGate>
       {open && (
         <RedeployWorkersDialog
           vpc={props.vpc}

@@ -20,7 +20,7 @@ import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import Tooltip from '@material-ui/core/Tooltip';
+import { PermissionGate } from '../PermissionGate';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -148,16 +148,14 @@ function RoutineCard(props: {
   }, [onChange, history]);
   const { run, error, starting, start } = useRoutineRun(onDone, runPollMs);
   const busy = starting || run?.outcome === 'running';
-  const gate = (button: React.ReactElement) =>
-    canRun ? (
-      button
-    ) : (
-      <Tooltip
-        title={`You need the ${batchJobsRoutineRunPermission.name} permission`}
-      >
-        <span>{button}</span>
-      </Tooltip>
-    );
+  const gate = (button: React.ReactElement) => (
+    <PermissionGate
+      allowed={canRun}
+      permission={batchJobsRoutineRunPermission.name}
+    >
+      {button}
+    </PermissionGate>
+  );
 
   const columns: TableColumn<RoutineRun>[] = [
     { title: 'Started', render: r => time(r.startedAt) },
