@@ -5,7 +5,7 @@ import {
   FleetResponse,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchFleetApi, batchFleetApiRef } from '../api/BatchFleetApi';
-import { fakePermissionApi } from './render';
+import { FreshPermissionCache, fakePermissionApi } from './render';
 import { BatchFleet } from '../components/BatchFleet';
 
 export const NODE = 'i-0aaaaaaaaaaaaaaaa-EC2-AGENT';
@@ -120,14 +120,16 @@ export function largeFleet(n: number): FleetResponse {
 
 export function render(api: BatchFleetApi, allowed = true, pollIntervalMs = 60_000) {
   return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [batchFleetApiRef, api],
-        [permissionApiRef, fakePermissionApi(allowed)],
-      ]}
-    >
-      <BatchFleet pollIntervalMs={pollIntervalMs} />
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [batchFleetApiRef, api],
+          [permissionApiRef, fakePermissionApi(allowed)],
+        ]}
+      >
+        <BatchFleet pollIntervalMs={pollIntervalMs} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );
 }
 

@@ -6,7 +6,7 @@ import {
   BatchJobConfigApi,
   batchJobConfigApiRef,
 } from '../api/BatchJobConfigApi';
-import { fakePermissionApi } from './render';
+import { FreshPermissionCache, fakePermissionApi } from './render';
 import { JobComparePanel } from '../components/JobCompare/JobComparePanel';
 
 export const JOB = 'payments-settlement/nightly-import';
@@ -71,17 +71,19 @@ export function fakeApi() {
 
 export const render = (api: BatchJobConfigApi, allowed = true) =>
   renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [batchJobConfigApiRef, api],
-        [permissionApiRef, fakePermissionApi(allowed)],
-      ]}
-    >
-      <JobComparePanel
-        vpc="DEV"
-        job={`DEV/${JOB}`}
-        vpcs={['DEV', 'STG', 'PROD']}
-        entityRef="component:default/payments-settlement"
-      />
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [batchJobConfigApiRef, api],
+          [permissionApiRef, fakePermissionApi(allowed)],
+        ]}
+      >
+        <JobComparePanel
+          vpc="DEV"
+          job={`DEV/${JOB}`}
+          vpcs={['DEV', 'STG', 'PROD']}
+          entityRef="component:default/payments-settlement"
+        />
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );

@@ -10,7 +10,9 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { ReactElement } from 'react';
+import { waitFor } from '@testing-library/react';
+import { ReactElement, ReactNode } from 'react';
+import { SWRConfig } from 'swr';
 import { BatchJobsApi, batchJobsApiRef } from '../api';
 import {
   BatchJobConfigApi,
@@ -68,13 +70,38 @@ export function renderWithApis(
     [batchJobConfigApiRef, options.jobConfigApi ?? sameEverywhere],
   ];
   return renderInTestApp(
-    <TestApiProvider apis={apis as any}>
-      <EntityProvider entity={options.entity ?? defaultEntity}>
-        <PollIntervalsProvider intervals={fastIntervals}>
-          {element}
-        </PollIntervalsProvider>
-      </EntityProvider>
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider apis={apis as any}>
+        <EntityProvider entity={options.entity ?? defaultEntity}>
+          <PollIntervalsProvider intervals={fastIntervals}>
+            {element}
+          </PollIntervalsProvider>
+        </EntityProvider>
+      </TestApiProvider>
+    </FreshPermissionCache>,
     { routeEntries: options.routeEntries },
   );
+}
+
+/**
+ * usePermission keeps answers in SWR's global cache, keyed by permission: an
+ * answer from one test (allowed) was served to the next (denied) when both
+ * mounted within SWR's 2 s dedupe window. Each render gets its own cache.
+ */
+export function FreshPermissionCache(props: { children: ReactNode }) {
+  return (
+    <SWRConfig value={{ provider: () => new Map() }}>{props.children}</SWRConfig>
+  );
+}
+
+/**
+ * A permission-gated control once the permission answer has enabled it:
+ * with a fresh permission cache a test waits for its own answer, as a user
+ * would.
+ */
+export async function whenEnabled(
+  find: () => HTMLElement,
+): Promise<HTMLElement> {
+  await waitFor(() => expect(find()).toBeEnabled(), { timeout: 5000 });
+  return find();
 }

@@ -2,7 +2,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { RoutineRun, RoutineSummary } from '@internal/plugin-batch-jobs-common';
 import { BatchRoutinesApi, batchRoutinesApiRef } from '../api/BatchRoutinesApi';
-import { fakePermissionApi } from './render';
+import { FreshPermissionCache, fakePermissionApi } from './render';
 import { Routines } from '../components/Routines/Routines';
 
 export const run = (over: Partial<RoutineRun> = {}): RoutineRun => ({
@@ -55,8 +55,10 @@ export function fakeApi(over: Partial<BatchRoutinesApi> = {}): jest.Mocked<Batch
 
 export function render(api: BatchRoutinesApi, allowed = true) {
   return renderInTestApp(
-    <TestApiProvider apis={[[batchRoutinesApiRef, api], [permissionApiRef, fakePermissionApi(allowed)]]}>
-      <Routines pollIntervalMs={60_000} runPollIntervalMs={20} />
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider apis={[[batchRoutinesApiRef, api], [permissionApiRef, fakePermissionApi(allowed)]]}>
+        <Routines pollIntervalMs={60_000} runPollIntervalMs={20} />
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );
 }

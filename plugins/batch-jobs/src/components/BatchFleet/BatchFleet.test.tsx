@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { NODE, fakeApi, largeFleet, render } from '../../__testUtils__/fleet';
+import { whenEnabled } from '../../__testUtils__/render';
 
 describe('BatchFleet', () => {
   it('shows totals, agents with their EC2 state and why they are offline, and the queue', async () => {
@@ -21,7 +22,7 @@ describe('BatchFleet', () => {
   it('launches an agent after confirmation and shows its progress until online', async () => {
     const api = fakeApi();
     await render(api);
-    fireEvent.click(await screen.findByRole('button', { name: 'Launch agent' }));
+    fireEvent.click(await whenEnabled(() => screen.getByRole('button', { name: 'Launch agent' })));
     fireEvent.mouseDown(screen.getByLabelText('Agent type'));
     fireEvent.click(await screen.findByRole('option', { name: /worker/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Launch worker agent in STG' }));
@@ -56,7 +57,7 @@ describe('BatchFleet', () => {
         }),
     });
     await render(api);
-    fireEvent.click(await screen.findByRole('button', { name: `Terminate ${NODE}` }));
+    fireEvent.click(await whenEnabled(() => screen.getByRole('button', { name: `Terminate ${NODE}` })));
     fireEvent.click(screen.getByRole('button', { name: 'Drain and terminate' }));
     expect(await screen.findByRole('alert')).toHaveTextContent(/Refused: .*running 1 build/);
     expect(api.terminateAgent).toHaveBeenCalledWith({ vpc: 'STG', node: NODE, force: false });

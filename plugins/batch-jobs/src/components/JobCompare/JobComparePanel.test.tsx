@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { JOB, fakeApi, render } from '../../__testUtils__/jobCompare';
+import { whenEnabled } from '../../__testUtils__/render';
 
 describe('JobComparePanel', () => {
   it('shows the difference, promotes DEV → STG after confirmation, then shows none', async () => {
@@ -48,7 +49,9 @@ describe('JobComparePanel', () => {
     const api = fakeApi();
     await render(api);
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Promote DEV → STG' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Promote DEV → STG' }),
+      ),
     );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', {
@@ -65,7 +68,9 @@ describe('JobComparePanel', () => {
     );
     await render(api);
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Promote DEV → STG' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Promote DEV → STG' }),
+      ),
     );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', {

@@ -1,7 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { build, createFakeApi, job } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { JobView } from './JobView';
 
 const jobName = 'DEV/payments-settlement/migrate-ledger';
@@ -90,9 +94,9 @@ describe('JobView', () => {
     const row41 = (await screen.findByText('#41')).closest('tr')!;
     expect(row41).toHaveTextContent('TARGET=ledger');
     expect(row41).toHaveTextContent('DB_PASSWORD=••••');
-    expect(
+    await whenEnabled(() =>
       within(row41).getByRole('button', { name: 'Rerun build #41' }),
-    ).toBeEnabled();
+    );
 
     const row40 = screen.getByText('#40').closest('tr')!;
     expect(within(row40).queryByRole('button', { name: /Rerun/ })).toBeNull();
@@ -210,7 +214,9 @@ describe('JobView', () => {
     );
 
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Rerun build #41' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Rerun build #41' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.click(

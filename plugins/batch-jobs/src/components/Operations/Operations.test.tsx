@@ -18,7 +18,12 @@ import {
   batchOperationsApiRef,
 } from '../../api/BatchOperationsApi';
 import { build, createFakeApi } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  FreshPermissionCache,
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { RerunButton } from '../RerunButton';
 import { ApprovalsList } from './Approvals';
 import { RedeployWorkersDialog } from './RedeployWorkers';
@@ -56,18 +61,20 @@ function render(
   allowed = true,
 ) {
   return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [batchOperationsApiRef, api],
-        [permissionApiRef, fakePermissionApi(allowed)],
-        [
-          identityApiRef,
-          mockApis.identity({ userEntityRef: 'user:default/bob' }),
-        ],
-      ]}
-    >
-      {element}
-    </TestApiProvider>,
+    <FreshPermissionCache>
+      <TestApiProvider
+        apis={[
+          [batchOperationsApiRef, api],
+          [permissionApiRef, fakePermissionApi(allowed)],
+          [
+            identityApiRef,
+            mockApis.identity({ userEntityRef: 'user:default/bob' }),
+          ],
+        ]}
+      >
+        {element}
+      </TestApiProvider>
+    </FreshPermissionCache>,
   );
 }
 
@@ -255,7 +262,9 @@ describe('ApprovalsList', () => {
     expect(mine).toHaveTextContent('your request: another person decides');
 
     await userEvent.click(
-      within(jane).getByRole('button', { name: 'Approve' }),
+      await whenEnabled(() =>
+        within(jane).getByRole('button', { name: 'Approve' }),
+      ),
     );
     expect(api.approve).toHaveBeenCalledWith('r1');
     expect(await screen.findByRole('status')).toHaveTextContent(
@@ -276,7 +285,7 @@ describe('ApprovalsList', () => {
     });
     await render(<ApprovalsList />, api);
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Reject' }),
+      await whenEnabled(() => screen.getByRole('button', { name: 'Reject' })),
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.type(within(dialog).getByLabelText('Reason'), 'not now');

@@ -1,7 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createFakeApi, entityRef } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { PauseJobButton, PauseLabel } from './PauseJobButton';
 
 const job = 'DEV/payments-settlement/settlement-reconcile';
@@ -28,7 +32,9 @@ describe('PauseJobButton', () => {
       { api },
     );
     await userEvent.click(
-      screen.getByRole('button', { name: 'Pause settlement-reconcile' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Pause settlement-reconcile' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.click(
@@ -83,7 +89,9 @@ describe('PauseJobButton', () => {
       { api },
     );
     await userEvent.click(
-      screen.getByRole('button', { name: 'Resume settlement-reconcile' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Resume settlement-reconcile' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
     expect(dialog).toHaveTextContent('paused by jane: DB migration, 2 h ago');
@@ -115,7 +123,9 @@ describe('PauseJobButton', () => {
       { api },
     );
     await userEvent.click(
-      screen.getByRole('button', { name: 'Pause settlement-reconcile' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Pause settlement-reconcile' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
     await userEvent.type(within(dialog).getByLabelText(/Reason/), 'freeze');

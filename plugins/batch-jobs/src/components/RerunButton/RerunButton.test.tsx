@@ -1,7 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { build, createFakeApi, migrateParameters } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { RerunButton } from './RerunButton';
 
 const job = 'DEV/payments-settlement/migrate-ledger';
@@ -53,7 +57,9 @@ describe('RerunButton', () => {
       { api },
     );
 
-    await userEvent.click(screen.getByRole('button', { name: 'Rerun build #41' }));
+    await userEvent.click(
+      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+    );
     const dialog = await screen.findByRole('dialog');
     expect(within(dialog).getByText('Rerun migrate-ledger #41 in DEV')).toBeInTheDocument();
     const parameters = within(dialog).getByRole('table', { name: 'Parameters' });
@@ -106,7 +112,9 @@ describe('RerunButton', () => {
       { api },
     );
 
-    await userEvent.click(screen.getByRole('button', { name: 'Rerun build #41' }));
+    await userEvent.click(
+      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+    );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
     );
@@ -114,7 +122,9 @@ describe('RerunButton', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Close' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
 
-    await userEvent.click(screen.getByRole('button', { name: 'Rerun build #41' }));
+    await userEvent.click(
+      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+    );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
     );
@@ -149,7 +159,9 @@ describe('RerunButton', () => {
       { api },
     );
 
-    await userEvent.click(screen.getByRole('button', { name: 'Rerun build #41' }));
+    await userEvent.click(
+      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+    );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
     );

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { fakeApi, render, run } from '../../__testUtils__/routines';
+import { whenEnabled } from '../../__testUtils__/render';
 
 jest.setTimeout(20_000);
 
@@ -36,7 +37,7 @@ describe('Routines', () => {
     });
     await render(api);
     const card = (await screen.findByLabelText('Offline-node sweep status')).closest('[class*="MuiCard"]') as HTMLElement;
-    fireEvent.click(within(card).getByRole('button', { name: 'Dry run' }));
+    fireEvent.click(await whenEnabled(() => within(card).getByRole('button', { name: 'Dry run' })));
     expect(await within(card).findByLabelText('Offline-node sweep running')).toBeInTheDocument();
     expect(api.runRoutine).toHaveBeenCalledWith('offline-node-sweep', { dryRun: true });
     const current = await within(card).findByLabelText('Offline-node sweep current run', {}, { timeout: 5000 });
@@ -54,7 +55,7 @@ describe('Routines', () => {
     const conflict = Object.assign(new Error('Routine jenkins-backup is already running'), { statusCode: 409 });
     await render(fakeApi({ runRoutine: jest.fn().mockRejectedValue(conflict) }));
     const card = (await screen.findByLabelText('Jenkins backup to S3 status')).closest('[class*="MuiCard"]') as HTMLElement;
-    fireEvent.click(within(card).getByRole('button', { name: 'Run now' }));
+    fireEvent.click(await whenEnabled(() => within(card).getByRole('button', { name: 'Run now' })));
     expect(await within(card).findByText(/already running/)).toBeInTheDocument();
   });
 

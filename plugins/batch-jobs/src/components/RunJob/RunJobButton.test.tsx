@@ -2,7 +2,11 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { JobParameterDefinition } from '@internal/plugin-batch-jobs-common';
 import { createFakeApi, entityRef } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { RunJobButton } from './RunJobButton';
 
 const job = 'DEV/payments-settlement/migrate-ledger';
@@ -84,7 +88,9 @@ async function openForm(fake: ReturnType<typeof api>, props = {}) {
     { api: fake },
   );
   await userEvent.click(
-    screen.getByRole('button', { name: 'Run migrate-ledger now' }),
+    await whenEnabled(() =>
+      screen.getByRole('button', { name: 'Run migrate-ledger now' }),
+    ),
   );
   const dialog = await screen.findByRole('dialog');
   await within(dialog).findByLabelText(/MIGRATION_DATE/);

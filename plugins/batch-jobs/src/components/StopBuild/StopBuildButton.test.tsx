@@ -1,7 +1,11 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createFakeApi, entityRef } from '../../__testUtils__/fixtures';
-import { fakePermissionApi, renderWithApis } from '../../__testUtils__/render';
+import {
+  fakePermissionApi,
+  renderWithApis,
+  whenEnabled,
+} from '../../__testUtils__/render';
 import { StopBuildButton } from './StopBuildButton';
 
 const job = 'DEV/push-notifier/DEV-worker';
@@ -24,7 +28,9 @@ describe('StopBuildButton', () => {
       { api },
     );
     await userEvent.click(
-      screen.getByRole('button', { name: 'Stop build #12' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Stop build #12' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
     expect(api.stopBuild).not.toHaveBeenCalled();
@@ -71,7 +77,9 @@ describe('StopBuildButton', () => {
       { api },
     );
     await userEvent.click(
-      screen.getByRole('button', { name: 'Stop build #12' }),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Stop build #12' }),
+      ),
     );
     await userEvent.click(
       within(await screen.findByRole('dialog')).getByRole('button', {
