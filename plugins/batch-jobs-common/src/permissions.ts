@@ -8,6 +8,15 @@ import { createPermission } from '@backstage/plugin-permission-common';
 const RESOURCE_TYPE_CATALOG_ENTITY = 'catalog-entity';
 
 /**
+ * Resource type of VPC-scoped actions and views (agents, workers, routines'
+ * targets, job templates, promotions, VPC-wide reads). The resource ref is
+ * the VPC's name, e.g. `PROD`; the backend's rules (`isInVpc`,
+ * `requiresApproval`) let a policy grant by VPC.
+ * @public
+ */
+export const BATCH_JOBS_VPC_RESOURCE_TYPE = 'batch-jobs-vpc';
+
+/**
  * Rerun a build with the same parameters. Authorized with the entity ref.
  * @public
  */
@@ -48,32 +57,37 @@ export const batchJobsJobPausePermission = createPermission({
 });
 
 /**
- * Launch an EC2 Jenkins agent in a VPC. A basic permission: agents belong to
+ * Launch an EC2 Jenkins agent in a VPC. Authorized with the VPC (resource
+ * type batch-jobs-vpc): agents belong to
  * the VPC, not to one entity.
  * @public
  */
 export const batchJobsAgentLaunchPermission = createPermission({
   name: 'batch-jobs.agent.launch',
   attributes: { action: 'create' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
 /**
- * Drain and terminate an EC2 Jenkins agent (instance and node). Basic permission.
+ * Drain and terminate an EC2 Jenkins agent (instance and node). Authorized
+ * with the VPC.
  * @public
  */
 export const batchJobsAgentTerminatePermission = createPermission({
   name: 'batch-jobs.agent.terminate',
   attributes: { action: 'delete' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
 /**
  * Restart the worker jobs of a VPC (stop, then start with the previous
- * parameters). Basic permission: workers belong to the VPC.
+ * parameters). Authorized with the VPC: workers belong to the VPC.
  * @public
  */
 export const batchJobsWorkerRedeployPermission = createPermission({
   name: 'batch-jobs.worker.redeploy',
   attributes: { action: 'update' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
 /**
@@ -98,27 +112,43 @@ export const batchJobsRoutineRunPermission = createPermission({
 
 /**
  * Create (or, asked to, reconfigure) jobs from the standard batch pipeline
- * template, e.g. with the "New batch job" Software Template. Basic
- * permission: a new job has no owning entity yet.
+ * template, e.g. with the "New batch job" Software Template. Authorized with
+ * each target VPC: a new job has no owning entity yet.
  * @public
  */
 export const batchJobsJobCreatePermission = createPermission({
   name: 'batch-jobs.job.create',
   attributes: { action: 'create' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
 /**
  * Copy a job's configuration from one VPC to another (e.g. DEV → STG).
- * Basic permission.
+ * Authorized with the target VPC.
  * @public
  */
 export const batchJobsJobPromotePermission = createPermission({
   name: 'batch-jobs.job.promote',
   attributes: { action: 'update' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
+});
+
+/**
+ * VPC-wide operator views: the fleet, a whole VPC's schedule timeline, its
+ * workers and its audit trail. Job data (builds, logs, parameters, config)
+ * is readable without it only through a catalog entity the user can see
+ * and that validly claims the job. Resource ref: the VPC's name.
+ * @public
+ */
+export const batchJobsVpcReadPermission = createPermission({
+  name: 'batch-jobs.vpc.read',
+  attributes: { action: 'read' },
+  resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
 /** @public */
 export const batchJobsPermissions = [
+  batchJobsVpcReadPermission,
   batchJobsJobCreatePermission,
   batchJobsJobPromotePermission,
   batchJobsRoutineRunPermission,

@@ -32,6 +32,7 @@ import {
 } from '../actions/entityAccess';
 import { decideLaunch } from './launchDecisions';
 import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
+import { authorizeInVpc } from '../access/vpcAccess';
 
 /** @public */
 export interface FleetActionContext {
@@ -96,7 +97,7 @@ export class AgentLauncher {
     }
     const key = context.idempotencyKey;
     checkIdempotencyKey(key);
-    if (!context.approval) await this.authorize(context.credentials);
+    if (!context.approval) await this.authorize(vpc, context.credentials);
 
     const reason = request.reason?.trim() || null;
     if (key !== undefined) {
@@ -393,16 +394,14 @@ export class AgentLauncher {
     }
   }
 
-  private async authorize(credentials: BackstageCredentials) {
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: batchJobsAgentLaunchPermission }],
-      { credentials },
+  private async authorize(vpc: VpcConfig, credentials: BackstageCredentials) {
+    await authorizeInVpc(
+      this.options.permissions,
+      batchJobsAgentLaunchPermission,
+      vpc,
+      credentials,
+      'launch agents',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to launch agents (${batchJobsAgentLaunchPermission.name})`,
-      );
-    }
   }
 }
 

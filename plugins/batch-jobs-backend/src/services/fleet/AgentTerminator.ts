@@ -18,6 +18,7 @@ import { JobDirectory } from '../jenkins/JobDirectory';
 import { RawComputer } from '../jenkins/types';
 import { FleetActionContext } from './AgentLauncher';
 import { buildsOf } from './FleetView';
+import { authorizeInVpc } from '../access/vpcAccess';
 
 /**
  * Retires an agent: drain (temporarily offline, so no new build lands),
@@ -49,15 +50,13 @@ export class AgentTerminator {
         `'${request.node}' is not an EC2 agent node (expected <instanceId>-EC2-AGENT)`,
       );
     }
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: batchJobsAgentTerminatePermission }],
-      { credentials: context.credentials },
+    await authorizeInVpc(
+      this.options.permissions,
+      batchJobsAgentTerminatePermission,
+      vpc,
+      context.credentials,
+      'terminate agents',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to terminate agents (${batchJobsAgentTerminatePermission.name})`,
-      );
-    }
     const client = clients.get(vpc.jenkins)!;
     const steps: Array<{ step: string; message: string }> = [];
     const auditId = await audit.create({

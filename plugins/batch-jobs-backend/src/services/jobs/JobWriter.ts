@@ -39,6 +39,7 @@ import {
   parseJobDefinition,
   translateConfigXml,
 } from './jobDefinition';
+import { authorizeInVpc } from '../access/vpcAccess';
 
 /** Who acts: the caller's credentials and entity ref. @public */
 export interface JobWriterContext {
@@ -125,6 +126,7 @@ export class JobWriter {
     }
     await this.authorize(
       batchJobsJobCreatePermission,
+      vpcs,
       context,
       mode === 'create' ? 'create jobs' : 'update jobs',
     );
@@ -298,6 +300,7 @@ export class JobWriter {
     if (!context.approval) {
       await this.authorize(
         batchJobsJobPromotePermission,
+        [to],
         context,
         'promote jobs',
       );
@@ -400,17 +403,18 @@ export class JobWriter {
   }
 
   private async authorize(
-    permission: BasicPermission,
+    permission: typeof batchJobsJobCreatePermission,
+    vpcs: VpcConfig[],
     context: JobWriterContext,
     verb: string,
   ) {
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission }],
-      { credentials: context.credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to ${verb} (${permission.name})`,
+    for (const vpc of vpcs) {
+      await authorizeInVpc(
+        this.options.permissions,
+        permission,
+        vpc,
+        context.credentials,
+        verb,
       );
     }
   }

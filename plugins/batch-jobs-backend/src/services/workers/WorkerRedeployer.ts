@@ -32,6 +32,7 @@ import {
 } from '../jenkins/mapping';
 import { RawBuild, RawJob } from '../jenkins/types';
 import { mapLimit } from '../jobs/mapLimit';
+import { authorizeInVpc } from '../access/vpcAccess';
 
 /** @public */
 export interface RedeployContext {
@@ -101,7 +102,7 @@ export class WorkerRedeployer {
   ): Promise<WorkerRedeployOperation | ApprovalPendingResponse> {
     const { directory, operations, gate, logger } = this.options;
     const vpc = directory.getVpc(vpcName);
-    if (!context.approval) await this.authorize(context.credentials);
+    if (!context.approval) await this.authorize(vpc, context.credentials);
 
     const workers = (await this.workerJobs(vpc)).map(j => j.fullName!);
     let selected = workers;
@@ -414,16 +415,14 @@ export class WorkerRedeployer {
     return this.options.clients.get(vpc.jenkins)!;
   }
 
-  private async authorize(credentials: BackstageCredentials) {
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: batchJobsWorkerRedeployPermission }],
-      { credentials },
+  private async authorize(vpc: VpcConfig, credentials: BackstageCredentials) {
+    await authorizeInVpc(
+      this.options.permissions,
+      batchJobsWorkerRedeployPermission,
+      vpc,
+      credentials,
+      'redeploy workers',
     );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `You are not allowed to redeploy workers (${batchJobsWorkerRedeployPermission.name})`,
-      );
-    }
   }
 }
 
