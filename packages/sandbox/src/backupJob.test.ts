@@ -31,6 +31,16 @@ describe('the seeded backup pipeline', () => {
     expect(tar.subarray(257, 262).toString()).toBe('ustar');
     expect(tar.toString('latin1')).toContain('daily-settlement-report');
     expect(tar.toString('latin1')).toContain('<flow-definition');
+    // What a restore needs, as `tar tzf` lists it: the root config and jobs/.
+    const names: string[] = [];
+    for (let at = 0; at + 512 <= tar.length && tar[at] !== 0; ) {
+      const field = (o: number, n: number) => tar.subarray(at + o, at + o + n).toString('utf8').replace(/\0.*$/s, '');
+      const prefix = field(345, 155);
+      names.push(`${prefix ? `${prefix}/` : ''}${field(0, 100)}`);
+      at += 512 + Math.ceil(parseInt(field(124, 12), 8) / 512) * 512;
+    }
+    expect(names.slice(0, 3)).toEqual(['jenkins-home/', 'jenkins-home/config.xml', 'jenkins-home/jobs/']);
+    expect(names).toContain('jenkins-home/jobs/DEV/jobs/payments-settlement/');
   });
 
   it('uploads an empty object, nothing, or fails, when told to', async () => {
@@ -40,9 +50,15 @@ describe('the seeded backup pipeline', () => {
     sandbox.backup.mode = 'none';
     expect((await runBackup()).result).toBe('SUCCESS');
     expect(objects()).toHaveLength(2);
+    sandbox.backup.mode = 'truncated';
+    expect((await runBackup()).result).toBe('SUCCESS');
+    const stub = objects()[2].body;
+    expect(stub).toHaveLength(10);
+    expect(stub.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    expect(() => gunzipSync(stub)).toThrow(/unexpected end of file/);
     sandbox.backup.mode = 'fail';
     expect((await runBackup()).result).toBe('FAILURE');
-    expect(objects()).toHaveLength(2);
+    expect(objects()).toHaveLength(3);
     sandbox.backup.mode = 'ok';
   });
 });

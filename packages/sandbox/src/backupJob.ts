@@ -9,10 +9,12 @@ import type { World } from './world/world';
  * - `ok`: uploads a real tar.gz of the sandbox's JENKINS_HOME (default);
  * - `empty`: uploads a 0-byte object and still succeeds (a broken tar step);
  * - `none`: uploads nothing and still succeeds (a broken upload step);
+ * - `truncated`: uploads the first 10 bytes of the tar.gz (a gzip header
+ *   without data or trailer) and still succeeds (an interrupted stream);
  * - `fail`: the build fails, nothing uploaded.
  * @public
  */
-export type BackupJobMode = 'ok' | 'empty' | 'none' | 'fail';
+export type BackupJobMode = 'ok' | 'empty' | 'none' | 'truncated' | 'fail';
 
 /** @public */
 export interface BackupJob {
@@ -26,30 +28,35 @@ export interface BackupJob {
 export const BACKUP_JOB_NAME = 'jenkins-backup';
 export const BACKUP_LABEL = 'controller-backup';
 
-/** A tar (ustar) archive of text files; enough for `tar tzf` and for the backend's gzip check. */
+/**
+ * A tar (ustar) archive of text files; a path ending in `/` is a directory
+ * entry (as `tar czf` writes them). Enough for `tar tzf` and for the
+ * backend's verification.
+ */
 export function tarOf(files: Array<{ path: string; content: string }>, mtime: number): Buffer {
   const blocks: Buffer[] = [];
   for (const file of files) {
-    const body = Buffer.from(file.content, 'utf8');
+    const directory = file.path.endsWith('/');
+    const body = Buffer.from(directory ? '' : file.content, 'utf8');
     const header = Buffer.alloc(512);
     let name = file.path;
     let prefix = '';
     if (Buffer.byteLength(name) > 100) {
       // ustar: the directory part goes to the 155-byte prefix field.
-      const split = name.lastIndexOf('/');
+      const split = name.lastIndexOf('/', name.length - 2);
       prefix = name.slice(0, split);
       name = name.slice(split + 1);
     }
     const put = (value: string, offset: number, length: number) => header.write(value, offset, length, 'utf8');
     const octal = (n: number, length: number) => `${n.toString(8).padStart(length - 1, '0')}\0`;
     put(name, 0, 100);
-    put(octal(0o644, 8), 100, 8);
+    put(octal(directory ? 0o755 : 0o644, 8), 100, 8);
     put(octal(1000, 8), 108, 8);
     put(octal(1000, 8), 116, 8);
     put(octal(body.length, 12), 124, 12);
     put(octal(Math.floor(mtime / 1000), 12), 136, 12);
     put('        ', 148, 8);
-    put('0', 156, 1);
+    put(directory ? '5' : '0', 156, 1);
     put('ustar\0', 257, 6);
     put('00', 263, 2);
     put('jenkins', 265, 32);
@@ -83,7 +90,21 @@ function homeFiles(world: World): Array<{ path: string; content: string }> {
       content: `<slave>\n  <name>${node.name}</name>\n  <numExecutors>${node.numExecutors}</numExecutors>\n  <label>${node.labels.join(' ')}</label>\n</slave>\n`,
     });
   }
-  return files;
+  // Directory entries before their contents, as GNU tar lists them.
+  const out: Array<{ path: string; content: string }> = [];
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const parts = file.path.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = `${parts.slice(0, i).join('/')}/`;
+      if (!dirs.has(dir)) {
+        dirs.add(dir);
+        out.push({ path: dir, content: '' });
+      }
+    }
+    out.push(file);
+  }
+  return out;
 }
 
 /**
@@ -151,7 +172,8 @@ export function installBackupJob(
     if (control.mode === 'none') return;
     const stamp = new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const key = `${control.prefix}jenkins-home-${stamp}-${build.number}.tar.gz`;
-    const body = control.mode === 'empty' ? Buffer.alloc(0) : gzipSync(tarOf(homeFiles(world), at));
+    let body = control.mode === 'empty' ? Buffer.alloc(0) : gzipSync(tarOf(homeFiles(world), at));
+    if (control.mode === 'truncated') body = body.subarray(0, 10);
     aws.s3.putObject(control.bucket, key, body, {
       contentType: 'application/gzip',
       lastModified: at,

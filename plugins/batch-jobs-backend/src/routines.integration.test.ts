@@ -30,10 +30,11 @@ describe('routines against the sandbox', () => {
       aws: {},
       batchJobs: {
         routines: {
-          'offline-node-sweep': { enabled: false, gracePeriod: { hours: 1 } },
-          'orphan-reaper': { enabled: false, gracePeriod: { hours: 2 } },
+          // Enabled but never scheduled: a routine disabled in config refuses real runs.
+          'offline-node-sweep': { frequency: { trigger: 'manual' }, gracePeriod: { hours: 1 } },
+          'orphan-reaper': { frequency: { trigger: 'manual' }, gracePeriod: { hours: 2 } },
           'jenkins-backup': {
-            enabled: false,
+            frequency: { trigger: 'manual' },
             job: 'jenkins-backup',
             pollInterval: { milliseconds: 50 },
             waitTimeout: { seconds: 60 },
@@ -79,7 +80,7 @@ describe('routines against the sandbox', () => {
     const res = await api().get('/routines');
     expect(res.status).toBe(200);
     expect(res.body.items.map((r: any) => r.id)).toEqual(['offline-node-sweep', 'orphan-reaper', 'jenkins-backup']);
-    expect(res.body.items[0]).toMatchObject({ enabled: false, schedule: 'disabled', nextRunAt: null, lastRun: null, settings: { gracePeriod: '1 h 0 min' } });
+    expect(res.body.items[0]).toMatchObject({ enabled: true, schedule: 'manual only', nextRunAt: null, lastRun: null, settings: { gracePeriod: '1 h 0 min' } });
     expect(res.body.items[2].settings).toMatchObject({ bucket: 's3://jenkins-backups/jenkins/', keepLast: 2 });
   });
 
@@ -129,6 +130,42 @@ describe('routines against the sandbox', () => {
     expect(history.body.items.map((r: any) => [r.id, r.dryRun])).toEqual([[real.id, false], [dry.id, true]]);
   });
 
+  it('sweep: deletes the node of an instance that is not the VPC agent, never terminating the instance', async () => {
+    const world = sandbox.world;
+    const crashed = world.nodes.find(
+      n => ec2Node(n) && !n.offline && n.labels[0] === 'DEV-batch-agent' && n.executors.every(e => e === null),
+    )!;
+    const instanceId = crashed.name.replace('-EC2-AGENT', '');
+    const instance = sandbox.aws.instances.get(instanceId)!;
+    expect(instance.state).toBe('running');
+    // Only the Name (and type) tags left: no launched-by tag, no launch template of the VPC.
+    instance.tags = instance.tags.filter(t => t.key === 'Name' || t.key === 'AgentType');
+    world.disconnectNode(crashed, 'Connection was broken: java.io.EOFException', world.now() - 2 * HOUR);
+
+    const dry = await run('offline-node-sweep', true);
+    expect(planned(dry, 'delete-node')).toEqual([crashed.name]);
+    expect(planned(dry, 'terminate-instance')).toEqual([]);
+
+    const real = await run('offline-node-sweep', false);
+    expect(real.outcome).toBe('succeeded');
+    expect(done(real, 'delete-node')).toEqual([crashed.name]);
+    expect(done(real, 'terminate-instance')).toEqual([]);
+    for (const result of [dry, real]) {
+      expect(result.items).toContainEqual(
+        expect.objectContaining({
+          action: 'spare-instance',
+          target: instanceId,
+          vpc: 'DEV',
+          status: 'skipped',
+          message: expect.stringMatching(/^Not terminated, not the VPC's agent \(no tag batch-jobs\.io\/launched-by or aws:ec2launchtemplate:id/),
+        }),
+      );
+    }
+    expect(world.node(crashed.name)).toBeUndefined();
+    expect(instance.state).toBe('running');
+    expect(sandbox.aws.requests.filter(r => r.action === 'TerminateInstances')).toHaveLength(1);
+  });
+
   it('reaper: terminates the seeded orphan, spares paused and busy agents', async () => {
     const orphan = [...sandbox.aws.instances.values()].find(i => !i.agentConnects)!;
     expect(orphan.state).toBe('running');
@@ -147,7 +184,7 @@ describe('routines against the sandbox', () => {
     );
   });
 
-  it('backup: a verified backup is recorded and listed; empty or missing uploads fail the run; retention keeps the newest', async () => {
+  it('backup: a verified backup is recorded and listed; empty or missing uploads fail the run; retention keeps the newest verified', async () => {
     const first = await run('jenkins-backup', false);
     expect(first).toMatchObject({ outcome: 'succeeded', summary: expect.stringMatching(/^backup jenkins\/jenkins-home-.*\.tar\.gz verified/) });
     let backups = (await api().get('/backups')).body.items;
@@ -169,13 +206,19 @@ describe('routines against the sandbox', () => {
     const dry = await run('jenkins-backup', true);
     expect(dry.outcome).toBe('succeeded');
     expect(planned(dry, 'trigger-build')).toEqual(['jenkins-backup']);
+    const second = await run('jenkins-backup', false);
+    expect(second.outcome).toBe('succeeded');
+    // keepLast 2 counts verified backups only: the empty object is no backup, so both good ones stay.
+    expect(done(second, 'delete-backup')).toEqual([]);
     const last = await run('jenkins-backup', false);
     expect(last.outcome).toBe('succeeded');
-    // keepLast 2: the newest two stay (the empty one and this one), the first goes.
-    expect(done(last, 'delete-backup')).toEqual([backups.find((b: any) => b.runId === first.id)?.key ?? backups[1].key]);
+    // A third verified backup: the first goes; the empty object, never verified, is never deleted.
+    const firstKey = backups.find((b: any) => b.runId === first.id).key;
+    expect(done(last, 'delete-backup')).toEqual([firstKey]);
     backups = (await api().get('/backups')).body.items;
     expect(backups.find((b: any) => b.runId === first.id).deletedAt).not.toBeNull();
-    expect([...sandbox.aws.s3.bucket('jenkins-backups').objects.keys()]).toHaveLength(2);
+    expect(backups.find((b: any) => b.sizeBytes === 0)).toMatchObject({ verified: false, deletedAt: null, failure: expect.stringMatching(/is empty/) });
+    expect([...sandbox.aws.s3.bucket('jenkins-backups').objects.keys()]).toHaveLength(3);
     const routines = (await api().get('/routines')).body.items;
     expect(routines[2].lastRun).toMatchObject({ id: last.id, outcome: 'succeeded' });
   });

@@ -57,6 +57,18 @@ describe.each(databases.eachSupportedId())('pause store on %p', databaseId => {
     await store.delete('STG', 'STG/a/x');
     expect(await store.get('STG', 'STG/a/x')).toBeUndefined();
 
+    // Conditional delete: only the very pause read, not one set since.
+    const read = (await store.get('DEV', 'DEV/a/x'))!;
+    const again = { ...read, by: 'user:default/joe', at: '2026-11-02T10:30:00.000Z', until: null };
+    await store.set(again);
+    expect(await store.deleteIf(read)).toBe(false);
+    await store.restore(read);
+    expect(await store.get('DEV', 'DEV/a/x')).toEqual(again);
+    expect(await store.deleteIf(again)).toBe(true);
+    expect(await store.get('DEV', 'DEV/a/x')).toBeUndefined();
+    await store.restore(read);
+    expect(await store.get('DEV', 'DEV/a/x')).toEqual(read);
+
     await db.migrate.rollback({ directory: migrationsDir }, true);
     expect(await db.schema.hasTable('job_pauses')).toBe(false);
     await db.migrate.latest({ directory: migrationsDir });

@@ -26,6 +26,14 @@ export interface PauseStore {
   /** Pauses whose `until` has passed, oldest first. */
   listDue(now: Date, limit: number): Promise<PauseRecord[]>;
   delete(vpc: string, job: string): Promise<void>;
+  /**
+   * Deletes the row only while it still is this very pause (same time,
+   * person and end): a job paused again meanwhile keeps its new pause.
+   * Returns whether it deleted.
+   */
+  deleteIf(pause: PauseRecord): Promise<boolean>;
+  /** Puts a pause back unless the job has been paused again meanwhile. */
+  restore(pause: PauseRecord): Promise<void>;
 }
 
 interface Row {
@@ -53,6 +61,18 @@ function toRecord(row: Row): PauseRecord {
   };
 }
 
+function toRow(pause: PauseRecord): Row {
+  return {
+    vpc: pause.vpc,
+    job: pause.job,
+    paused_by: pause.by,
+    reason: pause.reason,
+    entity_ref: pause.entityRef,
+    paused_at: new Date(pause.at),
+    until: pause.until === null ? null : new Date(pause.until),
+  };
+}
+
 /**
  * Pauses in the plugin's database. Jenkins only knows a job is disabled;
  * the person, the reason and the end time live here.
@@ -66,16 +86,10 @@ export class DatabasePauseStore implements PauseStore {
   private constructor(private readonly db: Knex) {}
 
   async set(pause: PauseRecord): Promise<void> {
-    const row: Row = {
-      vpc: pause.vpc,
-      job: pause.job,
-      paused_by: pause.by,
-      reason: pause.reason,
-      entity_ref: pause.entityRef,
-      paused_at: new Date(pause.at),
-      until: pause.until === null ? null : new Date(pause.until),
-    };
-    await this.db<Row>(TABLE).insert(row).onConflict(['vpc', 'job']).merge();
+    await this.db<Row>(TABLE)
+      .insert(toRow(pause))
+      .onConflict(['vpc', 'job'])
+      .merge();
   }
 
   async get(vpc: string, job: string): Promise<PauseRecord | undefined> {
@@ -102,5 +116,30 @@ export class DatabasePauseStore implements PauseStore {
 
   async delete(vpc: string, job: string): Promise<void> {
     await this.db<Row>(TABLE).where({ vpc, job }).delete();
+  }
+
+  async deleteIf(pause: PauseRecord): Promise<boolean> {
+    // The pause's time and person are its version: `set` replaces both.
+    const deleted = await this.db<Row>(TABLE)
+      .where({
+        vpc: pause.vpc,
+        job: pause.job,
+        paused_by: pause.by,
+        paused_at: new Date(pause.at),
+      })
+      .where(q =>
+        pause.until === null
+          ? q.whereNull('until')
+          : q.where('until', new Date(pause.until)),
+      )
+      .delete();
+    return deleted > 0;
+  }
+
+  async restore(pause: PauseRecord): Promise<void> {
+    await this.db<Row>(TABLE)
+      .insert(toRow(pause))
+      .onConflict(['vpc', 'job'])
+      .ignore();
   }
 }

@@ -65,6 +65,26 @@ describe.each(databases.eachSupportedId())('routine stores on %p', databaseId =>
       { ...backup, deletedAt: t2.toISOString() },
     ]);
 
+    // Retention's view: verified, live, this bucket and exactly this prefix.
+    const t3 = new Date('2026-11-02T11:00:00Z');
+    const under = { ...backup, prefix: 'jenkins/', runId: id(2) };
+    await backups.record({ ...under, key: 'jenkins/a.tar.gz' });
+    await backups.record({ ...under, key: 'jenkins/b.tar.gz', createdAt: t3.toISOString() });
+    await backups.record({ ...under, key: 'jenkins/bad.tar.gz', createdAt: t3.toISOString(), verified: false, failure: 'is empty (0 bytes)' });
+    await backups.record({ ...under, key: 'jenkins-old/c.tar.gz', prefix: 'jenkins-old/' });
+    await backups.record({ ...under, bucket: 'other', key: 'jenkins/d.tar.gz' });
+    expect((await backups.listVerified({ bucket: 'b', prefix: 'jenkins/' })).map(b => b.key)).toEqual([
+      'jenkins/b.tar.gz',
+      'jenkins/a.tar.gz',
+    ]);
+    await backups.markDeleted('b', 'jenkins/a.tar.gz', t3);
+    expect((await backups.listVerified({ bucket: 'b', prefix: 'jenkins/' })).map(b => b.key)).toEqual(['jenkins/b.tar.gz']);
+    expect((await backups.list({ limit: 10 })).find(b => b.key === 'jenkins/bad.tar.gz')).toMatchObject({
+      verified: false,
+      prefix: 'jenkins/',
+      failure: 'is empty (0 bytes)',
+    });
+
     await db.migrate.rollback({ directory: migrationsDir }, true);
     expect(await db.schema.hasTable('routine_runs')).toBe(false);
   });

@@ -40,6 +40,8 @@ interface BackupRow {
   build_url: string | null;
   created_at: Time;
   deleted_at: Time | null;
+  prefix: string | null;
+  failure: string | null;
 }
 
 /** @public */
@@ -100,6 +102,11 @@ export interface BackupStore {
   record(backup: Omit<BackupRecord, 'deletedAt'>): Promise<void>;
   markDeleted(bucket: string, key: string, at: Date): Promise<void>;
   list(options: { limit: number }): Promise<BackupRecord[]>;
+  /**
+   * What retention may consider: backups recorded verified in this bucket
+   * under exactly this prefix and not deleted, newest first.
+   */
+  listVerified(options: { bucket: string; prefix: string }): Promise<BackupRecord[]>;
 }
 
 function toRun(row: RunRow, withItems: boolean): RoutineRun {
@@ -298,6 +305,8 @@ function toBackup(row: BackupRow): BackupRecord {
         ? null
         : { number: Number(row.build_number), url: row.build_url ?? '' },
     deletedAt: row.deleted_at === null ? null : toIso(row.deleted_at),
+    ...(row.prefix !== null && row.prefix !== undefined ? { prefix: row.prefix } : {}),
+    ...(row.failure ? { failure: row.failure } : {}),
   };
 }
 
@@ -321,9 +330,21 @@ export class DatabaseBackupStore implements BackupStore {
         build_url: backup.build?.url ?? null,
         created_at: new Date(backup.createdAt),
         deleted_at: null,
+        prefix: backup.prefix ?? null,
+        failure: backup.verified ? null : backup.failure ?? null,
       })
       .onConflict(['bucket', 'key'])
-      .merge(['size_bytes', 'verified', 'run_id', 'build_number', 'build_url']);
+      .merge([
+        'size_bytes',
+        'verified',
+        'run_id',
+        'build_number',
+        'build_url',
+        'created_at',
+        'deleted_at',
+        'prefix',
+        'failure',
+      ]);
   }
 
   async markDeleted(bucket: string, key: string, at: Date): Promise<void> {
@@ -339,6 +360,20 @@ export class DatabaseBackupStore implements BackupStore {
         { column: 'key', order: 'desc' },
       ])
       .limit(options.limit);
+    return rows.map(toBackup);
+  }
+
+  async listVerified(options: {
+    bucket: string;
+    prefix: string;
+  }): Promise<BackupRecord[]> {
+    const rows = await this.db<BackupRow>(BACKUPS)
+      .where({ bucket: options.bucket, prefix: options.prefix, verified: true })
+      .whereNull('deleted_at')
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'key', order: 'desc' },
+      ]);
     return rows.map(toBackup);
   }
 }

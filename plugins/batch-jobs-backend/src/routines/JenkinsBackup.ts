@@ -31,16 +31,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs the team's backup job on the controller, waits for it, then checks in
- * S3 that it produced a new, non-empty, readable gzip object, records it and
- * applies retention. A backup that is missing or empty fails the run.
+ * Runs the team's backup job on the controller, waits for it, then reads the
+ * new object in S3 whole (gzip trailers, a tar holding `config.xml` and
+ * `jobs/`), records the outcome and applies retention to the backups it
+ * recorded as verified under the prefix. A backup that is missing or fails
+ * verification is recorded as such, logged as an error and fails the run;
+ * it never counts toward retention.
  * @public
  */
 export class JenkinsBackup implements Routine {
   readonly id = 'jenkins-backup' as const;
   readonly title = 'Jenkins backup to S3';
   readonly description =
-    'Triggers the backup job on the controller, waits for it, verifies the new backup in S3 (newer than the build, not empty, a readable gzip), records it and applies retention. A missing or empty backup fails the run.';
+    'Triggers the backup job on the controller, waits for it, reads the new backup in S3 whole (gzip CRC and size, a tar holding config.xml and jobs/), records it and applies retention to the backups it verified. A missing or invalid backup fails the run and never counts.';
 
   constructor(
     private readonly options: {
@@ -80,10 +83,7 @@ export class JenkinsBackup implements Routine {
       await ctx.report([
         { action: 'trigger-build', target: job, vpc: null, status: 'planned', message: `Would run ${job} on ${this.options.jenkins} and verify the new object in ${bucket.where}` },
       ]);
-      const newest = before
-        .filter(o => BACKUP_SUFFIX.test(o.key))
-        .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())[0];
-      const removed = newest ? await this.retention(ctx, newest, before) : 0;
+      const removed = await this.retention(ctx, before);
       return `would run ${job}, verify the backup and delete ${removed} old backup(s) (${before.length} object(s) now)`;
     }
 
@@ -107,26 +107,39 @@ export class JenkinsBackup implements Routine {
       throw new Error(`Backup MISSING: build ${job} #${build.number} succeeded but no new object appeared in ${bucket.where}`);
     }
     const head = await bucket.head(found.key);
-    const bytes = head.size > 0 ? await bucket.firstBytes(found.key, 4) : new Uint8Array();
-    const check = checkBackup(head, bytes);
-    const record = {
+    // The whole object: a stub or a cut-off upload only shows at its end.
+    const archive = head.size > 0 ? await bucket.inspect(found.key) : undefined;
+    const check = checkBackup(head, archive);
+    await this.options.backups.record({
       bucket: bucket.config.bucket,
+      prefix: bucket.config.prefix,
       key: found.key,
       sizeBytes: head.size,
       createdAt: head.lastModified.toISOString(),
       verified: check.ok,
+      ...(check.ok ? {} : { failure: check.reason }),
       runId: ctx.runId,
       build: { number: build.number!, url: build.url ?? '' },
-    };
-    await this.options.backups.record(record);
+    });
     if (!check.ok) {
       await ctx.report([{ action: 'verify', target: found.key, vpc: null, status: 'failed', message: check.reason }]);
+      this.options.logger.error(`Backup INVALID: ${check.reason}`, {
+        key: found.key,
+        build: build.number,
+        runId: ctx.runId,
+      });
       throw new Error(`Backup INVALID: ${check.reason} (build ${job} #${build.number})`);
     }
     await ctx.report([
-      { action: 'verify', target: found.key, vpc: null, status: 'done', message: `Verified: ${head.size} bytes, gzip, written ${head.lastModified.toISOString()}` },
+      {
+        action: 'verify',
+        target: found.key,
+        vpc: null,
+        status: 'done',
+        message: `Verified: ${head.size} bytes read, gzip CRC and size match, ${archive!.entries} tar entries with config.xml and jobs/, written ${head.lastModified.toISOString()}`,
+      },
     ]);
-    const removed = await this.retention(ctx, head, after);
+    const removed = await this.retention(ctx, after);
     return `backup ${found.key} verified (${head.size} bytes); ${removed} old backup(s) deleted`;
   }
 
@@ -162,17 +175,38 @@ export class JenkinsBackup implements Routine {
     }
   }
 
-  /** Deletes what retention lets go; returns how many (planned ones in a dry run). */
-  private async retention(ctx: RoutineContext, newest: BackupObject, objects: BackupObject[]): Promise<number> {
+  /**
+   * Deletes what retention lets go among the backups this routine recorded
+   * as verified under the prefix; returns how many (planned ones in a dry
+   * run). An object S3 no longer lists is only marked gone; one whose size
+   * changed since it was verified is someone else's now and stays.
+   */
+  private async retention(ctx: RoutineContext, listed: BackupObject[]): Promise<number> {
     const { bucket, backups, audit, retention, logger } = this.options;
+    const { prefix } = bucket!.config;
+    const verified = (await backups.listVerified({ bucket: bucket!.config.bucket, prefix }))
+      .filter(b => b.key.startsWith(prefix) && BACKUP_SUFFIX.test(b.key))
+      .map(b => ({ key: b.key, size: b.sizeBytes, lastModified: new Date(b.createdAt) }));
+    if (verified.length === 0) return 0;
     const { remove } = decideRetention({
-      objects: objects.filter(o => BACKUP_SUFFIX.test(o.key)),
+      objects: verified,
       ...retention,
-      newestVerifiedKey: newest.key,
-      reference: newest.lastModified,
+      newestVerifiedKey: verified[0].key,
+      reference: verified[0].lastModified,
     });
+    const now = new Map(listed.map(o => [o.key, o]));
     let removed = 0;
     for (const object of remove) {
+      const current = now.get(object.key);
+      if (!current) {
+        if (!ctx.dryRun) await backups.markDeleted(bucket!.config.bucket, object.key, new Date());
+        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'skipped', message: 'No longer in the bucket' }]);
+        continue;
+      }
+      if (current.size !== object.size) {
+        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'skipped', message: `Kept: ${current.size} bytes now, ${object.size} when verified (replaced since)` }]);
+        continue;
+      }
       if (ctx.dryRun) {
         removed++;
         await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'planned', message: `Would delete (written ${object.lastModified.toISOString()})` }]);

@@ -1,10 +1,11 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { NotFoundError, isError } from '@backstage/errors';
+import { ConflictError, NotFoundError, isError } from '@backstage/errors';
 import { VpcConfig } from '../config';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { NodeSightingStore } from '../database/DatabaseRoutineStore';
 import { AuditStore } from '../database/types';
 import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { AgentOwnershipRules } from '../services/aws/agentOwnership';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { ObservedInstance, decideSweep, formatAge } from './decisions';
 import { launchesInProgress, observeNodes, toObservedNode } from './observe';
@@ -12,17 +13,19 @@ import { Routine, RoutineContext } from './RoutineRunner';
 
 /**
  * Deletes Jenkins nodes of EC2 agents that have been offline longer than the
- * grace period, terminating their instance when it still runs. What to do
- * is decided by `decideSweep`; each node is looked at once more right
- * before it is deleted, so a node that came back or was paused meanwhile
- * is left alone.
+ * grace period, terminating their instance when it still runs and is the
+ * VPC's agent by `checkAgentOwnership` (an instance that is not ours: only
+ * its node goes, reported in the run's items). What to do is decided by
+ * `decideSweep`; each node is looked at once more right before it is
+ * deleted, so a node that came back or was paused meanwhile is left alone,
+ * and its instance's ownership is checked again right before terminating.
  * @public
  */
 export class OfflineNodeSweep implements Routine {
   readonly id = 'offline-node-sweep' as const;
   readonly title = 'Offline-node sweep';
   readonly description =
-    'Deletes offline EC2 agent nodes (*-EC2-AGENT) after a grace period and terminates their instance if it still runs. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
+    'Deletes offline EC2 agent nodes (*-EC2-AGENT) after a grace period and terminates their instance if it still runs and is the VPC’s agent (tags, launched-by or launch template, VPC id and subnets); any other instance is left running. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
 
   constructor(
     private readonly options: {
@@ -61,11 +64,13 @@ export class OfflineNodeSweep implements Routine {
         now,
       );
       const instances = new Map<string, ObservedInstance>();
+      const owners = new Map<string, AgentOwnershipRules>();
       for (const vpc of controllerVpcs) {
         if (!ec2.has(vpc.name)) continue;
         for (const i of await ec2.listAgents(vpc.name)) {
           instances.set(i.instanceId, { ...i, vpc: vpc.name });
         }
+        owners.set(vpc.name, await ec2.ownershipRules(vpc.name));
       }
       const decisions = decideSweep({
         nodes,
@@ -76,6 +81,7 @@ export class OfflineNodeSweep implements Routine {
         })),
         firstSeenOffline: firstSeen,
         instances,
+        owners,
         launchesInProgress: launches,
         now,
         gracePeriodMs: this.options.gracePeriodMs,
@@ -95,6 +101,7 @@ export class OfflineNodeSweep implements Routine {
             ...(d.terminate
               ? [{ action: 'terminate-instance', target: d.instanceId!, vpc: d.vpc, status: 'planned' as const, message: 'Would terminate its instance' }]
               : []),
+            ...(d.instanceNotOurs !== undefined ? [notOursItem(d.instanceId!, d.vpc, d.instanceNotOurs)] : []),
           ]);
           deleted++;
           if (d.terminate) terminated++;
@@ -152,10 +159,23 @@ export class OfflineNodeSweep implements Routine {
     });
     try {
       let ec2State: string | undefined;
+      let notOurs = d.instanceNotOurs;
       if (d.terminate && d.vpc && d.instanceId) {
-        // Terminate first, so the agent cannot reconnect to a deleted node's name.
-        ec2State = await ec2.terminate(d.vpc, d.instanceId);
-        await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Instance is ${ec2State ?? 'already gone'}`, auditId }]);
+        // Ours when listed; look again (tags can change), as the terminate endpoint does.
+        try {
+          const owned = await ec2.assertOwned(d.vpc, d.instanceId);
+          if (owned) {
+            // Terminate first, so the agent cannot reconnect to a deleted node's name.
+            ec2State = await ec2.terminate(d.vpc, d.instanceId);
+            await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Instance is ${ec2State ?? 'already gone'}`, auditId }]);
+          }
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          notOurs = error.message;
+        }
+      }
+      if (notOurs !== undefined && d.instanceId) {
+        await ctx.report([{ ...notOursItem(d.instanceId, d.vpc, notOurs), auditId }]);
       }
       try {
         await client.deleteNode(d.node);
@@ -163,7 +183,9 @@ export class OfflineNodeSweep implements Routine {
         if (!(error instanceof NotFoundError)) throw error;
       }
       await sightings.forget(jenkins, d.node);
-      await audit.finish(auditId, 'succeeded', { detail: { ec2State: ec2State ?? null, nodeDeleted: true } });
+      await audit.finish(auditId, 'succeeded', {
+        detail: { ec2State: ec2State ?? null, nodeDeleted: true, ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}) },
+      });
       await ctx.report([{ action: 'delete-node', target: d.node, vpc: d.vpc, status: 'done', message: `Deleted: ${d.reason}`, auditId }]);
       logger.info('Sweep deleted offline node', { node: d.node, vpc: d.vpc, terminated: Boolean(ec2State) });
       return ec2State ? 'deleted+terminated' : 'deleted';
@@ -175,4 +197,15 @@ export class OfflineNodeSweep implements Routine {
       return 'failed';
     }
   }
+}
+
+/** The run's item for an instance left running because it is not the VPC's agent. */
+function notOursItem(instanceId: string, vpc: string | null, why: string) {
+  return {
+    action: 'spare-instance',
+    target: instanceId,
+    vpc,
+    status: 'skipped' as const,
+    message: `Not terminated, not the VPC's agent (${why}): only its node is deleted`,
+  };
 }

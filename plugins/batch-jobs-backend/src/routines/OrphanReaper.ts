@@ -12,15 +12,16 @@ import { Routine, RoutineContext } from './RoutineRunner';
 /**
  * Terminates agent instances (tag `Name=<VPC>-BATCH-AGENT`) that have been
  * up longer than the grace period without an online Jenkins node, sparing
- * launches in progress (decided by `decideReap`). Leaves offline nodes to
- * the sweep.
+ * launches in progress and any instance that is not the VPC's agent by the
+ * terminate endpoint's own rule (decided by `decideReap`). Leaves offline
+ * nodes to the sweep.
  * @public
  */
 export class OrphanReaper implements Routine {
   readonly id = 'orphan-reaper' as const;
   readonly title = 'Orphan reaper';
   readonly description =
-    'Terminates EC2 agent instances (*-BATCH-AGENT) up longer than a grace period without an online Jenkins node. Spares launches in progress and nodes paused by a person.';
+    'Terminates EC2 agent instances (*-BATCH-AGENT) up longer than a grace period without an online Jenkins node. Spares launches in progress, nodes paused by a person, and instances that are not the VPC’s agents (tags, launched-by or launch template, VPC id and subnets).';
 
   constructor(
     private readonly options: {
@@ -61,6 +62,7 @@ export class OrphanReaper implements Routine {
         instances,
         nodes,
         launchesInProgress: launches,
+        owners: new Map([[vpc.name, await ec2.ownershipRules(vpc.name)]]),
         now,
         gracePeriodMs: this.options.gracePeriodMs,
       });

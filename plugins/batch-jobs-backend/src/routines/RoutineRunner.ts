@@ -10,12 +10,14 @@ import {
   ConflictError,
   NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
   isError,
 } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { durationToMilliseconds } from '@backstage/types';
 import { Knex } from 'knex';
 import {
+  ApprovalPendingResponse,
   ROUTINE_IDS,
   RoutineId,
   RoutineRun,
@@ -25,6 +27,13 @@ import {
   batchJobsRoutineRunPermission,
 } from '@internal/plugin-batch-jobs-common';
 import { RoutineRunStore } from '../database/DatabaseRoutineStore';
+import { AuditStore } from '../database/types';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../services/approvals/ApprovalGate';
+import { checkPin, pinHash } from '../services/approvals/pins';
 import { RoutineCommonConfig } from './routinesConfig';
 
 /** What a routine gets for one run. @public */
@@ -75,6 +84,7 @@ function describeSchedule(s: SchedulerServiceTaskScheduleDefinition): string {
 export class RoutineRunner {
   private readonly routines = new Map<RoutineId, Routine>();
   private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
 
   constructor(
     private readonly options: {
@@ -84,6 +94,14 @@ export class RoutineRunner {
       configs: Record<RoutineId, RoutineCommonConfig>;
       /** The plugin's database, to read the scheduler's next run time. */
       db?: Knex;
+      /**
+       * The four-eyes gate: routines act across VPCs, so a real (not dry)
+       * "run now" is held when any VPC in `vpcs` requires approval.
+       */
+      gate?: ApprovalGate;
+      vpcs?: Array<{ name: string; requireApproval: boolean }>;
+      /** Where an approved run now is recorded (the approver beside the requester). */
+      audit?: AuditStore;
     },
   ) {}
 
@@ -133,12 +151,20 @@ export class RoutineRunner {
     return started.runId;
   }
 
-  /** "Run now": authorized, then started in the background; 409 while a run is going. */
+  /**
+   * "Run now": authorized, then started in the background; 409 while a run
+   * is going. A real run is held for a second person when a VPC requires
+   * approval; once approved, the requester executes it (authorized again).
+   */
   async runNow(
     id: string,
     request: { dryRun: boolean },
-    context: { credentials: BackstageCredentials; actor: string },
-  ): Promise<{ runId: string }> {
+    context: {
+      credentials: BackstageCredentials;
+      actor: string;
+      approval?: ApprovedAs;
+    },
+  ): Promise<{ runId: string } | ApprovalPendingResponse> {
     const routine = this.get(id);
     const [decision] = await this.options.permissions.authorize(
       [{ permission: batchJobsRoutineRunPermission }],
@@ -148,6 +174,44 @@ export class RoutineRunner {
       throw new NotAllowedError(
         `You are not allowed to run routines (${batchJobsRoutineRunPermission.name})`,
       );
+    }
+    // Switched off in config means not acting, by hand either; a dry run
+    // changes nothing and is how one checks a routine before enabling it.
+    if (!this.options.configs[routine.id].enabled && !request.dryRun) {
+      throw new ConflictError(
+        `Routine ${routine.id} is disabled (batchJobs.routines.${routine.id}.enabled: false): only a dry run is allowed; enable it in config to run it for real`,
+      );
+    }
+    if (this.stopping) {
+      throw new ServiceUnavailableError(
+        `The backend is stopping: run ${routine.id} again in a moment`,
+      );
+    }
+    const { gate, audit } = this.options;
+    const gated = (this.options.vpcs ?? []).filter(v => gate?.requires(v));
+    const hash = pinHash({
+      routine: routine.id,
+      dryRun: request.dryRun,
+      settings: routine.settings(),
+    });
+    if (context.approval) {
+      checkPin(context.approval.review?.hash, hash, `the settings of ${routine.id}`);
+    } else if (!request.dryRun && gated.length > 0) {
+      return gate!.hold({
+        action: 'routine.run',
+        // The approvers of the first VPC that needs them; the routine acts on all.
+        vpc: gated[0],
+        target: `routine:${routine.id}`,
+        summary: `Run routine ${routine.title} now (not a dry run) across ${(
+          this.options.vpcs ?? []
+        )
+          .map(v => v.name)
+          .join(', ')}`,
+        entityRef: null,
+        payload: { routine: routine.id, dryRun: false },
+        review: { hash, hashOf: `the routine and its settings` },
+        actor: context.actor,
+      });
     }
     const started = await this.begin(routine.id, {
       trigger: 'user',
@@ -159,6 +223,20 @@ export class RoutineRunner {
         `Routine ${routine.id} is already running (run ${started.heldBy}); try again when it ends`,
       );
     }
+    if (context.approval && audit) {
+      // The run's own items are in its history; this row names the approver.
+      const auditId = await audit.create({
+        actor: context.actor,
+        action: 'routine.run',
+        entityRef: null,
+        vpc: gated[0]?.name ?? null,
+        job: null,
+        target: `routine:${routine.id}`,
+        parameters: { dryRun: request.dryRun },
+        detail: { runId: started.runId, ...approvalDetail(context.approval) },
+      });
+      await audit.finish(auditId, 'succeeded', {});
+    }
     const done = this.execute(routine.id, started.runId, request.dryRun, context.actor)
       .catch(() => undefined)
       .finally(() => this.inFlight.delete(done));
@@ -169,6 +247,12 @@ export class RoutineRunner {
   /** Waits for background runs (tests, shutdown). */
   async settle() {
     await Promise.all([...this.inFlight]);
+  }
+
+  /** Shutdown: no new "run now"; the runs it started finish first, like scheduled ones. */
+  async drain() {
+    this.stopping = true;
+    await this.settle();
   }
 
   private async begin(

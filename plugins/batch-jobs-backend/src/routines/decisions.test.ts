@@ -6,6 +6,7 @@ import {
   decideSweep,
   findNewBackup,
 } from './decisions';
+import type { ArchiveInspection } from '../services/aws/backupArchive';
 
 const NOW = new Date('2026-11-02T09:00:00Z');
 const HOUR = 3_600_000;
@@ -24,6 +25,14 @@ const vpcs = [
   { name: 'DEV', labels: ['DEV-batch-agent', 'DEV-worker-agent'], hasAws: true },
 ];
 
+const DEV_RULES = {
+  vpc: 'DEV',
+  agentLabels: { batch: 'DEV-batch-agent', worker: 'DEV-worker-agent' },
+  launchTemplateIds: ['lt-0dev'],
+  vpcId: 'vpc-0dev',
+};
+const OUR_TAGS = { Name: 'DEV-BATCH-AGENT', 'aws:ec2launchtemplate:id': 'lt-0dev' };
+
 describe('decideSweep', () => {
   const sweep = (nodes: ObservedNode[], more: Partial<Parameters<typeof decideSweep>[0]> = {}) =>
     decideSweep({
@@ -31,6 +40,7 @@ describe('decideSweep', () => {
       vpcs,
       firstSeenOffline: new Map(nodes.map(n => [n.name, ago(3 * HOUR)])),
       instances: new Map(),
+      owners: new Map([['DEV', DEV_RULES]]),
       launchesInProgress: new Set(),
       now: NOW,
       gracePeriodMs: HOUR,
@@ -40,13 +50,52 @@ describe('decideSweep', () => {
   it('deletes an EC2 agent node offline past the grace period, terminating its instance when it still runs', () => {
     const [gone, crashed] = sweep([node(1), node(2)], {
       instances: new Map([
-        [id(2), { instanceId: id(2), vpc: 'DEV', state: 'running', launchTime: null }],
+        [id(2), { instanceId: id(2), vpc: 'DEV', state: 'running', launchTime: null, tags: OUR_TAGS, vpcId: 'vpc-0dev' }],
       ]),
     });
     expect(gone).toMatchObject({ action: 'delete', terminate: false, vpc: 'DEV', instanceId: id(1) });
     expect(gone.reason).toMatch(/offline for 3 h 0 min; its instance is gone/);
     expect(crashed).toMatchObject({ action: 'delete', terminate: true });
     expect(crashed.reason).toMatch(/still running/);
+  });
+
+  it('deletes only the node when its still-running instance is not the VPC agent the portal may terminate', () => {
+    const running = (n: number, extra: Record<string, unknown>) => ({
+      instanceId: id(n),
+      vpc: 'DEV',
+      state: 'running',
+      launchTime: null,
+      tags: OUR_TAGS,
+      vpcId: 'vpc-0dev',
+      ...extra,
+    });
+    const decisions = sweep([node(1), node(2), node(3)], {
+      instances: new Map([
+        // Another team's instance that only shares the Name tag.
+        [id(1), running(1, { tags: { Name: 'DEV-BATCH-AGENT' } })],
+        [id(2), running(2, { vpcId: 'vpc-0other' })],
+        [id(3), running(3, { state: 'stopped', tags: { Name: 'DEV-BATCH-AGENT', AgentType: 'STG-worker-agent', 'batch-jobs.io/launched-by': 'x' } })],
+      ]),
+    });
+    expect(decisions.map(d => [d.instanceId, d.action, d.terminate])).toEqual([
+      [id(1), 'delete', false],
+      [id(2), 'delete', false],
+      [id(3), 'delete', false],
+    ]);
+    expect(decisions[0].instanceNotOurs).toMatch(/^no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/);
+    expect(decisions[0].reason).toMatch(
+      /^offline for 3 h 0 min; its instance is still running but not ours \(no tag batch-jobs.io\/launched-by .*\): only the node is deleted$/,
+    );
+    expect(decisions[1].instanceNotOurs).toBe('no VPC id vpc-0dev (it is in vpc-0other)');
+    expect(decisions[2].instanceNotOurs).toMatch(/AgentType=STG-worker-agent/);
+    expect(decisions[2].reason).toMatch(/still stopped but not ours/);
+
+    // Without the VPC's ownership rules nothing is ours to terminate.
+    const [unknown] = sweep([node(4)], {
+      instances: new Map([[id(4), running(4, {})]]),
+      owners: new Map(),
+    });
+    expect(unknown).toMatchObject({ action: 'delete', terminate: false, instanceNotOurs: 'no ownership rules for VPC DEV' });
   });
 
   it('never lists online nodes, the built-in node, static agents or nodes of no configured VPC', () => {
@@ -90,12 +139,31 @@ describe('decideSweep', () => {
 });
 
 describe('decideReap', () => {
-  const instance = (n: number, state: string, launchedAgo: number | null) => ({
+  const instance = (
+    n: number,
+    state: string,
+    launchedAgo: number | null,
+    tags: Record<string, string> = { Name: 'DEV-BATCH-AGENT', 'aws:ec2launchtemplate:id': 'lt-0dev' },
+  ) => ({
     instanceId: id(n),
     vpc: 'DEV',
     state,
     launchTime: launchedAgo === null ? null : ago(launchedAgo).toISOString(),
+    tags,
+    vpcId: 'vpc-0dev',
+    subnetId: 'subnet-0dev',
   });
+  const owners = new Map([
+    [
+      'DEV',
+      {
+        vpc: 'DEV',
+        agentLabels: { batch: 'DEV-batch-agent', worker: 'DEV-worker-agent' },
+        launchTemplateIds: ['lt-0dev'],
+        vpcId: 'vpc-0dev',
+      },
+    ],
+  ]);
   const reap = (
     instances: ReturnType<typeof instance>[],
     nodes: ObservedNode[] = [],
@@ -105,9 +173,30 @@ describe('decideReap', () => {
       instances,
       nodes: new Map(nodes.map(n => [n.name, n])),
       launchesInProgress: new Set(launches),
+      owners,
       now: NOW,
       gracePeriodMs: 2 * HOUR,
     });
+
+  it('spares instances that are not the VPC agents the portal may terminate', () => {
+    const decisions = reap([
+      // Another team's instance: the Name filter alone would have picked it up.
+      instance(1, 'running', 30 * HOUR, { Name: 'DEV-BATCH-AGENT' }),
+      instance(2, 'running', 30 * HOUR, { Name: 'DEV-BATCH-AGENT', AgentType: 'STG-worker-agent', 'batch-jobs.io/launched-by': 'x' }),
+      { ...instance(3, 'running', 30 * HOUR), vpcId: 'vpc-0other' },
+      { ...instance(4, 'running', 30 * HOUR), vpc: 'QA' },
+    ]);
+    expect(decisions.map(d => [d.instanceId, d.action])).toEqual([
+      [id(1), 'spare'],
+      [id(2), 'spare'],
+      [id(3), 'spare'],
+      [id(4), 'spare'],
+    ]);
+    expect(decisions[0].reason).toMatch(/^not ours: no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/);
+    expect(decisions[1].reason).toMatch(/AgentType=STG-worker-agent/);
+    expect(decisions[2].reason).toMatch(/VPC id vpc-0dev \(it is in vpc-0other\)/);
+    expect(decisions[3].reason).toMatch(/no ownership rules for VPC QA/);
+  });
 
   it('terminates instances up past the grace period without an online node', () => {
     const decisions = reap(
@@ -164,14 +253,33 @@ describe('backup verification and retention', () => {
     expect(findNewBackup({ before: new Set(), after: [old], buildStartedAt: start })).toBeUndefined();
   });
 
-  it('accepts a non-empty gzip stream only', () => {
-    const gz = new Uint8Array([0x1f, 0x8b, 8, 0]);
-    expect(checkBackup(obj('a', 0), gz)).toEqual({ ok: true });
-    expect(checkBackup(obj('a', 0, 0), new Uint8Array())).toEqual({ ok: false, reason: 'a is empty (0 bytes)' });
-    expect(checkBackup(obj('a', 0), new Uint8Array([0x50, 0x4b, 3, 4]))).toEqual({
-      ok: false,
-      reason: 'a is not a gzip file (first bytes 504b0304)',
+  it('accepts only a whole, complete gzip of a tar holding config.xml and jobs/', () => {
+    const read = (extra: Partial<ArchiveInspection> = {}): ArchiveInspection => ({
+      bytesRead: 100,
+      entries: 3,
+      configRoots: ['jenkins-home/'],
+      jobsRoots: ['jenkins-home/'],
+      ...extra,
     });
+    expect(checkBackup(obj('a', 0), read())).toEqual({ ok: true });
+    expect(checkBackup(obj('a', 0, 0), undefined)).toEqual({ ok: false, reason: 'a is empty (0 bytes)' });
+    const reason = (extra: Partial<ArchiveInspection>) => {
+      const result = checkBackup(obj('a', 0), read(extra));
+      return result.ok ? 'ok' : result.reason;
+    };
+    expect(reason({ error: { stage: 'gzip', message: 'unexpected end of file', truncated: true } })).toBe(
+      'a is not a complete gzip stream (unexpected end of file: cut short)',
+    );
+    expect(reason({ error: { stage: 'gzip', message: 'incorrect data check', truncated: false } })).toBe(
+      'a is not a valid gzip stream (incorrect data check)',
+    );
+    expect(reason({ error: { stage: 'tar', message: 'the tar archive ends inside an entry', truncated: true } })).toBe(
+      'a is not a complete tar archive (the tar archive ends inside an entry)',
+    );
+    expect(reason({ bytesRead: 60 })).toBe('a was read 60 of 100 bytes');
+    expect(reason({ configRoots: [], jobsRoots: [] })).toBe('a holds no config.xml and no jobs/ (3 entries): not a Jenkins home');
+    expect(reason({ jobsRoots: [] })).toBe('a holds no jobs/ (3 entries): not a Jenkins home');
+    expect(reason({ configRoots: [''] })).toBe('a holds config.xml and jobs/ in different directories: not a Jenkins home');
   });
 
   it('keeps the newest N and/or those younger than N days, and always the newest verified', () => {

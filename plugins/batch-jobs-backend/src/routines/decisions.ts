@@ -3,6 +3,12 @@
  * without Jenkins, EC2, S3 or a database.
  */
 import { instanceIdOf } from '../services/aws/Ec2Agents';
+import type { ArchiveInspection } from '../services/aws/backupArchive';
+import {
+  AgentOwnershipRules,
+  checkAgentOwnership,
+  describeMissing,
+} from '../services/aws/agentOwnership';
 
 /** A Jenkins node as the routines read it. @public */
 export interface ObservedNode {
@@ -23,6 +29,10 @@ export interface ObservedInstance {
   vpc: string;
   state: string;
   launchTime: string | null;
+  /** Tags and placement: whether the instance is ours to terminate. */
+  tags?: Record<string, string>;
+  vpcId?: string | null;
+  subnetId?: string | null;
 }
 
 /** A VPC's agent labels, to tell which VPC a node belongs to. @public */
@@ -40,8 +50,13 @@ export interface SweepDecision {
   instanceId: string | null;
   /** `delete`: delete the node (and terminate `terminate`); `spare`: leave it. */
   action: 'delete' | 'spare';
-  /** The node's instance still runs: terminate it too. */
+  /** The node's instance still runs and is ours (`checkAgentOwnership`): terminate it too. */
   terminate: boolean;
+  /**
+   * The node's instance still runs but is not the VPC's agent: what it
+   * lacks. Only the node is deleted; the instance is never terminated.
+   */
+  instanceNotOurs?: string;
   offlineSince: string | null;
   reason: string;
 }
@@ -64,7 +79,10 @@ export function formatAge(ms: number): string {
  * is spared while a person keeps it temporarily offline, while a build runs
  * on it, while its launch is in progress, and until it has been offline for
  * `gracePeriodMs` — since the earlier of when we first saw it offline and
- * Jenkins' own offline-cause time.
+ * Jenkins' own offline-cause time. A deleted node's instance that still
+ * runs is terminated only when it is the VPC's agent by
+ * `checkAgentOwnership` (the terminate endpoint's and the reaper's rule);
+ * otherwise only the node goes and `instanceNotOurs` says why.
  * @public
  */
 export function decideSweep(input: {
@@ -73,6 +91,8 @@ export function decideSweep(input: {
   firstSeenOffline: Map<string, Date>;
   /** Instances of the VPCs with AWS, by id (missing: EC2 no longer knows it). */
   instances: Map<string, ObservedInstance>;
+  /** Ownership rules per VPC name (a VPC without: none of its instances is terminated). */
+  owners: Map<string, AgentOwnershipRules>;
   /** Node names and instance ids of launches still in progress. */
   launchesInProgress: Set<string>;
   now: Date;
@@ -122,14 +142,27 @@ export function decideSweep(input: {
       continue;
     }
     const instance = input.instances.get(instanceId);
-    const terminate = Boolean(instance && ALIVE.has(instance.state));
+    const alive = Boolean(instance && ALIVE.has(instance.state));
+    let notOurs: string | undefined;
+    if (alive) {
+      const rules = input.owners.get(vpc.name);
+      const ownership = rules
+        ? checkAgentOwnership({ ...instance!, tags: instance!.tags ?? {} }, rules)
+        : undefined;
+      if (!ownership) notOurs = `no ownership rules for VPC ${vpc.name}`;
+      else if (!ownership.ours) notOurs = describeMissing(ownership.missing);
+    }
+    const terminate = alive && notOurs === undefined;
     let instanceNote = '';
     if (terminate) instanceNote = `; its instance is still ${instance!.state}`;
-    else if (vpc.hasAws) instanceNote = '; its instance is gone';
+    else if (alive) {
+      instanceNote = `; its instance is still ${instance!.state} but not ours (${notOurs}): only the node is deleted`;
+    } else if (vpc.hasAws) instanceNote = '; its instance is gone';
     out.push({
       ...base,
       action: 'delete',
       terminate,
+      ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}),
       reason: `offline for ${formatAge(offlineFor)}${instanceNote}`,
     });
   }
@@ -148,15 +181,19 @@ export interface ReapDecision {
 /**
  * Orphan reaper: which agent instances to terminate. An instance that is up
  * (pending or running) is an orphan when no online Jenkins node goes with
- * it and it was launched more than `gracePeriodMs` ago. Spared: launches
- * still in progress, nodes a person paused, nodes with running builds.
- * Instances with an online node are not listed.
+ * it and it was launched more than `gracePeriodMs` ago. Spared: instances
+ * that are not the VPC's agents by `checkAgentOwnership` (the same rule as
+ * the terminate endpoint), launches still in progress, nodes a person
+ * paused, nodes with running builds. Instances with an online node are not
+ * listed.
  * @public
  */
 export function decideReap(input: {
   instances: ObservedInstance[];
   nodes: Map<string, ObservedNode>;
   launchesInProgress: Set<string>;
+  /** Ownership rules per VPC name. */
+  owners: Map<string, AgentOwnershipRules>;
   now: Date;
   gracePeriodMs: number;
 }): ReapDecision[] {
@@ -173,6 +210,19 @@ export function decideReap(input: {
     };
     const spare = (reason: string) =>
       out.push({ ...base, action: 'spare', reason });
+    const rules = input.owners.get(instance.vpc);
+    if (!rules) {
+      spare(`not ours: no ownership rules for VPC ${instance.vpc}`);
+      continue;
+    }
+    const ownership = checkAgentOwnership(
+      { ...instance, tags: instance.tags ?? {} },
+      rules,
+    );
+    if (!ownership.ours) {
+      spare(`not ours: ${describeMissing(ownership.missing)}`);
+      continue;
+    }
     if (
       input.launchesInProgress.has(instance.instanceId) ||
       input.launchesInProgress.has(nodeName)
@@ -240,31 +290,55 @@ export function findNewBackup(input: {
     .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime())[0];
 }
 
-/** Whether a backup object is usable: not empty, and a gzip stream. @public */
+/**
+ * Whether a backup can be restored, from reading the whole object: not
+ * empty, every byte S3 announced read, a complete gzip stream (each
+ * member's CRC32 and size trailer checked by gunzip), a complete tar whose
+ * root (the archive's, or one top directory) holds `config.xml` and `jobs/`.
+ * @public
+ */
 export function checkBackup(
   object: BackupObject,
-  firstBytes: Uint8Array,
+  archive: ArchiveInspection | undefined,
 ): { ok: true } | { ok: false; reason: string } {
-  if (object.size <= 0) {
-    return { ok: false, reason: `${object.key} is empty (0 bytes)` };
+  const fail = (reason: string) => ({ ok: false as const, reason: `${object.key} ${reason}` });
+  if (object.size <= 0) return fail('is empty (0 bytes)');
+  if (!archive) return fail('was not read');
+  const { error } = archive;
+  if (error?.stage === 'gzip') {
+    return fail(
+      error.truncated
+        ? `is not a complete gzip stream (${error.message}: cut short)`
+        : `is not a valid gzip stream (${error.message})`,
+    );
   }
-  if (firstBytes.length < 2 || firstBytes[0] !== 0x1f || firstBytes[1] !== 0x8b) {
-    return {
-      ok: false,
-      reason: `${object.key} is not a gzip file (first bytes ${Buffer.from(
-        firstBytes.slice(0, 4),
-      ).toString('hex') || 'none'})`,
-    };
+  if (error) return fail(`is not a complete tar archive (${error.message})`);
+  if (archive.bytesRead !== object.size) {
+    return fail(`was read ${archive.bytesRead} of ${object.size} bytes`);
+  }
+  const roots = archive.configRoots.filter(r => archive.jobsRoots.includes(r));
+  if (roots.length === 0) {
+    const missing = [
+      archive.configRoots.length ? '' : 'config.xml',
+      archive.jobsRoots.length ? '' : 'jobs/',
+    ].filter(Boolean);
+    return fail(
+      missing.length
+        ? `holds no ${missing.join(' and no ')} (${archive.entries} entries): not a Jenkins home`
+        : 'holds config.xml and jobs/ in different directories: not a Jenkins home',
+    );
   }
   return { ok: true };
 }
 
 /**
- * Retention: keep the newest `keepLast` backups and/or those younger than
- * `maxAgeDays` (with both, a backup goes only when both rules let it go;
- * with neither, all stay). The newest verified backup always stays. Ages
- * are measured from `reference` (S3's time of the newest backup, so the
- * backend's clock does not matter).
+ * Retention over the backups the routine itself recorded as verified (the
+ * caller passes no other object, so nothing it did not verify counts or
+ * goes): keep the newest `keepLast` and/or those younger than `maxAgeDays`
+ * (with both, a backup goes only when both rules let it go; with neither,
+ * all stay). The newest verified backup always stays. Ages are measured
+ * from `reference` (S3's time of the newest backup, so the backend's clock
+ * does not matter).
  * @public
  */
 export function decideRetention(input: {

@@ -16,8 +16,10 @@ import {
 } from '../database/DatabaseRoutineStore';
 import { AuditStore } from '../database/types';
 import { createRoutinesRouter } from '../router/routinesRouter';
+import { JobReadAccess } from '../services/actions/readAccess';
 import { BackupBucket } from '../services/aws/BackupBucket';
 import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { ApprovalGate } from '../services/approvals/ApprovalGate';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { JenkinsBackup } from './JenkinsBackup';
 import { OfflineNodeSweep } from './OfflineNodeSweep';
@@ -44,6 +46,10 @@ export async function setupRoutines(options: {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   logger: LoggerService;
+  /** Holds a real "run now" while a VPC requires approval. */
+  gate?: ApprovalGate;
+  /** Routine history spans every VPC: read with batch-jobs.vpc.read on all. */
+  readAccess?: JobReadAccess;
 }) {
   const { batchJobsConfig, db, clients, ec2, audit, operations, logger } = options;
   const routines = readRoutinesConfig(
@@ -57,6 +63,9 @@ export async function setupRoutines(options: {
     logger,
     configs: routines,
     db,
+    gate: options.gate,
+    vpcs: batchJobsConfig.vpcs,
+    audit,
   });
   const fleetDeps = {
     vpcs: batchJobsConfig.vpcs,
@@ -102,6 +111,14 @@ export async function setupRoutines(options: {
       userInfo: options.userInfo,
       runner,
       backups,
+      readAllVpcs: options.readAccess
+        ? credentials =>
+            options.readAccess!.checkVpcs(
+              batchJobsConfig.vpcs,
+              credentials,
+              'the routines',
+            )
+        : undefined,
     }),
   };
 }

@@ -136,9 +136,21 @@ export function readRoutinesConfig(
       fail(`${at}.jenkins-backup.s3.endpoint`, `'${endpoint}' is not a URL`);
     }
     const creds = s3.getOptionalConfig('credentials');
+    // getOptional: getOptionalString would refuse '' with a type error that hides why.
+    const raw = s3.getOptional('prefix') ?? '';
+    if (typeof raw !== 'string') {
+      fail(`${at}.jenkins-backup.s3.prefix`, 'must be a string, e.g. jenkins/');
+    }
+    const prefix = raw.replace(/^\/+/, '');
+    if (!prefix.trim()) {
+      fail(
+        `${at}.jenkins-backup.s3.prefix`,
+        "a non-empty key prefix is required (e.g. 'jenkins/'), so retention never spans the whole bucket",
+      );
+    }
     bucket = {
       bucket: s3.getString('bucket'),
-      prefix: (s3.getOptionalString('prefix') ?? '').replace(/^\/+/, ''),
+      prefix,
       region: s3.getOptionalString('region') ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
       ...(creds

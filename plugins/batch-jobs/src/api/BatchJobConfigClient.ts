@@ -1,13 +1,21 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  ApprovalPendingResponse,
+  CreateBatchJobsRequest,
+  CreateBatchJobsResponse,
   JobComparisonResponse,
+  JobConfigHistoryResponse,
+  JobConfigVersionResponse,
+  JobTemplateSpecResponse,
   PromoteJobRequest,
   PromoteJobResponse,
+  RestoreJobConfigRequest,
+  RestoreJobConfigResponse,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobConfigApi, PromotionHeld } from './BatchJobConfigApi';
 
-/** `GET /jobs/compare` and `POST /jobs/promote` of the batch-jobs backend. @public */
+/** `GET /jobs/compare`, `POST /jobs/promote`, `GET /jobs/template` and `POST /jobs/update` of the batch-jobs backend. @public */
 export class BatchJobConfigClient implements BatchJobConfigApi {
   constructor(
     private readonly options: {
@@ -33,6 +41,46 @@ export class BatchJobConfigClient implements BatchJobConfigApi {
     request: PromoteJobRequest,
   ): Promise<PromoteJobResponse | PromotionHeld> {
     return this.call('jobs/promote', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  async getTemplateSpec(request: {
+    vpc: string;
+    job: string;
+  }): Promise<JobTemplateSpecResponse> {
+    const query = new URLSearchParams({ vpc: request.vpc, job: request.job });
+    return this.call(`jobs/template?${query}`);
+  }
+
+  async updateJobs(
+    request: CreateBatchJobsRequest,
+  ): Promise<CreateBatchJobsResponse | ApprovalPendingResponse> {
+    return this.call('jobs/update', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+  }
+
+  async getConfigHistory(request: {
+    vpc: string;
+    job: string;
+  }): Promise<JobConfigHistoryResponse> {
+    const query = new URLSearchParams({ vpc: request.vpc, job: request.job });
+    return this.call(`jobs/history?${query}`);
+  }
+
+  async getConfigVersion(id: string): Promise<JobConfigVersionResponse> {
+    return this.call(`jobs/history/${encodeURIComponent(id)}`);
+  }
+
+  async restoreConfig(
+    request: RestoreJobConfigRequest,
+  ): Promise<RestoreJobConfigResponse | ApprovalPendingResponse> {
+    return this.call('jobs/restore', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(request),

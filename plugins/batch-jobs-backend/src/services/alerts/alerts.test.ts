@@ -84,6 +84,17 @@ describe('buildSlackMessage', () => {
     ]);
   });
 
+  it('escapes the fallback text like the blocks', () => {
+    // Slack renders `text` as mrkdwn too: a name like <!channel> would ping everyone.
+    const message = buildSlackMessage(
+      { ...alert, appName: 'pay <!channel> & co', job: 'DEV/a/<http://evil|x>' },
+      'UTC',
+    );
+    expect(message.text).toBe(
+      'Failure Batch (DEV): pay &lt;!channel&gt; &amp; co DEV/a/&lt;http://evil|x&gt; #43',
+    );
+  });
+
   it('names start and recovery events and escapes mrkdwn', () => {
     const start = buildSlackMessage(
       { ...alert, event: 'start', cause: 'Started by upstream job <a> & b' },

@@ -107,7 +107,8 @@ export function buildSlackMessage(alert: BuildAlert, timeZone: string) {
     ],
   });
   return {
-    text: `${title}: ${alert.appName} ${alert.job} #${alert.buildNumber}`,
+    // Slack parses the fallback as mrkdwn too (`<!channel>`, links).
+    text: escape(`${title}: ${alert.appName} ${alert.job} #${alert.buildNumber}`),
     blocks,
   };
 }

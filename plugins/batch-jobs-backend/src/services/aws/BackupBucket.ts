@@ -5,12 +5,14 @@ import {
   S3Client,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
 import { BackupObject } from '../../routines/decisions';
+import { ArchiveInspection, inspectBackupArchive } from './backupArchive';
 
 /** Where the Jenkins backups land. @public */
 export interface BackupBucketConfig {
   bucket: string;
-  /** Key prefix of the backups, e.g. `jenkins/`; '' for the whole bucket. */
+  /** Key prefix of the backups, e.g. `jenkins/`; never '' (config refuses it). */
   prefix: string;
   region: string;
   endpoint?: string;
@@ -88,6 +90,25 @@ export class BackupBucket {
       };
     } catch (error) {
       throw fail(error, 'HeadObject', `s3://${this.config.bucket}/${key}`);
+    }
+  }
+
+  /**
+   * Reads the whole object as a tar.gz (gzip trailers, tar listing) without
+   * holding it in memory. What the bytes say is in the result; S3 failures
+   * throw.
+   */
+  async inspect(key: string): Promise<ArchiveInspection> {
+    const where = `s3://${this.config.bucket}/${key}`;
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({ Bucket: this.config.bucket, Key: key }),
+      );
+      const body = res.Body as Readable | undefined;
+      if (!body) return inspectBackupArchive(Readable.from([]));
+      return await inspectBackupArchive(body);
+    } catch (error) {
+      throw fail(error, 'GetObject', where);
     }
   }
 

@@ -1,5 +1,6 @@
 import {
   DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
   EC2Client,
   Filter,
   Instance,
@@ -8,13 +9,22 @@ import {
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import {
   AgentType,
   LAUNCH_REASON_TAG,
   LAUNCHED_BY_TAG,
 } from '@internal/plugin-batch-jobs-common';
 import { VpcAwsConfig, VpcConfig } from '../../config';
+import {
+  AgentOwnershipRules,
+  checkAgentOwnership,
+  describeMissing,
+} from './agentOwnership';
 import { Ec2Failure, classifyEc2Error, toHttpError } from './errors';
+
+// Launch template ids change only when a template is recreated.
+const TEMPLATE_IDS_TTL_MS = 10 * 60_000;
 
 /** An EC2 instance as the fleet reads it. @public */
 export interface AgentInstance {
@@ -24,6 +34,9 @@ export interface AgentInstance {
   tags: Record<string, string>;
   /** `<instanceId>-EC2-AGENT`, the Jenkins node the instance runs. */
   nodeName: string;
+  /** Where it runs; EC2 drops both once the instance is terminated. */
+  vpcId: string | null;
+  subnetId: string | null;
 }
 
 /** An error from an EC2 call, already in plain words; `failure` keeps the classification. @public */
@@ -64,6 +77,7 @@ export function instanceIdOf(nodeName: string): string | undefined {
  */
 export class Ec2Agents {
   private readonly clients = new Map<string, EC2Client>();
+  private readonly templateIds = new Map<string, { ids: string[]; at: number }>();
 
   static fromConfig(vpcs: VpcConfig[], options: { logger: LoggerService }) {
     return new Ec2Agents(vpcs, options.logger);
@@ -182,6 +196,74 @@ export class Ec2Agents {
     }
   }
 
+  /**
+   * What makes an instance this VPC's agent (`checkAgentOwnership`): its
+   * labels, placement, and the ids of its launch templates, looked up by
+   * name (cached a few minutes).
+   */
+  async ownershipRules(vpc: string): Promise<AgentOwnershipRules> {
+    const config = this.vpcs.find(v => v.name === vpc);
+    const aws = this.awsOf(vpc);
+    const client = this.client(vpc);
+    let cached = this.templateIds.get(vpc);
+    if (!cached || Date.now() - cached.at > TEMPLATE_IDS_TTL_MS) {
+      const names = [aws!.launchTemplates.batch, aws!.launchTemplates.worker];
+      try {
+        // A filter, not LaunchTemplateNames: a missing template is no error.
+        const res = await client.send(
+          new DescribeLaunchTemplatesCommand({
+            Filters: [{ Name: 'launch-template-name', Values: names }],
+          }),
+        );
+        cached = {
+          ids: (res.LaunchTemplates ?? [])
+            .filter(t => t.LaunchTemplateName && names.includes(t.LaunchTemplateName))
+            .map(t => t.LaunchTemplateId!)
+            .filter(Boolean),
+          at: Date.now(),
+        };
+      } catch (error) {
+        throw this.fail(error, vpc, 'DescribeLaunchTemplates');
+      }
+      this.templateIds.set(vpc, cached);
+    }
+    return {
+      vpc,
+      agentLabels: config!.agentLabels,
+      launchTemplateIds: cached.ids,
+      ...(aws?.vpcId ? { vpcId: aws.vpcId } : {}),
+      ...(aws?.subnetIds ? { subnetIds: aws.subnetIds } : {}),
+    };
+  }
+
+  /**
+   * Refuses (409, naming what is missing) to let anything terminate an
+   * instance that is not this VPC's agent. Returns the instance, or
+   * undefined when EC2 no longer knows it or it is already terminated
+   * (nothing left to terminate).
+   */
+  async assertOwned(
+    vpc: string,
+    instanceId: string,
+  ): Promise<AgentInstance | undefined> {
+    const instance = await this.describe(vpc, instanceId);
+    if (!instance || instance.state === 'terminated') return undefined;
+    const ownership = checkAgentOwnership(instance, await this.ownershipRules(vpc));
+    if (!ownership.ours) {
+      this.logger.warn('Refused to terminate an instance that is not an agent of the VPC', {
+        vpc,
+        instanceId,
+        missing: ownership.missing.join('; '),
+      });
+      throw new ConflictError(
+        `Instance ${instanceId} is not an agent of VPC ${vpc} that the portal may terminate: ${describeMissing(
+          ownership.missing,
+        )}`,
+      );
+    }
+    return instance;
+  }
+
   /** Terminates an instance; returns its new state (`shutting-down`), or undefined when EC2 no longer knows it. */
   async terminate(vpc: string, instanceId: string): Promise<string | undefined> {
     try {
@@ -244,5 +326,7 @@ function toAgentInstance(i: Instance): AgentInstance {
     launchTime: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : null,
     tags,
     nodeName: nodeNameOf(i.InstanceId ?? ''),
+    vpcId: i.VpcId ?? null,
+    subnetId: i.SubnetId ?? null,
   };
 }

@@ -2,12 +2,11 @@ import { LoggerService, PermissionsService } from '@backstage/backend-plugin-api
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
   isError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  ApprovalPendingResponse,
   TerminateAgentResponse,
   batchJobsAgentTerminatePermission,
 } from '@internal/plugin-batch-jobs-common';
@@ -19,6 +18,8 @@ import { RawComputer } from '../jenkins/types';
 import { FleetActionContext } from './AgentLauncher';
 import { buildsOf } from './FleetView';
 import { authorizeInVpc } from '../access/vpcAccess';
+import { ApprovalGate, approvalDetail } from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
 
 /**
  * Retires an agent: drain (temporarily offline, so no new build lands),
@@ -35,13 +36,15 @@ export class AgentTerminator {
       audit: AuditStore;
       permissions: PermissionsService;
       logger: LoggerService;
+      /** The four-eyes gate of VPCs with `requireApproval`. */
+      gate?: ApprovalGate;
     },
   ) {}
 
   async terminate(
     request: { vpc: string; node: string; force: boolean; reason?: string },
     context: FleetActionContext,
-  ): Promise<TerminateAgentResponse> {
+  ): Promise<TerminateAgentResponse | ApprovalPendingResponse> {
     const { directory, clients, ec2, audit, logger } = this.options;
     const vpc = directory.getVpc(request.vpc);
     const instanceId = instanceIdOf(request.node);
@@ -50,6 +53,7 @@ export class AgentTerminator {
         `'${request.node}' is not an EC2 agent node (expected <instanceId>-EC2-AGENT)`,
       );
     }
+    // Also when approved: the requester's permission may have gone since.
     await authorizeInVpc(
       this.options.permissions,
       batchJobsAgentTerminatePermission,
@@ -57,6 +61,33 @@ export class AgentTerminator {
       context.credentials,
       'terminate agents',
     );
+    // 409 unless EC2 says the instance is this VPC's agent (tags, launch, placement).
+    await ec2.assertOwned(vpc.name, instanceId);
+    const payload = {
+      vpc: vpc.name,
+      node: request.node,
+      force: request.force,
+      reason: request.reason ?? null,
+    };
+    const hash = pinHash(payload);
+    if (context.approval) {
+      checkPin(context.approval.review?.hash, hash, 'the request');
+    }
+    const gate = this.options.gate;
+    if (!context.approval && gate?.requires(vpc)) {
+      return gate.hold({
+        action: 'agent.terminate',
+        vpc,
+        target: request.node,
+        summary: `Terminate agent ${request.node} in ${vpc.name}${
+          request.force ? ' (forced, aborting its builds)' : ''
+        }${request.reason ? `: ${request.reason}` : ''}`,
+        entityRef: null,
+        payload,
+        review: { hash, hashOf: 'the node, force and the reason' },
+        actor: context.actor,
+      });
+    }
     const client = clients.get(vpc.jenkins)!;
     const steps: Array<{ step: string; message: string }> = [];
     const auditId = await audit.create({
@@ -67,7 +98,7 @@ export class AgentTerminator {
       job: null,
       target: request.node,
       parameters: { force: request.force, reason: request.reason ?? null },
-      detail: { instanceId },
+      detail: { instanceId, ...approvalDetail(context.approval) },
     });
     try {
       let computer: RawComputer | undefined;

@@ -88,12 +88,32 @@ export function jobPath(fullName: string): string {
 
 /**
  * Whether a queue item's task is this job: a queue id names nothing about
- * the job, so its task URL must end with the job's path.
+ * the job, so its task URL must be the job's whole path. A suffix is not
+ * enough (`/job/DEV/job/other/job/x/` ends like `other/x`); what precedes
+ * the first `job` segment is the controller's context path (`/jenkins`).
  */
 export function isQueueItemOf(item: RawQueueItem, fullName: string): boolean {
   const url = item.task?.url;
-  if (!url) return false;
-  return new URL(url, 'http://x').pathname.endsWith(`${jobPath(fullName)}/`);
+  if (!url || !fullName) return false;
+  let segments: string[];
+  try {
+    segments = new URL(url, 'http://x').pathname.split('/').filter(Boolean);
+  } catch {
+    return false;
+  }
+  const first = segments.indexOf('job');
+  if (first < 0) return false;
+  const path = segments.slice(first);
+  const names = fullName.split('/');
+  if (path.length !== names.length * 2) return false;
+  return names.every((name, i) => {
+    if (path[2 * i] !== 'job') return false;
+    try {
+      return decodeURIComponent(path[2 * i + 1]) === name;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Jenkins wants a (fresh) CSRF crumb for this POST. */

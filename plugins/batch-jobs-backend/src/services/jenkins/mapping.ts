@@ -8,6 +8,7 @@ import {
   JobStats,
   JobSummary,
   QueueItemStatus,
+  templateVersionOf,
 } from '@internal/plugin-batch-jobs-common';
 import {
   RawBuild,
@@ -327,6 +328,11 @@ export interface JobRunConfig {
    * (runs on any node) or it is not in config.xml (a Jenkinsfile from SCM).
    */
   label: string | null;
+  /**
+   * Version of the standard pipeline template its script was rendered with
+   * (`templateVersionOf`); null when the template did not create the job.
+   */
+  templateVersion: number | null;
 }
 
 // Pipeline script forms naming an agent, most specific first. Declarative:
@@ -350,10 +356,12 @@ function pipelineLabel(script: string): string | null {
 }
 
 /**
- * Timer spec and agent label from a job's config.xml. Freestyle jobs keep the
- * label in `<assignedNode>` (ignored when `<canRoam>` is true, as Jenkins
- * does); pipelines in their script (`agent { label … }` or `node('…')`),
- * of which the first one named is taken.
+ * Timer spec, agent label and template version from a job's config.xml.
+ * Freestyle jobs keep the label in `<assignedNode>` (ignored when
+ * `<canRoam>` is true, as Jenkins does); pipelines in their script
+ * (`agent { label … }` or `node('…')`), of which the first one named is
+ * taken. The template version is read from the pipeline script only, so a
+ * description quoting the template's mark does not count.
  * @internal
  */
 export function parseJobConfig(configXml: string): JobRunConfig {
@@ -361,11 +369,14 @@ export function parseJobConfig(configXml: string): JobRunConfig {
   let label: string | null = null;
   const assigned = /<assignedNode>([\s\S]*?)<\/assignedNode>/.exec(configXml);
   const roams = /<canRoam>\s*true\s*<\/canRoam>/.test(configXml);
+  const scriptXml = /<script>([\s\S]*?)<\/script>/.exec(configXml);
+  const script = scriptXml ? decodeXml(scriptXml[1]) : null;
   if (assigned && !roams) {
     label = decodeXml(assigned[1]).trim() || null;
-  } else {
-    const script = /<script>([\s\S]*?)<\/script>/.exec(configXml);
-    if (script) label = pipelineLabel(decodeXml(script[1]));
+  } else if (script !== null) {
+    label = pipelineLabel(script);
   }
-  return { spec, label };
+  const templateVersion =
+    script === null ? null : templateVersionOf(script) ?? null;
+  return { spec, label, templateVersion };
 }

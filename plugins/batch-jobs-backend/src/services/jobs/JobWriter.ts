@@ -6,15 +6,13 @@ import {
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
   isError,
 } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
-import {
+  ApprovalConfigChange,
+  ApprovalPendingResponse,
   BatchJobWriteResult,
   CreateBatchJobsRequest,
   CreateBatchJobsResponse,
@@ -25,11 +23,21 @@ import {
   batchJobsJobCreatePermission,
   batchJobsJobPromotePermission,
   renderBatchJobConfigXml,
+  templateVersionOf,
   validateBatchJobSpec,
+  JobTemplateSpecResponse,
+  templateInfoOf,
 } from '@internal/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
+import { JobConfigHistoryStore } from '../../database/DatabaseJobConfigHistoryStore';
 import { AuditStore } from '../../database/types';
-import { ancestorFolders } from '../actions/entityAccess';
+import { ancestorFolders, checkEntityClaims } from '../actions/entityAccess';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../approvals/ApprovalGate';
+import { checkPin, pinHash, unifiedDiff } from '../approvals/pins';
 import { JenkinsClient, jobPath } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { ReadCache } from './ReadCache';
@@ -37,6 +45,7 @@ import { JobConfigs } from '../schedules/JobConfigs';
 import {
   diffDefinitions,
   parseJobDefinition,
+  templateSpecOf,
   translateConfigXml,
 } from './jobDefinition';
 import { authorizeInVpc } from '../access/vpcAccess';
@@ -45,27 +54,11 @@ import { authorizeInVpc } from '../access/vpcAccess';
 export interface JobWriterContext {
   credentials: BackstageCredentials;
   actor: string;
-  /** Set when a second person approved a held promotion: it runs without asking again. */
-  approval?: { approvalId: string; approvedBy: string };
-}
-
-/**
- * The four-eyes gate as the writer uses it (the backend's ApprovalGate):
- * a promotion into a VPC that requires approval is held, not applied.
- * @public
- */
-export interface PromotionGate {
-  requires(vpc: VpcConfig): boolean;
-  hold(request: {
-    action: string;
-    vpc: VpcConfig;
-    job?: string | null;
-    target: string;
-    summary: string;
-    entityRef: string | null;
-    payload: Record<string, unknown>;
-    actor: string;
-  }): Promise<unknown>;
+  /**
+   * Set when a second person approved a held write: it runs with the
+   * requester's credentials (checked again) and writes exactly what was reviewed.
+   */
+  approval?: ApprovedAs;
 }
 
 const FOLDER_XML = `<?xml version='1.1' encoding='UTF-8'?>
@@ -92,7 +85,12 @@ export class JobWriter {
       logger: LoggerService;
       cache?: ReadCache;
       configs?: JobConfigs;
-      gate?: PromotionGate;
+      /** Checks the entity a write is recorded under really claims the job. */
+      catalog: CatalogService;
+      /** The four-eyes gate: writes into a VPC that requires approval are held. */
+      gate?: ApprovalGate;
+      /** Every config.xml a write replaces is kept here first. */
+      history: JobConfigHistoryStore;
     },
   ) {}
 
@@ -100,14 +98,17 @@ export class JobWriter {
    * `batch-jobs:job:create` / `:update`: the job from the standard template
    * on every VPC named. `mode` `create` refuses existing jobs unless
    * `update` is set; `update` refuses missing ones. Nothing is written
-   * unless every VPC passes the checks.
+   * unless every VPC passes the checks. When one of the VPCs requires
+   * approval, the whole write is held with each config.xml and its diff.
+   * Replacing a job the template did not create needs `force`; every
+   * replaced config.xml is kept in the job's history first.
    */
   async write(
     input: CreateBatchJobsRequest,
     context: JobWriterContext,
     mode: 'create' | 'update' = 'create',
-  ): Promise<CreateBatchJobsResponse> {
-    const { directory, audit, logger } = this.options;
+  ): Promise<CreateBatchJobsResponse | ApprovalPendingResponse> {
+    const { directory, audit, logger, gate } = this.options;
     const vpcNames = [...new Set(input.vpcs ?? [])];
     if (vpcNames.length === 0) {
       throw new InputError('Invalid job request: at least one VPC is required');
@@ -137,14 +138,33 @@ export class JobWriter {
         directory.resolveJob(vpc.name, fullName);
         const client = this.client(vpc);
         const exists = await client.itemExists(fullName);
+        // What the write would replace: kept in the history, pinned when held.
+        const current = exists
+          ? await client.readConfigXml(fullName)
+          : undefined;
         const agentLabel = vpc.agentLabels[input.agentType];
         const configXml = renderBatchJobConfigXml(input, {
           name: vpc.name,
           agentLabel,
         });
-        return { vpc, client, fullName, exists, configXml };
+        return { vpc, client, fullName, exists, current, configXml };
       }),
     );
+    // The audit rows name the entity only once it is shown to claim each job.
+    const entityRef = input.entityRef
+      ? (
+          await Promise.all(
+            plans.map(p =>
+              checkEntityClaims(this.options, {
+                entityRef: input.entityRef!,
+                vpc: p.vpc,
+                fullName: p.fullName,
+                credentials: context.credentials,
+              }),
+            ),
+          )
+        )[0]
+      : null;
     const existing = plans.filter(p => p.exists).map(p => p.fullName);
     if (mode === 'create' && !input.update && existing.length > 0) {
       throw new ConflictError(
@@ -158,6 +178,70 @@ export class JobWriter {
       throw new NotFoundError(
         `No such job to update: ${missing.join(', ')}. Create it first.`,
       );
+    }
+    // A name collision must not silently replace a hand-written job.
+    const handWritten = plans
+      .filter(
+        p =>
+          p.current !== undefined && templateVersionOf(p.current) === undefined,
+      )
+      .map(p => p.fullName);
+    if (handWritten.length > 0 && !input.force) {
+      throw new ConflictError(
+        handWritten.length === 1
+          ? `job ${handWritten[0]} was not created by the Batch Jobs template; pass force: true to replace it (its config is kept in the history)`
+          : `jobs ${handWritten.join(
+              ', ',
+            )} were not created by the Batch Jobs template; pass force: true to replace them (their configs are kept in the history)`,
+      );
+    }
+
+    const gated = vpcs.filter(v => gate?.requires(v));
+    if (!input.dryRun && (context.approval || gated.length > 0)) {
+      const rendered = plans.map(p => ({
+        vpc: p.vpc.name,
+        fullName: p.fullName,
+        configXml: p.configXml,
+      }));
+      const hash = pinHash(rendered);
+      const current = plans.map(p => p.current ?? '');
+      const targetHash = pinHash(current);
+      if (context.approval) {
+        const review = context.approval.review;
+        checkPin(review?.hash, hash, 'the rendered configuration');
+        checkPin(review?.targetHash, targetHash, 'the target configuration');
+      } else {
+        const configs: ApprovalConfigChange[] = plans.map((p, i) => ({
+          vpc: p.vpc.name,
+          fullName: p.fullName,
+          exists: p.exists,
+          configXml: p.configXml,
+          diff: unifiedDiff(current[i], p.configXml, {
+            from: p.exists ? `${p.fullName}/config.xml (now)` : '/dev/null',
+            to: `${p.fullName}/config.xml (requested)`,
+          }),
+        }));
+        const action = plans.some(p => p.exists) ? 'job.update' : 'job.create';
+        return gate!.hold({
+          action,
+          // The approvers of the first VPC that needs them; the summary names all.
+          vpc: gated[0],
+          job: plans.find(p => p.vpc.name === gated[0].name)!.fullName,
+          target: plans.map(p => p.fullName).join(', '),
+          summary: `${action === 'job.create' ? 'Create' : 'Update'} job ${
+            input.name
+          } in ${vpcs.map(v => v.name).join(', ')}`,
+          entityRef,
+          payload: { ...input, mode },
+          review: {
+            configs,
+            hash,
+            hashOf: 'the config.xml rendered for each VPC',
+            targetHash,
+          },
+          actor: context.actor,
+        });
+      }
     }
 
     const jobs: BatchJobWriteResult[] = [];
@@ -176,7 +260,7 @@ export class JobWriter {
       const auditId = await audit.create({
         actor: context.actor,
         action: plan.exists ? 'job.update' : 'job.create',
-        entityRef: input.entityRef ?? null,
+        entityRef,
         vpc: plan.vpc.name,
         job: plan.fullName,
         target: plan.fullName,
@@ -186,14 +270,24 @@ export class JobWriter {
           application: input.application,
           batchName: input.batchName,
           parameters: (input.parameters ?? []).map(p => p.name),
+          ...(input.force ? { force: true } : {}),
         },
         detail: {
           jenkins: plan.client.name,
           template: 'standard-batch-pipeline',
+          ...approvalDetail(context.approval),
         },
       });
       try {
-        if (plan.exists) {
+        let replacedVersionId: string | undefined;
+        if (plan.current !== undefined) {
+          replacedVersionId = await this.keepReplaced(
+            plan.vpc,
+            plan.fullName,
+            plan.current,
+            { action: 'job.update', auditId, entityRef },
+            context,
+          );
           await plan.client.updateConfigXml(plan.fullName, plan.configXml);
         } else {
           await this.ensureFolders(plan.client, plan.vpc, input.folder);
@@ -203,7 +297,9 @@ export class JobWriter {
             plan.configXml,
           );
         }
-        await audit.finish(auditId, 'succeeded', {});
+        await audit.finish(auditId, 'succeeded', {
+          detail: replacedVersionId ? { replacedVersionId } : {},
+        });
       } catch (error) {
         await this.failed(auditId, error);
         throw error;
@@ -224,6 +320,25 @@ export class JobWriter {
       });
     }
     return { dryRun: Boolean(input.dryRun), jobs };
+  }
+
+  /**
+   * `GET /jobs/template`: the spec a job of the standard template was
+   * rendered from, read back from its config.xml now (one read, on
+   * request), to re-render it with the current template (`POST /jobs/update`).
+   */
+  async templateSpec(
+    vpcName: string,
+    fullName: string,
+  ): Promise<JobTemplateSpecResponse> {
+    const { vpc } = this.options.directory.resolveJob(vpcName, fullName);
+    const xml = await this.client(vpc).readConfigXml(fullName);
+    const { version, spec } = templateSpecOf(
+      xml,
+      vpc,
+      this.relativeJob(vpc.name, fullName),
+    );
+    return { vpc: vpc.name, fullName, template: templateInfoOf(version)!, spec };
   }
 
   /** `GET /jobs/compare`: the job (path relative to the VPC folders) in each VPC, and what differs. */
@@ -288,7 +403,7 @@ export class JobWriter {
   async promote(
     input: PromoteJobRequest,
     context: JobWriterContext,
-  ): Promise<PromoteJobResponse | unknown> {
+  ): Promise<PromoteJobResponse | ApprovalPendingResponse> {
     const { directory, audit, logger, gate } = this.options;
     const from = directory.getVpc(input.from);
     const to = directory.getVpc(input.to);
@@ -297,26 +412,21 @@ export class JobWriter {
     }
     const source = this.resolve(from, input.job);
     const target = this.resolve(to, input.job);
-    if (!context.approval) {
-      await this.authorize(
-        batchJobsJobPromotePermission,
-        [to],
-        context,
-        'promote jobs',
-      );
-    }
-    if (!context.approval && gate?.requires(to)) {
-      return gate.hold({
-        action: 'job.promote',
-        vpc: to,
-        job: target,
-        target,
-        summary: `Promote ${input.job} from ${from.name} to ${to.name}`,
-        entityRef: input.entityRef ?? null,
-        payload: { ...input },
-        actor: context.actor,
-      });
-    }
+    // Also when approved: the requester's permission may have gone since.
+    await this.authorize(
+      batchJobsJobPromotePermission,
+      [to],
+      context,
+      'promote jobs',
+    );
+    const entityRef = input.entityRef
+      ? await checkEntityClaims(this.options, {
+          entityRef: input.entityRef,
+          vpc: to,
+          fullName: target,
+          credentials: context.credentials,
+        })
+      : null;
     const sourceXml = await this.client(from).readConfigXml(source);
     const targetClient = this.client(to);
     const xml = translateConfigXml(sourceXml, from, to);
@@ -325,6 +435,42 @@ export class JobWriter {
       before = await targetClient.readConfigXml(target);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
+    }
+    const hash = pinHash(sourceXml);
+    const targetHash = pinHash(before ?? '');
+    if (context.approval) {
+      // What lands is what was reviewed, or nothing.
+      const review = context.approval.review;
+      checkPin(review?.hash, hash, `the source ${source} in ${from.name}`);
+      checkPin(review?.targetHash, targetHash, `the target ${target}`);
+    } else if (gate?.requires(to)) {
+      return gate.hold({
+        action: 'job.promote',
+        vpc: to,
+        job: target,
+        target,
+        summary: `Promote ${input.job} from ${from.name} to ${to.name}`,
+        entityRef,
+        payload: { ...input },
+        review: {
+          configs: [
+            {
+              vpc: to.name,
+              fullName: target,
+              exists: before !== undefined,
+              configXml: xml,
+              diff: unifiedDiff(before ?? '', xml, {
+                from: before ? `${target}/config.xml (now)` : '/dev/null',
+                to: `${target}/config.xml (from ${source})`,
+              }),
+            },
+          ],
+          hash,
+          hashOf: `the source config.xml of ${source} in ${from.name}`,
+          targetHash,
+        },
+        actor: context.actor,
+      });
     }
     const changed = before
       ? diffDefinitions([
@@ -338,7 +484,7 @@ export class JobWriter {
     const auditId = await audit.create({
       actor: context.actor,
       action: 'job.promote',
-      entityRef: input.entityRef ?? null,
+      entityRef,
       vpc: to.name,
       job: target,
       target,
@@ -347,18 +493,28 @@ export class JobWriter {
         source,
         changed,
         result: action,
-        ...(context.approval ? context.approval : {}),
+        ...approvalDetail(context.approval),
       },
     });
     try {
+      let replacedVersionId: string | undefined;
       if (action === 'created') {
         const [folder, name] = splitRelative(input.job);
         await this.ensureFolders(targetClient, to, folder);
         await targetClient.createItem(parentOf(target), name, xml);
       } else if (action === 'updated') {
+        replacedVersionId = await this.keepReplaced(
+          to,
+          target,
+          before!,
+          { action: 'job.promote', auditId, entityRef },
+          context,
+        );
         await targetClient.updateConfigXml(target, xml);
       }
-      await audit.finish(auditId, 'succeeded', {});
+      await audit.finish(auditId, 'succeeded', {
+        detail: replacedVersionId ? { replacedVersionId } : {},
+      });
     } catch (error) {
       await this.failed(auditId, error);
       throw error;
@@ -435,6 +591,35 @@ export class JobWriter {
     }
   }
 
+  /**
+   * Keeps the config.xml about to be replaced in the job's history, with who,
+   * why and the approval; returns the version's id. Called after the audit
+   * row is written and before Jenkins is: no replacement without its copy.
+   */
+  private async keepReplaced(
+    vpc: VpcConfig,
+    fullName: string,
+    configXml: string,
+    why: {
+      action: 'job.update' | 'job.promote';
+      auditId: string;
+      entityRef: string | null;
+    },
+    context: JobWriterContext,
+  ): Promise<string> {
+    const version = await this.options.history.record({
+      vpc: vpc.name,
+      job: fullName,
+      configXml,
+      actor: context.actor,
+      action: why.action,
+      auditId: why.auditId,
+      approvalId: context.approval?.approvalId ?? null,
+      entityRef: why.entityRef,
+    });
+    return version.id;
+  }
+
   private async failed(auditId: string, error: unknown) {
     const message = isError(error) ? error.message : String(error);
     await this.options.audit
@@ -447,7 +632,7 @@ export class JobWriter {
   }
 
   /** Cached listings and the cached spec/label of this job are stale now. */
-  private async forget(client: JenkinsClient, fullName: string) {
+  async forget(client: JenkinsClient, fullName: string) {
     const { cache, configs } = this.options;
     await Promise.all([
       configs?.invalidate(client, fullName),

@@ -4,10 +4,15 @@
  * VPC-neutral so DEV and STG compare equal when only their own names differ,
  * and translated from one VPC to another for a promotion.
  */
+import { ConflictError } from '@backstage/errors';
 import {
+  BatchJobParameterSpec,
+  BatchJobParameterType,
+  BatchJobSpec,
   JobComparisonResponse,
   JobDefinition,
   JobDefinitionField,
+  templateVersionOf,
 } from '@internal/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { parseJobConfig } from '../jenkins/mapping';
@@ -87,6 +92,98 @@ export function parseJobDefinition(
     agentType,
     script: script === undefined ? null : decode(script),
   };
+}
+
+/** The value of a single-quoted Groovy literal assigned in the script's `environment`. */
+function environmentValue(script: string, name: string): string | undefined {
+  const m = new RegExp(`^\\s*${name}\\s*=\\s*'((?:[^'\\\\\\n]|\\\\.)*)'\\s*$`, 'm').exec(
+    script,
+  );
+  if (!m) return undefined;
+  return m[1].replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_all, c: string) => {
+    if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
+    return ({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c] ?? c;
+  });
+}
+
+const TEMPLATE_PARAMETER_TYPES = new Set<string>([
+  'string',
+  'text',
+  'boolean',
+  'choice',
+  'password',
+]);
+
+/**
+ * The spec a job of the standard template was rendered from, read back
+ * from its config.xml (any template version: the environment block, the
+ * agent label, parameters, timer and description are where every version
+ * put them), so it can be rendered again with the current template.
+ * `job` is the path relative to the VPC's folder (`<folder>/<name>`).
+ * Throws ConflictError naming what is missing for a job the template did
+ * not create or that was changed past what the spec can say.
+ * @internal
+ */
+export function templateSpecOf(
+  configXml: string,
+  vpc: VpcConfig,
+  job: string,
+): { version: number; spec: BatchJobSpec } {
+  const definition = parseJobDefinition(configXml, vpc);
+  const script = definition.script ?? '';
+  const version = templateVersionOf(script);
+  const refuse = (why: string) =>
+    new ConflictError(
+      `Job '${job}' in VPC '${vpc.name}' cannot be updated from its configuration: ${why}`,
+    );
+  if (version === undefined) {
+    throw refuse(
+      'its pipeline script was not rendered by the standard template (no template mark)',
+    );
+  }
+  const missing: string[] = [];
+  const application = environmentValue(script, 'APPLICATION');
+  const batchName = environmentValue(script, 'BATCH_NAME');
+  if (application === undefined) missing.push("no APPLICATION = '…' in the script's environment");
+  if (batchName === undefined) missing.push("no BATCH_NAME = '…' in the script's environment");
+  if (!definition.agentType) {
+    missing.push(
+      `agent label '${definition.agentLabel ?? ''}' is neither ${vpc.agentLabels.batch} nor ${vpc.agentLabels.worker}`,
+    );
+  }
+  const slash = job.lastIndexOf('/');
+  if (slash <= 0) missing.push('the job is not in a folder of the VPC');
+  const parameters: BatchJobParameterSpec[] = [];
+  for (const p of definition.parameters) {
+    if (!TEMPLATE_PARAMETER_TYPES.has(p.type)) {
+      missing.push(`parameter '${p.name}' is of type '${p.type}', which the template does not render`);
+      continue;
+    }
+    const param: BatchJobParameterSpec = {
+      name: p.name,
+      type: p.type as BatchJobParameterType,
+    };
+    if (p.description) param.description = p.description;
+    if (p.type === 'choice') param.choices = p.choices ?? [];
+    else if (p.type === 'boolean') param.defaultValue = p.defaultValue === 'true';
+    else if (p.defaultValue !== undefined) param.defaultValue = p.defaultValue;
+    parameters.push(param);
+  }
+  if (missing.length) throw refuse(missing.join('; '));
+  // The job's own description: the first one, before its properties (parameters have theirs).
+  const head = configXml.split('<properties')[0];
+  const description = element(head, 'description');
+  const spec: BatchJobSpec = {
+    folder: job.slice(0, slash),
+    name: job.slice(slash + 1),
+    schedule: definition.schedule,
+    agentType: definition.agentType!,
+    parameters,
+    application: application!,
+    batchName: batchName!,
+  };
+  if (description !== undefined) spec.description = decode(description);
+  return { version, spec };
 }
 
 function escapeRegExp(text: string) {

@@ -75,9 +75,9 @@ describe('JobConfigs', () => {
   it('reads config.xml once, again when a timer build is unexplained, and after invalidate', async () => {
     const getJobConfig = jest
       .fn()
-      .mockResolvedValueOnce({ spec: 'H 2 * * *', label: 'DEV-batch-agent' })
-      .mockResolvedValueOnce({ spec: 'H 5 * * *', label: 'DEV-batch-agent' })
-      .mockResolvedValueOnce({ spec: null, label: 'DEV-batch-agent' });
+      .mockResolvedValueOnce({ spec: 'H 2 * * *', label: 'DEV-batch-agent', templateVersion: 1 })
+      .mockResolvedValueOnce({ spec: 'H 5 * * *', label: 'DEV-batch-agent', templateVersion: 1 })
+      .mockResolvedValueOnce({ spec: null, label: 'DEV-batch-agent', templateVersion: 2 });
     const client = {
       name: 'sandbox',
       getJobConfig,
@@ -93,6 +93,7 @@ describe('JobConfigs', () => {
     ).toEqual({
       spec: 'H 2 * * *',
       label: 'DEV-batch-agent',
+      templateVersion: 1,
     });
     await configs.get(client, JOB, context(timerBuild(11, RUN + 86_400_000)));
     expect(getJobConfig).toHaveBeenCalledTimes(1);
@@ -108,5 +109,29 @@ describe('JobConfigs', () => {
     await configs.invalidate(client, JOB);
     expect((await configs.get(client, JOB, context(moved))).spec).toBeNull();
     expect(getJobConfig).toHaveBeenCalledTimes(3);
+  });
+
+  it('reads config.xml again for an entry cached before template versions were', async () => {
+    const cache = memoryCache();
+    const getJobConfig = jest.fn().mockResolvedValue({
+      spec: 'H 2 * * *',
+      label: 'DEV-batch-agent',
+      templateVersion: 1,
+    });
+    const client = { name: 'sandbox', getJobConfig } as unknown as JenkinsClient;
+    const configs = new JobConfigs({
+      cache: new ReadCache(cache as any, mockServices.logger.mock()),
+      ttlMs: 600_000,
+    });
+    const context = { lastBuild: timerBuild(10, RUN), timezone: 'UTC' };
+    // Fill the cache through JobConfigs, then strip the entry to its old shape.
+    await configs.get(client, JOB, context);
+    const key = `jenkins:sandbox:jobconfig:${JOB}`;
+    const { templateVersion, ...old } = (await cache.get(key)) as any;
+    expect(templateVersion).toBe(1);
+    await cache.set(key, old);
+
+    expect(await configs.get(client, JOB, context)).toMatchObject({ templateVersion: 1 });
+    expect(getJobConfig).toHaveBeenCalledTimes(2);
   });
 });

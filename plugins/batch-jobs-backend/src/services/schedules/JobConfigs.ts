@@ -8,6 +8,8 @@ import { ReadCache } from '../jobs/ReadCache';
 type CachedJobConfig = {
   spec: string | null;
   label: string | null;
+  /** Absent in entries cached before it was read: those are read again. */
+  templateVersion?: number | null;
   /** Newest build when config.xml was read: older builds say nothing new. */
   checkedBuild: number | null;
 };
@@ -51,7 +53,9 @@ export function explainsLastBuild(
 }
 
 /**
- * Timer specs and agent labels of jobs, read from config.xml and cached:
+ * Timer specs, agent labels and template versions of jobs, read from
+ * config.xml and cached (the entity jobs list shows all three without a
+ * config.xml read per job per view):
  * they change rarely and config.xml is one request per job. Jenkins exposes
  * no modification time of a job's configuration, so an entry lives for a
  * TTL (`batchJobs.cache.scheduleTtlSeconds`), is dropped early when the
@@ -71,7 +75,7 @@ export class JobConfigs {
     fullName: string,
     context: { lastBuild?: RawBuild | null; timezone: string },
   ): Promise<JobRunConfig> {
-    const { spec, label } = await this.options.cache.get<CachedJobConfig>(
+    const { spec, label, templateVersion } = await this.options.cache.get<CachedJobConfig>(
       this.key(client, fullName),
       this.options.ttlMs,
       async () => ({
@@ -80,13 +84,14 @@ export class JobConfigs {
       }),
       {
         accept: cached =>
+          cached.templateVersion !== undefined &&
           explainsLastBuild(cached, context.lastBuild, {
             fullName,
             timezone: context.timezone,
           }),
       },
     );
-    return { spec, label };
+    return { spec, label, templateVersion: templateVersion ?? null };
   }
 
   /** Call after changing a job's configuration through Jenkins. */

@@ -5,11 +5,11 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   InputError,
-  NotAllowedError,
   NotFoundError,
+  ServiceUnavailableError,
   isError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { randomUUID } from 'node:crypto';
 import {
   ApprovalPendingResponse,
   WorkerJobsResponse,
@@ -18,19 +18,32 @@ import {
   batchJobsWorkerRedeployPermission,
 } from '@internal/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
-import { OperationStore } from '../../database/DatabaseOperationStore';
+import {
+  ClaimedOperation,
+  OperationStore,
+  RedeployJobProgress,
+} from '../../database/DatabaseOperationStore';
 import { AuditStore } from '../../database/types';
 import { StopBuild } from '../actions/StopBuild';
-import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
-import { JenkinsClient, jobPath } from '../jenkins/JenkinsClient';
-import { JobDirectory, globToRegExp } from '../jenkins/JobDirectory';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
+import {
+  JenkinsClient,
+  isQueueItemOf,
+  jobPath,
+} from '../jenkins/JenkinsClient';
+import { JobDirectory, globMatches } from '../jenkins/JobDirectory';
 import {
   isFolder,
   mapParameters,
   parameterDefinitions,
   secretParameterNames,
 } from '../jenkins/mapping';
-import { RawBuild, RawJob } from '../jenkins/types';
+import { RawBuild, RawJob, RawQueueItem } from '../jenkins/types';
 import { mapLimit } from '../jobs/mapLimit';
 import { authorizeInVpc } from '../access/vpcAccess';
 
@@ -39,24 +52,47 @@ export interface RedeployContext {
   credentials: BackstageCredentials;
   /** Entity ref of the person asking. */
   actor: string;
-  /** Set when a second person approved the redeploy. */
+  /**
+   * Set when a second person approved the redeploy: it runs with the
+   * requester's credentials (checked again) on exactly the jobs reviewed.
+   */
   approval?: ApprovedAs;
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 const CONCURRENCY = 3;
+/** Default lease of a running redeploy: how long a dead replica's one waits before another resumes it. */
+export const DEFAULT_REDEPLOY_LEASE_MS = 60_000;
+
+/** This replica must stop working on an operation (shutdown, lease lost); its progress is kept. */
+class Interrupted extends Error {}
+
+type Save = (
+  job: WorkerRedeployJob,
+  progress: RedeployJobProgress,
+) => Promise<unknown>;
 
 /**
  * Restarts a VPC's long-running worker jobs after a deployment: for each,
  * stop the running build and wait until it really ended (escalating like
  * the stop action), start it again with the parameters it ran with, and
  * wait until the new build started. Jobs are independent: one failing does
- * not stop the others. Progress is an operation in the database; the
- * request answers 202 at once.
+ * not stop the others. The request answers 202 at once.
+ *
+ * Progress is an operation in the database, step by step, held by the
+ * replica running it through a lease it renews: a replica that dies or
+ * stops mid-redeploy leaves it to another (or to itself once restarted),
+ * which rolls it forward from the recorded step. One running redeploy per
+ * VPC, enforced by the database.
  * @public
  */
 export class WorkerRedeployer {
   private readonly running = new Set<Promise<void>>();
+  /** Operations this instance runs now. */
+  private readonly active = new Set<string>();
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private stopping = false;
 
   constructor(
     private readonly options: {
@@ -71,8 +107,15 @@ export class WorkerRedeployer {
       startTimeoutMs: number;
       pollIntervalMs?: number;
       gate?: ApprovalGate;
+      /** This replica, as lease owner; a random id by default. */
+      owner?: string;
+      /** How long a running redeploy stays with its replica without a heartbeat. */
+      leaseMs?: number;
     },
-  ) {}
+  ) {
+    this.owner = options.owner ?? randomUUID();
+    this.leaseMs = options.leaseMs ?? DEFAULT_REDEPLOY_LEASE_MS;
+  }
 
   /** The worker jobs of a VPC and their running builds. */
   async listWorkers(vpcName: string): Promise<WorkerJobsResponse> {
@@ -102,7 +145,8 @@ export class WorkerRedeployer {
   ): Promise<WorkerRedeployOperation | ApprovalPendingResponse> {
     const { directory, operations, gate, logger } = this.options;
     const vpc = directory.getVpc(vpcName);
-    if (!context.approval) await this.authorize(vpc, context.credentials);
+    // Also when approved: the requester's permission may have gone since.
+    await this.authorize(vpc, context.credentials);
 
     const workers = (await this.workerJobs(vpc)).map(j => j.fullName!);
     let selected = workers;
@@ -123,6 +167,10 @@ export class WorkerRedeployer {
       );
     }
 
+    const hash = pinHash({ vpc: vpc.name, jobs: selected });
+    if (context.approval) {
+      checkPin(context.approval.review?.hash, hash, 'the set of worker jobs');
+    }
     if (!context.approval && gate?.requires(vpc)) {
       return gate.hold({
         action: 'workers.redeploy',
@@ -133,36 +181,44 @@ export class WorkerRedeployer {
         } in ${vpc.name}: ${selected.join(', ')}`,
         entityRef: null,
         payload: { vpc: vpc.name, jobs: selected },
+        review: { hash, hashOf: 'the worker jobs to restart' },
         actor: context.actor,
       });
     }
 
-    const op = await operations.create({
-      vpc: vpc.name,
-      actor: context.actor,
-      approvedBy: context.approval?.approvedBy ?? null,
-      jobs: selected.map(job => ({
-        job,
-        state: 'pending',
-        stoppedBuild: null,
-        newBuild: null,
-        newBuildUrl: null,
-        queueItemId: null,
-        parameters: {},
-        steps: [],
-        error: null,
-      })),
-    });
+    if (this.stopping) {
+      throw new ServiceUnavailableError(
+        'The backend is stopping: ask again in a moment (another replica or the restarted backend takes it)',
+      );
+    }
+    // One running redeploy per VPC: the store refuses a second (409 naming it).
+    const op = await operations.create(
+      {
+        vpc: vpc.name,
+        actor: context.actor,
+        approvedBy: context.approval?.approvedBy ?? null,
+        jobs: selected.map(job => ({
+          job,
+          state: 'pending',
+          stoppedBuild: null,
+          newBuild: null,
+          newBuildUrl: null,
+          queueItemId: null,
+          parameters: {},
+          steps: [],
+          error: null,
+        })),
+      },
+      { owner: this.owner, ttlMs: this.leaseMs },
+    );
     logger.info('Worker redeploy started', {
       vpc: vpc.name,
       actor: context.actor,
       jobs: selected.join(','),
       operationId: op.id,
     });
-    const run = this.run(op, vpc, context).finally(() =>
-      this.running.delete(run),
-    );
-    this.running.add(run);
+    const claimed = await operations.claimed(op.id);
+    if (claimed) this.start(claimed, context.approval);
     return op;
   }
 
@@ -172,145 +228,295 @@ export class WorkerRedeployer {
     return op;
   }
 
-  /** Resolves when every redeploy started by this instance has finished (tests, shutdown). */
+  /**
+   * Resumes running redeploys no replica holds any more (one that died or
+   * stopped mid-redeploy): the scheduled task of every replica calls this;
+   * the lease decides which one takes each.
+   */
+  async resumeAbandoned(): Promise<void> {
+    if (this.stopping) return;
+    const { operations, logger } = this.options;
+    const claimed = await operations.claimAbandoned(this.owner, this.leaseMs);
+    for (const c of claimed) {
+      if (this.active.has(c.operation.id)) continue;
+      logger.info('Worker redeploy resumed', {
+        vpc: c.operation.vpc,
+        operationId: c.operation.id,
+      });
+      this.start(c);
+    }
+  }
+
+  /** Resolves when every redeploy this instance runs has finished or paused (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all([...this.running]);
   }
 
-  private async run(
-    op: WorkerRedeployOperation,
-    vpc: VpcConfig,
-    context: RedeployContext,
-  ): Promise<void> {
-    const { operations, logger } = this.options;
-    // Updates of one operation's jobs are serialized: read-modify-write rows.
-    let chain: Promise<unknown> = Promise.resolve();
-    const save = (job: WorkerRedeployJob) => {
-      const snapshot = structuredClone(job);
-      chain = chain.then(() => operations.updateJob(op.id, snapshot));
-      return chain;
-    };
-    const results = await mapLimit(op.jobs, CONCURRENCY, job =>
-      this.redeployOne(op.id, vpc, { ...job }, context, save),
-    );
-    await chain.catch(() => undefined);
-    const failed = results.filter(r => r.state === 'failed');
-    await operations
-      .finish(op.id, failed.length ? 'failed' : 'succeeded')
-      .catch(e => logger.error(`Could not finish operation ${op.id}: ${e}`));
-    logger.info('Worker redeploy finished', {
-      vpc: vpc.name,
-      operationId: op.id,
-      failed: failed.map(f => f.job).join(','),
-    });
+  /**
+   * Shutdown: starts nothing more; each running redeploy finishes the step
+   * it is in, records it and hands the operation back, so the next backend
+   * (or the other replica) resumes it at once instead of after the lease.
+   */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    await this.settled();
   }
 
+  private start(claimed: ClaimedOperation, approval?: ApprovedAs) {
+    const id = claimed.operation.id;
+    this.active.add(id);
+    const run = this.run(claimed, approval)
+      .catch(error =>
+        this.options.logger.error(
+          `Worker redeploy ${id} stopped: ${isError(error) ? error.message : error}`,
+        ),
+      )
+      .finally(() => {
+        this.running.delete(run);
+        this.active.delete(id);
+      });
+    this.running.add(run);
+  }
+
+  private async run(
+    claimed: ClaimedOperation,
+    approval: ApprovedAs | undefined,
+  ): Promise<void> {
+    const { operations, logger } = this.options;
+    const { operation: op, lease } = claimed;
+    let lost = false;
+    const checkpoint = () => {
+      if (lost) throw new Interrupted('another replica took the operation over');
+      if (this.stopping) throw new Interrupted('the backend is stopping');
+    };
+    // The lease lives while this replica works: a replica that dies stops
+    // renewing it and another takes the operation over once it expired.
+    const heartbeat = setInterval(() => {
+      operations
+        .heartbeat(op.id, lease, this.leaseMs)
+        .then(held => {
+          if (!held) lost = true;
+        })
+        .catch(e => logger.warn(`Could not renew the lease of ${op.id}: ${e}`));
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    // Updates of one operation's jobs are serialized: read-modify-write rows.
+    let chain: Promise<unknown> = Promise.resolve();
+    const save: Save = (job, progress) => {
+      const snapshot = structuredClone(job);
+      const saved = structuredClone(progress);
+      const next = chain.then(() =>
+        operations.updateJob(op.id, snapshot, saved),
+      );
+      chain = next.catch(() => undefined);
+      return next;
+    };
+    try {
+      let vpc: VpcConfig;
+      try {
+        vpc = this.options.directory.getVpc(op.vpc);
+      } catch (error) {
+        // The VPC left the configuration since: nothing to act on.
+        await operations.finish(op.id, 'failed');
+        throw error;
+      }
+      const results = await mapLimit(op.jobs, CONCURRENCY, job =>
+        this.redeployOne(
+          op,
+          vpc,
+          structuredClone(job),
+          { ...claimed.progress[job.job] },
+          approval,
+          save,
+          checkpoint,
+        ),
+      );
+      await chain;
+      if (results.some(r => r.interrupted)) {
+        if (!lost) await operations.release(op.id, lease);
+        logger.info('Worker redeploy handed over', {
+          vpc: op.vpc,
+          operationId: op.id,
+          why: lost ? 'lease lost' : 'shutdown',
+        });
+        return;
+      }
+      const failed = results.filter(r => r.entry.state === 'failed');
+      await operations
+        .finish(op.id, failed.length ? 'failed' : 'succeeded')
+        .catch(e => logger.error(`Could not finish operation ${op.id}: ${e}`));
+      logger.info('Worker redeploy finished', {
+        vpc: op.vpc,
+        operationId: op.id,
+        failed: failed.map(f => f.entry.job).join(','),
+      });
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * One job, from whatever state its record is in (a restart resumes it
+   * there): pending → stopping (parameters and stopped build recorded
+   * before the stop) → starting (queue item recorded) → succeeded. Rolling
+   * forward: a worker already running again is left alone.
+   */
   private async redeployOne(
-    operationId: string,
+    op: WorkerRedeployOperation,
     vpc: VpcConfig,
     entry: WorkerRedeployJob,
-    context: RedeployContext,
-    save: (job: WorkerRedeployJob) => Promise<unknown>,
-  ): Promise<WorkerRedeployJob> {
+    progress: RedeployJobProgress,
+    approval: ApprovedAs | undefined,
+    save: Save,
+    checkpoint: () => void,
+  ): Promise<{ entry: WorkerRedeployJob; interrupted?: boolean }> {
+    if (entry.state === 'succeeded' || entry.state === 'failed') {
+      return { entry };
+    }
     const { audit, stopBuild, logger } = this.options;
     const client = this.clientOf(vpc);
     const fullName = entry.job;
-    const step = async (
+    /** Recorded before acting: fails the job when it cannot be written. */
+    const record = async (
       message: string,
       update: Partial<WorkerRedeployJob> = {},
     ) => {
       Object.assign(entry, update);
       entry.steps.push({ at: new Date().toISOString(), message });
-      await save(entry).catch(e =>
+      await save(entry, progress);
+    };
+    /** Recorded after acting: a lost write is re-derived from Jenkins on resume. */
+    const step = (message: string, update: Partial<WorkerRedeployJob> = {}) =>
+      record(message, update).catch(e =>
         logger.warn(`Could not save redeploy progress: ${e}`),
       );
-    };
-    let auditId: string | undefined;
+    const resumed = entry.state !== 'pending';
     try {
-      auditId = await audit.create({
-        actor: context.actor,
-        action: 'worker.redeploy',
-        entityRef: null,
-        vpc: vpc.name,
-        job: fullName,
-        target: fullName,
-        parameters: {},
-        detail: {
-          operationId,
-          jenkins: client.name,
-          ...(context.approval
-            ? {
-                approvalId: context.approval.approvalId,
-                approvedBy: context.approval.approvedBy,
-              }
-            : {}),
-        },
-      });
-
-      const [job, recent] = await Promise.all([
-        client.getJob(fullName),
-        client.listBuilds(fullName, 0, 5),
-      ]);
-      const builds = recent.allBuilds ?? [];
-      const running = builds.find(b => b.building);
-      // The parameters of the build being replaced, else of the newest one.
-      const previous = running ?? builds[0];
-
-      if (running && typeof running.number === 'number') {
-        await step(`Stopping build #${running.number}`, {
-          state: 'stopping',
-          stoppedBuild: running.number,
+      checkpoint();
+      if (!progress.auditId) {
+        progress.auditId = await audit.create({
+          actor: op.actor,
+          action: 'worker.redeploy',
+          entityRef: null,
+          vpc: vpc.name,
+          job: fullName,
+          target: fullName,
+          parameters: {},
+          detail: {
+            operationId: op.id,
+            jenkins: client.name,
+            ...(approval
+              ? approvalDetail(approval)
+              : op.approvedBy
+              ? { approvedBy: op.approvedBy }
+              : {}),
+          },
         });
-        const methods: Array<'stop' | 'term' | 'kill'> = [];
-        const ended = await stopBuild.end(
-          client,
-          fullName,
-          running.number,
-          methods,
-        );
-        await step(
-          `Build #${running.number} ended (${
-            ended.result ?? 'no result'
-          }) after ${methods.join(', ') || 'nothing: it had already ended'}`,
-        );
-      } else {
-        await step('No build running: starting one');
+        await save(entry, progress);
       }
 
-      const { send, shown } = this.parametersFor(vpc, job, previous);
-      const parameterized = parameterDefinitions(job).length > 0;
-      const queueItemId = await client.triggerBuild(
-        fullName,
-        parameterized ? send : null,
-      );
-      await step(`Queued with ${describe(shown)} (queue item ${queueItemId})`, {
-        state: 'starting',
-        queueItemId,
-        parameters: shown,
-      });
+      if (entry.state === 'pending') {
+        const [job, recent] = await Promise.all([
+          client.getJob(fullName),
+          client.listBuilds(fullName, 0, 5),
+        ]);
+        const builds = recent.allBuilds ?? [];
+        const running = builds.find(b => b.building);
+        // The parameters of the build being replaced, else of the newest one.
+        const { send, shown } = this.parametersFor(
+          vpc,
+          job,
+          running ?? builds[0],
+        );
+        progress.send = send;
+        checkpoint();
+        await record(
+          running && typeof running.number === 'number'
+            ? `Stopping build #${running.number}`
+            : 'No build running: starting one',
+          {
+            state: 'stopping',
+            stoppedBuild: running?.number ?? null,
+            parameters: shown,
+          },
+        );
+      } else {
+        await step(`Resumed after a restart (was ${entry.state})`);
+      }
 
-      const started = await this.waitForStart(client, queueItemId);
-      await step(`Build #${started.number} started`, {
-        state: 'succeeded',
-        newBuild: started.number,
-        newBuildUrl: started.url,
-      });
-      await audit.finish(auditId, 'succeeded', {
-        queueItemId,
-        parameters: shown,
-        detail: {
-          stoppedBuild: entry.stoppedBuild,
-          newBuild: started.number,
-        },
-      });
-      await audit.recordBuild(auditId, started);
-      return entry;
+      if (entry.state === 'stopping') {
+        if (entry.stoppedBuild !== null) {
+          const methods: Array<'stop' | 'term' | 'kill'> = [];
+          const ended = await stopBuild.end(
+            client,
+            fullName,
+            entry.stoppedBuild,
+            methods,
+          );
+          await step(
+            `Build #${entry.stoppedBuild} ended (${
+              ended.result ?? 'no result'
+            }) after ${methods.join(', ') || 'nothing: it had already ended'}`,
+          );
+        }
+        checkpoint();
+        // Started by someone else, or by this redeploy just before a restart.
+        const again = await this.runningAgain(
+          client,
+          fullName,
+          entry.stoppedBuild,
+        );
+        if (again?.build) {
+          return { entry: await this.succeed(entry, progress, again.build, step, 'already running again: left alone') };
+        }
+        if (again?.queueItemId !== undefined) {
+          await step(
+            `Already queued again (queue item ${again.queueItemId}): left alone`,
+            { state: 'starting', queueItemId: again.queueItemId },
+          );
+        } else {
+          const job = await client.getJob(fullName);
+          if (!progress.send) {
+            // A redeploy recorded before progress was kept: the stopped build's parameters.
+            const recent = await client.listBuilds(fullName, 0, 5);
+            const builds = recent.allBuilds ?? [];
+            const stopped =
+              builds.find(b => b.number === entry.stoppedBuild) ?? builds[0];
+            const { send, shown } = this.parametersFor(vpc, job, stopped);
+            progress.send = send;
+            entry.parameters = shown;
+          }
+          const parameterized = parameterDefinitions(job).length > 0;
+          checkpoint();
+          const queueItemId = await client.triggerBuild(
+            fullName,
+            parameterized ? progress.send : null,
+          );
+          await step(
+            `Queued with ${describe(entry.parameters)} (queue item ${queueItemId})`,
+            { state: 'starting', queueItemId },
+          );
+        }
+      }
+
+      const started = await this.waitForStart(
+        client,
+        fullName,
+        entry.queueItemId!,
+        checkpoint,
+      );
+      return {
+        entry: await this.succeed(entry, progress, started, step, resumed ? 'after a restart' : undefined),
+      };
     } catch (error) {
+      if (error instanceof Interrupted) {
+        await step(`Paused: ${error.message}; it resumes from here`);
+        return { entry, interrupted: true };
+      }
       const message = isError(error) ? error.message : String(error);
       await step(`Failed: ${message}`, { state: 'failed', error: message });
-      if (auditId) {
+      if (progress.auditId) {
         await audit
-          .finish(auditId, 'failed', {
+          .finish(progress.auditId, 'failed', {
             detail: { error: message, stoppedBuild: entry.stoppedBuild },
           })
           .catch(e => logger.error(`Could not record failed redeploy: ${e}`));
@@ -320,8 +526,57 @@ export class WorkerRedeployer {
         job: fullName,
         error: message,
       });
-      return entry;
+      return { entry };
     }
+  }
+
+  private async succeed(
+    entry: WorkerRedeployJob,
+    progress: RedeployJobProgress,
+    started: { number: number; url: string },
+    step: (message: string, update?: Partial<WorkerRedeployJob>) => Promise<unknown>,
+    note?: string,
+  ): Promise<WorkerRedeployJob> {
+    const { audit } = this.options;
+    await step(`Build #${started.number} started${note ? ` (${note})` : ''}`, {
+      state: 'succeeded',
+      newBuild: started.number,
+      newBuildUrl: started.url,
+    });
+    await audit.finish(progress.auditId!, 'succeeded', {
+      queueItemId: entry.queueItemId ?? undefined,
+      parameters: entry.parameters,
+      detail: {
+        stoppedBuild: entry.stoppedBuild,
+        newBuild: started.number,
+        ...(note ? { note } : {}),
+      },
+    });
+    await audit.recordBuild(progress.auditId!, started);
+    return entry;
+  }
+
+  /** A build of the job newer than the stopped one that runs, or an item of it in the queue. */
+  private async runningAgain(
+    client: JenkinsClient,
+    fullName: string,
+    stoppedBuild: number | null,
+  ): Promise<
+    | { build: { number: number; url: string }; queueItemId?: undefined }
+    | { build?: undefined; queueItemId: number }
+    | undefined
+  > {
+    const recent = await client.listBuilds(fullName, 0, 5);
+    const build = (recent.allBuilds ?? []).find(
+      b =>
+        b.building &&
+        typeof b.number === 'number' &&
+        (stoppedBuild === null || b.number > stoppedBuild),
+    );
+    if (build) return { build: { number: build.number!, url: build.url ?? '' } };
+    const queue = await client.listQueue();
+    const item = (queue.items ?? []).find(i => isQueueItemOf(i, fullName));
+    return typeof item?.id === 'number' ? { queueItemId: item.id } : undefined;
   }
 
   /**
@@ -354,13 +609,31 @@ export class WorkerRedeployer {
 
   private async waitForStart(
     client: JenkinsClient,
+    fullName: string,
     queueItemId: number,
+    checkpoint: () => void,
   ): Promise<{ number: number; url: string }> {
     const deadline = Date.now() + this.options.startTimeoutMs;
     const interval = this.options.pollIntervalMs ?? 1000;
     let why: string | null | undefined;
     for (;;) {
-      const item = await client.getQueueItem(queueItemId);
+      let item: RawQueueItem;
+      try {
+        item = await client.getQueueItem(queueItemId);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        // Jenkins forgets left items after a while (a long restart): the build tells.
+        const recent = await client.listBuilds(fullName, 0, 10);
+        const build = (recent.allBuilds ?? []).find(
+          b => b.queueId === queueItemId,
+        );
+        if (build && typeof build.number === 'number') {
+          return { number: build.number, url: build.url ?? '' };
+        }
+        throw new Error(
+          `Queue item ${queueItemId} is gone from Jenkins and no build of ${fullName} came from it`,
+        );
+      }
       if (typeof item.executable?.number === 'number') {
         return {
           number: item.executable.number,
@@ -378,6 +651,7 @@ export class WorkerRedeployer {
           )} s${why ? `: ${why}` : ''}`,
         );
       }
+      checkpoint();
       await sleep(interval);
     }
   }
@@ -393,14 +667,13 @@ export class WorkerRedeployer {
   /** Every job of the VPC (three folder levels deep) whose short name matches the worker pattern. */
   private async workerJobs(vpc: VpcConfig): Promise<RawJob[]> {
     const tree = await this.clientOf(vpc).listVpcTree(vpc.folder);
-    const pattern = globToRegExp(vpc.workerJobPattern);
     const found: RawJob[] = [];
     const visit = (items: RawJob[] | undefined) => {
       for (const item of items ?? []) {
         if (isFolder(item)) visit(item.jobs);
         else if (
           item.fullName &&
-          pattern.test(item.name ?? '') &&
+          globMatches(vpc.workerJobPattern, item.name ?? '') &&
           this.options.directory.isInVpc(vpc, item.fullName)
         ) {
           found.push(item);

@@ -34,6 +34,8 @@ import { JobStats } from '../JobStats';
 import { JobComparePanel } from '../JobCompare';
 import { NextRuns } from '../NextRuns';
 import { RerunButton, RerunDialog } from '../RerunButton';
+import { TemplateChip, UpdateTemplateButton } from '../JobTemplate';
+import { JobConfigHistory } from './JobConfigHistory';
 
 export interface JobViewProps {
   entityRef: string;
@@ -45,7 +47,7 @@ export interface JobViewProps {
   selectedBuild?: number;
   onSelectBuild: (number: number | undefined) => void;
   pageSize?: number;
-  /** Called after the job was paused or resumed, to refresh its summary. */
+  /** Called after the job was paused, resumed or updated, to refresh its summary. */
   onJobChanged?: () => void;
   /** The entity's VPCs in promotion order (DEV, STG, PROD): enables "Compare across VPCs". */
   vpcs?: string[];
@@ -178,6 +180,7 @@ export function JobView(props: JobViewProps) {
             />
           )}
           {disabled && <Chip size="small" color="secondary" label="paused" />}
+          <TemplateChip template={summary?.template} />
           <RunJobButton
             entityRef={entityRef}
             vpc={vpc}
@@ -198,6 +201,13 @@ export function JobView(props: JobViewProps) {
               onChanged={props.onJobChanged}
             />
           )}
+          <UpdateTemplateButton
+            entityRef={entityRef}
+            vpc={vpc}
+            job={job}
+            template={summary?.template}
+            onUpdated={props.onJobChanged}
+          />
           {summary?.url && (
             <Link to={summary.url}>
               Open in Jenkins <OpenInNewIcon fontSize="inherit" />
@@ -241,6 +251,14 @@ export function JobView(props: JobViewProps) {
           )}
         </>
       )}
+      <Grid item xs={12}>
+        <JobConfigHistory
+          entityRef={entityRef}
+          vpc={vpc}
+          job={job}
+          onRestored={props.onJobChanged}
+        />
+      </Grid>
       <Grid item xs={12}>
         {builds.loading && <Progress />}
         {!builds.loading && builds.error && builds.items.length === 0 && (

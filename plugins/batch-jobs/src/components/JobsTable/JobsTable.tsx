@@ -13,6 +13,7 @@ import { JobStats } from '../JobStats';
 import { NextRuns } from '../NextRuns';
 import { PauseJobButton, PauseJobDialog, PauseLabel } from '../PauseJob';
 import { RunJobButton, RunJobDialog } from '../RunJob';
+import { TemplateChip } from '../JobTemplate';
 
 const useStyles = makeStyles(theme => ({
   spec: {
@@ -59,6 +60,7 @@ export function JobsTable(props: {
           <Typography variant="caption" display="block" color="textSecondary">
             {job.fullName}
           </Typography>
+          <TemplateChip template={job.template} />
           {isPaused(job) && (
             <Box display="flex" alignItems="center" gridGap={4}>
               <Chip size="small" color="secondary" label="paused" />

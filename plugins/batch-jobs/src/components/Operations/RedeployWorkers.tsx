@@ -222,6 +222,7 @@ export function RedeployWorkersDialog(props: {
 export function RedeployWorkersButton(props: { vpc: string; pollMs?: number }) {
   const { allowed } = usePermission({
     permission: batchJobsWorkerRedeployPermission,
+    resourceRef: props.vpc,
   });
   const [open, setOpen] = useState(false);
   const button = (

@@ -1,0 +1,1 @@
+export { TemplateChip, UpdateTemplateButton } from './JobTemplate';
