@@ -147,6 +147,9 @@ async function startPortal({ extraNodes = 0 } = {}) {
         'src/index.ts',
         '--config',
         '../../app-config.yaml',
+        // The demo: guest sign-in, sandbox, demo grants and ownership.
+        '--config',
+        '../../app-config.development.yaml',
         '--config',
         override,
       ],

@@ -6,6 +6,10 @@
  *
  *   --backend-only   backend + sandbox, no frontend dev server
  *   --no-sandbox     point at the Jenkins/AWS named in the config instead
+ *
+ * Config: app-config.yaml, then app-config.development.yaml (the demo:
+ * guest sign-in, sandbox, demo grants) through BACKSTAGE_ENV, then
+ * app-config.local.yaml if present.
  */
 const { ensureInstalled, run, yarnArgs, waitForHttp } = require('./lib');
 
@@ -44,7 +48,11 @@ async function main() {
   const [cmd, args] = backendOnly
     ? yarnArgs(['workspace', 'backend', 'start'])
     : yarnArgs(['backstage-cli', 'repo', 'start']);
-  const portal = run(cmd, args);
+  // Without --config, Backstage loads app-config.yaml, then
+  // app-config.<BACKSTAGE_ENV>.yaml, then app-config.local.yaml.
+  const portal = run(cmd, args, {
+    env: { BACKSTAGE_ENV: process.env.BACKSTAGE_ENV || 'development' },
+  });
   children.push(portal);
   portal.on('exit', code => stopAll(code ?? 0));
 }

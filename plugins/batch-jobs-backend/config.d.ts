@@ -118,8 +118,43 @@ export interface Config {
         };
         /** Attempts per EC2 call, retries (throttling, 5xx) included. Default: 3. */
         maxAttempts?: number;
+        /**
+         * The VPC's own VPC id, e.g. `vpc-0123456789abcdef0`: the portal
+         * terminates only instances in it. Default: not checked.
+         */
+        vpcId?: string;
+        /**
+         * The VPC's agent subnets: the portal terminates only instances in
+         * them. Default: not checked.
+         */
+        subnetIds?: string[];
       };
     }>;
+    /**
+     * Job ownership, written by the operators: which catalog entity may claim
+     * which jobs. An entity's `batch-jobs.io/jobs` annotation only counts for
+     * the jobs a binding gives that very entity (reads through the entity,
+     * owner actions, alerts). A job bound to two entities is a conflict:
+     * neither gets any right through it until resolved here. Default: none
+     * (only holders of VPC-scoped permissions see and act on jobs).
+     */
+    ownership?: Array<{
+      /** Entity ref with its kind, e.g. `component:default/payments-settlement`. */
+      entity: string;
+      /**
+       * Selectors relative to each VPC's folder, in the annotation's syntax:
+       * a folder (its direct jobs), a job, or a `*` glob in the last segment
+       * (at most 4 `*`). A top-level `*` is refused.
+       */
+      jobs: string[];
+      /** VPC names the binding applies to. Default: every VPC. */
+      vpcs?: string[];
+    }>;
+    /** Build logs, streamed through the backend from Jenkins. */
+    logs?: {
+      /** Log streams one user may hold open at once; more answer 429. Default 8. */
+      maxStreamsPerUser?: number;
+    };
     /** Build alerts: a watcher (once per cluster) notifying Slack and entity owners. */
     alerts?: {
       /**
@@ -155,6 +190,13 @@ export interface Config {
     workers?: {
       /** How long to wait for a restarted worker's new build to start, in seconds. Default: 120. */
       startTimeoutSeconds?: number;
+      /**
+       * How long a running redeploy stays with the replica running it
+       * without a heartbeat (renewed every third of it), in seconds: after a
+       * crash, another replica or the restarted backend resumes it once this
+       * has passed. Default: 60.
+       */
+      leaseSeconds?: number;
     };
     /** The EC2 agent fleet. */
     fleet?: {
@@ -246,7 +288,9 @@ export interface Config {
       };
       /**
        * Runs the backup job, waits for it, verifies the new object in S3
-       * (newer than the build, non-empty, gzip), records it, applies retention.
+       * (newer than the build; read whole: gzip trailers, a tar holding
+       * `config.xml` and `jobs/`), records it, applies retention to the
+       * backups it recorded as verified.
        */
       'jenkins-backup'?: {
         /** Default: true. */
@@ -271,8 +315,12 @@ export interface Config {
         s3?: {
           /** e.g. `jenkins-backups`. */
           bucket: string;
-          /** Key prefix of the backups, e.g. `jenkins/`. Default: '' (whole bucket). */
-          prefix?: string;
+          /**
+           * Key prefix of the backups, e.g. `jenkins/`. Required and never
+           * '': retention only deletes backups it verified under this exact
+           * prefix, never the rest of the bucket.
+           */
+          prefix: string;
           /** Default: `us-east-1`. */
           region?: string;
           /** Endpoint override (the sandbox, LocalStack). Default: AWS. */
@@ -291,10 +339,11 @@ export interface Config {
           };
         };
         /**
-         * Which `.tar.gz` backups under the prefix to keep: the newest
-         * `keepLast` and/or those younger than `maxAgeDays` (with both, one
-         * goes only when both rules let it go). The newest verified backup
-         * always stays. Default: `{ keepLast: 7 }`.
+         * Which of the backups this routine recorded as verified (under the
+         * prefix) to keep: the newest `keepLast` and/or those younger than
+         * `maxAgeDays` (with both, one goes only when both rules let it go).
+         * Objects it did not verify never count and are never deleted. The
+         * newest verified backup always stays. Default: `{ keepLast: 7 }`.
          */
         retention?: {
           keepLast?: number;

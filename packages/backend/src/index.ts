@@ -4,6 +4,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { portalPermissionPolicy } from './permissionPolicy';
 
 const backend = createBackend();
 
@@ -38,20 +39,17 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-// Batch Jobs actions per batchJobs.permissions (operators, approvers, entity
-// owners); every other plugin's permissions stay allowed.
-backend.add(
-  import('@internal/plugin-permission-backend-module-batch-jobs-policy'),
-);
+// The portal's policy (./permissionPolicy): Batch Jobs actions per
+// batchJobs.permissions (operators, approvers, viewers, entity owners), and
+// the demo's own choice for every other plugin's permissions (allowed).
+backend.add(portalPermissionPolicy);
 
 // search plugin
 backend.add(import('@backstage/plugin-search-backend'));
 
-
 // search collators
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
-
 
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));
@@ -59,7 +57,6 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 // notifications and signals plugins
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
-
 
 // batch jobs: Jenkins jobs per VPC, builds, logs and audited actions
 backend.add(import('@internal/plugin-batch-jobs-backend'));

@@ -22,6 +22,7 @@ export type { AwsWorld, Ec2Instance, FaultRule } from './aws';
 export type { JenkinsFaultRule, JenkinsFaults } from './faults';
 export { AGENT_CONNECT_DELAY_MS } from './agentBootstrap';
 export type { BackupJob, BackupJobMode } from './backupJob';
+export { tarOf } from './backupJob';
 
 /** @public */
 export interface SandboxOptions {
@@ -72,8 +73,8 @@ export interface Sandbox {
   aws: AwsWorld;
   /**
    * The seeded backup pipeline (root job `jenkins-backup`, uploading to
-   * `s3://jenkins-backups/jenkins/`): set `mode` to `empty`, `none` or
-   * `fail` to make its next runs misbehave.
+   * `s3://jenkins-backups/jenkins/`): set `mode` to `empty`, `none`,
+   * `truncated` or `fail` to make its next runs misbehave.
    */
   backup: BackupJob;
 }

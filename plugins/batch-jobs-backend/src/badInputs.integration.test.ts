@@ -178,6 +178,14 @@ const OPERATIONS: Row[] = [
     post(`/approvals/${UUID}/approve`, {}, new RegExp(UUID)),
   ],
   [
+    'execute: id not a uuid',
+    post('/approvals/not-a-uuid/execute', {}, /approval id/),
+  ],
+  [
+    'execute: unknown id',
+    post(`/approvals/${UUID}/execute`, {}, new RegExp(UUID)),
+  ],
+  [
     'reject: unknown id',
     post(`/approvals/${UUID}/reject`, { reason: 'no' }, new RegExp(UUID)),
   ],
@@ -437,6 +445,10 @@ function jobRoutes(job: string): Row[] {
     [
       'POST /approvals/:id/approve',
       post(`/approvals/${enc(job)}/approve`, {}, NAMES_IT),
+    ],
+    [
+      'POST /approvals/:id/execute',
+      post(`/approvals/${enc(job)}/execute`, {}, NAMES_IT),
     ],
     [
       'POST /approvals/:id/reject',

@@ -1,4 +1,10 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
+import {
+  OwnershipBinding,
+  normalizeEntityRef,
+  parseSelector,
+} from './services/jenkins/JobDirectory';
 
 /** One configured Jenkins controller. @public */
 export interface JenkinsInstanceConfig {
@@ -42,6 +48,10 @@ export interface VpcAwsConfig {
   launchTemplates: { batch: string; worker: string };
   /** Attempts per EC2 call (SDK standard retry mode, throttling included). */
   maxAttempts: number;
+  /** The VPC's own VPC id: only instances in it are terminated. Absent: not checked. */
+  vpcId?: string;
+  /** The VPC's subnets: only instances in them are terminated. Absent: not checked. */
+  subnetIds?: string[];
 }
 
 /** Agent fleet behaviour. @public */
@@ -91,7 +101,14 @@ export interface BatchJobsConfig {
   alerts: AlertsConfig;
   approvals: ApprovalsConfig;
   /** Worker redeploys. */
-  workers: { startTimeoutSeconds: number };
+  workers: { startTimeoutSeconds: number; leaseSeconds: number };
+  /**
+   * Operator-owned bindings: which jobs each catalog entity may claim. An
+   * entity's annotation counts only for jobs a binding gives it.
+   */
+  ownership: OwnershipBinding[];
+  /** Build logs streamed through the backend. */
+  logs: { maxStreamsPerUser: number };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -243,6 +260,18 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
   return {
     jenkins,
     vpcs,
+    ownership: readOwnership(section, vpcNames),
+    logs: {
+      maxStreamsPerUser: Math.max(
+        1,
+        positiveNumber(
+          section,
+          'logs.maxStreamsPerUser',
+          'batchJobs.logs.maxStreamsPerUser',
+          8,
+        ),
+      ),
+    },
     alerts: readAlerts(section, root),
     approvals: {
       expiresAfterHours: positiveNumber(
@@ -260,6 +289,14 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         'batchJobs.workers.startTimeoutSeconds',
         120,
       ),
+      // Zero would hand every running redeploy to whichever replica asks.
+      leaseSeconds:
+        positiveNumber(
+          section,
+          'workers.leaseSeconds',
+          'batchJobs.workers.leaseSeconds',
+          60,
+        ) || fail('batchJobs.workers.leaseSeconds', 'expected more than 0'),
     },
     fleet: {
       connectTimeoutSeconds: positiveNumber(
@@ -300,6 +337,60 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
   };
 }
 
+/**
+ * `batchJobs.ownership`: entries `{ entity, jobs, vpcs? }`. Written by the
+ * operators (in config, reviewed like code), never by an entity's author.
+ */
+function readOwnership(
+  section: Config,
+  vpcNames: Set<string>,
+): OwnershipBinding[] {
+  return (section.getOptionalConfigArray('ownership') ?? []).map((c, i) => {
+    const at = `batchJobs.ownership[${i}]`;
+    const entity = c.getString('entity');
+    if (!entity.includes(':')) {
+      fail(
+        `${at}.entity`,
+        `'${entity}' must name the kind, e.g. 'component:default/${entity}'`,
+      );
+    }
+    let entityRef: string;
+    try {
+      entityRef = normalizeEntityRef(
+        stringifyEntityRef(parseEntityRef(entity)),
+      );
+    } catch (error) {
+      fail(
+        `${at}.entity`,
+        `'${entity}' is not an entity ref (kind:namespace/name): ${
+          (error as Error).message
+        }`,
+      );
+    }
+    const jobs = c.getStringArray('jobs');
+    if (jobs.length === 0) fail(`${at}.jobs`, 'at least one selector is required');
+    const selectors = jobs.map((raw, j) => {
+      try {
+        return parseSelector(raw.trim());
+      } catch (error) {
+        return fail(`${at}.jobs[${j}]`, (error as Error).message);
+      }
+    });
+    const vpcs = c.getOptionalStringArray('vpcs');
+    vpcs?.forEach((name, j) => {
+      if (!vpcNames.has(name)) {
+        fail(
+          `${at}.vpcs[${j}]`,
+          `'${name}' is not a configured VPC (known: ${[...vpcNames].join(
+            ', ',
+          )})`,
+        );
+      }
+    });
+    return { entityRef, selectors, ...(vpcs ? { vpcs } : {}) };
+  });
+}
+
 function readVpcAws(
   c: Config,
   vpc: string,
@@ -323,6 +414,16 @@ function readVpcAws(
     3,
   );
   if (maxAttempts < 1) fail(`${at}.aws.maxAttempts`, 'must be at least 1');
+  const vpcId = aws.getOptionalString('vpcId');
+  if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
+    fail(`${at}.aws.vpcId`, `'${vpcId}' is not a VPC id (vpc-0123456789abcdef0)`);
+  }
+  const subnetIds = aws.getOptionalStringArray('subnetIds');
+  subnetIds?.forEach((id, i) => {
+    if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) {
+      fail(`${at}.aws.subnetIds[${i}]`, `'${id}' is not a subnet id (subnet-0123456789abcdef0)`);
+    }
+  });
   return {
     aws: {
       region,
@@ -344,6 +445,8 @@ function readVpcAws(
           `${vpc}-WORKER-JENKINS-AGENT`,
       },
       maxAttempts,
+      ...(vpcId ? { vpcId } : {}),
+      ...(subnetIds?.length ? { subnetIds } : {}),
     },
   };
 }

@@ -199,6 +199,29 @@ describe('agent fleet against the sandbox', () => {
     expect(toggles).toHaveLength(1);
   });
 
+  it("refuses (409) to terminate an instance that is not the VPC's agent, naming what is missing", async () => {
+    // Another team's instance in DEV's account, and STG's agent asked for through DEV.
+    const foreign = sandbox.aws.seedInstance({ vpc: 'DEV', type: 'batch', tags: [{ key: 'Name', value: 'payments-db' }] });
+    const stgAgent = (await fleetOf('STG')).agents.find((a: any) => a.node && a.ec2State === 'running' && !a.launchedBy);
+    const terminateCalls = () => sandbox.aws.requests.filter(r => r.action === 'TerminateInstances').length;
+    const before = terminateCalls();
+
+    const res = await api().del(`/fleet/agents/${foreign.instanceId}-EC2-AGENT`, { vpc: 'DEV' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe(
+      `Instance ${foreign.instanceId} is not an agent of VPC DEV that the portal may terminate: no tag Name=DEV-BATCH-AGENT (it has Name=payments-db)`,
+    );
+    const cross = await api().del(`/fleet/agents/${stgAgent.node}`, { vpc: 'DEV' });
+    expect(cross.status).toBe(409);
+    expect(cross.body.error.message).toMatch(/no tag Name=DEV-BATCH-AGENT \(it has Name=STG-BATCH-AGENT\); no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/);
+
+    expect(terminateCalls()).toBe(before);
+    expect(sandbox.aws.instances.get(foreign.instanceId)!.state).toBe('running');
+    expect(sandbox.aws.instances.get(stgAgent.instanceId)!.state).toBe('running');
+    // Nothing was drained on Jenkins either.
+    expect(sandbox.world.node(stgAgent.node)!.temporarilyOffline).toBe(false);
+  });
+
   it('needs the launch and terminate permissions', async () => {
     const launch = await api(deniedServer).post('/fleet/agents', { vpc: 'DEV', type: 'batch' });
     expect(launch.status).toBe(403);

@@ -216,7 +216,7 @@ describe('operations against the sandbox', () => {
     expect(wrong.status).toBe(400);
   });
 
-  it('holds a PROD rerun until another person approves it, and audits both', async () => {
+  it('holds a PROD rerun until another person approves it and the requester executes it, and audits all', async () => {
     const { server } = backends[0];
     const jobName = 'PROD/payments-settlement/daily-settlement-report';
     const builds = await api(server).get('/builds', {
@@ -270,14 +270,24 @@ describe('operations against the sandbox', () => {
       status: 'approved',
       requestedBy: JANE,
       decidedBy: BOB,
-      result: { state: 'queued', job: jobName },
+      result: null,
     });
-    expect(triggers()).toBe(triggersBefore + 1);
+    // Approval starts nothing: the requester executes it with her own rights.
+    expect(triggers()).toBe(triggersBefore);
     // Deciding twice is a conflict.
     expect(
       (await api(server, 'user:default/eve').post(`/approvals/${id}/approve`))
         .status,
     ).toBe(409);
+    const executed = await api(server, JANE).post(`/approvals/${id}/execute`);
+    expect(executed.status).toBe(200);
+    expect(executed.body).toMatchObject({
+      status: 'completed',
+      requestedBy: JANE,
+      decidedBy: BOB,
+      result: { state: 'queued', job: jobName },
+    });
+    expect(triggers()).toBe(triggersBefore + 1);
 
     await sandbox.advance(10_000);
     expect(job.builds.length).toBe(buildsBefore + 1);
@@ -298,6 +308,13 @@ describe('operations against the sandbox', () => {
     expect(approval).toMatchObject({
       actor: BOB,
       detail: { requestedBy: JANE },
+    });
+    expect(
+      audit.body.items.find((e: any) => e.action === 'approval.execute'),
+    ).toMatchObject({
+      actor: JANE,
+      outcome: 'succeeded',
+      detail: { approvalId: id, approvedBy: BOB },
     });
     expect(
       audit.body.items.some(

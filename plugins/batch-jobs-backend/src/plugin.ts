@@ -5,8 +5,17 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
-import { batchJobsPermissions } from '@internal/plugin-batch-jobs-common';
+import { isResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  BATCH_JOBS_VPC_RESOURCE_TYPE,
+  batchJobsPermissions,
+} from '@internal/plugin-batch-jobs-common';
 import { readBatchJobsConfig } from './config';
+import {
+  batchJobsVpcResourceRef,
+  batchJobsVpcRules,
+  vpcResource,
+} from './services/access/vpcRules';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
 import { DatabasePauseStore } from './database/DatabasePauseStore';
@@ -18,6 +27,7 @@ import { AgentLauncher } from './services/fleet/AgentLauncher';
 import { AgentTerminator } from './services/fleet/AgentTerminator';
 import { FleetView } from './services/fleet/FleetView';
 import { PauseJob } from './services/actions/PauseJob';
+import { JobReadAccess } from './services/actions/readAccess';
 import { Rerun } from './services/actions/Rerun';
 import { RunJob } from './services/actions/RunJob';
 import {
@@ -31,6 +41,8 @@ import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
 import { JobWriter } from './services/jobs/JobWriter';
+import { JobConfigHistory } from './services/jobs/JobConfigHistory';
+import { DatabaseJobConfigHistoryStore } from './database/DatabaseJobConfigHistoryStore';
 import { createJobConfigRouter } from './router/jobConfigRouter';
 import { ReadCache } from './services/jobs/ReadCache';
 import { JobConfigs } from './services/schedules/JobConfigs';
@@ -42,7 +54,10 @@ import { DatabaseOperationStore } from './database/DatabaseOperationStore';
 import { createOperationsRouter } from './router/operationsRouter';
 import { BuildAlertWatcher } from './services/alerts/BuildAlertWatcher';
 import { SlackWebhooks } from './services/alerts/SlackWebhooks';
-import { ApprovalGate } from './services/approvals/ApprovalGate';
+import {
+  ApprovalExecutor,
+  ApprovalGate,
+} from './services/approvals/ApprovalGate';
 import { WorkerRedeployer } from './services/workers/WorkerRedeployer';
 
 /**
@@ -109,6 +124,9 @@ export const batchJobsPlugin = createBackendPlugin({
           ]),
         );
         const directory = JobDirectory.fromConfig(batchJobsConfig);
+        // Job data is read through an entity that validly claims the job, or
+        // with batch-jobs.vpc.read.
+        const readAccess = new JobReadAccess({ catalog, directory, permissions });
         const readCache = new ReadCache(cache, logger);
         const configs = new JobConfigs({
           cache: readCache,
@@ -130,7 +148,8 @@ export const batchJobsPlugin = createBackendPlugin({
           cache: readCache,
           configs,
         });
-        // The four-eyes gate of VPCs with requireApproval (rerun, launch, redeploy).
+        // The four-eyes gate of VPCs with requireApproval: every action that
+        // starts, changes or removes something there.
         const gate = new ApprovalGate({
           approvals: DatabaseApprovalStore.create({ db }),
           audit,
@@ -158,13 +177,15 @@ export const batchJobsPlugin = createBackendPlugin({
           catalog,
           logger,
         };
-        const runJob = new RunJob({ ...actionDeps, idempotency });
-        const stopBuild = StopBuild.fromConfig(config, actionDeps);
+        const runJob = new RunJob({ ...actionDeps, idempotency, gate });
+        // Stops are not held (they limit damage); the gate tells the approvers.
+        const stopBuild = StopBuild.fromConfig(config, { ...actionDeps, gate });
         const pauses = DatabasePauseStore.create({ db });
         const pauseJob = new PauseJob({
           ...actionDeps,
           pauses,
           cache: readCache,
+          gate,
         });
         await scheduleResumeExpiredPauses({ scheduler, pauseJob, logger });
         // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
@@ -208,10 +229,40 @@ export const batchJobsPlugin = createBackendPlugin({
               .catch(error =>
                 logger.error(`Settling interrupted actions failed: ${error}`),
               );
+            // Then approved requests whose execution a crash interrupted,
+            // from the action rows just settled (a launch's row waits for
+            // its agent, so those get the connect timeout too).
+            await gate
+              .settleInterrupted({
+                staleAfterMs,
+                abandonAfterMs: Math.max(
+                  2 * staleAfterMs,
+                  staleAfterMs +
+                    batchJobsConfig.fleet.connectTimeoutSeconds * 1000,
+                ),
+              })
+              .catch(error =>
+                logger.error(`Settling interrupted approvals failed: ${error}`),
+              );
           },
         });
 
         permissionsRegistry.addPermissions(batchJobsPermissions);
+        // VPC-scoped permissions: a policy's conditions (isInVpc,
+        // requiresApproval) then also answer the frontend's checks, which
+        // the permission backend sends here to apply.
+        permissionsRegistry.addResourceType({
+          resourceRef: batchJobsVpcResourceRef,
+          permissions: batchJobsPermissions.filter(p =>
+            isResourcePermission(p, BATCH_JOBS_VPC_RESOURCE_TYPE),
+          ),
+          rules: Object.values(batchJobsVpcRules),
+          getResources: async names =>
+            names.map(name => {
+              const vpc = batchJobsConfig.vpcs.find(v => v.name === name);
+              return vpc ? vpcResource(vpc) : undefined;
+            }),
+        });
 
         httpRouter.use(
           await createRouter({
@@ -220,6 +271,8 @@ export const batchJobsPlugin = createBackendPlugin({
             catalog,
             audit,
             directory,
+            readAccess,
+            maxLogStreamsPerUser: batchJobsConfig.logs.maxStreamsPerUser,
             jobs,
             rerun,
             timeline,
@@ -236,6 +289,7 @@ export const batchJobsPlugin = createBackendPlugin({
           permissions,
           logger,
         };
+        const terminator = new AgentTerminator({ ...fleetDeps, gate });
         const launcher = new AgentLauncher({
           ...fleetDeps,
           idempotency,
@@ -255,7 +309,8 @@ export const batchJobsPlugin = createBackendPlugin({
               logger,
             }),
             launcher,
-            terminator: new AgentTerminator(fleetDeps),
+            terminator,
+            readAccess,
           }),
         );
         // Launches outlive requests and restarts: follow the running ones.
@@ -281,40 +336,67 @@ export const batchJobsPlugin = createBackendPlugin({
           logger,
           startTimeoutMs: batchJobsConfig.workers.startTimeoutSeconds * 1000,
           gate,
+          leaseMs: batchJobsConfig.workers.leaseSeconds * 1000,
         });
-        // Approved requests run as their requester, with the approver recorded.
-        gate.register('build.rerun', async (request, approval) =>
-          rerun.rerun(request.payload as any, {
-            credentials: await auth.getOwnServiceCredentials(),
-            actor: request.requestedBy,
-            approval,
-          }),
+        // Redeploys outlive requests and restarts: a shutdown hands the running
+        // ones over after their current step; every replica takes over those
+        // whose replica died (expired lease), at start and then periodically.
+        lifecycle.addShutdownHook(() => redeployer.drain());
+        await scheduler.scheduleTask({
+          id: 'batch-jobs-worker-redeploys',
+          frequency: {
+            milliseconds: Math.min(
+              Math.max(batchJobsConfig.workers.leaseSeconds * 500, 1000),
+              30_000,
+            ),
+          },
+          timeout: { minutes: 1 },
+          scope: 'local',
+          fn: () => redeployer.resumeAbandoned(),
+        });
+        // Approved requests are executed by their requester, with the
+        // requester's own credentials: each action authorizes again, checks
+        // the pinned hash and records the approver.
+        gate.register('build.rerun', (request, approval, context) =>
+          rerun.rerun(request.payload as any, { ...context, approval }),
         );
-        gate.register('agent.launch', async (request, approval) => {
+        gate.register('job.run', (request, approval, context) =>
+          runJob.run(request.payload as any, { ...context, approval }),
+        );
+        gate.register('job.pause', (request, approval, context) => {
+          const { until, ...rest } = request.payload as any;
+          return pauseJob.pause(
+            { ...rest, until: until ?? undefined },
+            { ...context, approval },
+          );
+        });
+        gate.register('job.resume', (request, approval, context) =>
+          pauseJob.resume(request.payload as any, { ...context, approval }),
+        );
+        gate.register('agent.launch', (request, approval, context) => {
           const { vpc, type, reason } = request.payload as any;
           return launcher.launch(
             { vpc, type, reason: reason ?? undefined },
-            {
-              credentials: await auth.getOwnServiceCredentials(),
-              actor: request.requestedBy,
-              approval,
-            },
+            { ...context, approval },
           );
         });
-        gate.register('workers.redeploy', async (request, approval) => {
+        gate.register('workers.redeploy', (request, approval, context) => {
           const { vpc, jobs: jobNames } = request.payload as any;
           return redeployer.redeploy(
             vpc,
             { jobs: jobNames },
-            {
-              credentials: await auth.getOwnServiceCredentials(),
-              actor: request.requestedBy,
-              approval,
-            },
+            { ...context, approval },
           );
         });
         httpRouter.use(
-          createOperationsRouter({ httpAuth, userInfo, redeployer, gate }),
+          createOperationsRouter({
+            httpAuth,
+            userInfo,
+            redeployer,
+            gate,
+            directory,
+            readAccess,
+          }),
         );
 
         // Build alerts: once per cluster; the store makes each event reported once.
@@ -360,12 +442,18 @@ export const batchJobsPlugin = createBackendPlugin({
           httpAuth,
           userInfo,
           logger,
+          readAccess,
+          gate,
         });
         httpRouter.use(routines.router);
+        // A "run now" in flight at shutdown finishes before the database closes.
+        lifecycle.addShutdownHook(() => routines.runner.drain());
 
         // Jobs from the standard pipeline template (the scaffolder actions call
         // these routes), compared and promoted across VPCs; a promotion into a
         // VPC with requireApproval waits for a second person.
+        // Every config.xml a portal write replaces is kept first (a way back).
+        const configHistory = DatabaseJobConfigHistoryStore.create({ db });
         const writer = new JobWriter({
           directory,
           clients,
@@ -374,17 +462,62 @@ export const batchJobsPlugin = createBackendPlugin({
           logger,
           cache: readCache,
           configs,
+          catalog,
+          gate,
+          history: configHistory,
+        });
+        const history = new JobConfigHistory({
+          store: configHistory,
+          directory,
+          clients,
+          audit,
+          permissions,
+          catalog,
+          logger,
+          writer,
           gate,
         });
-        // 'job.promote' is not in ApprovalAction yet (common/operations.ts).
-        gate.register('job.promote', async (request, approval) =>
-          writer.promote(request.payload as any, {
-            credentials: await auth.getOwnServiceCredentials(),
-            actor: request.requestedBy,
-            approval,
+        gate.register('job.restore', (request, approval, context) => {
+          const { vpc, job, versionId, entityRef } = request.payload as any;
+          return history.restore(
+            { vpc, job, versionId, entityRef: entityRef ?? undefined },
+            { ...context, approval },
+          );
+        });
+        gate.register('job.promote', (request, approval, context) =>
+          writer.promote(request.payload as any, { ...context, approval }),
+        );
+        const executeWrite: ApprovalExecutor = (request, approval, context) => {
+          const { mode, ...input } = request.payload as any;
+          return writer.write(input, { ...context, approval }, mode);
+        };
+        gate.register('job.create', executeWrite);
+        gate.register('job.update', executeWrite);
+        gate.register('agent.terminate', (request, approval, context) => {
+          const { vpc, node, force, reason } = request.payload as any;
+          return terminator.terminate(
+            { vpc, node, force, reason: reason ?? undefined },
+            { ...context, approval },
+          );
+        });
+        gate.register('routine.run', (request, approval, context) => {
+          const { routine, dryRun } = request.payload as any;
+          return routines.runner.runNow(
+            routine,
+            { dryRun },
+            { ...context, approval },
+          );
+        });
+        httpRouter.use(
+          createJobConfigRouter({
+            httpAuth,
+            userInfo,
+            writer,
+            history,
+            directory,
+            readAccess,
           }),
         );
-        httpRouter.use(createJobConfigRouter({ httpAuth, userInfo, writer }));
 
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 

@@ -124,6 +124,22 @@ export interface JobSummary {
   error?: string;
   /** Set while the job is paused through the portal (Jenkins: disabled): who, why, until when. */
   pause?: JobPause;
+  /**
+   * The standard pipeline template version the job's config.xml was
+   * rendered with; absent when the template did not create the job (or its
+   * config.xml could not be read).
+   */
+  template?: JobTemplateInfo;
+}
+
+/** Which version of the standard pipeline template rendered a job. @public */
+export interface JobTemplateInfo {
+  /** The version its config.xml says (1: the first, unversioned template). */
+  version: number;
+  /** The version the portal renders now (`BATCH_PIPELINE_TEMPLATE_VERSION`). */
+  current: number;
+  /** `version < current`: updating the job re-renders it with the current template. */
+  outdated: boolean;
 }
 
 /** @public */

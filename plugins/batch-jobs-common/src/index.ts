@@ -6,6 +6,7 @@ export * from './api';
 export * from './controls';
 export * from './permissions';
 export * from './jobTemplates';
+export * from './jobHistory';
 export * from './routines';
 export * from './cron';
 export * from './operations';

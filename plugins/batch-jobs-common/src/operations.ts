@@ -73,21 +73,77 @@ export interface WorkerRedeployOperation {
 
 // --- Four-eyes gate ------------------------------------------------------------
 
-/** Actions a VPC with `requireApproval` holds until a second person approves. @public */
+/**
+ * Actions a VPC with `requireApproval` holds until a second person approves:
+ * everything that starts, changes or removes something there. Stopping a
+ * build is not held (it limits damage); it notifies the approvers instead.
+ * @public
+ */
 export type ApprovalAction =
   | 'build.rerun'
+  | 'job.run'
+  | 'job.pause'
+  | 'job.resume'
+  | 'job.create'
+  | 'job.update'
+  | 'job.promote'
+  | 'job.restore'
   | 'agent.launch'
+  | 'agent.terminate'
   | 'workers.redeploy'
-  | 'job.promote';
+  | 'routine.run';
 
-/** @public */
+/**
+ * `pending` → `approved` (by another person) → `executing` (by the
+ * requester, with their own credentials) → `completed` or `failed`.
+ * Pending and approved requests `expire`.
+ * @public
+ */
 export type ApprovalState =
   | 'pending'
   | 'approved'
+  | 'executing'
+  | 'completed'
   | 'rejected'
   | 'expired'
-  /** Approved, but the action then failed (see `error`). */
+  /** The execution was refused (source changed, permission lost) or the action failed (see `error`). */
   | 'failed';
+
+/** A job configuration a held create, update or promotion will write. @public */
+export interface ApprovalConfigChange {
+  vpc: string;
+  fullName: string;
+  /** False when the job does not exist yet (it will be created). */
+  exists: boolean;
+  /** The config.xml that will be written, exactly. */
+  configXml: string;
+  /** Unified diff from the job's current config.xml (empty before creation) to `configXml`. */
+  diff: string;
+}
+
+/**
+ * What the approver reviewed, pinned: execution does exactly this, and
+ * refuses when what it was computed from changed since the request.
+ * @public
+ */
+export interface ApprovalReview {
+  /**
+   * Run and rerun: the exact values the build will get. Password parameters
+   * are never stored: `null` means the job's default is used.
+   */
+  parameters?: Record<string, string | number | boolean | null>;
+  /** Create, update and promote: each config.xml that will be written, with its diff. */
+  configs?: ApprovalConfigChange[];
+  /** sha256 (hex) of what was reviewed; recomputed at execution. */
+  hash: string;
+  /** What `hash` covers, in words (e.g. "the source config.xml of DEV/p/job"). */
+  hashOf: string;
+  /**
+   * Create, update and promote: sha256 of the current config.xml the diffs
+   * were made against; execution refuses when the target changed meanwhile.
+   */
+  targetHash?: string;
+}
 
 /** GET /approvals?status= (or state=) → { items }; one approval request. @public */
 export interface ApprovalRequest {
@@ -109,7 +165,11 @@ export interface ApprovalRequest {
   decidedAt: string | null;
   /** Why it was rejected. */
   reason: string | null;
-  /** What the action answered once approved (RerunResponse, FleetOperation, …). */
+  /** What was reviewed and will be executed; null on requests made before pinning. */
+  review: ApprovalReview | null;
+  /** When the requester started the approved action. */
+  executedAt: string | null;
+  /** What the action answered once executed (RerunResponse, FleetOperation, …). */
   result: Record<string, unknown> | null;
   error: string | null;
 }

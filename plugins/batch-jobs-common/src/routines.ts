@@ -112,6 +112,10 @@ export interface BackupRecord {
   build: { number: number; url: string } | null;
   /** Set when retention removed it. */
   deletedAt: string | null;
+  /** Key prefix configured when it was recorded: retention deletes only under the current one. */
+  prefix?: string;
+  /** Why verification failed (absent when verified). */
+  failure?: string;
 }
 
 /** GET /backups?limit= @public */

@@ -6,9 +6,11 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { BatchJobsPermissionPolicy } from './policy';
 
 /**
- * The permission backend's policy for the portal: Batch Jobs actions per
- * `batchJobs.permissions`, everything else allowed. Replaces
- * `@backstage/plugin-permission-backend-module-allow-all-policy`.
+ * An example permission policy module: Batch Jobs permissions per
+ * `batchJobs.permissions`, every other plugin's permission denied. A
+ * portal keeps its own policy for those by composing instead of installing
+ * this module: `BatchJobsPermissionPolicy.fromConfig(config, { logger,
+ * userInfo, fallback })` in its own module (see the README, "Permissions").
  * @public
  */
 export const permissionModuleBatchJobsPolicy = createBackendModule({

@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ForwardedError, ResponseError } from '@backstage/errors';
 import {
+  ApprovalPendingResponse,
   CreateBatchJobsRequest,
   CreateBatchJobsResponse,
 } from '@internal/plugin-batch-jobs-common';
@@ -20,7 +21,7 @@ export interface BatchJobsWriter {
     request: CreateBatchJobsRequest,
     mode: 'create' | 'update',
     credentials: BackstageCredentials,
-  ): Promise<CreateBatchJobsResponse>;
+  ): Promise<CreateBatchJobsResponse | ApprovalPendingResponse>;
 }
 
 /** {@link BatchJobsWriter} over HTTP, found with the discovery service. @public */
@@ -36,7 +37,7 @@ export class BatchJobsBackendClient implements BatchJobsWriter {
     request: CreateBatchJobsRequest,
     mode: 'create' | 'update',
     credentials: BackstageCredentials,
-  ): Promise<CreateBatchJobsResponse> {
+  ): Promise<CreateBatchJobsResponse | ApprovalPendingResponse> {
     const { discovery, auth } = this.options;
     const baseUrl = await discovery.getBaseUrl('batch-jobs');
     const { token } = await auth.getPluginRequestToken({
@@ -60,6 +61,9 @@ export class BatchJobsBackendClient implements BatchJobsWriter {
         error,
       );
     }
-    return (await res.json()) as CreateBatchJobsResponse;
+    // 202: a VPC requires four eyes; the request waits for a second person.
+    return (await res.json()) as
+      | CreateBatchJobsResponse
+      | ApprovalPendingResponse;
   }
 }

@@ -9,9 +9,13 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  Permission,
+} from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
 import {
   Sandbox,
@@ -107,6 +111,16 @@ export interface SandboxConfigOptions {
   root?: JsonObject;
 }
 
+/**
+ * The operators' bindings the tests' entities rely on: each service's
+ * folder in every VPC goes to its component (their annotations claim them).
+ */
+export const TEST_OWNERSHIP = [
+  { entity: 'component:default/payments-settlement', jobs: ['payments-settlement'] },
+  { entity: 'component:default/push-notifier', jobs: ['push-notifier'] },
+  { entity: 'component:default/report-builder', jobs: ['report-builder'] },
+];
+
 /** Root config: one Jenkins (the sandbox), DEV/STG/PROD folders on it, no read cache. */
 export function sandboxConfig(
   sandbox: Sandbox,
@@ -123,6 +137,7 @@ export function sandboxConfig(
         ...(options.aws && { aws: sandboxAws(sandbox, options.aws) }),
       })),
       cache: { ttlSeconds: 0 },
+      ownership: TEST_OWNERSHIP,
       ...options.batchJobs,
     },
   };
@@ -135,6 +150,10 @@ export interface TestBackendOptions extends SandboxConfigOptions {
   permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
   /** More features or service factories (logger, database, scheduler, …). */
   features?: BackendFeature[];
+  /** Replaces the mock catalog of `entities` (e.g. catalogVisibleTo). */
+  catalog?: BackendFeature;
+  /** Replaces the one-answer permissions mock (e.g. permissionsPerUser). */
+  permissions?: BackendFeature;
 }
 
 /** The batch-jobs plugin against the sandbox, with a mock catalog and permissions. */
@@ -148,10 +167,12 @@ export function startSandboxBackend(
       mockServices.rootConfig.factory({
         data: sandboxConfig(sandbox, options),
       }),
-      catalogServiceMock.factory({ entities: options.entities ?? [] }),
-      mockServices.permissions.factory({
-        result: options.permission ?? AuthorizeResult.ALLOW,
-      }),
+      options.catalog ??
+        catalogServiceMock.factory({ entities: options.entities ?? [] }),
+      options.permissions ??
+        mockServices.permissions.factory({
+          result: options.permission ?? AuthorizeResult.ALLOW,
+        }),
       ...(options.features ?? []),
     ],
   });
@@ -283,3 +304,90 @@ export function captureLogs() {
   ];
   return { lines, logger, features };
 }
+
+/** The user a request's credentials name, if a user. */
+function userOf(credentials: any): string | undefined {
+  return credentials?.principal?.type === 'user'
+    ? credentials.principal.userEntityRef
+    : undefined;
+}
+
+/**
+ * A catalog that shows each user only what `visible` lets them see, as the
+ * catalog's own permission checks would (reads with the user's credentials).
+ * Service callers see everything.
+ */
+export function catalogVisibleTo(
+  entities: Entity[],
+  visible: (user: string, entity: Entity) => boolean,
+) {
+  const shows = (credentials: any, entity: Entity | undefined) => {
+    const user = userOf(credentials);
+    return entity && (!user || visible(user, entity)) ? entity : undefined;
+  };
+  return createServiceFactory({
+    service: catalogServiceRef,
+    deps: {},
+    factory: () => {
+      const inner = catalogServiceMock({ entities });
+      return new Proxy(inner, {
+        get(target, prop, receiver) {
+          if (prop === 'getEntityByRef') {
+            return async (ref: any, options: any) =>
+              shows(options?.credentials, await target.getEntityByRef(ref, options));
+          }
+          if (prop === 'getEntitiesByRefs') {
+            return async (req: any, options: any) => {
+              const { items } = await target.getEntitiesByRefs(req, options);
+              return { items: items.map(e => shows(options?.credentials, e)) };
+            };
+          }
+          if (prop === 'getEntities') {
+            return async (req: any, options: any) => {
+              const { items } = await target.getEntities(req, options);
+              return {
+                items: items.filter(e => shows(options?.credentials, e)),
+              };
+            };
+          }
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+    },
+  });
+}
+
+/**
+ * Permissions decided per user, permission and resource (a VPC name or an
+ * entity ref), like a policy would; service callers are allowed.
+ */
+export function permissionsPerUser(
+  allows: (user: string, permission: Permission, resourceRef?: string) => boolean,
+) {
+  return createServiceFactory({
+    service: coreServices.permissions,
+    deps: {},
+    factory: () => {
+      const decide = (credentials: any, r: any) => {
+        const user = userOf(credentials);
+        return {
+          result:
+            !user || allows(user, r.permission, r.resourceRef)
+              ? AuthorizeResult.ALLOW
+              : AuthorizeResult.DENY,
+        };
+      };
+      return {
+        async authorize(requests: any[], options: any) {
+          return requests.map(r => decide(options?.credentials, r));
+        },
+        async authorizeConditional(requests: any[], options: any) {
+          return requests.map(r => decide(options?.credentials, r));
+        },
+      } as any;
+    },
+  });
+}
+
+/** The ref of a test entity, as the catalog writes it. */
+export const refOf = (entity: Entity) => stringifyEntityRef(entity);

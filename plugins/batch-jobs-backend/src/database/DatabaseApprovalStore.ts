@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ApprovalAction,
   ApprovalRequest,
+  ApprovalReview,
   ApprovalState,
 } from '@internal/plugin-batch-jobs-common';
 
@@ -26,6 +27,9 @@ interface Row {
   result: string | null;
   error: string | null;
   audit_id: string;
+  review: string | null;
+  pin_hash: string | null;
+  executed_at: Date | string | number | null;
 }
 
 /** @public */
@@ -39,6 +43,8 @@ export interface NewApprovalRequest {
   requestedBy: string;
   expiresAt: Date;
   auditId: string;
+  /** What the approver reviews; its hash is pinned. */
+  review: ApprovalReview;
 }
 
 /** An approval request with the audit row of its request. @public */
@@ -57,7 +63,8 @@ export interface ApprovalStore {
   /**
    * Moves a pending, unexpired request to `approved` or `rejected`. Only one
    * decision wins (a conditional update); false when the request was not
-   * pending any more or had expired.
+   * pending any more or had expired. An approval gives the requester until
+   * `executeBefore` to execute it.
    */
   decide(
     id: string,
@@ -65,14 +72,30 @@ export interface ApprovalStore {
       status: 'approved' | 'rejected';
       decidedBy: string;
       reason?: string | null;
+      executeBefore?: Date;
     },
   ): Promise<boolean>;
-  /** Records what the approved action answered, or that it failed. */
+  /**
+   * Moves an approved, unexpired request to `executing`. Only one execution
+   * wins; false when it was not approved any more or had expired.
+   */
+  startExecution(id: string): Promise<boolean>;
+  /** Records what the executed action answered (`completed`), or that it failed. */
   complete(
     id: string,
     outcome: { result: Record<string, unknown> } | { error: string },
   ): Promise<void>;
-  /** Marks pending requests past their expiry as `expired`; returns how many. */
+  /**
+   * Like `complete`, but only while the request is still `executing`; false
+   * when another replica (or the execution itself) settled it first.
+   */
+  settleExecution(
+    id: string,
+    outcome: { result: Record<string, unknown> } | { error: string },
+  ): Promise<boolean>;
+  /** Requests `executing` since before `before`, oldest first. */
+  listExecutingSince(before: Date, limit: number): Promise<ApprovalRecord[]>;
+  /** Marks pending and approved requests past their expiry as `expired`; returns how many. */
   expire(): Promise<number>;
 }
 
@@ -96,14 +119,24 @@ function toRecord(row: Row): ApprovalRecord {
     reason: row.reason,
     result: row.result === null ? null : JSON.parse(row.result),
     error: row.error,
+    review: row.review === null ? null : JSON.parse(row.review),
+    executedAt: row.executed_at === null ? null : toIso(row.executed_at),
     auditId: row.audit_id,
   };
 }
 
+function outcomeColumns(
+  outcome: { result: Record<string, unknown> } | { error: string },
+): Partial<Row> {
+  return 'error' in outcome
+    ? { status: 'failed', error: outcome.error }
+    : { status: 'completed', result: JSON.stringify(outcome.result) };
+}
+
 /**
  * Approval requests of the four-eyes gate. Decisions are conditional
- * updates (`where status = 'pending'`), so two approvers clicking at once
- * run the action once.
+ * updates (`where status = 'pending'`), and so is the start of an execution
+ * (`where status = 'approved'`): two clicks run the action once.
  * @public
  */
 export class DatabaseApprovalStore implements ApprovalStore {
@@ -139,6 +172,9 @@ export class DatabaseApprovalStore implements ApprovalStore {
       result: null,
       error: null,
       audit_id: request.auditId,
+      review: JSON.stringify(request.review),
+      pin_hash: request.review.hash,
+      executed_at: null,
     });
     return (await this.get(id))!;
   }
@@ -165,6 +201,7 @@ export class DatabaseApprovalStore implements ApprovalStore {
       status: 'approved' | 'rejected';
       decidedBy: string;
       reason?: string | null;
+      executeBefore?: Date;
     },
   ): Promise<boolean> {
     const now = this.now();
@@ -176,7 +213,19 @@ export class DatabaseApprovalStore implements ApprovalStore {
         decided_by: decision.decidedBy,
         decided_at: now,
         reason: decision.reason ?? null,
+        ...(decision.executeBefore
+          ? { expires_at: decision.executeBefore }
+          : {}),
       });
+    return updated === 1;
+  }
+
+  async startExecution(id: string): Promise<boolean> {
+    const now = this.now();
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'approved' })
+      .where('expires_at', '>', now)
+      .update({ status: 'executing', executed_at: now });
     return updated === 1;
   }
 
@@ -184,18 +233,34 @@ export class DatabaseApprovalStore implements ApprovalStore {
     id: string,
     outcome: { result: Record<string, unknown> } | { error: string },
   ): Promise<void> {
-    await this.db<Row>(TABLE)
-      .where({ id })
-      .update(
-        'error' in outcome
-          ? { status: 'failed', error: outcome.error }
-          : { result: JSON.stringify(outcome.result) },
-      );
+    await this.db<Row>(TABLE).where({ id }).update(outcomeColumns(outcome));
+  }
+
+  async settleExecution(
+    id: string,
+    outcome: { result: Record<string, unknown> } | { error: string },
+  ): Promise<boolean> {
+    const updated = await this.db<Row>(TABLE)
+      .where({ id, status: 'executing' })
+      .update(outcomeColumns(outcome));
+    return updated === 1;
+  }
+
+  async listExecutingSince(
+    before: Date,
+    limit: number,
+  ): Promise<ApprovalRecord[]> {
+    const rows = await this.db<Row>(TABLE)
+      .where({ status: 'executing' })
+      .where('executed_at', '<', before)
+      .orderBy('executed_at', 'asc')
+      .limit(limit);
+    return rows.map(toRecord);
   }
 
   async expire(): Promise<number> {
     return this.db<Row>(TABLE)
-      .where({ status: 'pending' })
+      .whereIn('status', ['pending', 'approved'])
       .where('expires_at', '<=', this.now())
       .update({ status: 'expired' });
   }

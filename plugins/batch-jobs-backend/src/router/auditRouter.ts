@@ -6,6 +6,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { AuditEvent, AuditPage } from '@internal/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { AuditStore } from '../database/types';
+import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { jobParam, parse, positiveInt, vpcParam } from './validation';
 
@@ -22,8 +23,9 @@ export function createAuditRouter(options: {
   catalog: CatalogService;
   audit: AuditStore;
   directory: JobDirectory;
+  readAccess: JobReadAccess;
 }) {
-  const { httpAuth, catalog, audit, directory } = options;
+  const { httpAuth, catalog, audit, directory, readAccess } = options;
   const router = Router();
 
   router.get('/audit', async (req, res) => {
@@ -46,8 +48,16 @@ export function createAuditRouter(options: {
         throw new NotFoundError(`Entity '${query.entityRef}' not found`);
       entityRef = stringifyEntityRef(entity);
     }
-    if (query.vpc) directory.getVpc(query.vpc);
-    if (query.vpc && query.job) directory.resolveJob(query.vpc, query.job);
+    if (query.vpc) {
+      const vpc = directory.getVpc(query.vpc);
+      if (query.job) directory.resolveJob(query.vpc, query.job);
+      // Through a visible entity, its own rows; otherwise the job's reader
+      // or a VPC-wide reader.
+      if (!entityRef) {
+        if (query.job) await readAccess.checkJob(vpc, query.job, credentials);
+        else await readAccess.checkVpc(vpc, credentials, 'the audit trail');
+      }
+    }
     const records = await audit.list({
       entityRef,
       vpc: query.vpc,

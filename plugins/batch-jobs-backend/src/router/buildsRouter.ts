@@ -8,8 +8,11 @@ import {
   LOG_TEXT_SIZE_HEADER,
 } from '@internal/plugin-batch-jobs-common';
 import { z } from 'zod';
+import { JobReadAccess } from '../services/actions/readAccess';
 import { Rerun } from '../services/actions/Rerun';
+import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView, MAX_BUILDS_PAGE } from '../services/jobs/JobsView';
+import { LogStreamLimiter } from '../services/jobs/LogStreamLimiter';
 import {
   jobParam,
   nonNegativeInt,
@@ -49,13 +52,30 @@ export function createBuildsRouter(options: {
   userInfo: UserInfoService;
   jobs: JobsView;
   rerun: Rerun;
+  directory: JobDirectory;
+  readAccess: JobReadAccess;
+  /** Log streams one user may hold open at once. */
+  maxLogStreamsPerUser?: number;
 }) {
-  const { httpAuth, userInfo, jobs, rerun } = options;
+  const { httpAuth, userInfo, jobs, rerun, directory, readAccess } = options;
+  const logStreams = new LogStreamLimiter(options.maxLogStreamsPerUser ?? 8);
+
+  /** The job named by a read, checked to be the caller's to read. */
+  const readableJob = async (
+    req: Parameters<typeof httpAuth.credentials>[0],
+    vpcName: string,
+    job: string,
+  ) => {
+    const credentials = await httpAuth.credentials(req);
+    const { vpc, fullName } = directory.resolveJob(vpcName, job);
+    await readAccess.checkJob(vpc, fullName, credentials);
+    return credentials;
+  };
   const router = Router();
 
   router.get('/builds', async (req, res) => {
     const query = parse(buildsQuery, req.query, 'builds query');
-    await httpAuth.credentials(req);
+    await readableJob(req, query.vpc, query.job);
     res.json(
       await jobs.listBuilds({
         vpc: query.vpc,
@@ -68,8 +88,19 @@ export function createBuildsRouter(options: {
 
   router.get('/builds/log', async (req, res) => {
     const query = parse(logQuery, req.query, 'log query');
-    await httpAuth.credentials(req);
-    const chunk = await jobs.streamLog({ ...query, start: query.start ?? 0 });
+    const credentials = await readableJob(req, query.vpc, query.job);
+    const principal = credentials.principal as { userEntityRef?: string; subject?: string };
+    const release = logStreams.acquire(
+      principal.userEntityRef ?? principal.subject ?? 'service',
+    );
+    res.on('close', release);
+    let chunk;
+    try {
+      chunk = await jobs.streamLog({ ...query, start: query.start ?? 0 });
+    } catch (error) {
+      release();
+      throw error;
+    }
     res.status(200);
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
@@ -104,8 +135,18 @@ export function createBuildsRouter(options: {
 
   router.get('/queue', async (req, res) => {
     const query = parse(queueQuery, req.query, 'queue query');
-    await httpAuth.credentials(req);
-    res.json(await jobs.getQueueItem(query));
+    const credentials = await httpAuth.credentials(req);
+    const vpc = directory.getVpc(query.vpc);
+    res.json(
+      await jobs.getQueueItem({
+        ...query,
+        // A queue id says nothing of its job: checked once the item is read.
+        checkJob: async fullName =>
+          fullName
+            ? readAccess.checkJob(vpc, fullName, credentials)
+            : readAccess.checkVpc(vpc, credentials, 'queue items'),
+      }),
+    );
   });
 
   return router;

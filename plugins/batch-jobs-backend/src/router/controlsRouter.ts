@@ -3,8 +3,11 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { isApprovalPending } from '@internal/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { PauseJob } from '../services/actions/PauseJob';
+import { JobReadAccess } from '../services/actions/readAccess';
+import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { RunJob } from '../services/actions/RunJob';
 import { StopBuild } from '../services/actions/StopBuild';
 import { jobParam, parse, positiveInt, vpcParam } from './validation';
@@ -69,8 +72,11 @@ export function createControlsRouter(options: {
   runJob: RunJob;
   stopBuild: StopBuild;
   pauseJob: PauseJob;
+  directory: JobDirectory;
+  readAccess: JobReadAccess;
 }) {
   const { httpAuth, userInfo, runJob, stopBuild, pauseJob } = options;
+  const { directory, readAccess } = options;
   const router = Router();
 
   const userContext = async (
@@ -83,7 +89,9 @@ export function createControlsRouter(options: {
 
   router.get('/jobs/parameters', async (req, res) => {
     const query = parse(parametersQuery, req.query, 'parameters query');
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
+    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
+    await readAccess.checkJob(vpc, fullName, credentials);
     res.json(await runJob.parameters(query));
   });
 
@@ -106,13 +114,17 @@ export function createControlsRouter(options: {
   router.post('/jobs/disable', async (req, res) => {
     const body = parse(pauseBody, req.body, 'pause request');
     const context = await userContext(req);
-    res.json(await pauseJob.pause(body, context));
+    const response = await pauseJob.pause(body, context);
+    // Held for a second person: 202 with the approval request.
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
   });
 
   router.post('/jobs/enable', async (req, res) => {
     const body = parse(resumeBody, req.body, 'resume request');
     const context = await userContext(req);
-    res.json(await pauseJob.resume(body, context));
+    const response = await pauseJob.resume(body, context);
+    // Held for a second person: 202 with the approval request.
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
   });
 
   return router;

@@ -4,8 +4,13 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { FleetResponse } from '@internal/plugin-batch-jobs-common';
+import {
+  FleetResponse,
+  isApprovalPending,
+} from '@internal/plugin-batch-jobs-common';
 import { z } from 'zod';
+import { NotAllowedError } from '@backstage/errors';
+import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { AgentLauncher } from '../services/fleet/AgentLauncher';
 import { AgentTerminator } from '../services/fleet/AgentTerminator';
@@ -39,16 +44,18 @@ export function createFleetRouter(options: {
   fleet: FleetView;
   launcher: AgentLauncher;
   terminator: AgentTerminator;
+  readAccess: JobReadAccess;
 }) {
   const { httpAuth, userInfo, directory, fleet, launcher, terminator } =
     options;
+  const { readAccess } = options;
   const router = Router();
   // Mounted on its own next to the main router, so it parses its own bodies.
   router.use(express.json());
 
   router.get('/fleet', async (req, res) => {
     const query = parse(fleetQuery, req.query, 'fleet query');
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     const names = query.vpc
       ? ([] as string[])
           .concat(query.vpc)
@@ -56,9 +63,25 @@ export function createFleetRouter(options: {
           .map(v => v.trim())
           .filter(Boolean)
       : undefined;
-    names?.forEach(name => directory.getVpc(name));
+    const asked = names
+      ? names.map(name => directory.getVpc(name))
+      : directory.listVpcs();
+    const readable = (
+      await Promise.all(
+        asked.map(async vpc =>
+          (await readAccess.mayReadVpc(vpc, credentials)) ? vpc : undefined,
+        ),
+      )
+    ).filter(Boolean);
+    // A VPC asked by name must be readable; without names, the readable ones.
+    if (readable.length === 0 || (names && readable.length < asked.length)) {
+      const denied = asked.filter(v => !readable.includes(v)).map(v => v.name);
+      throw new NotAllowedError(
+        `You may not see the fleet of VPC ${denied.join(', ')} (batch-jobs.vpc.read)`,
+      );
+    }
     const response: FleetResponse = {
-      vpcs: await fleet.list(names),
+      vpcs: await fleet.list(readable.map(v => v!.name)),
       generatedAt: new Date().toISOString(),
     };
     res.json(response);
@@ -78,8 +101,14 @@ export function createFleetRouter(options: {
 
   router.get('/fleet/operations/:id', async (req, res) => {
     const id = parse(operationParam, req.params.id, 'operation id');
-    await httpAuth.credentials(req);
-    res.json(await launcher.get(id));
+    const credentials = await httpAuth.credentials(req);
+    const operation = await launcher.get(id);
+    await readAccess.checkVpc(
+      directory.getVpc(operation.vpc),
+      credentials,
+      'launch operations',
+    );
+    res.json(operation);
   });
 
   router.delete('/fleet/agents/:node', async (req, res) => {
@@ -87,17 +116,17 @@ export function createFleetRouter(options: {
     const query = parse(terminateQuery, req.query, 'terminate query');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { userEntityRef } = await userInfo.getUserInfo(credentials);
-    res.json(
-      await terminator.terminate(
-        {
-          vpc: query.vpc,
-          node,
-          force: query.force === 'true',
-          reason: query.reason,
-        },
-        { credentials, actor: userEntityRef },
-      ),
+    const response = await terminator.terminate(
+      {
+        vpc: query.vpc,
+        node,
+        force: query.force === 'true',
+        reason: query.reason,
+      },
+      { credentials, actor: userEntityRef },
     );
+    // Held for a second person: 202 with the approval request.
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
   });
 
   return router;

@@ -10,6 +10,7 @@ import { PauseJob } from '../services/actions/PauseJob';
 import { Rerun } from '../services/actions/Rerun';
 import { RunJob } from '../services/actions/RunJob';
 import { StopBuild } from '../services/actions/StopBuild';
+import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView } from '../services/jobs/JobsView';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
@@ -26,6 +27,10 @@ export interface RouterOptions {
   catalog: CatalogService;
   audit: AuditStore;
   directory: JobDirectory;
+  /** Who may read a job's data, or a whole VPC's. */
+  readAccess: JobReadAccess;
+  /** Log streams one user may hold open at once (default 8). */
+  maxLogStreamsPerUser?: number;
   jobs: JobsView;
   rerun: Rerun;
   timeline: ScheduleTimeline;

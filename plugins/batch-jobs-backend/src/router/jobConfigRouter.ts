@@ -3,9 +3,13 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { isApprovalPending } from '@internal/plugin-batch-jobs-common';
 import { z } from 'zod';
+import { JobReadAccess } from '../services/actions/readAccess';
+import { JobDirectory } from '../services/jenkins/JobDirectory';
+import { JobConfigHistory } from '../services/jobs/JobConfigHistory';
 import { JobWriter } from '../services/jobs/JobWriter';
-import { jobParam, parse } from './validation';
+import { jobParam, parse, vpcParam } from './validation';
 
 const name = z.string().min(1).max(100);
 
@@ -28,7 +32,21 @@ const writeBody = z.object({
   batchName: name,
   description: z.string().max(2000).optional(),
   update: z.boolean().optional(),
+  /** Replace a job the template did not create (its config is kept in the history). */
+  force: z.boolean().optional(),
   dryRun: z.boolean().optional(),
+  entityRef: z.string().min(1).max(500).optional(),
+});
+
+const historyQuery = z.object({ vpc: vpcParam, job: jobParam });
+
+const versionId = z.string().uuid('must be a version id');
+
+const restoreBody = z.object({
+  vpc: name,
+  /** Jenkins full name in `vpc`. */
+  job: z.string().min(1).max(1000),
+  versionId,
   entityRef: z.string().min(1).max(500).optional(),
 });
 
@@ -47,6 +65,12 @@ const compareQuery = z.object({
     ),
 });
 
+const templateQuery = z.object({
+  vpc: z.string().min(1).max(100),
+  /** Jenkins full name in `vpc`. */
+  job: jobParam,
+});
+
 const promoteBody = z.object({
   job: z.string().min(1).max(1000),
   from: name,
@@ -59,17 +83,29 @@ const promoteBody = z.object({
  *
  * - `POST /jobs/create` → CreateBatchJobsResponse (201, 200 on a dry run)
  * - `POST /jobs/update` → CreateBatchJobsResponse (the jobs must exist)
+ * - `GET /jobs/template?vpc=DEV&job=<full name in DEV>` → JobTemplateSpecResponse
+ *   (the spec to re-render a template job with `POST /jobs/update`)
  * - `GET /jobs/compare?job=<path in the VPC folder>&vpcs=DEV,STG` → JobComparisonResponse
  *   (or `vpc=DEV&job=<full name in DEV>`)
  * - `POST /jobs/promote` `{ job, from, to }` → PromoteJobResponse, or 202
  *   with the approval request when `to` requires four eyes
+ * - `GET /jobs/history?vpc=&job=<full name>` → JobConfigHistoryResponse: the
+ *   config.xml versions portal writes replaced (no XML)
+ * - `GET /jobs/history/:id` → JobConfigVersionResponse: one version's XML
+ *   and its diff from the current config
+ * - `POST /jobs/restore` `{ vpc, job, versionId }` → RestoreJobConfigResponse,
+ *   or 202 with the approval request in a VPC with four eyes
  */
 export function createJobConfigRouter(options: {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   writer: JobWriter;
+  history: JobConfigHistory;
+  directory: JobDirectory;
+  readAccess: JobReadAccess;
 }) {
-  const { httpAuth, userInfo, writer } = options;
+  const { httpAuth, userInfo, writer, directory, readAccess } = options;
+  const { history } = options;
   const router = Router();
 
   const userContext = async (
@@ -83,29 +119,70 @@ export function createJobConfigRouter(options: {
   router.post('/jobs/create', async (req, res) => {
     const body = parse(writeBody, req.body, 'job request');
     const response = await writer.write(body, await userContext(req));
-    res.status(response.dryRun ? 200 : 201).json(response);
+    // Held for a second person: 202 with the approval request.
+    if (isApprovalPending(response)) res.status(202).json(response);
+    else res.status(response.dryRun ? 200 : 201).json(response);
   });
 
   router.post('/jobs/update', async (req, res) => {
     const body = parse(writeBody, req.body, 'job request');
-    res.json(await writer.write(body, await userContext(req), 'update'));
+    const response = await writer.write(body, await userContext(req), 'update');
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
   });
 
   router.get('/jobs/compare', async (req, res) => {
     const query = parse(compareQuery, req.query, 'comparison query');
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
     const job = query.vpc
       ? writer.relativeJob(query.vpc, query.job)
       : query.job;
+    // Whole pipeline scripts: the caller must may read the job in every VPC
+    // compared, or nothing is shown.
+    for (const name of new Set(query.vpcs)) {
+      const vpc = directory.getVpc(name);
+      const fullName = [vpc.folder, job].filter(Boolean).join('/');
+      directory.resolveJob(vpc.name, fullName);
+      await readAccess.checkJob(vpc, fullName, credentials);
+    }
     res.json(await writer.compare(job, query.vpcs));
+  });
+
+  // The whole spec (parameter defaults included): the caller must may read the job.
+  router.get('/jobs/template', async (req, res) => {
+    const query = parse(templateQuery, req.query, 'template query');
+    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
+    await readAccess.checkJob(vpc, fullName, await httpAuth.credentials(req));
+    res.json(await writer.templateSpec(vpc.name, fullName));
   });
 
   router.post('/jobs/promote', async (req, res) => {
     const body = parse(promoteBody, req.body, 'promotion');
-    const response = (await writer.promote(body, await userContext(req))) as {
-      approvalRequired?: boolean;
-    };
-    res.status(response.approvalRequired ? 202 : 200).json(response);
+    const response = await writer.promote(body, await userContext(req));
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
+  });
+
+  // Whole config.xml versions: the caller must may read the job.
+  router.get('/jobs/history', async (req, res) => {
+    const query = parse(historyQuery, req.query, 'history query');
+    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
+    await readAccess.checkJob(vpc, fullName, await httpAuth.credentials(req));
+    res.json(await history.list(vpc.name, fullName));
+  });
+
+  router.get('/jobs/history/:id', async (req, res) => {
+    const id = parse(versionId, req.params.id, 'version id');
+    const credentials = await httpAuth.credentials(req);
+    const version = await history.find(id);
+    const { vpc, fullName } = directory.resolveJob(version.vpc, version.job);
+    await readAccess.checkJob(vpc, fullName, credentials);
+    res.json(await history.describe(version));
+  });
+
+  router.post('/jobs/restore', async (req, res) => {
+    const body = parse(restoreBody, req.body, 'restore request');
+    const response = await history.restore(body, await userContext(req));
+    // Held for a second person: 202 with the approval request.
+    res.status(isApprovalPending(response) ? 202 : 200).json(response);
   });
 
   return router;

@@ -46,6 +46,12 @@ function configFor(baseUrl: string) {
         { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
       ],
       cache: { ttlSeconds: 0 },
+      ownership: [
+        {
+          entity: 'component:default/payments-settlement',
+          jobs: ['payments-settlement'],
+        },
+      ],
     },
   };
 }

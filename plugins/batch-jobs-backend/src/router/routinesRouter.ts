@@ -1,10 +1,12 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import {
+  BackstageCredentials,
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import {
+  ApprovalPendingResponse,
   BackupsResponse,
   RoutineRunsPage,
   RoutinesResponse,
@@ -33,14 +35,21 @@ export function createRoutinesRouter(options: {
   userInfo: UserInfoService;
   runner: RoutineRunner;
   backups: BackupStore;
+  /** Throws unless the caller may read every VPC (routines act on all). */
+  readAllVpcs?: (credentials: BackstageCredentials) => Promise<void>;
 }) {
   const { httpAuth, userInfo, runner, backups } = options;
+  /** Routine runs name instances, nodes and backups of every VPC. */
+  const reader = async (req: express.Request) => {
+    const credentials = await httpAuth.credentials(req);
+    await options.readAllVpcs?.(credentials);
+  };
   const router = Router();
   // Mounted on its own next to the main router, so it parses its own bodies.
   router.use(express.json());
 
   router.get('/routines', async (req, res) => {
-    await httpAuth.credentials(req);
+    await reader(req);
     const response: RoutinesResponse = { items: await runner.list() };
     res.json(response);
   });
@@ -48,7 +57,7 @@ export function createRoutinesRouter(options: {
   // Before '/routines/:id/...': 'runs' is not a routine id.
   router.get('/routines/runs/:runId', async (req, res) => {
     const runId = parse(runParam, req.params.runId, 'run id');
-    await httpAuth.credentials(req);
+    await reader(req);
     res.json(await runner.getRun(runId));
   });
 
@@ -57,17 +66,19 @@ export function createRoutinesRouter(options: {
     const body = parse(runBody, req.body ?? {}, 'run request');
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
     const { userEntityRef } = await userInfo.getUserInfo(credentials);
-    const response: RunRoutineResponse = await runner.runNow(id, body, {
-      credentials,
-      actor: userEntityRef,
-    });
+    // A real run in a four-eyes VPC answers the approval request instead.
+    const response: RunRoutineResponse | ApprovalPendingResponse =
+      await runner.runNow(id, body, {
+        credentials,
+        actor: userEntityRef,
+      });
     res.status(202).json(response);
   });
 
   router.get('/routines/:id/runs', async (req, res) => {
     const id = parse(routineParam, req.params.id, 'routine id');
     const { limit } = parse(limitQuery, req.query, 'runs query');
-    await httpAuth.credentials(req);
+    await reader(req);
     const response: RoutineRunsPage = {
       items: await runner.listRuns(id, limit ?? 20),
     };
@@ -76,7 +87,7 @@ export function createRoutinesRouter(options: {
 
   router.get('/backups', async (req, res) => {
     const { limit } = parse(limitQuery, req.query, 'backups query');
-    await httpAuth.credentials(req);
+    await reader(req);
     const response: BackupsResponse = {
       items: await backups.list({ limit: limit ?? 50 }),
     };

@@ -52,6 +52,12 @@ describe('schedules over HTTP', () => {
               vpcs: [{ name: 'DEV', jenkins: 'paris', folder: 'DEV' }],
               // Nothing cached: each test changes the mini Jenkins.
               cache: { ttlSeconds: 0, scheduleTtlSeconds: 0 },
+              ownership: [
+                {
+                  entity: 'component:default/payments-settlement',
+                  jobs: ['payments-settlement'],
+                },
+              ],
             },
           },
         }),

@@ -1,6 +1,10 @@
 import Router from 'express-promise-router';
 import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { JobReadAccess } from '../services/actions/readAccess';
+import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { z } from 'zod';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { parse, vpcParam } from './validation';
@@ -19,21 +23,49 @@ const isoTime = z
 const timelineQuery = z.object({
   from: isoTime.optional(),
   to: isoTime.optional(),
+  /** The timeline of this entity's jobs only (needs no VPC-wide read). */
+  entityRef: z
+    .string({ invalid_type_error: 'must be given once' })
+    .min(1)
+    .max(500)
+    .optional(),
 });
 
 /** `GET /vpcs/:vpc/timeline?from=&to=` */
 export function createTimelineRouter(options: {
   httpAuth: HttpAuthService;
   timeline: ScheduleTimeline;
+  catalog: CatalogService;
+  directory: JobDirectory;
+  readAccess: JobReadAccess;
   now?: () => number;
 }) {
-  const { httpAuth, timeline } = options;
+  const { httpAuth, timeline, catalog, directory, readAccess } = options;
   const router = Router();
 
   router.get('/vpcs/:vpc/timeline', async (req, res) => {
     const { vpc } = parse(z.object({ vpc: vpcParam }), req.params, 'VPC');
     const query = parse(timelineQuery, req.query, 'timeline query');
-    await httpAuth.credentials(req);
+    const credentials = await httpAuth.credentials(req);
+    const vpcConfig = directory.getVpc(vpc);
+    let includeJob: ((fullName: string) => boolean) | undefined;
+    if (query.entityRef) {
+      let ref;
+      try {
+        ref = parseEntityRef(query.entityRef);
+      } catch (error) {
+        throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
+      }
+      // Read with the caller's credentials: what they cannot see does not exist.
+      const entity = await catalog.getEntityByRef(ref, { credentials });
+      if (!entity) {
+        throw new NotFoundError(`Entity '${query.entityRef}' not found`);
+      }
+      const selection = directory.selectionFor(entity);
+      includeJob = fullName => directory.selects(selection, vpcConfig, fullName);
+    } else {
+      await readAccess.checkVpc(vpcConfig, credentials, 'the whole timeline');
+    }
     const from =
       query.from ??
       (query.to !== undefined
@@ -58,7 +90,7 @@ export function createTimelineRouter(options: {
         ).toISOString()} is longer than the maximum of 7 days`,
       );
     }
-    res.json(await timeline.timeline({ vpc, from, to }));
+    res.json(await timeline.timeline({ vpc, from, to, includeJob }));
   });
 
   return router;

@@ -65,6 +65,21 @@ export function fakeApi() {
         changed: ['schedule' as const],
       };
     }),
+    getTemplateSpec: async () => {
+      throw new Error('not expected in this test');
+    },
+    updateJobs: async () => {
+      throw new Error('not expected in this test');
+    },
+    getConfigHistory: async () => {
+      throw new Error('not expected in this test');
+    },
+    getConfigVersion: async () => {
+      throw new Error('not expected in this test');
+    },
+    restoreConfig: async () => {
+      throw new Error('not expected in this test');
+    },
   };
   return api;
 }

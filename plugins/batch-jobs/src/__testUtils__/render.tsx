@@ -42,6 +42,19 @@ const sameEverywhere: BatchJobConfigApi = {
   promoteJob: async () => {
     throw new Error('not expected in this test');
   },
+  getTemplateSpec: async () => {
+    throw new Error('not expected in this test');
+  },
+  updateJobs: async () => {
+    throw new Error('not expected in this test');
+  },
+  getConfigHistory: async ({ vpc, job }) => ({ vpc, job, items: [], keep: 50 }),
+  getConfigVersion: async () => {
+    throw new Error('not expected in this test');
+  },
+  restoreConfig: async () => {
+    throw new Error('not expected in this test');
+  },
 };
 
 /** Test polling intervals: short enough for real-timer tests. */
@@ -58,8 +71,12 @@ export function renderWithApis(
   options: {
     api: BatchJobsApi;
     permissionApi?: PermissionApi;
-    /** Compare/promote across VPCs; default: every VPC configured alike. */
-    jobConfigApi?: BatchJobConfigApi;
+    /**
+     * Compare/promote across VPCs, template updates, config history: the
+     * methods a test gives, over a job configured alike in every VPC with
+     * no kept versions.
+     */
+    jobConfigApi?: Partial<BatchJobConfigApi>;
     entity?: Entity;
     routeEntries?: string[];
   },
@@ -67,7 +84,7 @@ export function renderWithApis(
   const apis: [ApiRef<unknown>, unknown][] = [
     [batchJobsApiRef, options.api],
     [permissionApiRef, options.permissionApi ?? mockApis.permission()],
-    [batchJobConfigApiRef, options.jobConfigApi ?? sameEverywhere],
+    [batchJobConfigApiRef, { ...sameEverywhere, ...options.jobConfigApi }],
   ];
   return renderInTestApp(
     <FreshPermissionCache>

@@ -91,6 +91,8 @@ export interface BatchJobsApi {
     vpc: string;
     from?: Date;
     to?: Date;
+    /** Only this entity's jobs (readable by whoever sees the entity); absent: the whole VPC (batch-jobs.vpc.read). */
+    entityRef?: string;
   }): Promise<VpcTimeline>;
 }
 

@@ -170,8 +170,10 @@ export class BatchJobsClient implements BatchJobsApi {
     vpc: string;
     from?: Date;
     to?: Date;
+    entityRef?: string;
   }): Promise<VpcTimeline> {
     const query = new URLSearchParams();
+    if (request.entityRef) query.set('entityRef', request.entityRef);
     if (request.from) query.set('from', request.from.toISOString());
     if (request.to) query.set('to', request.to.toISOString());
     const suffix = query.toString() ? `?${query}` : '';

@@ -19,7 +19,13 @@ export interface BatchOperationsApi {
   }): Promise<WorkerRedeployOperation | ApprovalPendingResponse>;
   getOperation(id: string): Promise<WorkerRedeployOperation>;
   listApprovals(request?: { status?: ApprovalState }): Promise<ApprovalsPage>;
+  /** Approves another person's request; it then waits for its requester to execute it. */
   approve(id: string): Promise<ApprovalRequest>;
+  /**
+   * Runs your own approved request with your own permissions (checked
+   * again); refused when what was reviewed changed since the request.
+   */
+  execute(id: string): Promise<ApprovalRequest>;
   reject(id: string, reason?: string): Promise<ApprovalRequest>;
 }
 

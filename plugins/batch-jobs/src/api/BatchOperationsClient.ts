@@ -55,6 +55,12 @@ export class BatchOperationsClient implements BatchOperationsApi {
     });
   }
 
+  async execute(id: string): Promise<ApprovalRequest> {
+    return this.json(`approvals/${encodeURIComponent(id)}/execute`, {
+      method: 'POST',
+    });
+  }
+
   async reject(id: string, reason?: string): Promise<ApprovalRequest> {
     return this.json(`approvals/${encodeURIComponent(id)}/reject`, {
       method: 'POST',

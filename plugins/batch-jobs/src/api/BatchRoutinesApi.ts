@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  ApprovalPendingResponse,
   BackupsResponse,
   RoutineRun,
   RoutineRunsPage,
@@ -11,7 +12,11 @@ import {
 export interface BatchRoutinesApi {
   listRoutines(): Promise<RoutinesResponse>;
   /** Starts a run (202); a 409 ResponseError while one is going. */
-  runRoutine(id: string, request: { dryRun: boolean }): Promise<RunRoutineResponse>;
+  /** A real run answers an approval request while a VPC requires four eyes. */
+  runRoutine(
+    id: string,
+    request: { dryRun: boolean },
+  ): Promise<RunRoutineResponse | ApprovalPendingResponse>;
   listRuns(id: string, limit?: number): Promise<RoutineRunsPage>;
   getRun(runId: string): Promise<RoutineRun>;
   listBackups(limit?: number): Promise<BackupsResponse>;

@@ -1,6 +1,7 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  ApprovalPendingResponse,
   BackupsResponse,
   RoutineRun,
   RoutineRunsPage,
@@ -19,7 +20,10 @@ export class BatchRoutinesClient implements BatchRoutinesApi {
     return this.json('routines');
   }
 
-  async runRoutine(id: string, request: { dryRun: boolean }): Promise<RunRoutineResponse> {
+  async runRoutine(
+    id: string,
+    request: { dryRun: boolean },
+  ): Promise<RunRoutineResponse | ApprovalPendingResponse> {
     return this.json(`routines/${encodeURIComponent(id)}/run`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },

@@ -22,6 +22,17 @@ import {
  * real Batch Jobs backend (on behalf of the user) to the sandbox Jenkins.
  */
 
+const REPORT_BUILDER = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'report-builder',
+    namespace: 'default',
+    annotations: { 'batch-jobs.io/jobs': 'report-builder' },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'team-reports' },
+};
+
 jest.setTimeout(120_000);
 
 const JANE = mockCredentials.user('user:default/jane');
@@ -68,11 +79,20 @@ describe('batch-jobs scaffolder actions', () => {
                 name,
                 jenkins: 'sandbox',
                 folder: name,
+                requireApproval: name === 'PROD',
               })),
+              // The operators give report-builder's folder to its component.
+              ownership: [
+                {
+                  entity: 'component:default/report-builder',
+                  jobs: ['report-builder'],
+                },
+              ],
             },
           },
         }),
-        catalogServiceMock.factory({ entities: [] }),
+        // The template's entity: its annotation claims its folder.
+        catalogServiceMock.factory({ entities: [REPORT_BUILDER] }),
         mockServices.permissions.factory({ result }),
         mockServices.scheduler.mock().factory,
       ],
@@ -201,6 +221,23 @@ describe('batch-jobs scaffolder actions', () => {
     ).rejects.toThrow(/No such job to update/);
   });
 
+  it('replaces a job the template did not create only with force', async () => {
+    const action = createBatchJobUpdateAction({ writer });
+    const handWritten = { ...input, vpcs: ['DEV'], name: 'weekly-backup' };
+    const before = job('DEV/report-builder/weekly-backup').timerSpec;
+    await expect(run(action, handWritten)).rejects.toThrow(
+      'job DEV/report-builder/weekly-backup was not created by the Batch Jobs template; pass force: true to replace it (its config is kept in the history)',
+    );
+    expect(job('DEV/report-builder/weekly-backup').timerSpec).toBe(before);
+    const output = await run(action, { ...handWritten, force: true });
+    expect(output).toHaveBeenCalledWith('jobs', [
+      expect.objectContaining({ vpc: 'DEV', action: 'updated' }),
+    ]);
+    expect(job('DEV/report-builder/weekly-backup').timerSpec).toBe(
+      'H 5 1 */3 *',
+    );
+  });
+
   it('validates names, schedule and VPCs', async () => {
     const action = createBatchJobCreateAction({ writer });
     await expect(run(action, { ...input, name: 'bad name!' })).rejects.toThrow(
@@ -212,6 +249,21 @@ describe('batch-jobs scaffolder actions', () => {
     await expect(run(action, { ...input, vpcs: ['QA'] })).rejects.toThrow(
       /Unknown VPC 'QA'/,
     );
+  });
+
+  it('waits for four eyes when a VPC requires them, and writes nothing meanwhile', async () => {
+    const output = await run(createBatchJobCreateAction({ writer }), {
+      ...input,
+      name: 'gated-close',
+      vpcs: ['DEV', 'PROD'],
+    });
+    expect(output).toHaveBeenCalledWith('jobs', []);
+    expect(output).toHaveBeenCalledWith(
+      'approval',
+      expect.objectContaining({ id: expect.any(String), status: 'pending' }),
+    );
+    expect(job('DEV/report-builder/gated-close')).toBeUndefined();
+    expect(job('PROD/report-builder/gated-close')).toBeUndefined();
   });
 
   it('needs batch-jobs.job.create', async () => {

@@ -3,6 +3,7 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
   BatchJobParameterSpec,
   CreateBatchJobsRequest,
+  isApprovalPending,
   validateBatchJobSpec,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobsWriter } from '../BatchJobsBackendClient';
@@ -21,6 +22,7 @@ type RawInput = {
   description?: string;
   entityRef?: string;
   update?: boolean;
+  force?: boolean;
   dryRun?: boolean;
 };
 
@@ -134,6 +136,13 @@ function makeAction(
             .boolean()
             .optional()
             .describe('Replace the configuration of jobs that already exist'),
+        force: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Replace an existing job the template did not create (refused without it); its config is kept in the job history',
+            ),
         dryRun: z =>
           z
             .boolean()
@@ -156,6 +165,13 @@ function makeAction(
           z
             .record(z.string())
             .describe('The config.xml of each VPC (dry runs only)'),
+        approval: z =>
+          z
+            .object({ id: z.string(), status: z.string(), expiresAt: z.string() })
+            .optional()
+            .describe(
+              'Set when a VPC requires four eyes: the request waits for another person (nothing was written)',
+            ),
       },
     },
     async handler(ctx) {
@@ -164,6 +180,14 @@ function makeAction(
       const request = toRequest(input, dryRun);
       const credentials = await ctx.getInitiatorCredentials();
       const response = await writer.write(request, mode, credentials);
+      if (isApprovalPending(response)) {
+        ctx.logger.info(
+          `A VPC of this request requires four eyes: nothing was written. Approval request ${response.requestId} waits for another person (Batch Fleet page, Approvals); once approved, you execute it there. It expires ${response.approval.expiresAt}.`,
+        );
+        ctx.output('jobs', []);
+        ctx.output('approval', response.approval);
+        return;
+      }
       for (const job of response.jobs) {
         ctx.logger.info(
           `${job.vpc}: ${job.action} ${job.fullName} (${job.url})`,

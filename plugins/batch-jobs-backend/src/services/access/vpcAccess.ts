@@ -10,7 +10,7 @@ import {
 import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import { BATCH_JOBS_VPC_RESOURCE_TYPE } from '@internal/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
-import { batchJobsVpcRules } from './vpcRules';
+import { batchJobsVpcRules, vpcResource } from './vpcRules';
 
 const authorizeConditions = createConditionAuthorizer(
   Object.values(batchJobsVpcRules),
@@ -33,7 +33,7 @@ export async function mayInVpc(
     { credentials },
   );
   if (decision.result === AuthorizeResult.CONDITIONAL) {
-    return authorizeConditions(decision, vpc);
+    return authorizeConditions(decision, vpcResource(vpc));
   }
   return decision.result === AuthorizeResult.ALLOW;
 }

@@ -5,6 +5,7 @@ import {
 import { InputError, isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ApprovalPendingResponse,
   EntityJobsResponse,
   JobPause,
   PauseJobRequest,
@@ -17,6 +18,8 @@ import { AuditStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { ReadCache } from '../jobs/ReadCache';
+import { ApprovalGate, approvalDetail } from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
 import { ActionContext } from './RunJob';
 import { ancestorFolders, authorizeOnEntity } from './entityAccess';
 
@@ -55,6 +58,8 @@ export class PauseJob {
       logger: LoggerService;
       cache?: ReadCache;
       now?: () => Date;
+      /** The four-eyes gate of VPCs with `requireApproval`. */
+      gate?: ApprovalGate;
     },
   ) {}
 
@@ -65,7 +70,7 @@ export class PauseJob {
   async pause(
     input: PauseJobRequest,
     context: ActionContext,
-  ): Promise<PauseJobResponse> {
+  ): Promise<PauseJobResponse | ApprovalPendingResponse> {
     const { directory, audit, pauses, logger } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
@@ -98,14 +103,43 @@ export class PauseJob {
       }
       until = new Date(t).toISOString();
     }
+    // Also when approved: the requester's permission may have gone since.
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: input.entityRef,
+      entityRef: context.approval
+        ? context.approval.entityRef ?? undefined
+        : input.entityRef,
       credentials: context.credentials,
       permission: batchJobsJobPausePermission,
       verb: 'pause jobs of',
     });
+    const payload = {
+      vpc: vpc.name,
+      job: fullName,
+      reason,
+      until,
+      ...(entityRef ? { entityRef } : {}),
+    };
+    const hash = pinHash({ action: 'job.pause', ...payload });
+    if (context.approval)
+      checkPin(context.approval.review?.hash, hash, 'the request');
+    const gate = this.options.gate;
+    if (!context.approval && gate?.requires(vpc)) {
+      return gate.hold({
+        action: 'job.pause',
+        vpc,
+        job: fullName,
+        target: fullName,
+        summary: `Pause ${fullName}${
+          until ? ` until ${until}` : ''
+        }: ${reason}`,
+        entityRef,
+        payload,
+        review: { hash, hashOf: 'the job, the reason and the end time' },
+        actor: context.actor,
+      });
+    }
     const client = this.options.clients.get(vpc.jenkins)!;
     const auditId = await audit.create({
       actor: context.actor,
@@ -115,7 +149,7 @@ export class PauseJob {
       job: fullName,
       target: fullName,
       parameters: { reason, ...(until ? { until } : {}) },
-      detail: { jenkins: client.name },
+      detail: { jenkins: client.name, ...approvalDetail(context.approval) },
     });
     try {
       await client.setJobDisabled(fullName, true);
@@ -152,7 +186,7 @@ export class PauseJob {
   async resume(
     input: ResumeJobRequest,
     context: ActionContext,
-  ): Promise<PauseJobResponse> {
+  ): Promise<PauseJobResponse | ApprovalPendingResponse> {
     const { directory } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     const reason =
@@ -162,15 +196,41 @@ export class PauseJob {
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: input.entityRef,
+      entityRef: context.approval
+        ? context.approval.entityRef ?? undefined
+        : input.entityRef,
       credentials: context.credentials,
       permission: batchJobsJobPausePermission,
       verb: 'resume jobs of',
     });
+    const payload = {
+      vpc: vpc.name,
+      job: fullName,
+      reason,
+      ...(entityRef ? { entityRef } : {}),
+    };
+    const hash = pinHash({ action: 'job.resume', ...payload });
+    if (context.approval)
+      checkPin(context.approval.review?.hash, hash, 'the request');
+    const gate = this.options.gate;
+    if (!context.approval && gate?.requires(vpc)) {
+      return gate.hold({
+        action: 'job.resume',
+        vpc,
+        job: fullName,
+        target: fullName,
+        summary: `Resume ${fullName}${reason ? `: ${reason}` : ''}`,
+        entityRef,
+        payload,
+        review: { hash, hashOf: 'the job and the reason' },
+        actor: context.actor,
+      });
+    }
     return this.enable(vpc.name, fullName, {
       actor: context.actor,
       entityRef,
       reason,
+      detail: approvalDetail(context.approval),
     });
   }
 
@@ -184,12 +244,7 @@ export class PauseJob {
     let failed = 0;
     for (const pause of due) {
       try {
-        await this.enable(pause.vpc, pause.job, {
-          actor: PAUSE_ROUTINE_ACTOR,
-          entityRef: pause.entityRef,
-          reason: `pause by ${pause.by} ended (until ${pause.until})`,
-        });
-        resumed++;
+        if (await this.endPause(pause)) resumed++;
       } catch (error) {
         failed++;
         this.options.logger.warn(
@@ -200,6 +255,69 @@ export class PauseJob {
       }
     }
     return { resumed, failed };
+  }
+
+  /**
+   * Ends one timed pause. The row is claimed first, only while it is still
+   * this pause, so a job paused again since it was read keeps its new
+   * pause; one paused again while Jenkins enabled it is disabled again.
+   * Returns whether the job was resumed.
+   */
+  private async endPause(pause: PauseRecord): Promise<boolean> {
+    const { directory, audit, pauses, logger } = this.options;
+    if (!(await pauses.deleteIf(pause))) return false;
+    const vpc = directory.getVpc(pause.vpc);
+    const client = this.options.clients.get(vpc.jenkins)!;
+    const auditId = await audit.create({
+      actor: PAUSE_ROUTINE_ACTOR,
+      action: 'job.resume',
+      entityRef: pause.entityRef,
+      vpc: vpc.name,
+      job: pause.job,
+      target: pause.job,
+      parameters: {
+        reason: `pause by ${pause.by} ended (until ${pause.until})`,
+      },
+      detail: {
+        jenkins: client.name,
+        pausedBy: pause.by,
+        pauseReason: pause.reason,
+        pausedAt: pause.at,
+      },
+    });
+    try {
+      try {
+        await client.setJobDisabled(pause.job, false);
+      } catch (error) {
+        // Back for the next run, unless someone paused the job meanwhile.
+        await pauses.restore(pause);
+        throw error;
+      }
+      const newer = await pauses.get(vpc.name, pause.job);
+      if (newer) {
+        await client.setJobDisabled(pause.job, true);
+        await audit.finish(auditId, 'failed', {
+          detail: { supersededBy: { by: newer.by, at: newer.at } },
+        });
+        logger.info('Job paused again while its pause ended: kept paused', {
+          target: pause.job,
+          pausedBy: newer.by,
+          auditId,
+        });
+        return false;
+      }
+      await audit.finish(auditId, 'succeeded', {});
+      await this.forget(client, pause.job);
+      logger.info('Job resumed', {
+        actor: PAUSE_ROUTINE_ACTOR,
+        target: pause.job,
+        auditId,
+      });
+      return true;
+    } catch (error) {
+      await this.failed(auditId, error);
+      throw error;
+    }
   }
 
   /** Adds who paused a job and why to the jobs Jenkins shows disabled. */
@@ -234,7 +352,12 @@ export class PauseJob {
   private async enable(
     vpcName: string,
     fullName: string,
-    who: { actor: string; entityRef: string | null; reason: string },
+    who: {
+      actor: string;
+      entityRef: string | null;
+      reason: string;
+      detail?: Record<string, unknown>;
+    },
   ): Promise<PauseJobResponse> {
     const { directory, audit, pauses, logger } = this.options;
     const vpc = directory.getVpc(vpcName);
@@ -250,6 +373,7 @@ export class PauseJob {
       parameters: who.reason ? { reason: who.reason } : {},
       detail: {
         jenkins: client.name,
+        ...who.detail,
         ...(previous
           ? {
               pausedBy: previous.by,

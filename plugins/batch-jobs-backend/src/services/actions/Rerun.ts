@@ -14,7 +14,12 @@ import {
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
-import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
 import {
   mapParameters,
   parameterDefinitions,
@@ -76,16 +81,19 @@ export class Rerun {
     const key = context.idempotencyKey;
     checkIdempotencyKey(key);
 
-    const entityRef = context.approval
-      ? context.approval.entityRef ?? input.entityRef ?? null
-      : await authorizeOnEntity(this.options, {
-          vpc,
-          fullName,
-          entityRef: input.entityRef,
-          credentials: context.credentials,
-          permission: batchJobsBuildRerunPermission,
-          verb: 'rerun builds of',
-        });
+    // Also when approved: it runs with the requester's credentials, whose
+    // permission and entity claim may have gone since the request.
+    const entityRef = await authorizeOnEntity(this.options, {
+      vpc,
+      fullName,
+      entityRef: context.approval
+        ? context.approval.entityRef ?? undefined
+        : input.entityRef,
+      credentials: context.credentials,
+      permission: batchJobsBuildRerunPermission,
+      verb: 'rerun builds of',
+    });
+    const client = this.options.clients.get(vpc.jenkins)!;
 
     if (key !== undefined) {
       const replay = await claimIdempotencyKey<
@@ -102,8 +110,15 @@ export class Rerun {
     const target = `${fullName}#${input.number}`;
     const gate = this.options.gate;
     if (!context.approval && gate?.requires(vpc)) {
-      return holdUnderKey(idempotency, context.actor, key, () =>
-        gate.hold({
+      return holdUnderKey(idempotency, context.actor, key, async () => {
+        // The approver sees the values the build will get, read now.
+        const pinned = await this.pinnedParameters(
+          client,
+          vpc.name,
+          fullName,
+          input.number,
+        );
+        return gate.hold({
           action: 'build.rerun',
           vpc,
           job: fullName,
@@ -116,12 +131,16 @@ export class Rerun {
             number: input.number,
             ...(entityRef ? { entityRef } : {}),
           },
+          review: {
+            parameters: pinned.recorded,
+            hash: pinned.hash,
+            hashOf: `the parameters of ${fullName} #${input.number}`,
+          },
           actor: context.actor,
-        }),
-      );
+        });
+      });
     }
 
-    const client = this.options.clients.get(vpc.jenkins)!;
     return runAuditedAction<RerunResponse>(this.options, {
       event: {
         actor: context.actor,
@@ -134,12 +153,7 @@ export class Rerun {
         detail: {
           jenkins: client.name,
           sourceBuild: input.number,
-          ...(context.approval
-            ? {
-                approvalId: context.approval.approvalId,
-                approvedBy: context.approval.approvedBy,
-              }
-            : {}),
+          ...approvalDetail(context.approval),
         },
       },
       key,
@@ -149,21 +163,10 @@ export class Rerun {
         unrecorded: 'Could not record failed rerun',
       },
       act: async auditId => {
-        const [build, job] = await Promise.all([
-          client.getBuild(fullName, input.number),
-          client.getJob(fullName),
-        ]);
-        const parameters = mapParameters(build, secretParameterNames(job));
-        const send: Record<string, string> = {};
-        const recorded: Record<string, unknown> = {};
-        const omittedSecrets: string[] = [];
-        for (const p of parameters) {
-          recorded[p.name] = p.value;
-          // Jenkins never exports secret values: those fall back to the job's default.
-          if (p.secret) omittedSecrets.push(p.name);
-          else if (p.value !== null) send[p.name] = String(p.value);
-        }
-        const parameterized = parameterDefinitions(job).length > 0;
+        const { send, recorded, omittedSecrets, parameterized, hash } =
+          await this.pinnedParameters(client, vpc.name, fullName, input.number);
+        // Exactly what the approver saw, or nothing.
+        if (context.approval) checkPin(context.approval.review?.hash, hash);
         const queueItemId = await client.triggerBuild(
           fullName,
           parameterized ? send : null,
@@ -184,5 +187,37 @@ export class Rerun {
         };
       },
     });
+  }
+
+  /** The parameters a rerun of `number` sends, and their hash (what an approval pins). */
+  private async pinnedParameters(
+    client: JenkinsClient,
+    vpc: string,
+    fullName: string,
+    number: number,
+  ) {
+    const [build, job] = await Promise.all([
+      client.getBuild(fullName, number),
+      client.getJob(fullName),
+    ]);
+    const parameters = mapParameters(build, secretParameterNames(job));
+    const send: Record<string, string> = {};
+    const recorded: Record<string, string | number | boolean | null> = {};
+    const omittedSecrets: string[] = [];
+    for (const p of parameters) {
+      recorded[p.name] = p.value;
+      // Jenkins never exports secret values: those fall back to the job's default.
+      if (p.secret) omittedSecrets.push(p.name);
+      else if (p.value !== null) send[p.name] = String(p.value);
+    }
+    const parameterized = parameterDefinitions(job).length > 0;
+    const hash = pinHash({
+      vpc,
+      job: fullName,
+      number,
+      parameters: recorded,
+      parameterized,
+    });
+    return { send, recorded, omittedSecrets, parameterized, hash };
   }
 }

@@ -6,6 +6,8 @@ import {
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  ApprovalPendingResponse,
+  JobParameterDefinition,
   JobParametersResponse,
   RerunResponse,
   RunJobRequest,
@@ -21,7 +23,13 @@ import {
   mapParameterDefinitions,
   valuesFromBuild,
 } from '../jenkins/parameters';
-import { runAuditedAction } from './auditedAction';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
+import { holdUnderKey, runAuditedAction } from './auditedAction';
 import {
   authorizeOnEntity,
   checkIdempotencyKey,
@@ -34,6 +42,11 @@ export interface ActionContext {
   /** Entity ref of the signed-in user. */
   actor: string;
   idempotencyKey?: string;
+  /**
+   * Set when a second person approved this action: it runs with the
+   * requester's credentials (checked again) and does exactly what was reviewed.
+   */
+  approval?: ApprovedAs;
 }
 
 /**
@@ -53,6 +66,8 @@ export class RunJob {
       permissions: PermissionsService;
       catalog: CatalogService;
       logger: LoggerService;
+      /** The four-eyes gate of VPCs with `requireApproval`. */
+      gate?: ApprovalGate;
     },
   ) {}
 
@@ -89,7 +104,7 @@ export class RunJob {
   async run(
     input: RunJobRequest,
     context: ActionContext,
-  ): Promise<RunJobResponse> {
+  ): Promise<RunJobResponse | ApprovalPendingResponse> {
     const { directory, idempotency } = this.options;
     const { vpc, fullName } = directory.resolveJob(input.vpc, input.job);
     const key = context.idempotencyKey;
@@ -101,10 +116,13 @@ export class RunJob {
     ) {
       throw new InputError('Invalid run request: parameters must be an object');
     }
+    // Also when approved: the requester's permission may have gone since.
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: input.entityRef,
+      entityRef: context.approval
+        ? context.approval.entityRef ?? undefined
+        : input.entityRef,
       credentials: context.credentials,
       permission: batchJobsJobRunPermission,
       verb: 'run jobs of',
@@ -115,21 +133,64 @@ export class RunJob {
       await client.getJobParameters(fullName),
     );
     const checked = checkParameters(definitions, input.parameters);
+    const gate = this.options.gate;
+    const held = !context.approval && gate?.requires(vpc);
+    const pinned = effectiveParameters(definitions, checked.send);
+    const hash = pinHash({ vpc: vpc.name, job: fullName, parameters: pinned });
+    if (held || context.approval) {
+      // An approval request is stored and shown: it must hold no secret.
+      const secrets = Object.entries(checked.recorded)
+        .filter(([, v]) => v === SECRET_MASK)
+        .map(([name]) => name);
+      if (secrets.length > 0) {
+        throw new InputError(
+          `VPC ${
+            vpc.name
+          } needs a second person's approval, and an approval request shows and stores what it runs: it cannot carry the password parameter${
+            secrets.length > 1 ? 's' : ''
+          } ${secrets.join(', ')}. Leave ${
+            secrets.length > 1 ? 'them' : 'it'
+          } empty to use the job's default, or run the job in Jenkins`,
+        );
+      }
+    }
+    if (context.approval) checkPin(context.approval.review?.hash, hash);
     if (key !== undefined) {
       // The fingerprint holds masks, never a password.
-      const replay = await claimIdempotencyKey<RunJobResponse>(
-        idempotency,
-        context.actor,
-        key,
-        [
-          'job.run',
-          vpc.name,
-          fullName,
-          checked.recorded,
-          input.entityRef ?? null,
-        ],
-      );
+      const replay = await claimIdempotencyKey<
+        RunJobResponse | ApprovalPendingResponse
+      >(idempotency, context.actor, key, [
+        'job.run',
+        vpc.name,
+        fullName,
+        checked.recorded,
+        input.entityRef ?? null,
+      ]);
       if (replay) return replay;
+    }
+    if (held) {
+      return holdUnderKey(idempotency, context.actor, key, () =>
+        gate!.hold({
+          action: 'job.run',
+          vpc,
+          job: fullName,
+          target: fullName,
+          summary: `Run ${fullName}`,
+          entityRef,
+          payload: {
+            vpc: vpc.name,
+            job: fullName,
+            parameters: checked.recorded,
+            ...(entityRef ? { entityRef } : {}),
+          },
+          review: {
+            parameters: pinned,
+            hash,
+            hashOf: `the parameters ${fullName} will run with (defaults included)`,
+          },
+          actor: context.actor,
+        }),
+      );
     }
     return runAuditedAction<RunJobResponse>(this.options, {
       event: {
@@ -139,8 +200,8 @@ export class RunJob {
         vpc: vpc.name,
         job: fullName,
         target: fullName,
-        parameters: checked.recorded,
-        detail: { jenkins: client.name },
+        parameters: context.approval ? pinned : checked.recorded,
+        detail: { jenkins: client.name, ...approvalDetail(context.approval) },
       },
       key,
       logs: {
@@ -149,9 +210,11 @@ export class RunJob {
         unrecorded: 'Could not record failed run',
       },
       act: async auditId => {
+        // Approved: every value explicit, so a default changed since cannot slip in.
+        const send = context.approval ? explicit(pinned) : checked.send;
         const queueItemId = await client.triggerBuild(
           fullName,
-          definitions.length > 0 ? checked.send : null,
+          definitions.length > 0 ? send : null,
         );
         const defaults = definitions
           .filter(d => !(d.name in checked.recorded))
@@ -187,6 +250,33 @@ export function queuedAnswer(
   queueItemId: number,
 ): RunJobResponse & RerunResponse {
   return { auditId, vpc, job, queueItemId, state: 'queued' };
+}
+
+/**
+ * The values a run gets: those entered, and each other parameter's default
+ * (null for a password: Jenkins keeps it, the portal never sees it).
+ */
+function effectiveParameters(
+  definitions: JobParameterDefinition[],
+  send: Record<string, string>,
+): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const def of definitions) {
+    if (def.name in send) out[def.name] = send[def.name];
+    else if (def.type === 'password') out[def.name] = null;
+    else if (def.type === 'choice') out[def.name] = def.choices?.[0] ?? null;
+    else if (def.default !== undefined) out[def.name] = String(def.default);
+    else out[def.name] = null;
+  }
+  return out;
+}
+
+function explicit(
+  values: Record<string, string | null>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter((e): e is [string, string] => e[1] !== null),
+  );
 }
 
 /** Jenkins error pages may echo a submitted value: never let a password through. */

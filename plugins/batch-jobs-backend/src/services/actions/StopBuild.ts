@@ -21,6 +21,7 @@ import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { jobKind, mapResult } from '../jenkins/mapping';
 import { RawBuild } from '../jenkins/types';
+import { ApprovalGate } from '../approvals/ApprovalGate';
 import { ActionContext } from './RunJob';
 import { authorizeOnEntity } from './entityAccess';
 
@@ -64,6 +65,8 @@ export class StopBuild {
       catalog: CatalogService;
       logger: LoggerService;
       escalateAfterMs?: number;
+      /** Stops are never held (they limit damage); in a four-eyes VPC the approvers hear of them. */
+      gate?: ApprovalGate;
     },
   ) {}
 
@@ -113,6 +116,13 @@ export class StopBuild {
           : { queueItemId: input.queueItemId }),
       },
     });
+    if (this.options.gate?.requires(vpc)) {
+      await this.options.gate.notifyApprovers({
+        actor: context.actor,
+        title: `Stopped without approval: ${target}`,
+        description: `${context.actor} is stopping ${target} in ${vpc.name}. Stops are not held for approval because they limit damage; audit row ${auditId}.`,
+      });
+    }
     const methods: StopMethod[] = [];
     try {
       let number = input.number;

@@ -3,8 +3,7 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
@@ -25,20 +24,114 @@ import { JobDirectory } from '../jenkins/JobDirectory';
  * What every operator action shares with the rerun: the entity a job belongs
  * to decides who may act on it, and an Idempotency-Key makes a retried POST
  * answer the first answer instead of acting twice.
+ *
+ * An entity's annotation is a claim its own author writes; it gives a right
+ * only where an operator's binding (`batchJobs.ownership`) gives the job to
+ * that very entity and to no other (JobDirectory.claimOf).
  */
 
+/** @internal */
+export interface EntityAccessDeps {
+  catalog: CatalogService;
+  directory: JobDirectory;
+  permissions: PermissionsService;
+}
+
+function selectionOf(directory: JobDirectory, entity: Entity) {
+  try {
+    return directory.selectionFor(entity);
+  } catch {
+    return undefined; // no usable annotation: claims nothing
+  }
+}
+
 /**
- * Finds the entity the job belongs to (the one given, or those whose
- * annotation selects it) and checks the caller holds `permission` on one.
+ * The catalog entities the caller can see (with their own credentials) that
+ * validly claim the job. Only a bound entity can, so only those are fetched.
+ * @internal
+ */
+export async function claimingEntities(
+  deps: Pick<EntityAccessDeps, 'catalog' | 'directory'>,
+  request: {
+    vpc: VpcConfig;
+    fullName: string;
+    credentials: BackstageCredentials;
+  },
+): Promise<Entity[]> {
+  const { catalog, directory } = deps;
+  const { vpc, fullName, credentials } = request;
+  const bound = directory.boundEntities(vpc, fullName);
+  if (bound.length !== 1) return []; // unbound, or a conflict: nobody
+  const { items } = await catalog.getEntitiesByRefs(
+    { entityRefs: bound },
+    { credentials },
+  );
+  return items.filter((entity): entity is Entity => {
+    if (!entity) return false;
+    const selection = selectionOf(directory, entity);
+    return Boolean(selection && directory.selects(selection, vpc, fullName));
+  });
+}
+
+/**
+ * Checks that the caller can see `entityRef` and that it validly claims the
+ * job (which need not exist yet: a claim is on a path). Returns the entity's
+ * ref as the catalog writes it, to audit.
+ * @internal
+ */
+export async function checkEntityClaims(
+  deps: Pick<EntityAccessDeps, 'catalog' | 'directory'>,
+  request: {
+    entityRef: string;
+    vpc: VpcConfig;
+    fullName: string;
+    credentials: BackstageCredentials;
+  },
+): Promise<string> {
+  const { catalog, directory } = deps;
+  const { vpc, fullName, credentials } = request;
+  let entity: Entity | undefined;
+  try {
+    entity = await catalog.getEntityByRef(request.entityRef, { credentials });
+  } catch (error) {
+    if ((error as Error)?.name === 'InputError' || error instanceof TypeError)
+      throw new InputError(
+        `Invalid entityRef '${request.entityRef}': ${(error as Error).message}`,
+      );
+    throw error;
+  }
+  if (!entity) throw new NotFoundError(`Entity '${request.entityRef}' not found`);
+  const ref = stringifyEntityRef(entity);
+  const selection = selectionOf(directory, entity);
+  const claim = selection ? directory.claimOf(selection, vpc, fullName) : 'none';
+  if (claim === 'none') {
+    throw new InputError(
+      `Entity '${request.entityRef}' does not select job '${fullName}' in VPC '${vpc.name}'`,
+    );
+  }
+  if (claim === 'unconfirmed') {
+    throw new NotAllowedError(
+      `Entity '${ref}' claims job '${fullName}' in VPC '${vpc.name}', but no binding in batchJobs.ownership gives it that job: an operator must confirm the claim`,
+    );
+  }
+  if (claim === 'conflict') {
+    throw new NotAllowedError(
+      `Job '${fullName}' in VPC '${vpc.name}' is bound to several entities (${directory
+        .boundEntities(vpc, fullName)
+        .join(', ')}): nobody acts on it through an entity until an operator resolves batchJobs.ownership`,
+    );
+  }
+  return ref;
+}
+
+/**
+ * Finds the entity the job belongs to (the one given, or the one that
+ * validly claims it) and checks the caller holds `permission` on it.
  * Returns the entity ref to audit.
  * @internal
  */
 export async function authorizeOnEntity(
-  deps: {
-    catalog: CatalogService;
-    directory: JobDirectory;
-    permissions: PermissionsService;
-  },
+  deps: EntityAccessDeps,
   request: {
     vpc: VpcConfig;
     fullName: string;
@@ -49,47 +142,25 @@ export async function authorizeOnEntity(
     verb: string;
   },
 ): Promise<string> {
-  const { catalog, directory, permissions } = deps;
+  const { permissions } = deps;
   const { vpc, fullName, credentials } = request;
   let candidates: string[];
   if (request.entityRef) {
-    const entity = await catalog.getEntityByRef(request.entityRef, {
-      credentials,
-    });
-    if (!entity)
-      throw new NotFoundError(`Entity '${request.entityRef}' not found`);
-    if (!directory.selects(directory.selectionFor(entity), vpc, fullName)) {
-      throw new InputError(
-        `Entity '${request.entityRef}' does not select job '${fullName}' in VPC '${vpc.name}'`,
-      );
-    }
-    candidates = [stringifyEntityRef(entity)];
+    candidates = [
+      await checkEntityClaims(deps, {
+        entityRef: request.entityRef,
+        vpc,
+        fullName,
+        credentials,
+      }),
+    ];
   } else {
-    const { items } = await catalog.getEntities(
-      {
-        filter: {
-          [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]:
-            CATALOG_FILTER_EXISTS,
-        },
-      },
-      { credentials },
+    candidates = (await claimingEntities(deps, { vpc, fullName, credentials })).map(
+      entity => stringifyEntityRef(entity),
     );
-    candidates = items
-      .filter(entity => {
-        try {
-          return directory.selects(
-            directory.selectionFor(entity),
-            vpc,
-            fullName,
-          );
-        } catch {
-          return false;
-        }
-      })
-      .map(entity => stringifyEntityRef(entity));
     if (candidates.length === 0) {
       throw new NotFoundError(
-        `No catalog entity you can see selects job '${fullName}' in VPC '${vpc.name}' (annotation ${BATCH_JOBS_ANNOTATION})`,
+        `No catalog entity you can see selects job '${fullName}' in VPC '${vpc.name}' (annotation ${BATCH_JOBS_ANNOTATION}, confirmed by a binding in batchJobs.ownership)`,
       );
     }
   }

@@ -15,44 +15,87 @@ import {
   ApprovalAction,
   ApprovalPendingResponse,
   ApprovalRequest,
+  ApprovalReview,
   ApprovalState,
   batchJobsApprovePermission,
 } from '@internal/plugin-batch-jobs-common';
-import { ApprovalsConfig, VpcConfig } from '../../config';
+import { ApprovalsConfig } from '../../config';
 import {
   ApprovalRecord,
   ApprovalStore,
 } from '../../database/DatabaseApprovalStore';
-import { AuditStore } from '../../database/types';
+import { AuditRecord, AuditStore } from '../../database/types';
 
 /**
  * How an action learns it runs because a request was approved: it then
- * acts as the requester without asking again, and records the approver.
+ * checks the requester's permission again (it runs with their credentials),
+ * does exactly what was reviewed (`review`, after checking its hash) and
+ * records the approver.
  * @public
  */
 export interface ApprovedAs {
   approvalId: string;
   approvedBy: string;
   entityRef: string | null;
+  /** What the approver reviewed; null on requests from before pinning (refused). */
+  review: ApprovalReview | null;
 }
 
-/** Runs an approved action as its requester; answers what the action answers. @public */
+/** Who executes an approved request: always its requester. @public */
+export interface ExecutionContext {
+  credentials: BackstageCredentials;
+  actor: string;
+}
+
+/**
+ * Runs an approved action with the requester's own credentials; answers
+ * what the action answers.
+ * @public
+ */
 export type ApprovalExecutor = (
   request: ApprovalRecord,
   approval: ApprovedAs,
+  context: ExecutionContext,
 ) => Promise<unknown>;
 
 /** @public */
 export interface HoldRequest {
   action: ApprovalAction;
-  vpc: VpcConfig;
+  /** The VPC (or VPCs, for a write or a routine across several) that requires approval. */
+  vpc: { name: string };
   job?: string | null;
   target: string;
   summary: string;
   entityRef: string | null;
+  /** The held action's request, as the executor needs it. Never a secret. */
   payload: Record<string, unknown>;
+  /** What the approver reviews, with the hash execution recomputes. */
+  review: ApprovalReview;
   /** Entity ref of the person asking. */
   actor: string;
+}
+
+/** The audit rows an executed request leaves, by the action it held. */
+const AUDITED_AS: Record<ApprovalAction, string[]> = {
+  'build.rerun': ['build.rerun'],
+  'job.run': ['job.run'],
+  'job.pause': ['job.pause'],
+  'job.resume': ['job.resume'],
+  'job.create': ['job.create', 'job.update'],
+  'job.update': ['job.create', 'job.update'],
+  'job.promote': ['job.promote'],
+  'job.restore': ['job.restore'],
+  'agent.launch': ['agent.launch'],
+  'agent.terminate': ['agent.terminate'],
+  'workers.redeploy': ['worker.redeploy'],
+  'routine.run': ['routine.run'],
+};
+
+/** Audit detail of an action run because `approval` approved it. @internal */
+export function approvalDetail(approval: ApprovedAs | undefined) {
+  return approval
+    ? { approvalId: approval.approvalId, approvedBy: approval.approvedBy }
+    : {};
 }
 
 const toPublic = ({
@@ -61,11 +104,16 @@ const toPublic = ({
 }: ApprovalRecord): ApprovalRequest => rest;
 
 /**
- * The four-eyes gate. In a VPC with `requireApproval`, the action services
- * (Rerun, AgentLauncher, WorkerRedeployer) hand their already-authorized
- * request to `hold` instead of acting; another person with
- * `batch-jobs.approve` approves it, and the action's registered executor
- * then runs it as the requester with the approver recorded.
+ * The four-eyes gate. In a VPC with `requireApproval`, every action service
+ * (run, rerun, pause/resume, job writes, launch, terminate, redeploy,
+ * routine run-now) hands its already-authorized request to `hold` instead
+ * of acting, with what the approver must see pinned by a hash. Another
+ * person with `batch-jobs.approve` approves; the requester then executes it
+ * (`execute`) with their own credentials, so the action service checks
+ * their permission and the entity's claim again, verifies the pin and acts,
+ * recording the approver. Backstage cannot mint another user's credentials,
+ * and the service's own would pass every permission check: that is why the
+ * approver does not run it.
  * @public
  */
 export class ApprovalGate {
@@ -88,11 +136,11 @@ export class ApprovalGate {
   }
 
   /** Whether actions in `vpc` wait for a second person. */
-  requires(vpc: VpcConfig): boolean {
+  requires(vpc: { requireApproval: boolean }): boolean {
     return vpc.requireApproval;
   }
 
-  /** Wires the action that runs once a request of `action` is approved. */
+  /** Wires the action that runs once a request of `action` is approved and executed. */
   register(action: ApprovalAction, executor: ApprovalExecutor): void {
     this.executors.set(action, executor);
   }
@@ -111,7 +159,12 @@ export class ApprovalGate {
       job: request.job ?? null,
       target: request.target,
       parameters: request.payload,
-      detail: { heldAction: request.action, summary: request.summary },
+      detail: {
+        heldAction: request.action,
+        summary: request.summary,
+        hash: request.review.hash,
+        hashOf: request.review.hashOf,
+      },
     });
     const record = await approvals.create({
       action: request.action,
@@ -123,6 +176,7 @@ export class ApprovalGate {
       requestedBy: request.actor,
       expiresAt,
       auditId,
+      review: request.review,
     });
     await audit.finish(auditId, 'succeeded', {
       detail: { approvalId: record.id, expiresAt: record.expiresAt },
@@ -156,6 +210,28 @@ export class ApprovalGate {
     };
   }
 
+  /**
+   * Tells the approvers about an action that is not held because holding it
+   * would do harm (stopping a build limits damage), in a VPC that needs four eyes.
+   */
+  async notifyApprovers(notice: {
+    actor: string;
+    title: string;
+    description: string;
+  }): Promise<void> {
+    await this.notify(
+      this.options.config.notify,
+      {
+        title: notice.title,
+        description: notice.description,
+        link: '/batch-fleet?tab=approvals',
+        severity: 'high',
+        topic: 'batch-jobs.approvals',
+      },
+      notice.actor,
+    );
+  }
+
   async list(filter: {
     status?: ApprovalState;
     limit?: number;
@@ -173,15 +249,18 @@ export class ApprovalGate {
     return toPublic(await this.load(id));
   }
 
-  /** Approves and runs the held action as its requester. Never by the requester. */
+  /**
+   * Approves a pending request. Never by the requester. Nothing runs yet:
+   * the requester executes it with their own credentials, within
+   * `expiresAfterHours` of this approval.
+   */
   async approve(
     id: string,
     context: { credentials: BackstageCredentials; actor: string },
   ): Promise<ApprovalRequest> {
-    const { approvals, audit, logger } = this.options;
+    const { approvals, audit, config, logger } = this.options;
     const request = await this.decidable(id, context, 'approve');
-    const executor = this.executors.get(request.action);
-    if (!executor) {
+    if (!this.executors.has(request.action)) {
       throw new ConflictError(
         `Requests of '${request.action}' cannot be executed by this backend`,
       );
@@ -198,12 +277,17 @@ export class ApprovalGate {
         approvalId: id,
         requestedBy: request.requestedBy,
         heldAction: request.action,
+        hash: request.review?.hash ?? null,
       },
     });
+    const executeBefore = new Date(
+      this.now().getTime() + config.expiresAfterHours * 3600_000,
+    );
     if (
       !(await approvals.decide(id, {
         status: 'approved',
         decidedBy: context.actor,
+        executeBefore,
       }))
     ) {
       await audit.finish(auditId, 'failed', {
@@ -213,13 +297,92 @@ export class ApprovalGate {
         `Approval request ${id} was decided by someone else or expired meanwhile`,
       );
     }
-    try {
-      const result = await executor(request, {
+    await audit.finish(auditId, 'succeeded', {});
+    logger.info('Action approved', {
+      approvalId: id,
+      action: request.action,
+      requestedBy: request.requestedBy,
+      approvedBy: context.actor,
+    });
+    const done = toPublic(await this.load(id));
+    await this.notify([request.requestedBy], {
+      title: `Approved: run it: ${request.summary}`,
+      description: `${context.actor} approved your request. Execute it from Approvals before ${done.expiresAt}; it runs with your own permissions.`,
+      link: '/batch-fleet?tab=approvals',
+      topic: 'batch-jobs.approvals',
+    });
+    return done;
+  }
+
+  /**
+   * Runs an approved request, by its requester only and before it expires.
+   * The registered executor runs the action service with the requester's
+   * credentials: it authorizes again, checks the pinned hash and acts. A
+   * refusal or failure marks the request failed and is answered as the
+   * error it is (403 permission lost, 409 source changed, …).
+   */
+  async execute(
+    id: string,
+    context: ExecutionContext,
+  ): Promise<ApprovalRequest> {
+    const { approvals, audit, logger } = this.options;
+    await approvals.expire();
+    const request = await this.load(id);
+    if (request.requestedBy !== context.actor) {
+      throw new NotAllowedError(
+        `Only ${request.requestedBy}, who asked, can execute approval request ${id}: it runs with the requester's own permissions`,
+      );
+    }
+    if (request.status !== 'approved') {
+      throw new ConflictError(
+        `Approval request ${id} is ${request.status}${
+          request.status === 'pending'
+            ? ': another person must approve it first'
+            : ''
+        }`,
+      );
+    }
+    const executor = this.executors.get(request.action);
+    if (!executor) {
+      throw new ConflictError(
+        `Requests of '${request.action}' cannot be executed by this backend`,
+      );
+    }
+    const auditId = await audit.create({
+      actor: context.actor,
+      action: 'approval.execute',
+      entityRef: request.entityRef,
+      vpc: request.vpc,
+      job: jobOf(request),
+      target: request.target,
+      parameters: request.payload,
+      detail: {
         approvalId: id,
-        approvedBy: context.actor,
-        entityRef: request.entityRef,
+        approvedBy: request.decidedBy,
+        heldAction: request.action,
+        hash: request.review?.hash ?? null,
+      },
+    });
+    if (!(await approvals.startExecution(id))) {
+      await audit.finish(auditId, 'failed', {
+        detail: { error: 'executed by another request or expired meanwhile' },
       });
-      await approvals.complete(id, {
+      throw new ConflictError(
+        `Approval request ${id} was executed by another request or expired meanwhile`,
+      );
+    }
+    try {
+      const result = await executor(
+        request,
+        {
+          approvalId: id,
+          approvedBy: request.decidedBy!,
+          entityRef: request.entityRef,
+          review: request.review,
+        },
+        context,
+      );
+      await approvals.settleExecution(id, {
         result: (result ?? {}) as Record<string, unknown>,
       });
       await audit.finish(auditId, 'succeeded', { detail: { result } });
@@ -227,33 +390,123 @@ export class ApprovalGate {
         approvalId: id,
         action: request.action,
         requestedBy: request.requestedBy,
-        approvedBy: context.actor,
+        approvedBy: request.decidedBy,
       });
     } catch (error) {
       const message = isError(error) ? error.message : String(error);
-      await approvals.complete(id, { error: message });
+      await approvals
+        .settleExecution(id, { error: message })
+        .catch(e => logger.error(`Could not record failed execution: ${e}`));
       await audit
         .finish(auditId, 'failed', { detail: { error: message } })
-        .catch(e => logger.error(`Could not record failed approval: ${e}`));
-      logger.warn('Approved action failed', {
+        .catch(e => logger.error(`Could not record failed execution: ${e}`));
+      logger.warn('Approved action refused or failed', {
         approvalId: id,
         action: request.action,
         error: message,
       });
+      throw error;
     }
-    const done = toPublic(await this.load(id));
-    await this.notify([request.requestedBy], {
-      title: `${
-        done.status === 'failed' ? 'Approved but failed' : 'Approved'
-      }: ${request.summary}`,
-      description: `Approved by ${context.actor}${
-        done.error ? `; the action failed: ${done.error}` : ''
-      }`,
-      link: '/batch-fleet?tab=approvals',
-      severity: done.status === 'failed' ? 'high' : 'normal',
-      topic: 'batch-jobs.approvals',
-    });
-    return done;
+    return toPublic(await this.load(id));
+  }
+
+  /**
+   * Settles executions a crash interrupted: requests `executing` since
+   * before `staleAfterMs` get the outcome of the action's audit rows
+   * (completed when every row succeeded, failed with the reason otherwise;
+   * failed "nothing was done" when the action never wrote one). Rows still
+   * pending are awaited (the reconciler or the launcher settles them) until
+   * `abandonAfterMs`. Expired requests are marked on the way.
+   */
+  async settleInterrupted(options: {
+    staleAfterMs: number;
+    abandonAfterMs: number;
+  }): Promise<number> {
+    const { approvals, audit, logger } = this.options;
+    await approvals.expire();
+    const now = this.now().getTime();
+    let settled = 0;
+    const stale = await approvals.listExecutingSince(
+      new Date(now - options.staleAfterMs),
+      100,
+    );
+    for (const request of stale) {
+      const rows = await this.rowsOf(request, AUDITED_AS[request.action]);
+      const pending = rows.filter(r => r.outcome === 'pending');
+      const startedAt = Date.parse(request.executedAt ?? request.requestedAt);
+      let outcome: { result: Record<string, unknown> } | { error: string };
+      if (rows.length === 0) {
+        outcome = {
+          error:
+            'interrupted: the backend stopped after execution began and before the action was recorded, so nothing was done; ask again',
+        };
+      } else if (pending.length > 0) {
+        if (now - startedAt < options.abandonAfterMs) continue;
+        outcome = {
+          error: `interrupted: the action's audit row${
+            pending.length > 1 ? 's' : ''
+          } ${pending.map(r => r.id).join(', ')} ${
+            pending.length > 1 ? 'are' : 'is'
+          } still pending; whether ${
+            request.target
+          } changed is unknown, check it before asking again`,
+        };
+      } else if (rows.every(r => r.outcome === 'succeeded')) {
+        outcome = {
+          result: {
+            auditIds: rows.map(r => r.id),
+            reconciled:
+              "the action's audit trail shows it succeeded; settled after a backend restart",
+          },
+        };
+      } else {
+        const errors = rows
+          .filter(r => r.outcome !== 'succeeded')
+          .map(r =>
+            typeof r.detail.error === 'string'
+              ? r.detail.error
+              : `${r.action} ${r.id} ${r.outcome}`,
+          );
+        outcome = {
+          error: `the action failed: ${errors.join('; ')}`,
+        };
+      }
+      if (!(await approvals.settleExecution(request.id, outcome))) continue;
+      settled++;
+      const ok = 'result' in outcome;
+      const why = 'error' in outcome ? outcome.error : '';
+      for (const row of await this.rowsOf(request, ['approval.execute'])) {
+        await audit.settlePending(row.id, ok ? 'succeeded' : 'failed', {
+          detail:
+            'result' in outcome
+              ? outcome.result
+              : { error: outcome.error, interrupted: true },
+        });
+      }
+      logger.info(`Settled interrupted execution of approval ${request.id}`, {
+        action: request.action,
+        outcome: ok ? 'completed' : 'failed',
+      });
+      await this.notify([request.requestedBy], {
+        title: `${ok ? 'Completed' : 'Failed'}: ${request.summary}`,
+        description: ok
+          ? 'Settled after a backend restart: the action succeeded.'
+          : `Settled after a backend restart: ${why}`,
+        link: '/batch-fleet?tab=approvals',
+        severity: ok ? 'normal' : 'high',
+        topic: 'batch-jobs.approvals',
+      });
+    }
+    return settled;
+  }
+
+  /** The audit rows of `actions` that name this approval, newest first. */
+  private async rowsOf(
+    request: ApprovalRecord,
+    actions: string[],
+  ): Promise<AuditRecord[]> {
+    const rows = await this.options.audit.list({ actions, limit: 500 });
+    return rows.filter(r => r.detail?.approvalId === request.id);
   }
 
   async reject(

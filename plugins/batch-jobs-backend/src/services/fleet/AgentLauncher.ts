@@ -4,13 +4,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-  isError,
-} from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError, isError } from '@backstage/errors';
 import {
   AgentType,
   ApprovalPendingResponse,
@@ -31,7 +25,12 @@ import {
   claimIdempotencyKey,
 } from '../actions/entityAccess';
 import { decideLaunch } from './launchDecisions';
-import { ApprovalGate, ApprovedAs } from '../approvals/ApprovalGate';
+import {
+  ApprovalGate,
+  ApprovedAs,
+  approvalDetail,
+} from '../approvals/ApprovalGate';
+import { checkPin, pinHash } from '../approvals/pins';
 import { authorizeInVpc } from '../access/vpcAccess';
 
 /** @public */
@@ -40,7 +39,10 @@ export interface FleetActionContext {
   /** Entity ref of the signed-in user. */
   actor: string;
   idempotencyKey?: string;
-  /** Set when a second person approved this action: it runs as `actor` without asking again. */
+  /**
+   * Set when a second person approved this action: it runs with the
+   * requester's credentials (checked again) and does exactly what was reviewed.
+   */
   approval?: ApprovedAs;
 }
 
@@ -97,9 +99,13 @@ export class AgentLauncher {
     }
     const key = context.idempotencyKey;
     checkIdempotencyKey(key);
-    if (!context.approval) await this.authorize(vpc, context.credentials);
+    // Also when approved: the requester's permission may have gone since.
+    await this.authorize(vpc, context.credentials);
 
     const reason = request.reason?.trim() || null;
+    const hash = pinHash({ vpc: vpc.name, type: request.type, reason });
+    if (context.approval)
+      checkPin(context.approval.review?.hash, hash, 'the request');
     if (key !== undefined) {
       const replay = await claimIdempotencyKey<
         ApprovalPendingResponse | { operationId: string }
@@ -126,6 +132,7 @@ export class AgentLauncher {
           }`,
           entityRef: null,
           payload: { vpc: vpc.name, type: request.type, reason },
+          review: { hash, hashOf: 'the VPC, the agent type and the reason' },
           actor: context.actor,
         }),
       );
@@ -148,12 +155,7 @@ export class AgentLauncher {
       parameters: { type: request.type, reason },
       detail: {
         clientToken,
-        ...(context.approval
-          ? {
-              approvalId: context.approval.approvalId,
-              approvedBy: context.approval.approvedBy,
-            }
-          : {}),
+        ...approvalDetail(context.approval),
       },
     });
 

@@ -12,6 +12,7 @@ import {
   JobSummary,
   QueueItemStatus,
   VpcJobs,
+  templateInfoOf,
 } from '@internal/plugin-batch-jobs-common';
 import { BatchJobsConfig, VpcConfig } from '../../config';
 import { AuditRecord, AuditStore } from '../../database/types';
@@ -20,7 +21,7 @@ import {
   EntitySelection,
   JobDirectory,
   JobSelector,
-  globToRegExp,
+  globMatches,
 } from '../jenkins/JobDirectory';
 import {
   isFolder,
@@ -232,26 +233,62 @@ export class JobsView {
             ),
           );
         }
-        for (const [fullName, raw] of matches) found.set(fullName, raw);
+        // Only a claim an operator's binding confirms shows the job; an
+        // unconfirmed one shows that much and no job data.
+        let unconfirmed = 0;
+        for (const [fullName, raw] of matches) {
+          const claim = directory.claimOf(selection, vpc, fullName);
+          if (claim === 'valid') found.set(fullName, raw);
+          else if (claim === 'unconfirmed') unconfirmed++;
+          else if (claim === 'conflict') {
+            result.jobs.push(
+              errorJob(
+                fullName.split('/').pop()!,
+                fullName,
+                `Job '${fullName}' is bound to several entities (${directory
+                  .boundEntities(vpc, fullName)
+                  .join(
+                    ', ',
+                  )}) in batchJobs.ownership: nobody reads or acts on it through an entity until an operator resolves the conflict`,
+              ),
+            );
+          }
+        }
+        if (unconfirmed > 0) {
+          result.jobs.push(
+            errorJob(
+              selector.raw,
+              label,
+              `${unconfirmed} job(s) that '${selector.raw}' selects in VPC '${vpc.name}' are not bound to ${selection.entityRef}: the annotation is a claim, and an operator confirms it in batchJobs.ownership`,
+            ),
+          );
+        }
       }
     }
 
     const entries = [...found.entries()];
     const timezone = this.timezoneOf(vpc);
-    const specs = await mapLimit(
+    const runConfigs = await mapLimit(
       entries,
       SCHEDULE_CONCURRENCY,
-      ([fullName, raw]) => this.spec(client, fullName, raw, timezone),
+      ([fullName, raw]) => this.runConfig(client, fullName, raw, timezone),
     );
     const now = this.now;
-    const jobs = entries.map(([fullName, raw], i) =>
-      mapJob(raw, {
+    const jobs = entries.map(([fullName, raw], i) => {
+      const job = mapJob(raw, {
         now,
         fullName,
-        schedule: describeSchedule(specs[i], { fullName, timezone, now }),
+        schedule: describeSchedule(runConfigs[i].spec, {
+          fullName,
+          timezone,
+          now,
+        }),
         stats: jobStats(raw.builds),
-      }),
-    );
+      });
+      // From the same cached config.xml read as the schedule.
+      const template = templateInfoOf(runConfigs[i].templateVersion);
+      return template ? { ...job, template } : job;
+    });
     await this.addPortalCauses(
       vpc,
       entries.flatMap(([fullName, raw], i) =>
@@ -272,14 +309,12 @@ export class JobsView {
     selector: JobSelector,
     listing: RawJob,
   ): Array<[string, RawJob]> {
-    const pattern = globToRegExp(
-      selector.segments[selector.segments.length - 1],
-    );
+    const pattern = selector.segments[selector.segments.length - 1];
     const join = (...parts: Array<string | undefined>) =>
       parts.filter(Boolean).join('/');
     const out: Array<[string, RawJob]> = [];
     for (const item of listing.jobs ?? []) {
-      if (!item?.name || !pattern.test(item.name)) continue;
+      if (!item?.name || !globMatches(pattern, item.name)) continue;
       const itemName = join(folder, item.name);
       if (isFolder(item)) {
         for (const child of item.jobs ?? []) {
@@ -303,24 +338,26 @@ export class JobsView {
     ) as Promise<RawJob>;
   }
 
-  /** Timer specs change rarely: cached long; a failure only hides the schedule. */
-  private async spec(
+  /**
+   * Timer spec and template version change rarely: cached long; a failure
+   * only hides the schedule and the template version.
+   */
+  private async runConfig(
     client: JenkinsClient,
     fullName: string,
     raw: RawJob,
     timezone: string,
-  ): Promise<string | null> {
+  ): Promise<{ spec: string | null; templateVersion: number | null }> {
     try {
-      const { spec } = await this.options.configs.get(client, fullName, {
+      return await this.options.configs.get(client, fullName, {
         lastBuild: raw.lastBuild,
         timezone,
       });
-      return spec;
     } catch (error) {
       this.options.logger.warn(
         `Could not read schedule of ${fullName}: ${errorMessage(error)}`,
       );
-      return null;
+      return { spec: null, templateVersion: null };
     }
   }
 
@@ -408,6 +445,8 @@ export class JobsView {
   async getQueueItem(request: {
     vpc: string;
     id: number;
+    /** Throws unless the caller may read the item's job (null: a job we cannot name). */
+    checkJob: (fullName: string | null) => Promise<void>;
   }): Promise<QueueItemStatus> {
     const vpc = this.options.directory.getVpc(request.vpc);
     const client = this.clientFor(vpc);
@@ -421,6 +460,7 @@ export class JobsView {
     } catch (error) {
       // Jenkins forgets left items after a few minutes; our audit row remembers.
       if ((error as Error)?.name === 'NotFoundError' && record?.buildNumber) {
+        await request.checkJob(record.job);
         return {
           id: request.id,
           state: 'started',
@@ -442,6 +482,7 @@ export class JobsView {
         `No queue item ${request.id} for a job of VPC '${vpc.name}'`,
       );
     }
+    await request.checkJob(record?.job ?? (inVpc ? taskJob! : null));
     const status = mapQueueItem(raw);
     if (record && status.build && record.buildNumber === null) {
       await this.options.audit.recordBuild(record.id, status.build);

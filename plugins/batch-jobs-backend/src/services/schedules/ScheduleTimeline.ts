@@ -86,6 +86,8 @@ export class ScheduleTimeline {
     vpc: string;
     from: number;
     to: number;
+    /** Only these jobs (an entity's timeline); absent: every job of the VPC. */
+    includeJob?: (fullName: string) => boolean;
   }): Promise<VpcTimeline> {
     const { directory, config, configs } = this.options;
     const vpc = directory.getVpc(request.vpc);
@@ -108,6 +110,7 @@ export class ScheduleTimeline {
       job =>
         job.fullName &&
         directory.isInVpc(vpc, job.fullName) &&
+        (!request.includeJob || request.includeJob(job.fullName)) &&
         // Jenkins does not fire timers of disabled jobs.
         job.buildable !== false,
     );

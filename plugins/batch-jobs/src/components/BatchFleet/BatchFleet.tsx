@@ -38,11 +38,18 @@ function VpcFleetView(props: {
   fleet: VpcFleet;
   allVpcs: string[];
   pollMs: number;
-  canLaunch: boolean;
-  canTerminate: boolean;
   reload: () => void;
 }) {
-  const { fleet, pollMs, canLaunch, canTerminate, reload } = props;
+  const { fleet, pollMs, reload } = props;
+  // VPC-scoped: a policy may allow launching in DEV and not in PROD.
+  const { allowed: canLaunch } = usePermission({
+    permission: batchJobsAgentLaunchPermission,
+    resourceRef: fleet.vpc,
+  });
+  const { allowed: canTerminate } = usePermission({
+    permission: batchJobsAgentTerminatePermission,
+    resourceRef: fleet.vpc,
+  });
   const [launching, setLaunching] = useState(false);
   const [terminating, setTerminating] = useState<FleetAgent>();
   const { totals } = fleet;
@@ -130,10 +137,6 @@ function VpcFleetView(props: {
 export function BatchFleet(props: BatchFleetProps) {
   const pollMs = props.pollIntervalMs ?? 5000;
   const { value, error, loading, reload } = useFleet(props.vpcs, pollMs);
-  const launch = usePermission({ permission: batchJobsAgentLaunchPermission });
-  const terminate = usePermission({
-    permission: batchJobsAgentTerminatePermission,
-  });
   if (loading && !value) return <Progress />;
   if (error && !value) return <ResponseErrorPanel error={error} />;
   if (!value || value.vpcs.length === 0) {
@@ -159,8 +162,6 @@ export function BatchFleet(props: BatchFleetProps) {
           fleet={fleet}
           allVpcs={allVpcs}
           pollMs={pollMs}
-          canLaunch={launch.allowed}
-          canTerminate={terminate.allowed}
           reload={() => void reload()}
         />
       ))}

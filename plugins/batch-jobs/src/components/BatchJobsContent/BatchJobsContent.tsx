@@ -108,8 +108,9 @@ function VpcPanel(props: {
         />
       </Grid>
       <Grid item xs={12}>
-        {/* Executors are shared by the whole VPC: the timeline shows all its jobs. */}
-        <ScheduleTimeline vpc={vpc.vpc} />
+        {/* The entity's jobs: other teams' jobs are theirs to read (the whole
+            VPC's timeline needs batch-jobs.vpc.read). */}
+        <ScheduleTimeline vpc={vpc.vpc} entityRef={props.entityRef} />
       </Grid>
     </Grid>
   );

@@ -73,8 +73,11 @@ export interface JobComparePanelProps {
 export function JobComparePanel(props: JobComparePanelProps) {
   const { vpc, job, vpcs, entityRef } = props;
   const api = useApi(batchJobConfigApiRef);
+  const to = nextVpc(vpc, vpcs);
+  // Authorized with the target VPC (none past the last one: denied).
   const { allowed: canPromote } = usePermission({
     permission: batchJobsJobPromotePermission,
+    resourceRef: to,
   });
   const comparison = useAsyncRetry(
     () => api.compareJob({ vpc, job, vpcs }),
@@ -85,7 +88,6 @@ export function JobComparePanel(props: JobComparePanelProps) {
   const [result, setResult] = useState<
     { severity: 'success' | 'info' | 'error'; text: string } | undefined
   >();
-  const to = nextVpc(vpc, vpcs);
 
   const promote = async (data: JobComparisonResponse) => {
     if (!to) return;

@@ -21,6 +21,8 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -31,22 +33,123 @@ import { usePolledAsync } from '../../hooks/usePolledAsync';
 const STATUS_COLOR: Record<ApprovalState, 'default' | 'primary' | 'secondary'> =
   {
     pending: 'primary',
-    approved: 'default',
+    approved: 'primary',
+    executing: 'default',
+    completed: 'default',
     rejected: 'secondary',
     expired: 'default',
     failed: 'secondary',
   };
 
+const STATES: Array<ApprovalState | 'all'> = [
+  'pending',
+  'approved',
+  'executing',
+  'completed',
+  'rejected',
+  'expired',
+  'failed',
+  'all',
+];
+
 function statusLabel(a: ApprovalRequest): string {
-  if (a.status === 'approved' || a.status === 'rejected')
-    return `${a.status} by ${a.decidedBy}`;
-  if (a.status === 'failed') return `approved by ${a.decidedBy}, then failed`;
+  if (a.status === 'approved') return `approved by ${a.decidedBy}, not run yet`;
+  if (a.status === 'rejected') return `rejected by ${a.decidedBy}`;
+  if (a.status === 'executing') return `approved by ${a.decidedBy}, running`;
+  if (a.status === 'completed') return `approved by ${a.decidedBy}, done`;
+  if (a.status === 'failed')
+    return a.decidedBy ? `approved by ${a.decidedBy}, then failed` : 'failed';
   return a.status;
 }
 
+const useStyles = makeStyles(theme => ({
+  diff: {
+    fontFamily: 'monospace',
+    fontSize: 12,
+    whiteSpace: 'pre',
+    overflow: 'auto',
+    maxHeight: 400,
+    padding: theme.spacing(1),
+    background: theme.palette.background.default,
+  },
+  added: { color: theme.palette.success.main },
+  removed: { color: theme.palette.error.main },
+}));
+
+/** What the approver reviews: the exact parameters or each config diff. */
+export function ApprovalReviewDetails(props: { request: ApprovalRequest }) {
+  const classes = useStyles();
+  const { review } = props.request;
+  if (!review) {
+    return (
+      <Alert severity="warning">
+        This request was made before approvals were pinned to what was reviewed:
+        it cannot be executed. Ask again.
+      </Alert>
+    );
+  }
+  return (
+    <Box display="flex" flexDirection="column" gridGap={8}>
+      {review.parameters && (
+        <table aria-label="Parameters">
+          <tbody>
+            {Object.entries(review.parameters).length === 0 && (
+              <tr>
+                <td>No parameters</td>
+              </tr>
+            )}
+            {Object.entries(review.parameters).map(([name, value]) => (
+              <tr key={name}>
+                <th scope="row" style={{ textAlign: 'left' }}>
+                  {name}
+                </th>
+                <td>
+                  {value === null ? <em>the job's default</em> : String(value)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {review.configs?.map(c => (
+        <Box key={`${c.vpc}/${c.fullName}`}>
+          <strong>
+            {c.exists ? 'Update' : 'Create'} {c.fullName} ({c.vpc})
+          </strong>
+          <pre
+            className={classes.diff}
+            aria-label={`Config diff of ${c.fullName}`}
+          >
+            {(c.diff || 'No change').split('\n').map((line, i) => (
+              <div
+                key={i}
+                className={
+                  line.startsWith('+') && !line.startsWith('+++')
+                    ? classes.added
+                    : line.startsWith('-') && !line.startsWith('---')
+                    ? classes.removed
+                    : undefined
+                }
+              >
+                {line}
+              </div>
+            ))}
+          </pre>
+        </Box>
+      ))}
+      <Box color="text.secondary">
+        Pinned: sha256 {review.hash.slice(0, 12)}… of {review.hashOf}. It is
+        executed only if this is unchanged.
+      </Box>
+    </Box>
+  );
+}
+
 /**
- * The four-eyes gate's requests: pending ones with approve and reject (never
- * for your own request), decided ones with who decided and what happened.
+ * The four-eyes gate's requests: pending ones with what was asked (exact
+ * parameters or config diff), approve and reject (never for your own
+ * request); your own approved ones with "Execute" (it runs with your
+ * permissions); decided ones with who decided and what happened.
  * @public
  */
 export function ApprovalsList(props: { pollIntervalMs?: number }) {
@@ -68,6 +171,7 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
   const [rejecting, setRejecting] = useState<ApprovalRequest>();
   const [reason, setReason] = useState('');
   const [outcome, setOutcome] = useState<ApprovalRequest>();
+  const [reviewing, setReviewing] = useState<ApprovalRequest>();
 
   const decide = async (fn: () => Promise<ApprovalRequest>, id: string) => {
     setBusy(id);
@@ -91,7 +195,7 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
       render: a => (
         <>
           {new Date(a.requestedAt).toLocaleString()}
-          {a.status === 'pending' && (
+          {(a.status === 'pending' || a.status === 'approved') && (
             <Box component="div" color="text.secondary">
               expires {new Date(a.expiresAt).toLocaleString()}
             </Box>
@@ -116,12 +220,42 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
     {
       title: '',
       render: a => {
-        if (a.status !== 'pending') return null;
+        const review = (
+          <Button size="small" onClick={() => setReviewing(a)}>
+            Review
+          </Button>
+        );
+        if (a.status === 'approved' && a.requestedBy === me.value) {
+          return (
+            <Box display="flex" gridGap={8} alignItems="center">
+              {review}
+              <Button
+                size="small"
+                color="primary"
+                variant="contained"
+                disabled={busy === a.id}
+                onClick={() => decide(() => api.execute(a.id), a.id)}
+              >
+                Execute
+              </Button>
+              {busy === a.id && (
+                <CircularProgress size={16} aria-label="Executing" />
+              )}
+            </Box>
+          );
+        }
+        if (a.status !== 'pending') return review;
         if (a.requestedBy === me.value) {
-          return <em>your request: another person decides</em>;
+          return (
+            <Box display="flex" gridGap={8} alignItems="center">
+              {review}
+              <em>your request: another person decides</em>
+            </Box>
+          );
         }
         return (
           <Box display="flex" gridGap={8}>
+            {review}
             <Button
               size="small"
               color="primary"
@@ -159,13 +293,11 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
           onChange={e => setStatus(e.target.value as ApprovalState | 'all')}
           inputProps={{ 'aria-label': 'Status' }}
         >
-          {['pending', 'approved', 'rejected', 'expired', 'failed', 'all'].map(
-            s => (
-              <MenuItem key={s} value={s}>
-                {s}
-              </MenuItem>
-            ),
-          )}
+          {STATES.map(s => (
+            <MenuItem key={s} value={s}>
+              {s}
+            </MenuItem>
+          ))}
         </TextField>
       }
     >
@@ -204,6 +336,26 @@ export function ApprovalsList(props: { pollIntervalMs?: number }) {
             <Box p={2}>No {status === 'all' ? '' : `${status} `}requests.</Box>
           }
         />
+      )}
+      {reviewing && (
+        <Dialog
+          open
+          onClose={() => setReviewing(undefined)}
+          maxWidth="md"
+          fullWidth
+        >
+          <DialogTitle>{reviewing.summary}</DialogTitle>
+          <DialogContent>
+            <Box mb={1} color="text.secondary">
+              Asked by {reviewing.requestedBy} in {reviewing.vpc},{' '}
+              {new Date(reviewing.requestedAt).toLocaleString()}
+            </Box>
+            <ApprovalReviewDetails request={reviewing} />
+          </DialogContent>
+          <DialogActions>
+            <Button onClick={() => setReviewing(undefined)}>Close</Button>
+          </DialogActions>
+        </Dialog>
       )}
       {rejecting && (
         <Dialog

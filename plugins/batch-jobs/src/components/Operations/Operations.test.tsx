@@ -50,6 +50,7 @@ function fakeOperationsApi(
     getOperation: jest.fn(),
     listApprovals: jest.fn(async () => ({ items: [] })),
     approve: jest.fn(),
+    execute: jest.fn(),
     reject: jest.fn(),
     ...overrides,
   };
@@ -227,6 +228,12 @@ describe('ApprovalsList', () => {
     decidedBy: null,
     decidedAt: null,
     reason: null,
+    review: {
+      parameters: {},
+      hash: 'ab'.repeat(32),
+      hashOf: 'the parameters of PROD/p/daily #3',
+    },
+    executedAt: null,
     result: null,
     error: null,
     ...over,
@@ -268,8 +275,154 @@ describe('ApprovalsList', () => {
     );
     expect(api.approve).toHaveBeenCalledWith('r1');
     expect(await screen.findByRole('status')).toHaveTextContent(
-      'Rerun PROD/p/daily #3: approved by user:default/bob',
+      'Rerun PROD/p/daily #3: approved by user:default/bob, not run yet',
     );
+    // Approving never executes: that is the requester's.
+    expect(api.execute).not.toHaveBeenCalled();
+  });
+
+  it('shows the approver the exact parameters and the config diff', async () => {
+    const api = fakeOperationsApi({
+      listApprovals: jest.fn(async () => ({
+        items: [
+          request({
+            review: {
+              parameters: { MIGRATION_DATE: '2026-11-01', DB_PASSWORD: null },
+              hash: 'ab'.repeat(32),
+              hashOf: 'the parameters PROD/p/migrate will run with',
+            },
+          }),
+          request({
+            id: 'r2',
+            action: 'job.promote',
+            summary: 'Promote p/daily from DEV to PROD',
+            review: {
+              configs: [
+                {
+                  vpc: 'PROD',
+                  fullName: 'PROD/p/daily',
+                  exists: true,
+                  configXml: '<spec>H 5 * * *</spec>',
+                  diff: '--- PROD/p/daily/config.xml (now)\n+++ PROD/p/daily/config.xml (from DEV/p/daily)\n@@ -1,1 +1,1 @@\n-<spec>H 2 * * *</spec>\n+<spec>H 5 * * *</spec>',
+                },
+              ],
+              hash: 'cd'.repeat(32),
+              hashOf: 'the source config.xml of DEV/p/daily in DEV',
+            },
+          }),
+        ],
+      })),
+    });
+    await render(<ApprovalsList />, api);
+    // The table re-renders as identity and permission arrive: wait for
+    // them, and find rows afresh.
+    await whenEnabled(
+      () => screen.getAllByRole('button', { name: 'Approve' })[0],
+    );
+    const rowOf = async (text: string) =>
+      (await screen.findAllByRole('row')).find(r =>
+        r.textContent?.includes(text),
+      )!;
+    await userEvent.click(
+      within(await rowOf('Rerun PROD/p/daily')).getByRole('button', {
+        name: 'Review',
+      }),
+    );
+    let dialog = await screen.findByRole('dialog');
+    const parameters = within(dialog).getByRole('table', {
+      name: 'Parameters',
+    });
+    expect(parameters).toHaveTextContent('MIGRATION_DATE2026-11-01');
+    expect(parameters).toHaveTextContent("DB_PASSWORDthe job's default");
+    expect(dialog).toHaveTextContent(`sha256 ${'ab'.repeat(6)}…`);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Close' }),
+    );
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
+
+    await userEvent.click(
+      within(await rowOf('Promote p/daily')).getByRole('button', {
+        name: 'Review',
+      }),
+    );
+    dialog = await screen.findByRole('dialog');
+    const diff = within(dialog).getByLabelText('Config diff of PROD/p/daily');
+    expect(diff).toHaveTextContent('-<spec>H 2 * * *</spec>');
+    expect(diff).toHaveTextContent('+<spec>H 5 * * *</spec>');
+    expect(dialog).toHaveTextContent('Update PROD/p/daily (PROD)');
+  });
+
+  it('offers the requester "Execute" on their approved request, and shows the outcome', async () => {
+    const mine = request({
+      requestedBy: 'user:default/bob',
+      status: 'approved',
+      decidedBy: 'user:default/alice',
+    });
+    let finish: (r: ApprovalRequest) => void = () => {};
+    const api = fakeOperationsApi({
+      listApprovals: jest.fn(async () => ({
+        items: [mine, request({ id: 'r2', status: 'approved' })],
+      })),
+      execute: jest.fn(
+        () => new Promise<ApprovalRequest>(resolve => (finish = resolve)),
+      ),
+    });
+    await render(<ApprovalsList />, api);
+    // Someone else's approved request: theirs to run, not mine.
+    expect(
+      await screen.findAllByRole('button', { name: 'Execute' }),
+    ).toHaveLength(1);
+    const execute = () => screen.getByRole('button', { name: 'Execute' });
+    expect(execute().closest('tr')).toHaveTextContent(
+      'approved by user:default/alice, not run yet',
+    );
+    await userEvent.click(execute());
+    expect(api.execute).toHaveBeenCalledWith('r1');
+    expect(await screen.findByLabelText('Executing')).toBeInTheDocument();
+    expect(execute()).toBeDisabled();
+    finish(
+      request({
+        ...mine,
+        status: 'completed',
+        result: { state: 'queued' },
+      }),
+    );
+    expect(await screen.findByRole('status')).toHaveTextContent(
+      'Rerun PROD/p/daily #3: approved by user:default/alice, done',
+    );
+  });
+
+  it('shows why an execution was refused', async () => {
+    const api = fakeOperationsApi({
+      listApprovals: jest.fn(async () => ({
+        items: [
+          request({
+            requestedBy: 'user:default/bob',
+            status: 'approved',
+            decidedBy: 'user:default/alice',
+          }),
+        ],
+      })),
+      execute: jest.fn(async () => {
+        throw Object.assign(new Error('Request failed with 409'), {
+          body: {
+            error: {
+              message:
+                'The source DEV/p/daily in DEV changed since the request (hash abababababab… reviewed, cdcdcdcdcdcd… now); nothing was written, ask again',
+            },
+          },
+        });
+      }),
+    });
+    await render(<ApprovalsList />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Execute' }),
+    );
+    expect(
+      await screen.findByText(/changed since the request \(hash abababababab/),
+    ).toBeInTheDocument();
   });
 
   it('rejects with a reason', async () => {

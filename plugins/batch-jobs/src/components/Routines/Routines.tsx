@@ -9,11 +9,13 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  ApprovalPendingResponse,
   BackupRecord,
   RoutineRun,
   RoutineRunItem,
   RoutineSummary,
   batchJobsRoutineRunPermission,
+  isApprovalPending,
 } from '@internal/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -84,6 +86,7 @@ function useRoutineRun(onDone: () => void, intervalMs: number) {
   const [run, setRun] = useState<RoutineRun>();
   const [error, setError] = useState<Error>();
   const [starting, setStarting] = useState(false);
+  const [approval, setApproval] = useState<ApprovalPendingResponse>();
   const timer = useRef<ReturnType<typeof setTimeout>>();
   useEffect(() => () => clearTimeout(timer.current), []);
 
@@ -109,9 +112,12 @@ function useRoutineRun(onDone: () => void, intervalMs: number) {
       setStarting(true);
       setError(undefined);
       setRun(undefined);
+      setApproval(undefined);
       try {
-        const { runId } = await api.runRoutine(id, { dryRun });
-        await follow(runId);
+        const answer = await api.runRoutine(id, { dryRun });
+        // Four eyes: the run waits for another person, then for its requester.
+        if (isApprovalPending(answer)) setApproval(answer);
+        else await follow(answer.runId);
       } catch (e) {
         setError(e as Error);
       } finally {
@@ -120,7 +126,7 @@ function useRoutineRun(onDone: () => void, intervalMs: number) {
     },
     [api, follow],
   );
-  return { run, error, starting, start };
+  return { run, error, starting, start, approval };
 }
 
 function RoutineCard(props: {
@@ -146,7 +152,10 @@ function RoutineCard(props: {
     onChange();
     history.reload();
   }, [onChange, history]);
-  const { run, error, starting, start } = useRoutineRun(onDone, runPollMs);
+  const { run, error, starting, start, approval } = useRoutineRun(
+    onDone,
+    runPollMs,
+  );
   const busy = starting || run?.outcome === 'running';
   const gate = (button: React.ReactElement) => (
     <PermissionGate
@@ -240,6 +249,16 @@ function RoutineCard(props: {
       {error && (
         <Box mt={1}>
           <Alert severity="error">{error.message}</Alert>
+        </Box>
+      )}
+      {approval && (
+        <Box mt={1}>
+          <Alert severity="info" aria-label={`${routine.title} approval`}>
+            Waiting for approval: a VPC this routine acts on needs a second
+            person. Another user with the batch-jobs.approve permission approves
+            request {approval.requestId} under Approvals; you then execute it
+            there. It expires {time(approval.approval.expiresAt)}.
+          </Alert>
         </Box>
       )}
       {run && (

@@ -24,8 +24,13 @@ export type TimelineRangeId = (typeof TIMELINE_RANGES)[number]['id'];
 
 /** @public */
 export interface ScheduleTimelineProps {
-  /** The VPC whose jobs to show (all services: they share its agents). */
+  /** The VPC whose jobs to show. */
   vpc: string;
+  /**
+   * Only this entity's jobs (what its viewers may read). Absent: every job
+   * of the VPC, for readers of the whole VPC (batch-jobs.vpc.read).
+   */
+  entityRef?: string;
   /** Initial range. Default `24h`. */
   initialRange?: TimelineRangeId;
   /** IANA zone of the axis and tooltips. Default: the browser's. */
@@ -41,7 +46,7 @@ export interface ScheduleTimelineProps {
  * @public
  */
 export function ScheduleTimeline(props: ScheduleTimelineProps) {
-  const { vpc, initialRange = '24h', timeZone, now } = props;
+  const { vpc, entityRef, initialRange = '24h', timeZone, now } = props;
   const api = useApi(batchJobsApiRef);
   const [rangeId, setRangeId] = useState<TimelineRangeId>(initialRange);
   const range = TIMELINE_RANGES.find(r => r.id === rangeId)!;
@@ -53,8 +58,9 @@ export function ScheduleTimeline(props: ScheduleTimelineProps) {
       vpc,
       from: new Date(from),
       to: new Date(from + range.ms),
+      ...(entityRef ? { entityRef } : {}),
     });
-  }, [api, vpc, range.ms, now]);
+  }, [api, vpc, entityRef, range.ms, now]);
 
   return (
     <Box>

@@ -1,0 +1,115 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { batchJobsVpcReadPermission } from '@internal/plugin-batch-jobs-common';
+import { VpcConfig } from '../../config';
+import { JobDirectory } from '../jenkins/JobDirectory';
+import { mayInVpc } from '../access/vpcAccess';
+import { claimingEntities } from './entityAccess';
+
+/** How long a granted read is remembered per user and job (log polls, build pages). */
+const GRANT_TTL_MS = 10_000;
+const MAX_GRANTS = 10_000;
+
+/**
+ * Who may read a job's data (builds, logs, parameters, config, queue items,
+ * its audit): a user who can see, in the catalog and with their own
+ * credentials, an entity that validly claims the job, or a holder of
+ * `batch-jobs.vpc.read` on its VPC. VPC-wide views need the latter.
+ * Refusals name what is missing and leak nothing of the job.
+ * @internal
+ */
+export class JobReadAccess {
+  private readonly grants = new Map<string, number>();
+
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      directory: JobDirectory;
+      permissions: PermissionsService;
+      now?: () => number;
+    },
+  ) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** Throws a NotFoundError unless the caller may read the job `fullName` of `vpc`. */
+  async checkJob(
+    vpc: VpcConfig,
+    fullName: string,
+    credentials: BackstageCredentials,
+  ): Promise<void> {
+    const key = grantKey(credentials, vpc, fullName);
+    if (key && (this.grants.get(key) ?? 0) > this.now()) return;
+    const entities = await claimingEntities(this.options, {
+      vpc,
+      fullName,
+      credentials,
+    });
+    if (
+      entities.length === 0 &&
+      !(await mayInVpc(
+        this.options.permissions,
+        batchJobsVpcReadPermission,
+        vpc,
+        credentials,
+      ))
+    ) {
+      throw new NotFoundError(
+        `No catalog entity you can see claims job '${fullName}' in VPC '${vpc.name}', and you may not read the whole VPC (${batchJobsVpcReadPermission.name})`,
+      );
+    }
+    if (key) {
+      if (this.grants.size >= MAX_GRANTS) this.grants.clear();
+      this.grants.set(key, this.now() + GRANT_TTL_MS);
+    }
+  }
+
+  /** Throws a NotAllowedError unless the caller holds `batch-jobs.vpc.read` on `vpc`. */
+  async checkVpc(
+    vpc: VpcConfig,
+    credentials: BackstageCredentials,
+    /** What was asked, e.g. "the fleet". */
+    what: string,
+  ): Promise<void> {
+    if (!(await this.mayReadVpc(vpc, credentials))) {
+      throw new NotAllowedError(
+        `You may not read ${what} of VPC '${vpc.name}' (${batchJobsVpcReadPermission.name})`,
+      );
+    }
+  }
+
+  /** `checkVpc` for each of `vpcs`: views that span them all (routines). */
+  async checkVpcs(
+    vpcs: VpcConfig[],
+    credentials: BackstageCredentials,
+    what: string,
+  ): Promise<void> {
+    for (const vpc of vpcs) await this.checkVpc(vpc, credentials, what);
+  }
+
+  mayReadVpc(vpc: VpcConfig, credentials: BackstageCredentials) {
+    return mayInVpc(
+      this.options.permissions,
+      batchJobsVpcReadPermission,
+      vpc,
+      credentials,
+    );
+  }
+}
+
+function grantKey(
+  credentials: BackstageCredentials,
+  vpc: VpcConfig,
+  fullName: string,
+): string | undefined {
+  const principal = credentials.principal as { type?: string; userEntityRef?: string };
+  return principal?.type === 'user' && principal.userEntityRef
+    ? JSON.stringify([principal.userEntityRef, vpc.name, fullName])
+    : undefined;
+}
