@@ -17,7 +17,7 @@ const { startSandbox } = require('@internal/batch-jobs-sandbox');
 const { BuildLog } = require('@internal/batch-jobs-sandbox/src/world/logs');
 const { startTestBackend, mockServices, mockCredentials } = require('@backstage/backend-test-utils');
 const { catalogServiceMock } = require('@backstage/plugin-catalog-node/testUtils');
-const { batchJobsPlugin } = require('@internal/plugin-batch-jobs-backend');
+const { batchJobsPlugin } = require('@batch-jobs/plugin-batch-jobs-backend');
 const communityJenkins = require('@backstage-community/plugin-jenkins-backend').default;
 
 const LOG_MB = Number(process.env.BENCH_LOG_MB ?? 1024);

@@ -2,7 +2,7 @@ export interface Config {
   batchJobs?: {
     /**
      * Who may act through Batch Jobs (the example permission policy,
-     * `@internal/plugin-permission-backend-module-batch-jobs-policy`).
+     * `@batch-jobs/plugin-permission-backend-module-batch-jobs-policy`).
      * Without this section every Batch Jobs action is denied, except with
      * `NODE_ENV=development`, where every one is allowed; either way the
      * backend logs a warning at start-up.

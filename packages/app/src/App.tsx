@@ -40,7 +40,7 @@ import { SignalsDisplay } from '@backstage/plugin-signals';
 import {
   BatchFleetPage,
   BatchJobScheduleFieldExtension,
-} from '@internal/plugin-batch-jobs';
+} from '@batch-jobs/plugin-batch-jobs';
 import { ScaffolderFieldExtensions } from '@backstage/plugin-scaffolder-react';
 
 const app = createApp({

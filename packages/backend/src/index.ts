@@ -17,7 +17,7 @@ backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
 // batch-jobs:job:create / :update for the "New batch job" template
-backend.add(import('@internal/plugin-scaffolder-backend-module-batch-jobs'));
+backend.add(import('@batch-jobs/plugin-scaffolder-backend-module-batch-jobs'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));
@@ -59,6 +59,6 @@ backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
 // batch jobs: Jenkins jobs per VPC, builds, logs and audited actions
-backend.add(import('@internal/plugin-batch-jobs-backend'));
+backend.add(import('@batch-jobs/plugin-batch-jobs-backend'));
 
 backend.start();

@@ -5,7 +5,7 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PermissionPolicy } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { BatchJobsPermissionPolicy } from '@internal/plugin-permission-backend-module-batch-jobs-policy';
+import { BatchJobsPermissionPolicy } from '@batch-jobs/plugin-permission-backend-module-batch-jobs-policy';
 
 /**
  * The demo portal's choice for every permission that is not a Batch Jobs

@@ -2,12 +2,12 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Config, ConfigReader } from '@backstage/config';
 import { ConfigSources, loadConfigSchema } from '@backstage/config-loader';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { batchJobsPermissions } from '@internal/plugin-batch-jobs-common';
+import { batchJobsPermissions } from '@batch-jobs/plugin-batch-jobs-common';
 // The backend plugin exports only its plugin; its config reader is what it
 // runs at start-up, so the test calls that very function.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
-import { readBatchJobsConfig } from '@internal/plugin-batch-jobs-backend/src/config';
-import { BatchJobsPermissionPolicy } from '@internal/plugin-permission-backend-module-batch-jobs-policy';
+import { readBatchJobsConfig } from '@batch-jobs/plugin-batch-jobs-backend';
+import { BatchJobsPermissionPolicy } from '@batch-jobs/plugin-permission-backend-module-batch-jobs-policy';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';

@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
+import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import { Clock, ManualClock, RealClock } from './world/clock';
 import { SANDBOX_USERS, createDemoWorld } from './world/seed';
 import type { World } from './world/world';

@@ -1,4 +1,4 @@
-import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
+import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import { Sandbox, startSandbox } from './index';
 import { getJson, jobPath, request } from './testing/http';
 import type { Job } from './world/model';

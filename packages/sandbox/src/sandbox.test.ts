@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
+import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import { Sandbox, startSandbox } from './index';
 import { getJson, jobPath, request } from './testing/http';
 

@@ -5,3 +5,7 @@
  */
 export { batchJobsPlugin as default } from './plugin';
 export { batchJobsPlugin } from './plugin';
+// Lets an installation check its `batchJobs` config (e.g. in a test of its
+// production config) with the very validation the plugin runs at start-up.
+export { readBatchJobsConfig } from './config';
+export type { BatchJobsConfig, VpcConfig, JenkinsInstanceConfig } from './config';

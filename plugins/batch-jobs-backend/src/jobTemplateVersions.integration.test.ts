@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { BatchJobSpec } from '@internal/plugin-batch-jobs-common';
+import { BatchJobSpec } from '@batch-jobs/plugin-batch-jobs-common';
 import {
   PAYMENTS_SETTLEMENT,
   Sandbox,

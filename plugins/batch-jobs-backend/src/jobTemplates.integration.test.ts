@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { nextRunsOf } from '@internal/plugin-batch-jobs-common';
+import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import {
   PAYMENTS_SETTLEMENT,
   Sandbox,

@@ -9,7 +9,7 @@ import { isResourcePermission } from '@backstage/plugin-permission-common';
 import {
   BATCH_JOBS_VPC_RESOURCE_TYPE,
   batchJobsPermissions,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { readBatchJobsConfig } from './config';
 import {
   batchJobsVpcResourceRef,
@@ -109,7 +109,7 @@ export const batchJobsPlugin = createBackendPlugin({
         if (!database.migrations?.skip) {
           await db.migrate.latest({
             directory: resolvePackagePath(
-              '@internal/plugin-batch-jobs-backend',
+              '@batch-jobs/plugin-batch-jobs-backend',
               'migrations',
             ),
           });

@@ -2,7 +2,7 @@ import type {
   BuildSummary,
   JobSummary,
   VpcTimeline,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import request from 'supertest';
 import {
   JANE,

@@ -9,7 +9,7 @@ import {
 import {
   BATCH_JOBS_VPC_RESOURCE_TYPE,
   batchJobsAgentLaunchPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import express from 'express';
 import request from 'supertest';
 import {

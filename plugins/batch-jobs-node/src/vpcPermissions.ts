@@ -3,7 +3,7 @@ import {
   createPermissionResourceRef,
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
-import { BATCH_JOBS_VPC_RESOURCE_TYPE } from '@internal/plugin-batch-jobs-common';
+import { BATCH_JOBS_VPC_RESOURCE_TYPE } from '@batch-jobs/plugin-batch-jobs-common';
 // Zod 4: the permission framework wants a Standard Schema that converts to
 // JSON Schema (the rules' params are published to policy tooling).
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { BATCH_JOBS_ANNOTATION } from '@internal/plugin-batch-jobs-common';
+import { BATCH_JOBS_ANNOTATION } from '@batch-jobs/plugin-batch-jobs-common';
 
 /**
  * True when the entity selects batch jobs with the `batch-jobs.io/jobs`

@@ -32,5 +32,5 @@ export type {
   QueueItemStatus,
   RerunResponse,
   VpcJobs,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 export { BatchJobScheduleFieldExtension } from './components/BatchJobScheduleField';

@@ -25,10 +25,10 @@ import { Sandbox, startSandbox } from '@internal/batch-jobs-sandbox';
 import {
   batchJobsAgentLaunchPermission,
   batchJobsRoutineRunPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 // The test hosts the Batch Jobs backend to exercise the policy end to end.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import batchJobsBackend from '@internal/plugin-batch-jobs-backend';
+import batchJobsBackend from '@batch-jobs/plugin-batch-jobs-backend';
 import request from 'supertest';
 import { permissionModuleBatchJobsPolicy } from './module';
 

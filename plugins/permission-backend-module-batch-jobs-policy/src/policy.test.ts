@@ -21,7 +21,7 @@ import {
   batchJobsPermissions,
   batchJobsRoutineRunPermission,
   batchJobsVpcReadPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsPermissionPolicy } from './policy';
 
 /** Who belongs to which group, as the auth backend's sign-in would say. */

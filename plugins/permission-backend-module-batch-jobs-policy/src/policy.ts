@@ -20,11 +20,11 @@ import {
   BATCH_JOBS_VPC_RESOURCE_TYPE,
   batchJobsApprovePermission,
   batchJobsVpcReadPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import {
   batchJobsVpcConditions,
   createBatchJobsVpcConditionalDecision,
-} from '@internal/plugin-batch-jobs-node';
+} from '@batch-jobs/plugin-batch-jobs-node';
 
 /**
  * An operator: a user or group ref, optionally limited to some VPCs.

@@ -8,7 +8,7 @@ import {
   ApprovalPendingResponse,
   CreateBatchJobsRequest,
   CreateBatchJobsResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /**
  * Writes jobs through the Batch Jobs backend (`/api/batch-jobs/jobs/…`) on

@@ -20,7 +20,7 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { BatchJobsPermissionPolicy } from '@internal/plugin-permission-backend-module-batch-jobs-policy';
+import { BatchJobsPermissionPolicy } from '@batch-jobs/plugin-permission-backend-module-batch-jobs-policy';
 
 /*
  * The portal's policy as an adopter composes it: Batch Jobs permissions go

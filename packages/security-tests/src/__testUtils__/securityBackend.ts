@@ -13,7 +13,7 @@ import { JsonObject } from '@backstage/types';
 import { Sandbox, startSandbox } from '@internal/batch-jobs-sandbox';
 // The suite hosts the Batch Jobs backend to play attacks end to end.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import batchJobsBackend from '@internal/plugin-batch-jobs-backend';
+import batchJobsBackend from '@batch-jobs/plugin-batch-jobs-backend';
 import request from 'supertest';
 import { CatalogHost, startCatalogHost } from './catalogHost';
 import { httpAuthWithActorFactory, userInfoFactory } from './mockAuth';

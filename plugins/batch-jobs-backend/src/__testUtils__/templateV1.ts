@@ -1,7 +1,7 @@
 import {
   BatchJobSpec,
   renderBatchJobConfigXml,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /*
  * What the first standard pipeline template (v1, before versions were

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { createHash } from 'node:crypto';
-import { BuildAlertEvent } from '@internal/plugin-batch-jobs-common';
+import { BuildAlertEvent } from '@batch-jobs/plugin-batch-jobs-common';
 
 const BASELINES = 'alert_baselines';
 const DELIVERIES = 'alert_deliveries';

@@ -5,7 +5,7 @@ import {
   ApprovalRequest,
   ApprovalReview,
   ApprovalState,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 const TABLE = 'approval_requests';
 

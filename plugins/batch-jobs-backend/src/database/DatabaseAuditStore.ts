@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import { AuditOutcome } from '@internal/plugin-batch-jobs-common';
+import { AuditOutcome } from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditRecord, AuditStore, NewAuditEvent } from './types';
 
 const TABLE = 'audit_events';

@@ -5,7 +5,7 @@ import {
   FleetOperation,
   FleetOperationState,
   FleetOperationStep,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 const TABLE = 'fleet_operations';
 

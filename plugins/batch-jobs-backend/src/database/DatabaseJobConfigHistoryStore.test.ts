@@ -9,7 +9,7 @@ import {
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-batch-jobs-backend',
+  '@batch-jobs/plugin-batch-jobs-backend',
   'migrations',
 );
 const MIGRATION = '20261221090000_job_config_history.js';

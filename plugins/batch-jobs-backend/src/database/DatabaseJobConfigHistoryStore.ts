@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   JobConfigChangeAction,
   JobConfigVersion,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 const TABLE = 'job_config_history';
 

@@ -5,7 +5,7 @@ import {
   OperationState,
   WorkerRedeployJob,
   WorkerRedeployOperation,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 const TABLE = 'batch_operations';
 

@@ -5,7 +5,7 @@ import { DatabasePauseStore } from './DatabasePauseStore';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-batch-jobs-backend',
+  '@batch-jobs/plugin-batch-jobs-backend',
   'migrations',
 );
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });

@@ -8,7 +8,7 @@ import {
 
 jest.setTimeout(60_000);
 
-const migrationsDir = resolvePackagePath('@internal/plugin-batch-jobs-backend', 'migrations');
+const migrationsDir = resolvePackagePath('@batch-jobs/plugin-batch-jobs-backend', 'migrations');
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
 

@@ -6,7 +6,7 @@ import {
   RoutineRun,
   RoutineRunItem,
   RoutineTrigger,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 type Time = Date | string | number;
 const toIso = (v: Time) => new Date(v).toISOString();

@@ -8,7 +8,7 @@ import { DatabaseOperationStore } from './DatabaseOperationStore';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-batch-jobs-backend',
+  '@batch-jobs/plugin-batch-jobs-backend',
   'migrations',
 );
 

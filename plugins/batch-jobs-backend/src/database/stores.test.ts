@@ -7,7 +7,7 @@ import { DatabaseIdempotencyStore } from './DatabaseIdempotencyStore';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-batch-jobs-backend',
+  '@batch-jobs/plugin-batch-jobs-backend',
   'migrations',
 );
 

@@ -1,4 +1,4 @@
-import { AuditEvent, AuditOutcome } from '@internal/plugin-batch-jobs-common';
+import { AuditEvent, AuditOutcome } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** @public */
 export interface NewAuditEvent {

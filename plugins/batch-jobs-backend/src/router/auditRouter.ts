@@ -3,7 +3,7 @@ import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { AuditEvent, AuditPage } from '@internal/plugin-batch-jobs-common';
+import { AuditEvent, AuditPage } from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { AuditStore } from '../database/types';
 import { JobReadAccess } from '../services/actions/readAccess';

@@ -6,7 +6,7 @@ import {
 import {
   LOG_MORE_DATA_HEADER,
   LOG_TEXT_SIZE_HEADER,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { Rerun } from '../services/actions/Rerun';

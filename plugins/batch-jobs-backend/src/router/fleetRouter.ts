@@ -7,7 +7,7 @@ import {
 import {
   FleetResponse,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { NotAllowedError } from '@backstage/errors';
 import { JobReadAccess } from '../services/actions/readAccess';

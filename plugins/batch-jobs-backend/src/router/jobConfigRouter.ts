@@ -3,7 +3,7 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { isApprovalPending } from '@internal/plugin-batch-jobs-common';
+import { isApprovalPending } from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';

@@ -4,7 +4,7 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { ApprovalsPage } from '@internal/plugin-batch-jobs-common';
+import { ApprovalsPage } from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { NotFoundError } from '@backstage/errors';
 import { JobReadAccess } from '../services/actions/readAccess';

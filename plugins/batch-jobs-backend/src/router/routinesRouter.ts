@@ -11,7 +11,7 @@ import {
   RoutineRunsPage,
   RoutinesResponse,
   RunRoutineResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { BackupStore } from '../database/DatabaseRoutineStore';
 import { RoutineRunner } from '../routines/RoutineRunner';

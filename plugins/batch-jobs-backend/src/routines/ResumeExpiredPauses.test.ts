@@ -10,7 +10,7 @@ import { PauseJob } from '../services/actions/PauseJob';
 jest.setTimeout(60_000);
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-batch-jobs-backend',
+  '@batch-jobs/plugin-batch-jobs-backend',
   'migrations',
 );
 const databases = TestDatabases.create({ ids: ['SQLITE_3'] });

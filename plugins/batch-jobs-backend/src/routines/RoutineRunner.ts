@@ -25,7 +25,7 @@ import {
   RoutineSummary,
   RoutineTrigger,
   batchJobsRoutineRunPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { RoutineRunStore } from '../database/DatabaseRoutineStore';
 import { AuditStore } from '../database/types';
 import {

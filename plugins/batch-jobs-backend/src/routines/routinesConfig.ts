@@ -8,7 +8,7 @@ import {
   readDurationFromConfig,
 } from '@backstage/config';
 import { JsonObject, durationToMilliseconds } from '@backstage/types';
-import { RoutineId } from '@internal/plugin-batch-jobs-common';
+import { RoutineId } from '@batch-jobs/plugin-batch-jobs-common';
 import { isUrl } from '../config';
 import { BackupBucketConfig } from '../services/aws/BackupBucket';
 

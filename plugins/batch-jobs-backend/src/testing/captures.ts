@@ -16,7 +16,7 @@ export function capturesDir(): string {
     return override;
   }
   const tried: string[] = [];
-  let dir = resolvePackagePath('@internal/plugin-batch-jobs-backend');
+  let dir = resolvePackagePath('@batch-jobs/plugin-batch-jobs-backend');
   for (;;) {
     const candidate = path.join(dir, 'shared', 'jenkins-captures');
     tried.push(candidate);

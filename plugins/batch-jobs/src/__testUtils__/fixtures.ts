@@ -3,7 +3,7 @@ import {
   BuildSummary,
   EntityJobsResponse,
   JobSummary,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef } from '../api';
 
 export const entity: Entity = {

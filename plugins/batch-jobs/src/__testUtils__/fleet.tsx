@@ -3,7 +3,7 @@ import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import {
   FleetOperation,
   FleetResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchFleetApi, batchFleetApiRef } from '../api/BatchFleetApi';
 import { FreshPermissionCache, fakePermissionApi } from './render';
 import { BatchFleet } from '../components/BatchFleet';

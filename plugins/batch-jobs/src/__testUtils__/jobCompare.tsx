@@ -1,7 +1,7 @@
 /* Shared by the JobComparePanel tests. */
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { JobComparisonResponse } from '@internal/plugin-batch-jobs-common';
+import { JobComparisonResponse } from '@batch-jobs/plugin-batch-jobs-common';
 import {
   BatchJobConfigApi,
   batchJobConfigApiRef,

@@ -1,6 +1,6 @@
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { RoutineRun, RoutineSummary } from '@internal/plugin-batch-jobs-common';
+import { RoutineRun, RoutineSummary } from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchRoutinesApi, batchRoutinesApiRef } from '../api/BatchRoutinesApi';
 import { FreshPermissionCache, fakePermissionApi } from './render';
 import { Routines } from '../components/Routines/Routines';

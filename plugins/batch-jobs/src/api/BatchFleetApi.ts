@@ -5,7 +5,7 @@ import {
   FleetResponse,
   LaunchAgentRequest,
   TerminateAgentResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** Client of the fleet routes of the batch-jobs backend (`/api/batch-jobs/fleet`). @public */
 export interface BatchFleetApi {

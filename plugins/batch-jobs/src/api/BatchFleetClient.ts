@@ -6,7 +6,7 @@ import {
   FleetResponse,
   LaunchAgentRequest,
   TerminateAgentResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchFleetApi } from './BatchFleetApi';
 
 /** @public */

@@ -11,7 +11,7 @@ import {
   PromoteJobResponse,
   RestoreJobConfigRequest,
   RestoreJobConfigResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** A promotion into a VPC with four eyes answers this instead. @public */
 export interface PromotionHeld {

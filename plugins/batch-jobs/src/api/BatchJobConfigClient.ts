@@ -12,7 +12,7 @@ import {
   PromoteJobResponse,
   RestoreJobConfigRequest,
   RestoreJobConfigResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobConfigApi, PromotionHeld } from './BatchJobConfigApi';
 
 /** `GET /jobs/compare`, `POST /jobs/promote`, `GET /jobs/template` and `POST /jobs/update` of the batch-jobs backend. @public */

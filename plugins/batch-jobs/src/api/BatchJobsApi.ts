@@ -15,7 +15,7 @@ import {
   StopBuildRequest,
   StopBuildResponse,
   VpcTimeline,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** Identifies one job of one VPC. `job` is the job's Jenkins full name. @public */
 export interface JobRef {

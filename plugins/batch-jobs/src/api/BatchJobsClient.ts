@@ -20,7 +20,7 @@ import {
   StopBuildRequest,
   StopBuildResponse,
   VpcTimeline,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
 
 /** Idempotency header understood by `POST /builds/rerun`. */

@@ -6,7 +6,7 @@ import {
   ApprovalsPage,
   WorkerJobsResponse,
   WorkerRedeployOperation,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** Worker redeploys and the four-eyes approvals. @public */
 export interface BatchOperationsApi {

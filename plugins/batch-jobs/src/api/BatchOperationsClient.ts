@@ -7,7 +7,7 @@ import {
   ApprovalsPage,
   WorkerJobsResponse,
   WorkerRedeployOperation,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchOperationsApi } from './BatchOperationsApi';
 
 /** @public */

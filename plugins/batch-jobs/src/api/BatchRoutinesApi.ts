@@ -6,7 +6,7 @@ import {
   RoutineRunsPage,
   RoutinesResponse,
   RunRoutineResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** Client of the routine routes of the batch-jobs backend (`/api/batch-jobs/routines`, `/backups`). @public */
 export interface BatchRoutinesApi {

@@ -7,7 +7,7 @@ import {
   RoutineRunsPage,
   RoutinesResponse,
   RunRoutineResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchRoutinesApi } from './BatchRoutinesApi';
 
 /** @public */

@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { AuditPage } from '@internal/plugin-batch-jobs-common';
+import { AuditPage } from '@batch-jobs/plugin-batch-jobs-common';
 import { batchJobsApiRef } from '../api';
 import { usePollIntervals } from './intervals';
 import { PolledAsyncState, usePolledAsync } from './usePolledAsync';

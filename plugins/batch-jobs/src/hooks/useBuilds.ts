@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { BuildSummary } from '@internal/plugin-batch-jobs-common';
+import { BuildSummary } from '@batch-jobs/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchJobsApiRef } from '../api';
 import { usePollIntervals } from './intervals';

@@ -1,5 +1,5 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { EntityJobsResponse } from '@internal/plugin-batch-jobs-common';
+import { EntityJobsResponse } from '@batch-jobs/plugin-batch-jobs-common';
 import { batchJobsApiRef } from '../api';
 import { usePollIntervals } from './intervals';
 import { PolledAsyncState, usePolledAsync } from './usePolledAsync';

@@ -2,7 +2,7 @@ import { useApi } from '@backstage/core-plugin-api';
 import {
   QueueItemStatus,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchJobsApiRef, BuildRef } from '../api';
 import { usePollIntervals } from './intervals';

@@ -9,7 +9,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { startSandbox } from '@internal/batch-jobs-sandbox';
 // The test hosts the real Batch Jobs backend to run the actions end to end.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import { batchJobsPlugin } from '@internal/plugin-batch-jobs-backend';
+import { batchJobsPlugin } from '@batch-jobs/plugin-batch-jobs-backend';
 import { AddressInfo } from 'node:net';
 import { BatchJobsBackendClient } from '../BatchJobsBackendClient';
 import {

@@ -5,7 +5,7 @@ import {
   CreateBatchJobsRequest,
   isApprovalPending,
   validateBatchJobSpec,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsWriter } from '../BatchJobsBackendClient';
 
 type RawInput = {

@@ -58,7 +58,7 @@ import {
   EntityBatchJobsCard,
   EntityBatchJobsContent,
   isBatchJobsAvailable,
-} from '@internal/plugin-batch-jobs';
+} from '@batch-jobs/plugin-batch-jobs';
 
 const techdocsContent = (
   <EntityTechdocsContent>

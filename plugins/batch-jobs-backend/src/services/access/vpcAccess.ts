@@ -8,7 +8,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
-import { BATCH_JOBS_VPC_RESOURCE_TYPE } from '@internal/plugin-batch-jobs-common';
+import { BATCH_JOBS_VPC_RESOURCE_TYPE } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { batchJobsVpcRules, vpcResource } from './vpcRules';
 

@@ -1,12 +1,12 @@
-import { BatchJobsVpcResource } from '@internal/plugin-batch-jobs-node';
+import { BatchJobsVpcResource } from '@batch-jobs/plugin-batch-jobs-node';
 import { VpcConfig } from '../../config';
 
-// The rules and condition helpers live in @internal/plugin-batch-jobs-node,
+// The rules and condition helpers live in @batch-jobs/plugin-batch-jobs-node,
 // so a policy package can use them without depending on this plugin.
 export {
   batchJobsVpcResourceRef,
   batchJobsVpcRules,
-} from '@internal/plugin-batch-jobs-node';
+} from '@batch-jobs/plugin-batch-jobs-node';
 
 /** A configured VPC as the `batch-jobs-vpc` rules see it. @internal */
 export const vpcResource = (vpc: VpcConfig): BatchJobsVpcResource => ({

@@ -12,7 +12,7 @@ import {
   PauseJobResponse,
   ResumeJobRequest,
   batchJobsJobPausePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { PauseRecord, PauseStore } from '../../database/DatabasePauseStore';
 import { AuditStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';

@@ -10,7 +10,7 @@ import {
   RerunRequest,
   RerunResponse,
   batchJobsBuildRerunPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';

@@ -13,7 +13,7 @@ import {
   RunJobRequest,
   RunJobResponse,
   batchJobsJobRunPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditStore, IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';

@@ -15,7 +15,7 @@ import {
   StopBuildResponse,
   StopMethod,
   batchJobsBuildStopPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditStore } from '../../database/types';
 import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';

@@ -32,7 +32,7 @@ async function setup() {
   const db = await databases.init('SQLITE_3');
   await db.migrate.latest({
     directory: resolvePackagePath(
-      '@internal/plugin-batch-jobs-backend',
+      '@batch-jobs/plugin-batch-jobs-backend',
       'migrations',
     ),
   });

@@ -15,7 +15,7 @@ import {
   AuthorizeResult,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { BATCH_JOBS_ANNOTATION } from '@internal/plugin-batch-jobs-common';
+import { BATCH_JOBS_ANNOTATION } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { IdempotencyStore } from '../../database/types';
 import { JobDirectory } from '../jenkins/JobDirectory';

@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import { batchJobsVpcReadPermission } from '@internal/plugin-batch-jobs-common';
+import { batchJobsVpcReadPermission } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { mayInVpc } from '../access/vpcAccess';

@@ -12,7 +12,7 @@ import {
   BATCH_JOBS_ANNOTATION,
   BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION,
   BuildAlertEvent,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { AlertsConfig, VpcConfig } from '../../config';
 import { AlertKey, AlertStore } from '../../database/DatabaseAlertStore';
 import { AuditStore } from '../../database/types';

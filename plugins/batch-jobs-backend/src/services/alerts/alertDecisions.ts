@@ -1,4 +1,4 @@
-import { BuildAlertEvent } from '@internal/plugin-batch-jobs-common';
+import { BuildAlertEvent } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** A build as the watcher sees it in a job's recent builds. @public */
 export interface WatchedBuild {

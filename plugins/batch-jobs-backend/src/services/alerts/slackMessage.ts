@@ -1,4 +1,4 @@
-import { BuildAlertEvent } from '@internal/plugin-batch-jobs-common';
+import { BuildAlertEvent } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** Everything a build alert says. @public */
 export interface BuildAlert {

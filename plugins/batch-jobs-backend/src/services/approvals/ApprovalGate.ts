@@ -18,7 +18,7 @@ import {
   ApprovalReview,
   ApprovalState,
   batchJobsApprovePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { ApprovalsConfig } from '../../config';
 import {
   ApprovalRecord,

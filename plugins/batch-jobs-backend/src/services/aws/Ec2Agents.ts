@@ -14,7 +14,7 @@ import {
   AgentType,
   LAUNCH_REASON_TAG,
   LAUNCHED_BY_TAG,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcAwsConfig, VpcConfig } from '../../config';
 import {
   AgentOwnershipRules,

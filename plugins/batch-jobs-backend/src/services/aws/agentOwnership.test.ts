@@ -1,4 +1,4 @@
-import { LAUNCHED_BY_TAG } from '@internal/plugin-batch-jobs-common';
+import { LAUNCHED_BY_TAG } from '@batch-jobs/plugin-batch-jobs-common';
 import { checkAgentOwnership } from './agentOwnership';
 
 const rules = {

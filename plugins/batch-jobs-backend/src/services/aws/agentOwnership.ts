@@ -4,7 +4,7 @@
  * instance the other would refuse. The README's IAM policy enforces the
  * same tags on AWS' side.
  */
-import { LAUNCHED_BY_TAG } from '@internal/plugin-batch-jobs-common';
+import { LAUNCHED_BY_TAG } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** The system tag EC2 puts on instances launched from a launch template. @public */
 export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';

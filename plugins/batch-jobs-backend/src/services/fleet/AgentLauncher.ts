@@ -12,7 +12,7 @@ import {
   isApprovalPending,
   LaunchAgentRequest,
   batchJobsAgentLaunchPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { FleetConfig, VpcConfig } from '../../config';
 import { FleetOperationStore } from '../../database/DatabaseFleetOperationStore';
 import { AuditStore, IdempotencyStore } from '../../database/types';

@@ -9,7 +9,7 @@ import {
   ApprovalPendingResponse,
   TerminateAgentResponse,
   batchJobsAgentTerminatePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditStore } from '../../database/types';
 import { Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
 import { JenkinsClient } from '../jenkins/JenkinsClient';

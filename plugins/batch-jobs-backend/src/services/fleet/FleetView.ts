@@ -9,7 +9,7 @@ import {
   LAUNCH_REASON_TAG,
   LAUNCHED_BY_TAG,
   VpcFleet,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { AgentInstance, Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
 import { JenkinsClient } from '../jenkins/JenkinsClient';

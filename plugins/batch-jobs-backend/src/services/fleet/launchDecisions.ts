@@ -1,4 +1,4 @@
-import { FleetOperation } from '@internal/plugin-batch-jobs-common';
+import { FleetOperation } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** What the launcher saw of the instance and its node on one check. @public */
 export interface LaunchObservation {

@@ -3,7 +3,7 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import {
   BATCH_JOBS_ANNOTATION,
   BATCH_JOBS_VPCS_ANNOTATION,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsConfig, VpcConfig } from '../../config';
 
 /** A job the caller named, checked to live inside a configured VPC. @public */

@@ -9,7 +9,7 @@ import {
   JobSummary,
   QueueItemStatus,
   templateVersionOf,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import {
   RawBuild,
   RawCause,

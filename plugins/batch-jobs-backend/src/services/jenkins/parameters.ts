@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   JobParameterDefinition,
   JobParameterType,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { mapParameters, parameterDefinitions } from './mapping';
 import { RawBuild, RawJob, RawParameterDefinition } from './types';
 

@@ -11,7 +11,7 @@ import {
   RestoreJobConfigRequest,
   RestoreJobConfigResponse,
   batchJobsJobCreatePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import {
   JobConfigHistoryStore,
   JobConfigVersionRecord,

@@ -27,7 +27,7 @@ import {
   validateBatchJobSpec,
   JobTemplateSpecResponse,
   templateInfoOf,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { JobConfigHistoryStore } from '../../database/DatabaseJobConfigHistoryStore';
 import { AuditStore } from '../../database/types';

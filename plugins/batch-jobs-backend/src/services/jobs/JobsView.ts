@@ -13,7 +13,7 @@ import {
   QueueItemStatus,
   VpcJobs,
   templateInfoOf,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsConfig, VpcConfig } from '../../config';
 import { AuditRecord, AuditStore } from '../../database/types';
 import { JenkinsClient, LogChunk } from '../jenkins/JenkinsClient';

@@ -1,7 +1,7 @@
 import {
   BatchJobSpec,
   renderBatchJobConfigXml,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { templateSpecOf } from './jobDefinition';
 import { V1_SCRIPT_MARK, renderV1ConfigXml } from '../../__testUtils__/templateV1';

@@ -13,7 +13,7 @@ import {
   JobDefinition,
   JobDefinitionField,
   templateVersionOf,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { parseJobConfig } from '../jenkins/mapping';
 

@@ -1,4 +1,4 @@
-import { parseJenkinsCron } from '@internal/plugin-batch-jobs-common';
+import { parseJenkinsCron } from '@batch-jobs/plugin-batch-jobs-common';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobRunConfig, mapCauses } from '../jenkins/mapping';
 import { RawBuild } from '../jenkins/types';

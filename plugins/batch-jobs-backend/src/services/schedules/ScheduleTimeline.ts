@@ -2,7 +2,7 @@ import { JsonValue } from '@backstage/types';
 import {
   VpcTimeline,
   parseJenkinsCron,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsConfig, VpcConfig } from '../../config';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';

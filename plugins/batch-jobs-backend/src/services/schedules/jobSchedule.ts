@@ -3,7 +3,7 @@ import {
   JobSchedule,
   JobStats,
   parseJenkinsCron,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { RawBuild } from '../jenkins/types';
 
 /** Next runs shown per job in the jobs list. @public */

@@ -1,4 +1,4 @@
-import { parseJenkinsCron } from '@internal/plugin-batch-jobs-common';
+import { parseJenkinsCron } from '@batch-jobs/plugin-batch-jobs-common';
 import {
   ScheduledJob,
   findOverlaps,

@@ -5,7 +5,7 @@ import {
   TimelineLabel,
   TimelineOverlap,
   TimelineRun,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 
 /** A half-open interval [start, end) in epoch ms. @public */
 export interface Interval {

@@ -16,7 +16,7 @@ import {
   WorkerRedeployJob,
   WorkerRedeployOperation,
   batchJobsWorkerRedeployPermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import {
   ClaimedOperation,

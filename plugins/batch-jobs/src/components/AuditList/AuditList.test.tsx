@@ -1,4 +1,4 @@
-import { AuditEvent } from '@internal/plugin-batch-jobs-common';
+import { AuditEvent } from '@batch-jobs/plugin-batch-jobs-common';
 import { screen } from '@testing-library/react';
 import { createFakeApi, entityRef } from '../../__testUtils__/fixtures';
 import { renderWithApis } from '../../__testUtils__/render';

@@ -9,7 +9,7 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { AuditEvent } from '@internal/plugin-batch-jobs-common';
+import { AuditEvent } from '@batch-jobs/plugin-batch-jobs-common';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { formatRelative, formatTimestamp, shortEntityRefName } from '../../format';

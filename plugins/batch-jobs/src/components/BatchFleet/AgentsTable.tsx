@@ -2,7 +2,7 @@ import { Link } from '@backstage/core-components';
 import {
   FleetAgent,
   batchJobsAgentTerminatePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import { makeStyles } from '@material-ui/core/styles';
 import Button from '@material-ui/core/Button';

@@ -3,7 +3,7 @@ import {
   permissionApiRef,
 } from '@backstage/plugin-permission-react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { FleetResponse } from '@internal/plugin-batch-jobs-common';
+import { FleetResponse } from '@batch-jobs/plugin-batch-jobs-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import { batchFleetApiRef } from '../../api/BatchFleetApi';
 import { fakeApi } from '../../__testUtils__/fleet';

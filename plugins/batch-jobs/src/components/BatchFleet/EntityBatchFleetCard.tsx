@@ -1,5 +1,5 @@
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { BATCH_JOBS_VPCS_ANNOTATION } from '@internal/plugin-batch-jobs-common';
+import { BATCH_JOBS_VPCS_ANNOTATION } from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchFleet } from './BatchFleet';
 
 /** The agents of the VPCs an entity uses (`batch-jobs.io/vpcs`, else all). @public */

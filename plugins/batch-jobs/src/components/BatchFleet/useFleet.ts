@@ -3,7 +3,7 @@ import {
   ApprovalPendingResponse,
   FleetOperation,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchFleetApiRef } from '../../api/BatchFleetApi';
 import { usePolledAsync } from '../../hooks/usePolledAsync';

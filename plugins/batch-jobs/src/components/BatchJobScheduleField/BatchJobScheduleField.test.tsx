@@ -1,5 +1,5 @@
 import { renderInTestApp } from '@backstage/test-utils';
-import { parseJenkinsCron } from '@internal/plugin-batch-jobs-common';
+import { parseJenkinsCron } from '@batch-jobs/plugin-batch-jobs-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';

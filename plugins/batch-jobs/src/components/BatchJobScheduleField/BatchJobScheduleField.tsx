@@ -7,7 +7,7 @@ import {
   CronSpecError,
   JobSchedule,
   parseJenkinsCron,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';

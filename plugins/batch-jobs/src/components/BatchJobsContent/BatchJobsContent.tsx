@@ -12,7 +12,7 @@ import {
 import {
   BATCH_JOBS_ANNOTATION,
   VpcJobs,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Badge from '@material-ui/core/Badge';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';

@@ -9,7 +9,7 @@ import {
   JobComparisonResponse,
   JobDefinitionField,
   batchJobsJobPromotePermission,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';

@@ -1,4 +1,4 @@
-import { JobStats as JobStatsData } from '@internal/plugin-batch-jobs-common';
+import { JobStats as JobStatsData } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';

@@ -5,7 +5,7 @@ import {
   JobTemplateSpecResponse,
   batchJobsJobCreatePermission,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';

@@ -9,7 +9,7 @@ import {
   JobConfigVersion,
   JobConfigVersionResponse,
   RestoreJobConfigResponse,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobConfigApi } from '../../api/BatchJobConfigApi';
 import { createFakeApi, entityRef, job } from '../../__testUtils__/fixtures';
 import {

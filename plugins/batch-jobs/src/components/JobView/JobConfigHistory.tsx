@@ -13,7 +13,7 @@ import {
   RestoreJobConfigResponse,
   batchJobsJobCreatePermission,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';

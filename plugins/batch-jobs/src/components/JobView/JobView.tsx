@@ -8,7 +8,7 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { BuildSummary, JobSummary } from '@internal/plugin-batch-jobs-common';
+import { BuildSummary, JobSummary } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';

@@ -1,5 +1,5 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
-import { JobSummary } from '@internal/plugin-batch-jobs-common';
+import { JobSummary } from '@batch-jobs/plugin-batch-jobs-common';
 import { useState } from 'react';
 import Tooltip from '@material-ui/core/Tooltip';
 import Box from '@material-ui/core/Box';

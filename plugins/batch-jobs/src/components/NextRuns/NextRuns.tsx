@@ -1,4 +1,4 @@
-import { JobSchedule } from '@internal/plugin-batch-jobs-common';
+import { JobSchedule } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';

@@ -9,7 +9,7 @@ import {
   ApprovalRequest,
   WorkerRedeployJob,
   WorkerRedeployOperation,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { ReactElement } from 'react';

@@ -6,7 +6,7 @@ import {
   WorkerRedeployOperation,
   batchJobsWorkerRedeployPermission,
   isApprovalPending,
-} from '@internal/plugin-batch-jobs-common';
+} from '@batch-jobs/plugin-batch-jobs-common';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';

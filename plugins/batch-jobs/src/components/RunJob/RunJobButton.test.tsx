@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { JobParameterDefinition } from '@internal/plugin-batch-jobs-common';
+import { JobParameterDefinition } from '@batch-jobs/plugin-batch-jobs-common';
 import { createFakeApi, entityRef } from '../../__testUtils__/fixtures';
 import {
   fakePermissionApi,

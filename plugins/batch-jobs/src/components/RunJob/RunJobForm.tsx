@@ -1,4 +1,4 @@
-import { JobParameterDefinition } from '@internal/plugin-batch-jobs-common';
+import { JobParameterDefinition } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Checkbox from '@material-ui/core/Checkbox';
 import FormControlLabel from '@material-ui/core/FormControlLabel';

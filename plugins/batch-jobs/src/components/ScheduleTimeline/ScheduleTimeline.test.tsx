@@ -7,7 +7,7 @@ import {
   registerMswTestHooks,
   renderInTestApp,
 } from '@backstage/test-utils';
-import { VpcTimeline } from '@internal/plugin-batch-jobs-common';
+import { VpcTimeline } from '@batch-jobs/plugin-batch-jobs-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { rest } from 'msw';
 import { setupServer } from 'msw/node';
