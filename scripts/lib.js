@@ -6,6 +6,8 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { isSupported, ensurePinnedNode } = require('./nodeRuntime');
+
 const root = path.resolve(__dirname, '..');
 const yarnRelease = path.join(root, '.yarn', 'releases', 'yarn-4.13.0.cjs');
 
@@ -14,39 +16,96 @@ function yarnArgs(args) {
   return [process.execPath, [yarnRelease, ...args]];
 }
 
+/**
+ * Makes the running script run on a Node Backstage supports (22 or 24).
+ * On an older Node it fetches the pinned Node 24 (scripts/nodeRuntime.js)
+ * and runs the same script again under it, with that Node first on the
+ * PATH so every child (yarn, jest, the backend) uses it too. Returns only
+ * when the current process is on a supported Node.
+ */
+function useSupportedNode() {
+  if (isSupported()) return;
+  const pinned = ensurePinnedNode();
+  console.log(
+    `Running on Node ${require('./nodeRuntime').PINNED_NODE} from ${path.relative(root, pinned.dir)} (this machine has ${process.version}).`,
+  );
+  const res = spawnSync(pinned.bin, process.argv.slice(1), {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      PATH: `${pinned.dir}${path.delimiter}${process.env.PATH ?? ''}`,
+      npm_config_nodedir: pinned.nodedir,
+    },
+  });
+  process.exit(res.status ?? 1);
+}
+
+/** The headers native addons build against for the running Node. */
+function nodedirForThisNode() {
+  // The pinned Node from the npm registry ships include/node beside bin/.
+  const beside = path.resolve(path.dirname(process.execPath), '..');
+  if (fs.existsSync(path.join(beside, 'include', 'node', 'node.h'))) {
+    return beside;
+  }
+  // A distribution's Node keeps them under /usr (nodejs.org, where node-gyp
+  // would download them, is unreachable from our machines).
+  if (fs.existsSync('/usr/include/node/node.h')) {
+    const v = fs.readFileSync('/usr/include/node/node_version.h', 'utf8');
+    const major = /#define NODE_MAJOR_VERSION (\d+)/.exec(v)?.[1];
+    if (Number(major) === Number(process.versions.node.split('.')[0])) {
+      return '/usr';
+    }
+  }
+  return undefined;
+}
+
 function buildEnv(extra = {}) {
   const env = { ...process.env, ...extra };
-  // Native modules (better-sqlite3) build against Node's local headers:
-  // nodejs.org is unreachable from our machines.
-  if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node.h')) {
-    env.npm_config_nodedir = '/usr';
+  // Children must run on this Node, not an older one earlier on the PATH.
+  const dir = path.dirname(process.execPath);
+  if (!(env.PATH ?? '').split(path.delimiter).includes(dir)) {
+    env.PATH = `${dir}${path.delimiter}${env.PATH ?? ''}`;
+  }
+  if (!env.npm_config_nodedir) {
+    const nodedir = nodedirForThisNode();
+    if (nodedir) env.npm_config_nodedir = nodedir;
   }
   return env;
 }
 
 /** Installs dependencies when node_modules is missing or older than the lockfile. */
 function ensureInstalled() {
+  useSupportedNode();
   const state = path.join(root, 'node_modules', '.yarn-state.yml');
   const lock = path.join(root, 'yarn.lock');
-  if (
+  // Native addons (better-sqlite3) are built for one Node ABI: the stamp
+  // says which, so switching Node rebuilds them instead of crashing later.
+  const stamp = path.join(root, 'node_modules', '.node-abi');
+  const abi = `${process.versions.modules} ${process.platform}-${process.arch}`;
+  const installed =
     fs.existsSync(state) &&
-    fs.statSync(state).mtimeMs >= fs.statSync(lock).mtimeMs
-  ) {
-    return;
+    fs.statSync(state).mtimeMs >= fs.statSync(lock).mtimeMs;
+  const sameAbi =
+    fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === abi;
+  if (installed && sameAbi) return;
+  const yarn = (args, title) => {
+    console.log(title);
+    const [cmd, a] = yarnArgs(args);
+    const res = spawnSync(cmd, a, { cwd: root, stdio: 'inherit', env: buildEnv() });
+    if (res.status !== 0) {
+      console.error('Dependency installation failed (see the output above).');
+      process.exit(res.status ?? 1);
+    }
+  };
+  if (!installed) {
+    yarn(
+      process.env.CI ? ['install', '--immutable'] : ['install'],
+      `Installing dependencies on Node ${process.versions.node} (yarn 4, committed in .yarn/releases)…`,
+    );
+  } else {
+    yarn(['rebuild'], `Rebuilding native modules for Node ${process.versions.node}…`);
   }
-  console.log('Installing dependencies (yarn 4, committed in .yarn/releases)…');
-  const [cmd, args] = yarnArgs(
-    process.env.CI ? ['install', '--immutable'] : ['install'],
-  );
-  const res = spawnSync(cmd, args, {
-    cwd: root,
-    stdio: 'inherit',
-    env: buildEnv(),
-  });
-  if (res.status !== 0) {
-    console.error('Dependency installation failed (see the output above).');
-    process.exit(res.status ?? 1);
-  }
+  fs.writeFileSync(stamp, `${abi}\n`);
 }
 
 function run(cmd, args, opts = {}) {
@@ -76,6 +135,7 @@ module.exports = {
   root,
   yarnArgs,
   buildEnv,
+  useSupportedNode,
   ensureInstalled,
   run,
   waitForHttp,

@@ -150,6 +150,25 @@ async function main() {
     }
   }
 
+  // The publishable packages: packed to tarballs, installed outside the
+  // workspace and loaded (scripts/pack.js); each of its checks counts as a test.
+  console.log('\n=== Publishable packages (scripts/pack.js --verify)');
+  const packs = spawnSync(process.execPath, ['scripts/pack.js', '--verify'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: buildEnv(),
+  });
+  const packReport = path.join(root, 'e2e-artifacts', 'packages.json');
+  const packChecks = fs.existsSync(packReport)
+    ? JSON.parse(fs.readFileSync(packReport, 'utf8')).checks
+    : [];
+  passed += packChecks.filter(c => c.ok).length;
+  failed += packChecks.filter(c => !c.ok).length;
+  if (packs.status !== 0 && !packChecks.some(c => !c.ok)) {
+    console.error('Packing the publishable packages failed (see above).');
+    failed += 1;
+  }
+
   failed += failedChecks;
   if (failedChecks)
     console.error(
