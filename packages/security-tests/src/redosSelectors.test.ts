@@ -13,7 +13,9 @@ import {
  * to backtracking regular expressions; 30 `*` then `X` froze the Node
  * process (every plugin) on each page view and each alert watcher tick.
  * Mallory registers such selectors at the top level and inside a folder
- * segment: each is refused with an error within 50 ms, and the backend
+ * segment: each is refused with an error within a second (a backtracking
+ * match of 30 `*` takes hours; a second leaves room for a loaded CI
+ * machine, where 50 ms did not), and the backend
  * keeps answering everyone else (including the requests that match every
  * annotated entity: actions without an entityRef, the alert watcher).
  *
@@ -67,7 +69,7 @@ describe('attack 5: pathological selectors are refused fast and hang nothing', (
       e.metadata.name,
       e.metadata.annotations!['batch-jobs.io/jobs'],
     ]),
-  )('%s (%s) answers within 50 ms with an error', async (name, selector) => {
+  )('%s (%s) answers within a second with an error', async (name, selector) => {
     const page = () =>
       backend.as(USERS.mallory).get(`/entity/default/component/${name}/jobs`);
     // The median of three: one slow answer from a busy machine is not a hang.
@@ -92,9 +94,9 @@ describe('attack 5: pathological selectors are refused fast and hang nothing', (
         : [];
     expect(listed).toEqual([]);
     const ms = Math.round(median);
-    expect({ selector, medianMs: ms < 50 ? 'under 50' : ms }).toEqual({
+    expect({ selector, medianMs: ms < 1000 ? 'under 1000' : ms }).toEqual({
       selector,
-      medianMs: 'under 50',
+      medianMs: 'under 1000',
     });
   });
 
