@@ -41,7 +41,9 @@ function sh(cmd, args, cwd, what) {
   });
   if (res.status !== 0) {
     throw new Error(
-      `${what} failed (exit ${res.status}):\n${(res.stdout || '') + (res.stderr || '')}`.slice(-4000),
+      `${what} failed (exit ${res.status}):\n${
+        (res.stdout || '') + (res.stderr || '')
+      }`.slice(-4000),
     );
   }
   return res.stdout;
@@ -58,7 +60,12 @@ function pack() {
     const cwd = path.join(root, 'plugins', p.dir);
     sh(cli, ['package', 'build'], cwd, `Build of ${p.name}`);
     const tarball = path.join(outDir, `${p.dir}.tgz`);
-    sh(node, [...yarn, 'pack', '--out', tarball], cwd, `yarn pack of ${p.name}`);
+    sh(
+      node,
+      [...yarn, 'pack', '--out', tarball],
+      cwd,
+      `yarn pack of ${p.name}`,
+    );
     return { ...p, tarball };
   });
 }
@@ -73,6 +80,10 @@ function readTarball(tarball) {
     .filter(Boolean)
     .map(f => f.replace(/^package\//, ''));
   return { pkg, files };
+}
+
+function readTarballFile(tarball, file) {
+  return sh('tar', ['xzf', tarball, '-O', `package/${file}`], root, 'tar');
 }
 
 /** Every path an export condition names, e.g. ./dist/alpha.esm.js. */
@@ -114,9 +125,17 @@ function verify(packed) {
         .concat(pkg.main ? [pkg.main] : [])
         .filter(f => !files.includes(f));
       if (missing.length)
-        throw new Error(`exports/main name files the tarball lacks: ${missing.join(', ')}`);
+        throw new Error(
+          `exports/main name files the tarball lacks: ${missing.join(', ')}`,
+        );
       if (exportedFiles(pkg.exports).some(f => f.startsWith('src/')))
         throw new Error('exports still point at src/ (prepack did not run)');
+      // Adopters read these on npm: install steps, and what each version changed.
+      for (const doc of ['README.md', 'CHANGELOG.md'])
+        if (!files.includes(doc)) throw new Error(`the tarball lacks ${doc}`);
+      const changelog = readTarballFile(p.tarball, 'CHANGELOG.md');
+      if (!changelog.includes(`## ${pkg.version}`))
+        throw new Error(`CHANGELOG.md has no entry for ${pkg.version}`);
     });
   }
 
@@ -132,7 +151,14 @@ function verify(packed) {
       );
       sh(
         'npm',
-        ['install', '--no-audit', '--no-fund', '--legacy-peer-deps', '--ignore-scripts', ...backend.map(p => p.tarball)],
+        [
+          'install',
+          '--no-audit',
+          '--no-fund',
+          '--legacy-peer-deps',
+          '--ignore-scripts',
+          ...backend.map(p => p.tarball),
+        ],
         dir,
         'npm install of the tarballs',
       );
@@ -143,13 +169,24 @@ function verify(packed) {
         if (!installed) throw new Error('not installed (see above)');
         const out = sh(
           process.execPath,
-          ['-e', `const m = require(${JSON.stringify(p.name)}); console.log(Object.keys(m).join(','))`],
+          [
+            '-e',
+            `const m = require(${JSON.stringify(
+              p.name,
+            )}); console.log(Object.keys(m).join(','))`,
+          ],
           dir,
           `require(${p.name})`,
         ).trim();
         if (!out) throw new Error('the package exports nothing');
-        if (p.dir !== 'batch-jobs-common' && p.dir !== 'batch-jobs-node' && !out.split(',').includes('default'))
-          throw new Error(`no default export (a BackendFeature for backend.add): ${out}`);
+        if (
+          p.dir !== 'batch-jobs-common' &&
+          p.dir !== 'batch-jobs-node' &&
+          !out.split(',').includes('default')
+        )
+          throw new Error(
+            `no default export (a BackendFeature for backend.add): ${out}`,
+          );
       });
     }
   } finally {
@@ -163,7 +200,9 @@ function main() {
   fs.rmSync(report, { force: true });
   ensureInstalled();
   const packed = pack();
-  console.log(`Packed ${packed.length} packages into ${path.relative(root, outDir)}/`);
+  console.log(
+    `Packed ${packed.length} packages into ${path.relative(root, outDir)}/`,
+  );
   if (!process.argv.includes('--verify')) return;
   const checks = verify(packed);
   fs.mkdirSync(path.dirname(report), { recursive: true });

@@ -92,7 +92,24 @@ async function main() {
     }
   }
 
+  let passedChecks = 0;
   if (step('Type check (tsc)', ['tsc']) !== 0) failedChecks += 1;
+  // The public API of each publishable package, as checked in (report.api.md
+  // beside its package.json): a change to it must be a visible diff.
+  // `yarn api-reports` updates them. Needs the declarations tsc just wrote.
+  if (
+    step('API reports (backstage-repo-tools api-reports --ci)', [
+      'api-reports',
+      '--ci',
+    ]) !== 0
+  ) {
+    console.error(
+      'An API report differs from the code: run `yarn api-reports` and commit the reports.',
+    );
+    failedChecks += 1;
+  } else {
+    passedChecks += 1;
+  }
 
   // Jest's own --json report is unreliable here (it crashes serializing
   // circular errors), so the counts come from its summary, which is streamed
@@ -107,7 +124,7 @@ async function main() {
     const m = counts && new RegExp(`(\\d+) ${word}`).exec(counts[1]);
     return m ? Number(m[1]) : 0;
   };
-  let passed = count('passed');
+  let passed = count('passed') + passedChecks;
   // A suite that cannot run (syntax error, crash) has no failed test of its own.
   const brokenSuites = (jest.output.match(/Test suite failed to run/g) || [])
     .length;

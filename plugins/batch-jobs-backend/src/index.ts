@@ -8,4 +8,16 @@ export { batchJobsPlugin } from './plugin';
 // Lets an installation check its `batchJobs` config (e.g. in a test of its
 // production config) with the very validation the plugin runs at start-up.
 export { readBatchJobsConfig } from './config';
-export type { BatchJobsConfig, VpcConfig, JenkinsInstanceConfig } from './config';
+export type {
+  AlertsConfig,
+  ApprovalsConfig,
+  BatchJobsConfig,
+  FleetConfig,
+  JenkinsInstanceConfig,
+  VpcAwsConfig,
+  VpcConfig,
+} from './config';
+export type {
+  JobSelector,
+  OwnershipBinding,
+} from './services/jenkins/JobDirectory';

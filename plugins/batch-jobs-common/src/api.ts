@@ -276,7 +276,7 @@ export interface QueueItemStatus {
 /** @public */
 export type AuditOutcome = 'pending' | 'succeeded' | 'failed';
 
-/** GET /audit?entityRef=&vpc=&job=&limit= → { items: AuditEvent[] } @public */
+/** `GET /audit?entityRef=&vpc=&job=&limit=` → `{ items: AuditEvent[] }` @public */
 export interface AuditEvent {
   id: string;
   /** Entity ref of the person (or service) who acted. */

@@ -145,7 +145,7 @@ export interface ApprovalReview {
   targetHash?: string;
 }
 
-/** GET /approvals?status= (or state=) → { items }; one approval request. @public */
+/** `GET /approvals?status=` (or `state=`) → `{ items }`; one approval request. @public */
 export interface ApprovalRequest {
   id: string;
   action: ApprovalAction;

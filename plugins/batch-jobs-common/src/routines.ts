@@ -61,7 +61,7 @@ export interface RoutineRun {
   items: RoutineRunItem[];
 }
 
-/** GET /routines/:id/runs?limit= → { items } (newest first, without their items). @public */
+/** `GET /routines/:id/runs?limit=` → `{ items }` (newest first, without their items). @public */
 export interface RoutineRunsPage {
   items: RoutineRun[];
 }

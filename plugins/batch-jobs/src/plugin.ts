@@ -16,6 +16,7 @@ import { BatchRoutinesClient } from './api/BatchRoutinesClient';
 import { batchOperationsApiRef } from './api/BatchOperationsApi';
 import { BatchOperationsClient } from './api/BatchOperationsClient';
 import { fleetRouteRef, rootRouteRef } from './routes';
+import type { BatchJobsCardProps } from './components/BatchJobsCard';
 
 /** @public */
 export const batchJobsPlugin = createPlugin({
@@ -63,7 +64,7 @@ export const batchJobsPlugin = createPlugin({
  * the audit trail.
  * @public
  */
-export const EntityBatchJobsContent = batchJobsPlugin.provide(
+export const EntityBatchJobsContent: () => JSX.Element = batchJobsPlugin.provide(
   createRoutableExtension({
     name: 'EntityBatchJobsContent',
     component: () =>
@@ -76,7 +77,9 @@ export const EntityBatchJobsContent = batchJobsPlugin.provide(
  * Overview card: recent failures across VPCs, linking into the tab.
  * @public
  */
-export const EntityBatchJobsCard = batchJobsPlugin.provide(
+export const EntityBatchJobsCard: (
+  props: BatchJobsCardProps,
+) => JSX.Element = batchJobsPlugin.provide(
   createComponentExtension({
     name: 'EntityBatchJobsCard',
     component: {
@@ -90,7 +93,9 @@ export const EntityBatchJobsCard = batchJobsPlugin.provide(
  * The "Batch Fleet" page: every VPC's EC2 Jenkins agents, launch and terminate.
  * @public
  */
-export const BatchFleetPage = batchJobsPlugin.provide(
+export const BatchFleetPage: (props: {
+  pollIntervalMs?: number;
+}) => JSX.Element = batchJobsPlugin.provide(
   createRoutableExtension({
     name: 'BatchFleetPage',
     component: () =>
@@ -103,7 +108,9 @@ export const BatchFleetPage = batchJobsPlugin.provide(
  * Entity card: the agents of the VPCs the entity uses.
  * @public
  */
-export const EntityBatchFleetCard = batchJobsPlugin.provide(
+export const EntityBatchFleetCard: (props: {
+  pollIntervalMs?: number;
+}) => JSX.Element = batchJobsPlugin.provide(
   createComponentExtension({
     name: 'EntityBatchFleetCard',
     component: {
@@ -118,7 +125,9 @@ export const EntityBatchFleetCard = batchJobsPlugin.provide(
  * decided ones. Also on the Batch Fleet page.
  * @public
  */
-export const BatchApprovalsCard = batchJobsPlugin.provide(
+export const BatchApprovalsCard: (props: {
+  pollIntervalMs?: number;
+}) => JSX.Element = batchJobsPlugin.provide(
   createComponentExtension({
     name: 'BatchApprovalsCard',
     component: {

@@ -9,8 +9,9 @@ import { BatchJobsPermissionPolicy } from './policy';
  * An example permission policy module: Batch Jobs permissions per
  * `batchJobs.permissions`, every other plugin's permission denied. A
  * portal keeps its own policy for those by composing instead of installing
- * this module: `BatchJobsPermissionPolicy.fromConfig(config, { logger,
- * userInfo, fallback })` in its own module (see the README, "Permissions").
+ * this module, calling
+ * `BatchJobsPermissionPolicy.fromConfig(config, { logger, userInfo, fallback })`
+ * in its own module (see the README, "Permissions").
  * @public
  */
 export const permissionModuleBatchJobsPolicy = createBackendModule({
