@@ -17,6 +17,7 @@ import {
   vpcResource,
 } from './services/access/vpcRules';
 import { DatabaseAuditStore } from './database/DatabaseAuditStore';
+import { AuditorForwardingStore } from './services/audit/AuditorForwardingStore';
 import { DatabaseIdempotencyStore } from './database/DatabaseIdempotencyStore';
 import { DatabasePauseStore } from './database/DatabasePauseStore';
 import { createRouter } from './router';
@@ -84,6 +85,7 @@ export const batchJobsPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         auth: coreServices.auth,
         notifications: notificationService,
+        auditor: coreServices.auditor,
       },
       async init({
         logger,
@@ -100,6 +102,7 @@ export const batchJobsPlugin = createBackendPlugin({
         catalog,
         auth,
         notifications,
+        auditor,
       }) {
         const batchJobsConfig = readBatchJobsConfig(config);
         // Every task below: a pass running at shutdown finishes before the database closes.
@@ -114,7 +117,13 @@ export const batchJobsPlugin = createBackendPlugin({
             ),
           });
         }
-        const audit = DatabaseAuditStore.create({ db });
+        // Our table for the UI and the reconciler; every action also goes to
+        // the installation's auditor.
+        const audit = new AuditorForwardingStore(
+          DatabaseAuditStore.create({ db }),
+          auditor,
+          logger,
+        );
         const idempotency = DatabaseIdempotencyStore.create({ db });
 
         const clients = new Map(
@@ -126,7 +135,11 @@ export const batchJobsPlugin = createBackendPlugin({
         const directory = JobDirectory.fromConfig(batchJobsConfig);
         // Job data is read through an entity that validly claims the job, or
         // with batch-jobs.vpc.read.
-        const readAccess = new JobReadAccess({ catalog, directory, permissions });
+        const readAccess = new JobReadAccess({
+          catalog,
+          directory,
+          permissions,
+        });
         const readCache = new ReadCache(cache, logger);
         const configs = new JobConfigs({
           cache: readCache,
@@ -410,7 +423,10 @@ export const batchJobsPlugin = createBackendPlugin({
             auth,
             audit,
             store: DatabaseAlertStore.create({ db }),
-            slack: new SlackWebhooks({ logger, maxAttempts: alerts.maxAttempts }),
+            slack: new SlackWebhooks({
+              logger,
+              maxAttempts: alerts.maxAttempts,
+            }),
             logger,
             notifications,
           });
@@ -418,12 +434,16 @@ export const batchJobsPlugin = createBackendPlugin({
             id: 'batch-jobs-build-alerts',
             frequency: { milliseconds: alerts.intervalSeconds * 1000 },
             timeout: { minutes: 5 },
-            initialDelay: { milliseconds: Math.min(alerts.intervalSeconds * 1000, 10_000) },
+            initialDelay: {
+              milliseconds: Math.min(alerts.intervalSeconds * 1000, 10_000),
+            },
             scope: 'global',
             fn: async () => {
-              await watcher.tick().catch(error =>
-                logger.error(`Build alert watcher failed: ${error}`),
-              );
+              await watcher
+                .tick()
+                .catch(error =>
+                  logger.error(`Build alert watcher failed: ${error}`),
+                );
             },
           });
         }

@@ -1,4 +1,7 @@
-import { createPermission } from '@backstage/plugin-permission-common';
+import {
+  createPermission,
+  type Permission,
+} from '@backstage/plugin-permission-common';
 
 /**
  * Actions on batch jobs are tied to the catalog entity that owns the jobs, so
@@ -147,7 +150,7 @@ export const batchJobsVpcReadPermission = createPermission({
 });
 
 /** @public */
-export const batchJobsPermissions = [
+export const batchJobsPermissions: Permission[] = [
   batchJobsVpcReadPermission,
   batchJobsJobCreatePermission,
   batchJobsJobPromotePermission,

@@ -9,5 +9,10 @@ export {
   createBatchJobCreateAction,
   createBatchJobUpdateAction,
 } from './actions/batchJobActions';
+export type {
+  BatchJobAction,
+  BatchJobActionInput,
+  BatchJobActionOutput,
+} from './actions/batchJobActions';
 export { BatchJobsBackendClient } from './BatchJobsBackendClient';
 export type { BatchJobsWriter } from './BatchJobsBackendClient';

@@ -1,5 +1,8 @@
 import { InputError } from '@backstage/errors';
-import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  createTemplateAction,
+  type TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import {
   BatchJobParameterSpec,
   CreateBatchJobsRequest,
@@ -50,6 +53,48 @@ function toRequest(input: RawInput, dryRun: boolean): CreateBatchJobsRequest {
   }
   return request;
 }
+
+/**
+ * Input of `batch-jobs:job:create` and `batch-jobs:job:update`. Spelled out
+ * (not inferred from the schema) so the public API reads the same on every
+ * build: inferred object types list their properties in varying order.
+ * @public
+ */
+export type BatchJobActionInput = {
+  vpcs: string[];
+  folder: string;
+  name: string;
+  agentType: 'batch' | 'worker';
+  parameters: {
+    name: string;
+    type: 'string' | 'boolean' | 'text' | 'choice' | 'password';
+    defaultValue?: string | boolean;
+    description?: string;
+    choices?: string | string[];
+  }[];
+  application: string;
+  batchName: string;
+  schedule?: string;
+  description?: string;
+  entityRef?: string;
+  update?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+};
+
+/** Output of the batch-jobs scaffolder actions. @public */
+export type BatchJobActionOutput = {
+  jobs: { vpc: string; action: string; fullName: string; url: string }[];
+  configXml: Record<string, string>;
+  approval?: { id: string; status: string; expiresAt: string };
+};
+
+/** @public */
+export type BatchJobAction = TemplateAction<
+  BatchJobActionInput,
+  BatchJobActionOutput,
+  'v2'
+>;
 
 function makeAction(
   id: string,
@@ -167,7 +212,11 @@ function makeAction(
             .describe('The config.xml of each VPC (dry runs only)'),
         approval: z =>
           z
-            .object({ id: z.string(), status: z.string(), expiresAt: z.string() })
+            .object({
+              id: z.string(),
+              status: z.string(),
+              expiresAt: z.string(),
+            })
             .optional()
             .describe(
               'Set when a VPC requires four eyes: the request waits for another person (nothing was written)',
@@ -220,7 +269,7 @@ function makeAction(
  */
 export function createBatchJobCreateAction(options: {
   writer: BatchJobsWriter;
-}) {
+}): BatchJobAction {
   return makeAction(
     'batch-jobs:job:create',
     'create',
@@ -237,7 +286,7 @@ export function createBatchJobCreateAction(options: {
  */
 export function createBatchJobUpdateAction(options: {
   writer: BatchJobsWriter;
-}) {
+}): BatchJobAction {
   return makeAction(
     'batch-jobs:job:update',
     'update',
