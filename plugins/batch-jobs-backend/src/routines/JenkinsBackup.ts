@@ -81,7 +81,13 @@ export class JenkinsBackup implements Routine {
     const before = await bucket.list();
     if (ctx.dryRun) {
       await ctx.report([
-        { action: 'trigger-build', target: job, vpc: null, status: 'planned', message: `Would run ${job} on ${this.options.jenkins} and verify the new object in ${bucket.where}` },
+        {
+          action: 'trigger-build',
+          target: job,
+          vpc: null,
+          status: 'planned',
+          message: `Would run ${job} on ${this.options.jenkins} and verify the new object in ${bucket.where}`,
+        },
       ]);
       const removed = await this.retention(ctx, before);
       return `would run ${job}, verify the backup and delete ${removed} old backup(s) (${before.length} object(s) now)`;
@@ -90,10 +96,18 @@ export class JenkinsBackup implements Routine {
     const queueId = await client.triggerBuild(job, null);
     const build = await this.waitForBuild(queueId, ctx);
     await ctx.report([
-      { action: 'build', target: `${job} #${build.number}`, vpc: null, status: 'done', message: `Build ended ${build.result}` },
+      {
+        action: 'build',
+        target: `${job} #${build.number}`,
+        vpc: null,
+        status: 'done',
+        message: `Build ended ${build.result}`,
+      },
     ]);
     if (build.result !== 'SUCCESS') {
-      throw new Error(`Backup build ${job} #${build.number} ended ${build.result}: no backup taken (${build.url})`);
+      throw new Error(
+        `Backup build ${job} #${build.number} ended ${build.result}: no backup taken (${build.url})`,
+      );
     }
 
     const after = await bucket.list();
@@ -103,8 +117,18 @@ export class JenkinsBackup implements Routine {
       buildStartedAt: new Date(build.timestamp!),
     });
     if (!found) {
-      await ctx.report([{ action: 'verify', target: bucket.where, vpc: null, status: 'failed', message: `No new backup object after build #${build.number}` }]);
-      throw new Error(`Backup MISSING: build ${job} #${build.number} succeeded but no new object appeared in ${bucket.where}`);
+      await ctx.report([
+        {
+          action: 'verify',
+          target: bucket.where,
+          vpc: null,
+          status: 'failed',
+          message: `No new backup object after build #${build.number}`,
+        },
+      ]);
+      throw new Error(
+        `Backup MISSING: build ${job} #${build.number} succeeded but no new object appeared in ${bucket.where}`,
+      );
     }
     const head = await bucket.head(found.key);
     // The whole object: a stub or a cut-off upload only shows at its end.
@@ -122,13 +146,23 @@ export class JenkinsBackup implements Routine {
       build: { number: build.number!, url: build.url ?? '' },
     });
     if (!check.ok) {
-      await ctx.report([{ action: 'verify', target: found.key, vpc: null, status: 'failed', message: check.reason }]);
+      await ctx.report([
+        {
+          action: 'verify',
+          target: found.key,
+          vpc: null,
+          status: 'failed',
+          message: check.reason,
+        },
+      ]);
       this.options.logger.error(`Backup INVALID: ${check.reason}`, {
         key: found.key,
         build: build.number,
         runId: ctx.runId,
       });
-      throw new Error(`Backup INVALID: ${check.reason} (build ${job} #${build.number})`);
+      throw new Error(
+        `Backup INVALID: ${check.reason} (build ${job} #${build.number})`,
+      );
     }
     await ctx.report([
       {
@@ -136,14 +170,19 @@ export class JenkinsBackup implements Routine {
         target: found.key,
         vpc: null,
         status: 'done',
-        message: `Verified: ${head.size} bytes read, gzip CRC and size match, ${archive!.entries} tar entries with config.xml and jobs/, written ${head.lastModified.toISOString()}`,
+        message: `Verified: ${head.size} bytes read, gzip CRC and size match, ${
+          archive!.entries
+        } tar entries with config.xml and jobs/, written ${head.lastModified.toISOString()}`,
       },
     ]);
     const removed = await this.retention(ctx, after);
     return `backup ${found.key} verified (${head.size} bytes); ${removed} old backup(s) deleted`;
   }
 
-  private async waitForBuild(queueId: number, ctx: RoutineContext): Promise<RawBuild & { number: number }> {
+  private async waitForBuild(
+    queueId: number,
+    ctx: RoutineContext,
+  ): Promise<RawBuild & { number: number }> {
     const { client, job, waitTimeoutMs, pollIntervalMs } = this.options;
     const deadline = Date.now() + waitTimeoutMs;
     let number: number | undefined;
@@ -151,16 +190,29 @@ export class JenkinsBackup implements Routine {
       ctx.signal.throwIfAborted();
       if (Date.now() > deadline) {
         throw new Error(
-          `Backup build of ${job} did not finish within ${formatAge(waitTimeoutMs)} (${number ? `build #${number}` : `queue item ${queueId}`})`,
+          `Backup build of ${job} did not finish within ${formatAge(
+            waitTimeoutMs,
+          )} (${number ? `build #${number}` : `queue item ${queueId}`})`,
         );
       }
       if (number === undefined) {
         try {
           const item = await client.getQueueItem(queueId);
-          if (item.cancelled) throw new Error(`Backup build of ${job} was cancelled in the queue`);
+          if (item.cancelled)
+            throw new Error(
+              `Backup build of ${job} was cancelled in the queue`,
+            );
           if (item.executable?.number) {
             number = item.executable.number;
-            await ctx.report([{ action: 'trigger-build', target: `${job} #${number}`, vpc: null, status: 'done', message: 'Build started' }]);
+            await ctx.report([
+              {
+                action: 'trigger-build',
+                target: `${job} #${number}`,
+                vpc: null,
+                status: 'done',
+                message: 'Build started',
+              },
+            ]);
           }
         } catch (error) {
           // Jenkins forgets left queue items after a few minutes; nothing to do but wait.
@@ -181,12 +233,21 @@ export class JenkinsBackup implements Routine {
    * run). An object S3 no longer lists is only marked gone; one whose size
    * changed since it was verified is someone else's now and stays.
    */
-  private async retention(ctx: RoutineContext, listed: BackupObject[]): Promise<number> {
+  private async retention(
+    ctx: RoutineContext,
+    listed: BackupObject[],
+  ): Promise<number> {
     const { bucket, backups, audit, retention, logger } = this.options;
     const { prefix } = bucket!.config;
-    const verified = (await backups.listVerified({ bucket: bucket!.config.bucket, prefix }))
+    const verified = (
+      await backups.listVerified({ bucket: bucket!.config.bucket, prefix })
+    )
       .filter(b => b.key.startsWith(prefix) && BACKUP_SUFFIX.test(b.key))
-      .map(b => ({ key: b.key, size: b.sizeBytes, lastModified: new Date(b.createdAt) }));
+      .map(b => ({
+        key: b.key,
+        size: b.sizeBytes,
+        lastModified: new Date(b.createdAt),
+      }));
     if (verified.length === 0) return 0;
     const { remove } = decideRetention({
       objects: verified,
@@ -199,17 +260,46 @@ export class JenkinsBackup implements Routine {
     for (const object of remove) {
       const current = now.get(object.key);
       if (!current) {
-        if (!ctx.dryRun) await backups.markDeleted(bucket!.config.bucket, object.key, new Date());
-        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'skipped', message: 'No longer in the bucket' }]);
+        if (!ctx.dryRun)
+          await backups.markDeleted(
+            bucket!.config.bucket,
+            object.key,
+            new Date(),
+          );
+        await ctx.report([
+          {
+            action: 'delete-backup',
+            target: object.key,
+            vpc: null,
+            status: 'skipped',
+            message: 'No longer in the bucket',
+          },
+        ]);
         continue;
       }
       if (current.size !== object.size) {
-        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'skipped', message: `Kept: ${current.size} bytes now, ${object.size} when verified (replaced since)` }]);
+        await ctx.report([
+          {
+            action: 'delete-backup',
+            target: object.key,
+            vpc: null,
+            status: 'skipped',
+            message: `Kept: ${current.size} bytes now, ${object.size} when verified (replaced since)`,
+          },
+        ]);
         continue;
       }
       if (ctx.dryRun) {
         removed++;
-        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'planned', message: `Would delete (written ${object.lastModified.toISOString()})` }]);
+        await ctx.report([
+          {
+            action: 'delete-backup',
+            target: object.key,
+            vpc: null,
+            status: 'planned',
+            message: `Would delete (written ${object.lastModified.toISOString()})`,
+          },
+        ]);
         continue;
       }
       const auditId = await audit.create({
@@ -220,18 +310,45 @@ export class JenkinsBackup implements Routine {
         job: this.options.job,
         target: `s3://${bucket!.config.bucket}/${object.key}`,
         parameters: { routine: this.id, runId: ctx.runId, ...retention },
-        detail: { sizeBytes: object.size, lastModified: object.lastModified.toISOString() },
+        detail: {
+          sizeBytes: object.size,
+          lastModified: object.lastModified.toISOString(),
+        },
       });
       try {
         await bucket!.delete(object.key);
-        await backups.markDeleted(bucket!.config.bucket, object.key, new Date());
+        await backups.markDeleted(
+          bucket!.config.bucket,
+          object.key,
+          new Date(),
+        );
         await audit.finish(auditId, 'succeeded', {});
-        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'done', message: 'Deleted by retention', auditId }]);
+        await ctx.report([
+          {
+            action: 'delete-backup',
+            target: object.key,
+            vpc: null,
+            status: 'done',
+            message: 'Deleted by retention',
+            auditId,
+          },
+        ]);
         removed++;
       } catch (error) {
         const message = isError(error) ? error.message : String(error);
-        await audit.finish(auditId, 'failed', { detail: { error: message } }).catch(() => undefined);
-        await ctx.report([{ action: 'delete-backup', target: object.key, vpc: null, status: 'failed', message, auditId }]);
+        await audit
+          .finish(auditId, 'failed', { detail: { error: message } })
+          .catch(() => undefined);
+        await ctx.report([
+          {
+            action: 'delete-backup',
+            target: object.key,
+            vpc: null,
+            status: 'failed',
+            message,
+            auditId,
+          },
+        ]);
         logger.warn(`Retention could not delete ${object.key}: ${message}`);
       }
     }

@@ -91,17 +91,39 @@ export class OfflineNodeSweep implements Routine {
         if (d.action === 'spare') {
           spared++;
           await ctx.report([
-            { action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: d.reason },
+            {
+              action: 'spare',
+              target: d.node,
+              vpc: d.vpc,
+              status: 'skipped',
+              message: d.reason,
+            },
           ]);
           continue;
         }
         if (ctx.dryRun) {
           await ctx.report([
-            { action: 'delete-node', target: d.node, vpc: d.vpc, status: 'planned', message: `Would delete: ${d.reason}` },
+            {
+              action: 'delete-node',
+              target: d.node,
+              vpc: d.vpc,
+              status: 'planned',
+              message: `Would delete: ${d.reason}`,
+            },
             ...(d.terminate
-              ? [{ action: 'terminate-instance', target: d.instanceId!, vpc: d.vpc, status: 'planned' as const, message: 'Would terminate its instance' }]
+              ? [
+                  {
+                    action: 'terminate-instance',
+                    target: d.instanceId!,
+                    vpc: d.vpc,
+                    status: 'planned' as const,
+                    message: 'Would terminate its instance',
+                  },
+                ]
               : []),
-            ...(d.instanceNotOurs !== undefined ? [notOursItem(d.instanceId!, d.vpc, d.instanceNotOurs)] : []),
+            ...(d.instanceNotOurs !== undefined
+              ? [notOursItem(d.instanceId!, d.vpc, d.instanceNotOurs)]
+              : []),
           ]);
           deleted++;
           if (d.terminate) terminated++;
@@ -117,7 +139,9 @@ export class OfflineNodeSweep implements Routine {
       }
     }
     const verb = ctx.dryRun ? 'would delete' : 'deleted';
-    const summary = `${verb} ${deleted} node(s), ${ctx.dryRun ? 'would terminate' : 'terminated'} ${terminated} instance(s), spared ${spared}${
+    const summary = `${verb} ${deleted} node(s), ${
+      ctx.dryRun ? 'would terminate' : 'terminated'
+    } ${terminated} instance(s), spared ${spared}${
       failed ? `, ${failed} failed` : ''
     }`;
     if (failed) throw new Error(`Offline-node sweep: ${summary}`);
@@ -138,13 +162,33 @@ export class OfflineNodeSweep implements Routine {
     } catch (error) {
       if (error instanceof NotFoundError) {
         await sightings.forget(jenkins, d.node);
-        await ctx.report([{ action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: 'Already deleted by someone else' }]);
+        await ctx.report([
+          {
+            action: 'spare',
+            target: d.node,
+            vpc: d.vpc,
+            status: 'skipped',
+            message: 'Already deleted by someone else',
+          },
+        ]);
         return 'spared';
       }
       throw error;
     }
-    if (!current.offline || current.temporarilyOffline || current.runningBuilds > 0) {
-      await ctx.report([{ action: 'spare', target: d.node, vpc: d.vpc, status: 'skipped', message: 'Came back, was paused or got a build since it was listed' }]);
+    if (
+      !current.offline ||
+      current.temporarilyOffline ||
+      current.runningBuilds > 0
+    ) {
+      await ctx.report([
+        {
+          action: 'spare',
+          target: d.node,
+          vpc: d.vpc,
+          status: 'skipped',
+          message: 'Came back, was paused or got a build since it was listed',
+        },
+      ]);
       return 'spared';
     }
     const auditId = await audit.create({
@@ -154,8 +198,16 @@ export class OfflineNodeSweep implements Routine {
       vpc: d.vpc,
       job: null,
       target: d.node,
-      parameters: { routine: this.id, runId: ctx.runId, terminateInstance: d.terminate },
-      detail: { instanceId: d.instanceId, offlineSince: d.offlineSince, reason: d.reason },
+      parameters: {
+        routine: this.id,
+        runId: ctx.runId,
+        terminateInstance: d.terminate,
+      },
+      detail: {
+        instanceId: d.instanceId,
+        offlineSince: d.offlineSince,
+        reason: d.reason,
+      },
     });
     try {
       let ec2State: string | undefined;
@@ -167,7 +219,16 @@ export class OfflineNodeSweep implements Routine {
           if (owned) {
             // Terminate first, so the agent cannot reconnect to a deleted node's name.
             ec2State = await ec2.terminate(d.vpc, d.instanceId);
-            await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Instance is ${ec2State ?? 'already gone'}`, auditId }]);
+            await ctx.report([
+              {
+                action: 'terminate-instance',
+                target: d.instanceId,
+                vpc: d.vpc,
+                status: 'done',
+                message: `Instance is ${ec2State ?? 'already gone'}`,
+                auditId,
+              },
+            ]);
           }
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
@@ -175,7 +236,9 @@ export class OfflineNodeSweep implements Routine {
         }
       }
       if (notOurs !== undefined && d.instanceId) {
-        await ctx.report([{ ...notOursItem(d.instanceId, d.vpc, notOurs), auditId }]);
+        await ctx.report([
+          { ...notOursItem(d.instanceId, d.vpc, notOurs), auditId },
+        ]);
       }
       try {
         await client.deleteNode(d.node);
@@ -184,15 +247,43 @@ export class OfflineNodeSweep implements Routine {
       }
       await sightings.forget(jenkins, d.node);
       await audit.finish(auditId, 'succeeded', {
-        detail: { ec2State: ec2State ?? null, nodeDeleted: true, ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}) },
+        detail: {
+          ec2State: ec2State ?? null,
+          nodeDeleted: true,
+          ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}),
+        },
       });
-      await ctx.report([{ action: 'delete-node', target: d.node, vpc: d.vpc, status: 'done', message: `Deleted: ${d.reason}`, auditId }]);
-      logger.info('Sweep deleted offline node', { node: d.node, vpc: d.vpc, terminated: Boolean(ec2State) });
+      await ctx.report([
+        {
+          action: 'delete-node',
+          target: d.node,
+          vpc: d.vpc,
+          status: 'done',
+          message: `Deleted: ${d.reason}`,
+          auditId,
+        },
+      ]);
+      logger.info('Sweep deleted offline node', {
+        node: d.node,
+        vpc: d.vpc,
+        terminated: Boolean(ec2State),
+      });
       return ec2State ? 'deleted+terminated' : 'deleted';
     } catch (error) {
       const message = isError(error) ? error.message : String(error);
-      await audit.finish(auditId, 'failed', { detail: { error: message } }).catch(() => undefined);
-      await ctx.report([{ action: 'delete-node', target: d.node, vpc: d.vpc, status: 'failed', message, auditId }]);
+      await audit
+        .finish(auditId, 'failed', { detail: { error: message } })
+        .catch(() => undefined);
+      await ctx.report([
+        {
+          action: 'delete-node',
+          target: d.node,
+          vpc: d.vpc,
+          status: 'failed',
+          message,
+          auditId,
+        },
+      ]);
       logger.warn(`Sweep could not delete node ${d.node}: ${message}`);
       return 'failed';
     }

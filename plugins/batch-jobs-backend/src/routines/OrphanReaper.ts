@@ -57,7 +57,10 @@ export class OrphanReaper implements Routine {
         nodes = new Map(list.map(n => [n.name, n]));
         nodesByController.set(vpc.jenkins, nodes);
       }
-      const instances = (await ec2.listAgents(vpc.name)).map(i => ({ ...i, vpc: vpc.name }));
+      const instances = (await ec2.listAgents(vpc.name)).map(i => ({
+        ...i,
+        vpc: vpc.name,
+      }));
       const decisions = decideReap({
         instances,
         nodes,
@@ -69,12 +72,28 @@ export class OrphanReaper implements Routine {
       for (const d of decisions) {
         if (d.action === 'spare') {
           spared++;
-          await ctx.report([{ action: 'spare', target: d.instanceId, vpc: d.vpc, status: 'skipped', message: d.reason }]);
+          await ctx.report([
+            {
+              action: 'spare',
+              target: d.instanceId,
+              vpc: d.vpc,
+              status: 'skipped',
+              message: d.reason,
+            },
+          ]);
           continue;
         }
         if (ctx.dryRun) {
           terminated++;
-          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'planned', message: `Would terminate: ${d.reason}` }]);
+          await ctx.report([
+            {
+              action: 'terminate-instance',
+              target: d.instanceId,
+              vpc: d.vpc,
+              status: 'planned',
+              message: `Would terminate: ${d.reason}`,
+            },
+          ]);
           continue;
         }
         const auditId = await audit.create({
@@ -89,19 +108,46 @@ export class OrphanReaper implements Routine {
         });
         try {
           const state = await ec2.terminate(d.vpc, d.instanceId);
-          await audit.finish(auditId, 'succeeded', { detail: { ec2State: state ?? null } });
-          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'done', message: `Terminated (${state ?? 'already gone'}): ${d.reason}`, auditId }]);
-          logger.info('Reaper terminated orphan instance', { vpc: d.vpc, instanceId: d.instanceId });
+          await audit.finish(auditId, 'succeeded', {
+            detail: { ec2State: state ?? null },
+          });
+          await ctx.report([
+            {
+              action: 'terminate-instance',
+              target: d.instanceId,
+              vpc: d.vpc,
+              status: 'done',
+              message: `Terminated (${state ?? 'already gone'}): ${d.reason}`,
+              auditId,
+            },
+          ]);
+          logger.info('Reaper terminated orphan instance', {
+            vpc: d.vpc,
+            instanceId: d.instanceId,
+          });
           terminated++;
         } catch (error) {
           failed++;
           const message = isError(error) ? error.message : String(error);
-          await audit.finish(auditId, 'failed', { detail: { error: message } }).catch(() => undefined);
-          await ctx.report([{ action: 'terminate-instance', target: d.instanceId, vpc: d.vpc, status: 'failed', message, auditId }]);
+          await audit
+            .finish(auditId, 'failed', { detail: { error: message } })
+            .catch(() => undefined);
+          await ctx.report([
+            {
+              action: 'terminate-instance',
+              target: d.instanceId,
+              vpc: d.vpc,
+              status: 'failed',
+              message,
+              auditId,
+            },
+          ]);
         }
       }
     }
-    const summary = `${ctx.dryRun ? 'would terminate' : 'terminated'} ${terminated} instance(s), spared ${spared}${
+    const summary = `${
+      ctx.dryRun ? 'would terminate' : 'terminated'
+    } ${terminated} instance(s), spared ${spared}${
       failed ? `, ${failed} failed` : ''
     }${withAws.length === 0 ? ' (no VPC has AWS configured)' : ''}`;
     if (failed) throw new Error(`Orphan reaper: ${summary}`);

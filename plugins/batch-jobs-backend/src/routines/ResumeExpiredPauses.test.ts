@@ -36,9 +36,15 @@ const again: PauseRecord = {
 
 async function setup(options: {
   /** Runs after the routine listed the due pauses. */
-  afterList?: (store: PauseStore, jenkins: { disabled: boolean }) => Promise<void>;
+  afterList?: (
+    store: PauseStore,
+    jenkins: { disabled: boolean },
+  ) => Promise<void>;
   /** Runs when the routine enables the job in Jenkins. */
-  onEnable?: (store: PauseStore, jenkins: { disabled: boolean }) => Promise<void>;
+  onEnable?: (
+    store: PauseStore,
+    jenkins: { disabled: boolean },
+  ) => Promise<void>;
 }) {
   const db = await databases.init('SQLITE_3');
   await db.migrate.latest({ directory: migrationsDir });

@@ -15,7 +15,6 @@ import {
 } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { durationToMilliseconds } from '@backstage/types';
-import { Knex } from 'knex';
 import {
   ApprovalPendingResponse,
   ROUTINE_IDS,
@@ -28,6 +27,7 @@ import {
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { RoutineRunStore } from '../database/DatabaseRoutineStore';
 import { AuditStore } from '../database/types';
+import { expectedNextRun } from './nextRun';
 import {
   ApprovalGate,
   ApprovedAs,
@@ -85,6 +85,9 @@ export class RoutineRunner {
   private readonly routines = new Map<RoutineId, Routine>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  /** When the routines were handed to the scheduler (their first run counts from it). */
+  private scheduledAt?: Date;
+  private readonly now: () => Date;
 
   constructor(
     private readonly options: {
@@ -92,8 +95,8 @@ export class RoutineRunner {
       permissions: PermissionsService;
       logger: LoggerService;
       configs: Record<RoutineId, RoutineCommonConfig>;
-      /** The plugin's database, to read the scheduler's next run time. */
-      db?: Knex;
+      /** The clock (tests). */
+      now?: () => Date;
       /**
        * The four-eyes gate: routines act across VPCs, so a real (not dry)
        * "run now" is held when any VPC in `vpcs` requires approval.
@@ -103,7 +106,9 @@ export class RoutineRunner {
       /** Where an approved run now is recorded (the approver beside the requester). */
       audit?: AuditStore;
     },
-  ) {}
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
 
   register(routine: Routine) {
     this.routines.set(routine.id, routine);
@@ -111,6 +116,7 @@ export class RoutineRunner {
 
   /** Schedules every enabled routine with the scheduler. */
   async schedule(scheduler: SchedulerService) {
+    this.scheduledAt = this.now();
     for (const routine of this.routines.values()) {
       const config = this.options.configs[routine.id];
       if (!config.enabled) continue;
@@ -136,7 +142,10 @@ export class RoutineRunner {
   }
 
   /** A scheduled tick: skipped (and logged) while a run of the routine is still going. */
-  async runScheduled(id: RoutineId, signal?: AbortSignal): Promise<string | undefined> {
+  async runScheduled(
+    id: RoutineId,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const config = this.options.configs[id];
     const started = await this.begin(id, {
       trigger: 'schedule',
@@ -144,10 +153,18 @@ export class RoutineRunner {
       dryRun: config.dryRun,
     });
     if (!started.started) {
-      this.options.logger.info(`Routine ${id}: skipped, run ${started.heldBy} still in progress`);
+      this.options.logger.info(
+        `Routine ${id}: skipped, run ${started.heldBy} still in progress`,
+      );
       return undefined;
     }
-    await this.execute(id, started.runId, config.dryRun, `routine:${id}`, signal);
+    await this.execute(
+      id,
+      started.runId,
+      config.dryRun,
+      `routine:${id}`,
+      signal,
+    );
     return started.runId;
   }
 
@@ -195,7 +212,11 @@ export class RoutineRunner {
       settings: routine.settings(),
     });
     if (context.approval) {
-      checkPin(context.approval.review?.hash, hash, `the settings of ${routine.id}`);
+      checkPin(
+        context.approval.review?.hash,
+        hash,
+        `the settings of ${routine.id}`,
+      );
     } else if (!request.dryRun && gated.length > 0) {
       return gate!.hold({
         action: 'routine.run',
@@ -237,7 +258,12 @@ export class RoutineRunner {
       });
       await audit.finish(auditId, 'succeeded', {});
     }
-    const done = this.execute(routine.id, started.runId, request.dryRun, context.actor)
+    const done = this.execute(
+      routine.id,
+      started.runId,
+      request.dryRun,
+      context.actor,
+    )
       .catch(() => undefined)
       .finally(() => this.inFlight.delete(done));
     this.inFlight.add(done);
@@ -258,7 +284,9 @@ export class RoutineRunner {
   private async begin(
     id: RoutineId,
     run: { trigger: RoutineTrigger; actor: string; dryRun: boolean },
-  ): Promise<{ started: true; runId: string } | { started: false; heldBy: string }> {
+  ): Promise<
+    { started: true; runId: string } | { started: false; heldBy: string }
+  > {
     const runId = randomUUID();
     const ttl = durationToMilliseconds(
       this.options.configs[id].schedule.timeout as any,
@@ -287,7 +315,10 @@ export class RoutineRunner {
       signal: signal ?? new AbortController().signal,
       report: async items => {
         const at = new Date().toISOString();
-        await runs.appendItems(runId, items.map(i => ({ ...i, at })));
+        await runs.appendItems(
+          runId,
+          items.map(i => ({ ...i, at })),
+        );
       },
     };
     log.info(`Routine ${id} started${dryRun ? ' (dry run)' : ''}`);
@@ -317,45 +348,39 @@ export class RoutineRunner {
   }
 
   async list(): Promise<RoutineSummary[]> {
-    const next = await this.nextRuns();
+    const now = this.now();
     const out: RoutineSummary[] = [];
     for (const id of ROUTINE_IDS) {
       const routine = this.routines.get(id);
       if (!routine) continue;
       const config = this.options.configs[id];
-      const [lastRun] = await this.options.runs.list(id, { limit: 1, withItems: true });
+      const recent = await this.options.runs.list(id, {
+        limit: 20,
+        withItems: true,
+      });
+      const lastRun = recent[0];
+      const lastScheduled = recent.find(r => r.trigger === 'schedule');
       out.push({
         id,
         title: routine.title,
         description: routine.description,
         enabled: config.enabled,
-        schedule: config.enabled ? describeSchedule(config.schedule) : 'disabled',
-        nextRunAt: config.enabled ? next.get(routineTaskId(id)) ?? null : null,
+        schedule: config.enabled
+          ? describeSchedule(config.schedule)
+          : 'disabled',
+        nextRunAt: config.enabled
+          ? expectedNextRun(config.schedule, {
+              lastScheduledStart: lastScheduled
+                ? new Date(lastScheduled.startedAt)
+                : undefined,
+              scheduledAt: this.scheduledAt ?? now,
+              now,
+            })?.toISOString() ?? null
+          : null,
         dryRunByDefault: config.dryRun,
         lastRun: lastRun ?? null,
         settings: routine.settings(),
       });
-    }
-    return out;
-  }
-
-  /** The scheduler keeps global tasks' next start in the plugin's database. */
-  private async nextRuns(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    const db = this.options.db;
-    if (!db) return out;
-    try {
-      const rows: Array<{ id: string; next_run_start_at: Date | string | null }> =
-        await db('backstage_backend_tasks__tasks')
-          .whereIn('id', ROUTINE_IDS.map(routineTaskId))
-          .select('id', 'next_run_start_at');
-      for (const row of rows) {
-        if (row.next_run_start_at) {
-          out.set(row.id, new Date(row.next_run_start_at).toISOString());
-        }
-      }
-    } catch {
-      // Another scheduler implementation: no next run to show.
     }
     return out;
   }

@@ -22,7 +22,11 @@ const node = (n: number, extra: Partial<ObservedNode> = {}): ObservedNode => ({
   ...extra,
 });
 const vpcs = [
-  { name: 'DEV', labels: ['DEV-batch-agent', 'DEV-worker-agent'], hasAws: true },
+  {
+    name: 'DEV',
+    labels: ['DEV-batch-agent', 'DEV-worker-agent'],
+    hasAws: true,
+  },
 ];
 
 const DEV_RULES = {
@@ -31,10 +35,16 @@ const DEV_RULES = {
   launchTemplateIds: ['lt-0dev'],
   vpcId: 'vpc-0dev',
 };
-const OUR_TAGS = { Name: 'DEV-BATCH-AGENT', 'aws:ec2launchtemplate:id': 'lt-0dev' };
+const OUR_TAGS = {
+  Name: 'DEV-BATCH-AGENT',
+  'aws:ec2launchtemplate:id': 'lt-0dev',
+};
 
 describe('decideSweep', () => {
-  const sweep = (nodes: ObservedNode[], more: Partial<Parameters<typeof decideSweep>[0]> = {}) =>
+  const sweep = (
+    nodes: ObservedNode[],
+    more: Partial<Parameters<typeof decideSweep>[0]> = {},
+  ) =>
     decideSweep({
       nodes,
       vpcs,
@@ -50,10 +60,25 @@ describe('decideSweep', () => {
   it('deletes an EC2 agent node offline past the grace period, terminating its instance when it still runs', () => {
     const [gone, crashed] = sweep([node(1), node(2)], {
       instances: new Map([
-        [id(2), { instanceId: id(2), vpc: 'DEV', state: 'running', launchTime: null, tags: OUR_TAGS, vpcId: 'vpc-0dev' }],
+        [
+          id(2),
+          {
+            instanceId: id(2),
+            vpc: 'DEV',
+            state: 'running',
+            launchTime: null,
+            tags: OUR_TAGS,
+            vpcId: 'vpc-0dev',
+          },
+        ],
       ]),
     });
-    expect(gone).toMatchObject({ action: 'delete', terminate: false, vpc: 'DEV', instanceId: id(1) });
+    expect(gone).toMatchObject({
+      action: 'delete',
+      terminate: false,
+      vpc: 'DEV',
+      instanceId: id(1),
+    });
     expect(gone.reason).toMatch(/offline for 3 h 0 min; its instance is gone/);
     expect(crashed).toMatchObject({ action: 'delete', terminate: true });
     expect(crashed.reason).toMatch(/still running/);
@@ -74,7 +99,17 @@ describe('decideSweep', () => {
         // Another team's instance that only shares the Name tag.
         [id(1), running(1, { tags: { Name: 'DEV-BATCH-AGENT' } })],
         [id(2), running(2, { vpcId: 'vpc-0other' })],
-        [id(3), running(3, { state: 'stopped', tags: { Name: 'DEV-BATCH-AGENT', AgentType: 'STG-worker-agent', 'batch-jobs.io/launched-by': 'x' } })],
+        [
+          id(3),
+          running(3, {
+            state: 'stopped',
+            tags: {
+              Name: 'DEV-BATCH-AGENT',
+              AgentType: 'STG-worker-agent',
+              'batch-jobs.io/launched-by': 'x',
+            },
+          }),
+        ],
       ]),
     });
     expect(decisions.map(d => [d.instanceId, d.action, d.terminate])).toEqual([
@@ -82,11 +117,15 @@ describe('decideSweep', () => {
       [id(2), 'delete', false],
       [id(3), 'delete', false],
     ]);
-    expect(decisions[0].instanceNotOurs).toMatch(/^no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/);
+    expect(decisions[0].instanceNotOurs).toMatch(
+      /^no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/,
+    );
     expect(decisions[0].reason).toMatch(
       /^offline for 3 h 0 min; its instance is still running but not ours \(no tag batch-jobs.io\/launched-by .*\): only the node is deleted$/,
     );
-    expect(decisions[1].instanceNotOurs).toBe('no VPC id vpc-0dev (it is in vpc-0other)');
+    expect(decisions[1].instanceNotOurs).toBe(
+      'no VPC id vpc-0dev (it is in vpc-0other)',
+    );
     expect(decisions[2].instanceNotOurs).toMatch(/AgentType=STG-worker-agent/);
     expect(decisions[2].reason).toMatch(/still stopped but not ours/);
 
@@ -95,7 +134,11 @@ describe('decideSweep', () => {
       instances: new Map([[id(4), running(4, {})]]),
       owners: new Map(),
     });
-    expect(unknown).toMatchObject({ action: 'delete', terminate: false, instanceNotOurs: 'no ownership rules for VPC DEV' });
+    expect(unknown).toMatchObject({
+      action: 'delete',
+      terminate: false,
+      instanceNotOurs: 'no ownership rules for VPC DEV',
+    });
   });
 
   it('never lists online nodes, the built-in node, static agents or nodes of no configured VPC', () => {
@@ -111,7 +154,11 @@ describe('decideSweep', () => {
 
   it('spares nodes paused by a person, with a running build, or of a launch in progress', () => {
     const decisions = sweep(
-      [node(1, { temporarilyOffline: true }), node(2, { runningBuilds: 1 }), node(3)],
+      [
+        node(1, { temporarilyOffline: true }),
+        node(2, { runningBuilds: 1 }),
+        node(3),
+      ],
       { launchesInProgress: new Set([id(3)]) },
     );
     expect(decisions.map(d => [d.action, d.reason])).toEqual([
@@ -130,11 +177,19 @@ describe('decideSweep', () => {
         [known.name, ago(60_000)],
       ]),
     });
-    expect(a).toMatchObject({ action: 'spare', offlineSince: ago(10 * 60_000).toISOString() });
+    expect(a).toMatchObject({
+      action: 'spare',
+      offlineSince: ago(10 * 60_000).toISOString(),
+    });
     expect(a.reason).toMatch(/within the grace period of 1 h 0 min/);
-    expect(b).toMatchObject({ action: 'delete', offlineSince: ago(26 * HOUR).toISOString() });
+    expect(b).toMatchObject({
+      action: 'delete',
+      offlineSince: ago(26 * HOUR).toISOString(),
+    });
     // Never seen before: seen now, so nothing is deleted on a first look.
-    expect(sweep([node(3)], { firstSeenOffline: new Map() })[0].action).toBe('spare');
+    expect(sweep([node(3)], { firstSeenOffline: new Map() })[0].action).toBe(
+      'spare',
+    );
   });
 });
 
@@ -143,7 +198,10 @@ describe('decideReap', () => {
     n: number,
     state: string,
     launchedAgo: number | null,
-    tags: Record<string, string> = { Name: 'DEV-BATCH-AGENT', 'aws:ec2launchtemplate:id': 'lt-0dev' },
+    tags: Record<string, string> = {
+      Name: 'DEV-BATCH-AGENT',
+      'aws:ec2launchtemplate:id': 'lt-0dev',
+    },
   ) => ({
     instanceId: id(n),
     vpc: 'DEV',
@@ -182,7 +240,11 @@ describe('decideReap', () => {
     const decisions = reap([
       // Another team's instance: the Name filter alone would have picked it up.
       instance(1, 'running', 30 * HOUR, { Name: 'DEV-BATCH-AGENT' }),
-      instance(2, 'running', 30 * HOUR, { Name: 'DEV-BATCH-AGENT', AgentType: 'STG-worker-agent', 'batch-jobs.io/launched-by': 'x' }),
+      instance(2, 'running', 30 * HOUR, {
+        Name: 'DEV-BATCH-AGENT',
+        AgentType: 'STG-worker-agent',
+        'batch-jobs.io/launched-by': 'x',
+      }),
       { ...instance(3, 'running', 30 * HOUR), vpcId: 'vpc-0other' },
       { ...instance(4, 'running', 30 * HOUR), vpc: 'QA' },
     ]);
@@ -192,9 +254,13 @@ describe('decideReap', () => {
       [id(3), 'spare'],
       [id(4), 'spare'],
     ]);
-    expect(decisions[0].reason).toMatch(/^not ours: no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/);
+    expect(decisions[0].reason).toMatch(
+      /^not ours: no tag batch-jobs.io\/launched-by or aws:ec2launchtemplate:id/,
+    );
     expect(decisions[1].reason).toMatch(/AgentType=STG-worker-agent/);
-    expect(decisions[2].reason).toMatch(/VPC id vpc-0dev \(it is in vpc-0other\)/);
+    expect(decisions[2].reason).toMatch(
+      /VPC id vpc-0dev \(it is in vpc-0other\)/,
+    );
     expect(decisions[3].reason).toMatch(/no ownership rules for VPC QA/);
   });
 
@@ -204,15 +270,27 @@ describe('decideReap', () => {
       [node(2)],
     );
     expect(decisions).toEqual([
-      expect.objectContaining({ instanceId: id(1), action: 'terminate', reason: expect.stringMatching(/never created a node/) }),
-      expect.objectContaining({ instanceId: id(2), action: 'terminate', reason: expect.stringMatching(/node offline/) }),
+      expect.objectContaining({
+        instanceId: id(1),
+        action: 'terminate',
+        reason: expect.stringMatching(/never created a node/),
+      }),
+      expect.objectContaining({
+        instanceId: id(2),
+        action: 'terminate',
+        reason: expect.stringMatching(/node offline/),
+      }),
     ]);
   });
 
   it('leaves instances with an online node, and stopped or terminated ones, out', () => {
     expect(
       reap(
-        [instance(1, 'running', 30 * HOUR), instance(2, 'terminated', 30 * HOUR), instance(3, 'shutting-down', 30 * HOUR)],
+        [
+          instance(1, 'running', 30 * HOUR),
+          instance(2, 'terminated', 30 * HOUR),
+          instance(3, 'shutting-down', 30 * HOUR),
+        ],
         [node(1, { offline: false })],
       ),
     ).toEqual([]);
@@ -242,19 +320,39 @@ describe('decideReap', () => {
 });
 
 describe('backup verification and retention', () => {
-  const obj = (key: string, agoMs: number, size = 100) => ({ key, size, lastModified: ago(agoMs) });
+  const obj = (key: string, agoMs: number, size = 100) => ({
+    key,
+    size,
+    lastModified: ago(agoMs),
+  });
 
   it('finds the new object of this run, not an older or pre-existing one', () => {
     const start = ago(10 * 60_000);
     const old = obj('b/1.tar.gz', 24 * HOUR);
     const fresh = obj('b/2.tar.gz', 60_000);
-    expect(findNewBackup({ before: new Set([old.key]), after: [old, fresh], buildStartedAt: start })).toBe(fresh);
-    expect(findNewBackup({ before: new Set([old.key, fresh.key]), after: [old, fresh], buildStartedAt: start })).toBeUndefined();
-    expect(findNewBackup({ before: new Set(), after: [old], buildStartedAt: start })).toBeUndefined();
+    expect(
+      findNewBackup({
+        before: new Set([old.key]),
+        after: [old, fresh],
+        buildStartedAt: start,
+      }),
+    ).toBe(fresh);
+    expect(
+      findNewBackup({
+        before: new Set([old.key, fresh.key]),
+        after: [old, fresh],
+        buildStartedAt: start,
+      }),
+    ).toBeUndefined();
+    expect(
+      findNewBackup({ before: new Set(), after: [old], buildStartedAt: start }),
+    ).toBeUndefined();
   });
 
   it('accepts only a whole, complete gzip of a tar holding config.xml and jobs/', () => {
-    const read = (extra: Partial<ArchiveInspection> = {}): ArchiveInspection => ({
+    const read = (
+      extra: Partial<ArchiveInspection> = {},
+    ): ArchiveInspection => ({
       bytesRead: 100,
       entries: 3,
       configRoots: ['jenkins-home/'],
@@ -262,38 +360,87 @@ describe('backup verification and retention', () => {
       ...extra,
     });
     expect(checkBackup(obj('a', 0), read())).toEqual({ ok: true });
-    expect(checkBackup(obj('a', 0, 0), undefined)).toEqual({ ok: false, reason: 'a is empty (0 bytes)' });
+    expect(checkBackup(obj('a', 0, 0), undefined)).toEqual({
+      ok: false,
+      reason: 'a is empty (0 bytes)',
+    });
     const reason = (extra: Partial<ArchiveInspection>) => {
       const result = checkBackup(obj('a', 0), read(extra));
       return result.ok ? 'ok' : result.reason;
     };
-    expect(reason({ error: { stage: 'gzip', message: 'unexpected end of file', truncated: true } })).toBe(
+    expect(
+      reason({
+        error: {
+          stage: 'gzip',
+          message: 'unexpected end of file',
+          truncated: true,
+        },
+      }),
+    ).toBe(
       'a is not a complete gzip stream (unexpected end of file: cut short)',
     );
-    expect(reason({ error: { stage: 'gzip', message: 'incorrect data check', truncated: false } })).toBe(
-      'a is not a valid gzip stream (incorrect data check)',
-    );
-    expect(reason({ error: { stage: 'tar', message: 'the tar archive ends inside an entry', truncated: true } })).toBe(
+    expect(
+      reason({
+        error: {
+          stage: 'gzip',
+          message: 'incorrect data check',
+          truncated: false,
+        },
+      }),
+    ).toBe('a is not a valid gzip stream (incorrect data check)');
+    expect(
+      reason({
+        error: {
+          stage: 'tar',
+          message: 'the tar archive ends inside an entry',
+          truncated: true,
+        },
+      }),
+    ).toBe(
       'a is not a complete tar archive (the tar archive ends inside an entry)',
     );
     expect(reason({ bytesRead: 60 })).toBe('a was read 60 of 100 bytes');
-    expect(reason({ configRoots: [], jobsRoots: [] })).toBe('a holds no config.xml and no jobs/ (3 entries): not a Jenkins home');
-    expect(reason({ jobsRoots: [] })).toBe('a holds no jobs/ (3 entries): not a Jenkins home');
-    expect(reason({ configRoots: [''] })).toBe('a holds config.xml and jobs/ in different directories: not a Jenkins home');
+    expect(reason({ configRoots: [], jobsRoots: [] })).toBe(
+      'a holds no config.xml and no jobs/ (3 entries): not a Jenkins home',
+    );
+    expect(reason({ jobsRoots: [] })).toBe(
+      'a holds no jobs/ (3 entries): not a Jenkins home',
+    );
+    expect(reason({ configRoots: [''] })).toBe(
+      'a holds config.xml and jobs/ in different directories: not a Jenkins home',
+    );
   });
 
   it('keeps the newest N and/or those younger than N days, and always the newest verified', () => {
-    const objects = [0, 1, 2, 3, 4].map(d => obj(`b/${d}`, d * 86_400_000 + 1000));
+    const objects = [0, 1, 2, 3, 4].map(d =>
+      obj(`b/${d}`, d * 86_400_000 + 1000),
+    );
     const keys = (r: { keep: typeof objects; remove: typeof objects }) => [
       r.keep.map(o => o.key),
       r.remove.map(o => o.key),
     ];
     const base = { objects, newestVerifiedKey: 'b/0', reference: NOW };
-    expect(keys(decideRetention({ ...base, keepLast: 2 }))).toEqual([['b/0', 'b/1'], ['b/2', 'b/3', 'b/4']]);
-    expect(keys(decideRetention({ ...base, maxAgeDays: 3 }))).toEqual([['b/0', 'b/1', 'b/2'], ['b/3', 'b/4']]);
-    expect(keys(decideRetention({ ...base, keepLast: 1, maxAgeDays: 2 }))).toEqual([['b/0', 'b/1'], ['b/2', 'b/3', 'b/4']]);
-    expect(keys(decideRetention({ ...base }))).toEqual([['b/0', 'b/1', 'b/2', 'b/3', 'b/4'], []]);
+    expect(keys(decideRetention({ ...base, keepLast: 2 }))).toEqual([
+      ['b/0', 'b/1'],
+      ['b/2', 'b/3', 'b/4'],
+    ]);
+    expect(keys(decideRetention({ ...base, maxAgeDays: 3 }))).toEqual([
+      ['b/0', 'b/1', 'b/2'],
+      ['b/3', 'b/4'],
+    ]);
+    expect(
+      keys(decideRetention({ ...base, keepLast: 1, maxAgeDays: 2 })),
+    ).toEqual([
+      ['b/0', 'b/1'],
+      ['b/2', 'b/3', 'b/4'],
+    ]);
+    expect(keys(decideRetention({ ...base }))).toEqual([
+      ['b/0', 'b/1', 'b/2', 'b/3', 'b/4'],
+      [],
+    ]);
     // keepLast 0 would remove everything: the newest verified backup stays.
-    expect(keys(decideRetention({ ...base, keepLast: 0, newestVerifiedKey: 'b/3' }))).toEqual([['b/3'], ['b/0', 'b/1', 'b/2', 'b/4']]);
+    expect(
+      keys(decideRetention({ ...base, keepLast: 0, newestVerifiedKey: 'b/3' })),
+    ).toEqual([['b/3'], ['b/0', 'b/1', 'b/2', 'b/4']]);
   });
 });

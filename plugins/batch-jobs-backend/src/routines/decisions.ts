@@ -103,7 +103,9 @@ export function decideSweep(input: {
     if (!node.offline) continue;
     const instanceId = instanceIdOf(node.name);
     if (!instanceId) continue;
-    const vpc = input.vpcs.find(v => v.labels.some(l => node.labels.includes(l)));
+    const vpc = input.vpcs.find(v =>
+      v.labels.some(l => node.labels.includes(l)),
+    );
     if (!vpc) continue;
     const seen = input.firstSeenOffline.get(node.name)?.getTime();
     const since = Math.min(
@@ -137,7 +139,9 @@ export function decideSweep(input: {
     const offlineFor = input.now.getTime() - since;
     if (offlineFor < input.gracePeriodMs) {
       spare(
-        `offline for ${formatAge(offlineFor)}, within the grace period of ${formatAge(input.gracePeriodMs)}`,
+        `offline for ${formatAge(
+          offlineFor,
+        )}, within the grace period of ${formatAge(input.gracePeriodMs)}`,
       );
       continue;
     }
@@ -147,7 +151,10 @@ export function decideSweep(input: {
     if (alive) {
       const rules = input.owners.get(vpc.name);
       const ownership = rules
-        ? checkAgentOwnership({ ...instance!, tags: instance!.tags ?? {} }, rules)
+        ? checkAgentOwnership(
+            { ...instance!, tags: instance!.tags ?? {} },
+            rules,
+          )
         : undefined;
       if (!ownership) notOurs = `no ownership rules for VPC ${vpc.name}`;
       else if (!ownership.ours) notOurs = describeMissing(ownership.missing);
@@ -156,7 +163,9 @@ export function decideSweep(input: {
     let instanceNote = '';
     if (terminate) instanceNote = `; its instance is still ${instance!.state}`;
     else if (alive) {
-      instanceNote = `; its instance is still ${instance!.state} but not ours (${notOurs}): only the node is deleted`;
+      instanceNote = `; its instance is still ${
+        instance!.state
+      } but not ours (${notOurs}): only the node is deleted`;
     } else if (vpc.hasAws) instanceNote = '; its instance is gone';
     out.push({
       ...base,
@@ -248,7 +257,9 @@ export function decideReap(input: {
     const age = input.now.getTime() - launched;
     if (age < input.gracePeriodMs) {
       spare(
-        `up for ${formatAge(age)}, within the grace period of ${formatAge(input.gracePeriodMs)}`,
+        `up for ${formatAge(age)}, within the grace period of ${formatAge(
+          input.gracePeriodMs,
+        )}`,
       );
       continue;
     }
@@ -301,7 +312,10 @@ export function checkBackup(
   object: BackupObject,
   archive: ArchiveInspection | undefined,
 ): { ok: true } | { ok: false; reason: string } {
-  const fail = (reason: string) => ({ ok: false as const, reason: `${object.key} ${reason}` });
+  const fail = (reason: string) => ({
+    ok: false as const,
+    reason: `${object.key} ${reason}`,
+  });
   if (object.size <= 0) return fail('is empty (0 bytes)');
   if (!archive) return fail('was not read');
   const { error } = archive;
@@ -324,7 +338,9 @@ export function checkBackup(
     ].filter(Boolean);
     return fail(
       missing.length
-        ? `holds no ${missing.join(' and no ')} (${archive.entries} entries): not a Jenkins home`
+        ? `holds no ${missing.join(' and no ')} (${
+            archive.entries
+          } entries): not a Jenkins home`
         : 'holds config.xml and jobs/ in different directories: not a Jenkins home',
     );
   }
@@ -359,8 +375,7 @@ export function decideRetention(input: {
   const keep: BackupObject[] = [];
   const remove: BackupObject[] = [];
   sorted.forEach((object, index) => {
-    const byCount =
-      input.keepLast !== undefined && index < input.keepLast;
+    const byCount = input.keepLast !== undefined && index < input.keepLast;
     const byAge =
       input.maxAgeDays !== undefined &&
       input.reference.getTime() - object.lastModified.getTime() <

@@ -58,7 +58,9 @@ async function backendWithTask(options: { drain: boolean }) {
 
 describe('drainOnShutdown', () => {
   it('lets a pass in flight finish before the backend has stopped, and starts no new one', async () => {
-    const { backend, events, started, release, passes } = await backendWithTask({ drain: true });
+    const { backend, events, started, release, passes } = await backendWithTask(
+      { drain: true },
+    );
     await started.promise;
 
     const stopped = backend.stop().then(() => events.push('backend stopped'));
@@ -67,18 +69,26 @@ describe('drainOnShutdown', () => {
 
     release.resolve();
     await stopped;
-    expect(events).toEqual(['pass 1 started', 'pass 1 finished', 'backend stopped']);
+    expect(events).toEqual([
+      'pass 1 started',
+      'pass 1 finished',
+      'backend stopped',
+    ]);
     await new Promise(r => setTimeout(r, 200));
     expect(passes()).toBe(1);
   });
 
   it("is needed: Backstage's scheduler alone stops without waiting for the pass", async () => {
-    const { backend, events, started, release } = await backendWithTask({ drain: false });
+    const { backend, events, started, release } = await backendWithTask({
+      drain: false,
+    });
     await started.promise;
     await backend.stop();
     events.push('backend stopped');
     release.resolve();
     await new Promise(r => setTimeout(r, 50));
-    expect(events.indexOf('backend stopped')).toBeLessThan(events.indexOf('pass 1 finished'));
+    expect(events.indexOf('backend stopped')).toBeLessThan(
+      events.indexOf('pass 1 finished'),
+    );
   });
 });

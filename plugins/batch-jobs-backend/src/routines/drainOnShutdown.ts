@@ -37,7 +37,8 @@ export function drainOnShutdown(
     triggerTask: id => scheduler.triggerTask(id),
     cancelTask: id => scheduler.cancelTask(id),
     getScheduledTasks: () => scheduler.getScheduledTasks(),
-    scheduleTask: task => scheduler.scheduleTask({ ...task, fn: drained(task.fn) }),
+    scheduleTask: task =>
+      scheduler.scheduleTask({ ...task, fn: drained(task.fn) }),
     createScheduledTaskRunner: schedule => {
       const runner = scheduler.createScheduledTaskRunner(schedule);
       return { run: task => runner.run({ ...task, fn: drained(task.fn) }) };

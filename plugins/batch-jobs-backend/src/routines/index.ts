@@ -51,7 +51,8 @@ export async function setupRoutines(options: {
   /** Routine history spans every VPC: read with batch-jobs.vpc.read on all. */
   readAccess?: JobReadAccess;
 }) {
-  const { batchJobsConfig, db, clients, ec2, audit, operations, logger } = options;
+  const { batchJobsConfig, db, clients, ec2, audit, operations, logger } =
+    options;
   const routines = readRoutinesConfig(
     options.config,
     batchJobsConfig.jenkins.map(j => j.name),
@@ -62,7 +63,6 @@ export async function setupRoutines(options: {
     permissions: options.permissions,
     logger,
     configs: routines,
-    db,
     gate: options.gate,
     vpcs: batchJobsConfig.vpcs,
     audit,

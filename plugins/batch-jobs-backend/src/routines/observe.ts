@@ -22,7 +22,9 @@ export function toObservedNode(c: RawComputer): ObservedNode {
 }
 
 /** Every node of a controller: one `tree=` request. */
-export async function observeNodes(client: JenkinsClient): Promise<ObservedNode[]> {
+export async function observeNodes(
+  client: JenkinsClient,
+): Promise<ObservedNode[]> {
   const set = await client.listFleetComputers();
   return (set.computer ?? [])
     .filter((c): c is RawComputer => !!c && !!c.displayName)

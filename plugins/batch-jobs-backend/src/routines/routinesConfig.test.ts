@@ -6,7 +6,10 @@ const withPrefix = (prefix?: string) =>
     batchJobs: {
       routines: {
         'jenkins-backup': {
-          s3: { bucket: 'jenkins-backups', ...(prefix === undefined ? {} : { prefix }) },
+          s3: {
+            bucket: 'jenkins-backups',
+            ...(prefix === undefined ? {} : { prefix }),
+          },
         },
       },
     },
@@ -14,7 +17,10 @@ const withPrefix = (prefix?: string) =>
 
 describe('readRoutinesConfig', () => {
   it('takes the backup prefix as configured, without a leading slash', () => {
-    expect(readRoutinesConfig(withPrefix('/jenkins/'), ['main'])['jenkins-backup'].s3).toMatchObject({
+    expect(
+      readRoutinesConfig(withPrefix('/jenkins/'), ['main'])['jenkins-backup']
+        .s3,
+    ).toMatchObject({
       bucket: 'jenkins-backups',
       prefix: 'jenkins/',
     });

@@ -62,12 +62,20 @@ function fail(key: string, message: string): never {
   throw new Error(`Invalid config at '${key}': ${message}`);
 }
 
-function durationMs(config: Config, key: string, at: string, fallback: number): number {
+function durationMs(
+  config: Config,
+  key: string,
+  at: string,
+  fallback: number,
+): number {
   if (!config.has(key)) return fallback;
   try {
     return durationToMilliseconds(readDurationFromConfig(config, { key }));
   } catch (error) {
-    return fail(`${at}.${key}`, `expected a duration like { hours: 2 } or 'PT2H' (${error})`);
+    return fail(
+      `${at}.${key}`,
+      `expected a duration like { hours: 2 } or 'PT2H' (${error})`,
+    );
   }
 }
 
@@ -95,7 +103,10 @@ function common(root: Config | undefined, id: RoutineId): RoutineCommonConfig {
       );
       schedule = { ...merged, scope: 'global' };
     } catch (error) {
-      fail(at, `bad schedule: ${error instanceof Error ? error.message : error}`);
+      fail(
+        at,
+        `bad schedule: ${error instanceof Error ? error.message : error}`,
+      );
     }
   }
   return {
@@ -125,7 +136,9 @@ export function readRoutinesConfig(
   if (!jenkinsNames.includes(jenkins)) {
     fail(
       `${at}.jenkins-backup.jenkins`,
-      `'${jenkins}' is not in batchJobs.jenkins (known: ${jenkinsNames.join(', ')})`,
+      `'${jenkins}' is not in batchJobs.jenkins (known: ${jenkinsNames.join(
+        ', ',
+      )})`,
     );
   }
   const s3 = backup?.getOptionalConfig('s3');
@@ -161,16 +174,23 @@ export function readRoutinesConfig(
             },
           }
         : {}),
-      forcePathStyle: s3.getOptionalBoolean('forcePathStyle') ?? Boolean(endpoint),
+      forcePathStyle:
+        s3.getOptionalBoolean('forcePathStyle') ?? Boolean(endpoint),
     };
   }
   const keepLast = backup?.getOptionalNumber('retention.keepLast');
   const maxAgeDays = backup?.getOptionalNumber('retention.maxAgeDays');
   if (keepLast !== undefined && (!Number.isInteger(keepLast) || keepLast < 1)) {
-    fail(`${at}.jenkins-backup.retention.keepLast`, 'must be a whole number of at least 1');
+    fail(
+      `${at}.jenkins-backup.retention.keepLast`,
+      'must be a whole number of at least 1',
+    );
   }
   if (maxAgeDays !== undefined && !(maxAgeDays > 0)) {
-    fail(`${at}.jenkins-backup.retention.maxAgeDays`, 'must be a positive number');
+    fail(
+      `${at}.jenkins-backup.retention.maxAgeDays`,
+      'must be a positive number',
+    );
   }
 
   return {
@@ -189,7 +209,10 @@ export function readRoutinesConfig(
     'jenkins-backup': {
       ...common(r, 'jenkins-backup'),
       jenkins,
-      job: (backup?.getOptionalString('job') ?? 'jenkins-backup').replace(/^\/+|\/+$/g, ''),
+      job: (backup?.getOptionalString('job') ?? 'jenkins-backup').replace(
+        /^\/+|\/+$/g,
+        '',
+      ),
       waitTimeoutMs: backup
         ? durationMs(backup, 'waitTimeout', `${at}.jenkins-backup`, HOUR)
         : HOUR,
