@@ -45,16 +45,26 @@ describe('JenkinsClient', () => {
     expect(jobPath('')).toBe('');
   });
 
-  it('takes a queue item as a job\'s only when the whole job path matches', () => {
-    const item = (url: string) => ({ id: 1, task: { url } }) as any;
-    expect(isQueueItemOf(item('http://j/job/DEV/job/x/job/job/'), 'DEV/x/job')).toBe(true);
+  it("takes a queue item as a job's only when the whole job path matches", () => {
+    const item = (url: string) => ({ id: 1, task: { url } } as any);
+    expect(
+      isQueueItemOf(item('http://j/job/DEV/job/x/job/job/'), 'DEV/x/job'),
+    ).toBe(true);
     // Behind a context path, the root is not part of the job.
-    expect(isQueueItemOf(item('http://j/ci/job/DEV/job/x/'), 'DEV/x')).toBe(true);
+    expect(isQueueItemOf(item('http://j/ci/job/DEV/job/x/'), 'DEV/x')).toBe(
+      true,
+    );
     // Another job whose path merely ends like this one.
-    expect(isQueueItemOf(item('http://j/job/DEV/job/other/job/x/job/job/'), 'x/job')).toBe(false);
-    expect(isQueueItemOf(item('http://j/job/DEV/job/other/job/x/'), 'other/x')).toBe(false);
+    expect(
+      isQueueItemOf(item('http://j/job/DEV/job/other/job/x/job/job/'), 'x/job'),
+    ).toBe(false);
+    expect(
+      isQueueItemOf(item('http://j/job/DEV/job/other/job/x/'), 'other/x'),
+    ).toBe(false);
     expect(isQueueItemOf(item('http://j/job/DEV/job/x/'), 'DEV/y')).toBe(false);
-    expect(isQueueItemOf(item('http://j/job/DEV/job/x%20y/'), 'DEV/x y')).toBe(true);
+    expect(isQueueItemOf(item('http://j/job/DEV/job/x%20y/'), 'DEV/x y')).toBe(
+      true,
+    );
     expect(isQueueItemOf({ id: 1 } as any, 'DEV/x')).toBe(false);
   });
 

@@ -141,13 +141,19 @@ describe('JobDirectory', () => {
     const payments = directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'shared' }),
     );
-    expect(directory.boundEntities(dev, 'DEV/shared/reconcile')).toHaveLength(2);
-    expect(directory.claimOf(ledger, dev, 'DEV/shared/reconcile')).toBe('conflict');
+    expect(directory.boundEntities(dev, 'DEV/shared/reconcile')).toHaveLength(
+      2,
+    );
+    expect(directory.claimOf(ledger, dev, 'DEV/shared/reconcile')).toBe(
+      'conflict',
+    );
     expect(directory.claimOf(payments, dev, 'DEV/shared/reconcile')).toBe(
       'conflict',
     );
     // The second binding is DEV-only: in STG ledger alone holds the job.
-    expect(directory.claimOf(ledger, stg, 'STG/shared/reconcile')).toBe('valid');
+    expect(directory.claimOf(ledger, stg, 'STG/shared/reconcile')).toBe(
+      'valid',
+    );
     expect(directory.claimOf(payments, dev, 'DEV/shared/export')).toBe('valid');
   });
 
@@ -223,21 +229,29 @@ describe('JobDirectory', () => {
       readBatchJobsConfig(
         new ConfigReader({
           batchJobs: {
-            jenkins: [{ name: 's', baseUrl: 'http://j', username: 'u', apiToken: 't' }],
+            jenkins: [
+              { name: 's', baseUrl: 'http://j', username: 'u', apiToken: 't' },
+            ],
             vpcs: [{ name: 'DEV', jenkins: 's', folder: 'DEV' }],
             ownership,
           },
         } as any),
       );
-    expect(withOwnership([{ entity: 'component:default/x', jobs: ['*'] }])).toThrow(
+    expect(
+      withOwnership([{ entity: 'component:default/x', jobs: ['*'] }]),
+    ).toThrow(
       /batchJobs\.ownership\[0\]\.jobs\[0\].*top-level '\*' claims nothing/,
     );
     expect(withOwnership([{ entity: 'x', jobs: ['x'] }])).toThrow(
       /batchJobs\.ownership\[0\]\.entity.*must name the kind/,
     );
     expect(
-      withOwnership([{ entity: 'component:default/x', jobs: ['x'], vpcs: ['PROD'] }]),
-    ).toThrow(/batchJobs\.ownership\[0\]\.vpcs\[0\].*'PROD' is not a configured VPC/);
+      withOwnership([
+        { entity: 'component:default/x', jobs: ['x'], vpcs: ['PROD'] },
+      ]),
+    ).toThrow(
+      /batchJobs\.ownership\[0\]\.vpcs\[0\].*'PROD' is not a configured VPC/,
+    );
   });
 
   it('reports invalid selectors and a missing annotation', () => {

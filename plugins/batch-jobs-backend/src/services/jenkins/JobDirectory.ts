@@ -354,13 +354,7 @@ export function parseSelector(raw: string): JobSelector {
       `${label}: a top-level '*' claims nothing; name your service's folder or jobs`,
     );
   }
-  segments.forEach((s, i) =>
-    checkSegment(
-      s,
-      label,
-      i === segments.length - 1,
-    ),
-  );
+  segments.forEach((s, i) => checkSegment(s, label, i === segments.length - 1));
   return { raw, segments };
 }
 

@@ -10,6 +10,7 @@ import {
   QueueItemStatus,
   templateVersionOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
+import { at, parseConfigXml, textAt, XmlElement } from './configXml';
 import {
   RawBuild,
   RawCause,
@@ -281,25 +282,23 @@ export function mapQueueItem(raw: RawQueueItem): QueueItemStatus {
   return status;
 }
 
-const XML_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-};
+const TIMER = 'hudson.triggers.TimerTrigger';
 
-function decodeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, code: string) => {
-    if (code[0] === '#') {
-      const n =
-        code[1] === 'x' || code[1] === 'X'
-          ? parseInt(code.slice(2), 16)
-          : parseInt(code.slice(1), 10);
-      return Number.isFinite(n) ? String.fromCodePoint(n) : all;
-    }
-    return XML_ENTITIES[code] ?? all;
-  });
+const PIPELINE_TRIGGERS =
+  'org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty';
+
+/** A root's timer: in `<triggers>` (freestyle, old pipelines) or in `PipelineTriggersJobProperty`. */
+function timerOf(root: XmlElement): XmlElement | undefined {
+  return (
+    at(root, 'triggers', TIMER) ??
+    at(root, 'properties', PIPELINE_TRIGGERS, 'triggers', TIMER)
+  );
+}
+
+function specOf(root: XmlElement): string | null {
+  const timer = timerOf(root);
+  const spec = timer ? textAt(timer, 'spec')?.trim() : undefined;
+  return spec ? spec : null;
 }
 
 /**
@@ -309,14 +308,7 @@ function decodeXml(text: string): string {
  * @internal
  */
 export function parseTimerSpec(configXml: string): string | null {
-  const trigger =
-    /<hudson\.triggers\.TimerTrigger(?:\s[^>]*)?>([\s\S]*?)<\/hudson\.triggers\.TimerTrigger>/.exec(
-      configXml,
-    );
-  const match = trigger && /<spec>([\s\S]*?)<\/spec>/.exec(trigger[1]);
-  if (!match) return null;
-  const spec = decodeXml(match[1]).trim();
-  return spec === '' ? null : spec;
+  return specOf(parseConfigXml(configXml));
 }
 
 /** What a job's config.xml says about when and where it runs. @public */
@@ -365,14 +357,15 @@ function pipelineLabel(script: string): string | null {
  * @internal
  */
 export function parseJobConfig(configXml: string): JobRunConfig {
-  const spec = parseTimerSpec(configXml);
+  const root = parseConfigXml(configXml);
+  const spec = specOf(root);
   let label: string | null = null;
-  const assigned = /<assignedNode>([\s\S]*?)<\/assignedNode>/.exec(configXml);
-  const roams = /<canRoam>\s*true\s*<\/canRoam>/.test(configXml);
-  const scriptXml = /<script>([\s\S]*?)<\/script>/.exec(configXml);
-  const script = scriptXml ? decodeXml(scriptXml[1]) : null;
-  if (assigned && !roams) {
-    label = decodeXml(assigned[1]).trim() || null;
+  const assigned = textAt(root, 'assignedNode');
+  const roams = textAt(root, 'canRoam')?.trim() === 'true';
+  // CpsFlowDefinition keeps the pipeline script in <definition><script>.
+  const script = textAt(root, 'definition', 'script') ?? null;
+  if (assigned !== undefined && !roams) {
+    label = assigned.trim() || null;
   } else if (script !== null) {
     label = pipelineLabel(script);
   }

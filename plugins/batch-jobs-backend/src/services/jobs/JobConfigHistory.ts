@@ -25,19 +25,35 @@ import { checkPin, pinHash, unifiedDiff } from '../approvals/pins';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { JobWriter, JobWriterContext } from './JobWriter';
+import { parseConfigXml, textAt } from '../jenkins/configXml';
 
-const DISABLED = /<disabled>\s*(true|false)\s*<\/disabled>/;
+const DISABLED = /<disabled>\s*(true|false)\s*<\/disabled>/g;
+
+/** The job's own `<disabled>` (a child of the root), not a plugin's. */
+function disabledOf(xml: string): string | undefined {
+  return textAt(parseConfigXml(xml), 'disabled')?.trim();
+}
 
 /**
  * The version's config.xml as a restore writes it: byte for byte, except
  * that the job stays paused or running as it is now. Pausing has its own
  * audited action and record; a restore must not undo it on the side.
  */
-function restorable(versionXml: string, currentXml: string): string {
-  const now = DISABLED.exec(currentXml);
-  const then = DISABLED.exec(versionXml);
-  if (!now || !then || now[1] === then[1]) return versionXml;
-  return versionXml.replace(DISABLED, `<disabled>${now[1]}</disabled>`);
+export function restorable(versionXml: string, currentXml: string): string {
+  const now = disabledOf(currentXml);
+  const then = disabledOf(versionXml);
+  if (now === undefined || then === undefined || now === then)
+    return versionXml;
+  // Of the <disabled> elements in the text (a plugin may have its own, or a
+  // comment may hold one), change the one the parser reads as the job's.
+  for (const m of versionXml.matchAll(DISABLED)) {
+    const candidate =
+      versionXml.slice(0, m.index) +
+      `<disabled>${now}</disabled>` +
+      versionXml.slice(m.index! + m[0].length);
+    if (disabledOf(candidate) === now) return candidate;
+  }
+  return versionXml;
 }
 
 /**

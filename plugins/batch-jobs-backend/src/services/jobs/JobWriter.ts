@@ -338,7 +338,12 @@ export class JobWriter {
       vpc,
       this.relativeJob(vpc.name, fullName),
     );
-    return { vpc: vpc.name, fullName, template: templateInfoOf(version)!, spec };
+    return {
+      vpc: vpc.name,
+      fullName,
+      template: templateInfoOf(version)!,
+      spec,
+    };
   }
 
   /** `GET /jobs/compare`: the job (path relative to the VPC folders) in each VPC, and what differs. */

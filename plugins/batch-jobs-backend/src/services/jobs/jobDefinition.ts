@@ -15,63 +15,48 @@ import {
   templateVersionOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
+import {
+  at,
+  descendants,
+  parseConfigXml,
+  textAt,
+  XmlElement,
+} from '../jenkins/configXml';
 import { parseJobConfig } from '../jenkins/mapping';
 
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-};
+const PARAMETER = /^hudson\.model\.(\w+)ParameterDefinition$/;
 
-function decode(text: string): string {
-  return text
-    .replace(/^<!\[CDATA\[([\s\S]*)\]\]>$/, '$1')
-    .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (all, code: string) => {
-      if (code[0] === '#') {
-        const n =
-          code[1] === 'x' || code[1] === 'X'
-            ? parseInt(code.slice(2), 16)
-            : parseInt(code.slice(1), 10);
-        return Number.isFinite(n) ? String.fromCodePoint(n) : all;
-      }
-      return ENTITIES[code] ?? all;
-    });
-}
-
-function element(xml: string, name: string): string | undefined {
-  const escaped = name.replace(/[.$]/g, '\\$&');
-  const m = new RegExp(
-    `<${escaped}(?:\\s[^>]*)?>([\\s\\S]*?)</${escaped}>`,
-  ).exec(xml);
-  return m ? m[1] : undefined;
-}
-
-const PARAMETER_RE =
-  /<(hudson\.model\.(\w+)ParameterDefinition)(?:\s[^>]*)?>([\s\S]*?)<\/\1>/g;
-
-function parameters(xml: string): JobDefinition['parameters'] {
-  const defs = element(xml, 'parameterDefinitions');
+function parameters(root: XmlElement): JobDefinition['parameters'] {
+  const property = at(
+    root,
+    'properties',
+    'hudson.model.ParametersDefinitionProperty',
+  );
+  const defs = property && at(property, 'parameterDefinitions');
   if (!defs) return [];
-  return [...defs.matchAll(PARAMETER_RE)].map(m => {
-    const body = m[3];
-    const type = m[2].toLowerCase();
+  return defs.children.flatMap(def => {
+    const kind = PARAMETER.exec(def.name);
+    if (!kind) return [];
+    const type = kind[1].toLowerCase();
     const param: JobDefinition['parameters'][number] = {
-      name: decode(element(body, 'name') ?? '').trim(),
+      name: (textAt(def, 'name') ?? '').trim(),
       type,
-      description: decode(element(body, 'description') ?? ''),
+      description: textAt(def, 'description') ?? '',
     };
     if (type === 'choice') {
-      const choices = element(body, 'choices') ?? '';
-      param.choices = [
-        ...choices.matchAll(/<string>([\s\S]*?)<\/string>/g),
-      ].map(c => decode(c[1]));
+      // <choices><a class="string-array"><string>…</string></a></choices>, or
+      // the strings directly under <choices> in newer cores.
+      const choices = at(def, 'choices');
+      param.choices = choices
+        ? descendants(choices)
+            .filter(e => e.name === 'string')
+            .map(e => e.text)
+        : [];
     } else if (type !== 'password') {
       // Password defaults are stored encrypted: never compared nor shown.
-      param.defaultValue = decode(element(body, 'defaultValue') ?? '');
+      param.defaultValue = textAt(def, 'defaultValue') ?? '';
     }
-    return param;
+    return [param];
   });
 }
 
@@ -81,24 +66,26 @@ export function parseJobDefinition(
   vpc: VpcConfig,
 ): JobDefinition {
   const { spec, label } = parseJobConfig(configXml);
-  const script = element(configXml, 'script');
+  const root = parseConfigXml(configXml);
+  const script = textAt(root, 'definition', 'script');
   let agentType: JobDefinition['agentType'] = null;
   if (label === vpc.agentLabels.batch) agentType = 'batch';
   else if (label === vpc.agentLabels.worker) agentType = 'worker';
   return {
     schedule: spec,
-    parameters: parameters(configXml),
+    parameters: parameters(root),
     agentLabel: label,
     agentType,
-    script: script === undefined ? null : decode(script),
+    script: script ?? null,
   };
 }
 
 /** The value of a single-quoted Groovy literal assigned in the script's `environment`. */
 function environmentValue(script: string, name: string): string | undefined {
-  const m = new RegExp(`^\\s*${name}\\s*=\\s*'((?:[^'\\\\\\n]|\\\\.)*)'\\s*$`, 'm').exec(
-    script,
-  );
+  const m = new RegExp(
+    `^\\s*${name}\\s*=\\s*'((?:[^'\\\\\\n]|\\\\.)*)'\\s*$`,
+    'm',
+  ).exec(script);
   if (!m) return undefined;
   return m[1].replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_all, c: string) => {
     if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
@@ -144,11 +131,15 @@ export function templateSpecOf(
   const missing: string[] = [];
   const application = environmentValue(script, 'APPLICATION');
   const batchName = environmentValue(script, 'BATCH_NAME');
-  if (application === undefined) missing.push("no APPLICATION = '…' in the script's environment");
-  if (batchName === undefined) missing.push("no BATCH_NAME = '…' in the script's environment");
+  if (application === undefined)
+    missing.push("no APPLICATION = '…' in the script's environment");
+  if (batchName === undefined)
+    missing.push("no BATCH_NAME = '…' in the script's environment");
   if (!definition.agentType) {
     missing.push(
-      `agent label '${definition.agentLabel ?? ''}' is neither ${vpc.agentLabels.batch} nor ${vpc.agentLabels.worker}`,
+      `agent label '${definition.agentLabel ?? ''}' is neither ${
+        vpc.agentLabels.batch
+      } nor ${vpc.agentLabels.worker}`,
     );
   }
   const slash = job.lastIndexOf('/');
@@ -156,7 +147,9 @@ export function templateSpecOf(
   const parameters: BatchJobParameterSpec[] = [];
   for (const p of definition.parameters) {
     if (!TEMPLATE_PARAMETER_TYPES.has(p.type)) {
-      missing.push(`parameter '${p.name}' is of type '${p.type}', which the template does not render`);
+      missing.push(
+        `parameter '${p.name}' is of type '${p.type}', which the template does not render`,
+      );
       continue;
     }
     const param: BatchJobParameterSpec = {
@@ -165,14 +158,14 @@ export function templateSpecOf(
     };
     if (p.description) param.description = p.description;
     if (p.type === 'choice') param.choices = p.choices ?? [];
-    else if (p.type === 'boolean') param.defaultValue = p.defaultValue === 'true';
+    else if (p.type === 'boolean')
+      param.defaultValue = p.defaultValue === 'true';
     else if (p.defaultValue !== undefined) param.defaultValue = p.defaultValue;
     parameters.push(param);
   }
   if (missing.length) throw refuse(missing.join('; '));
-  // The job's own description: the first one, before its properties (parameters have theirs).
-  const head = configXml.split('<properties')[0];
-  const description = element(head, 'description');
+  // The job's own description (a child of the root; parameters have theirs).
+  const description = textAt(parseConfigXml(configXml), 'description');
   const spec: BatchJobSpec = {
     folder: job.slice(0, slash),
     name: job.slice(slash + 1),
@@ -182,7 +175,7 @@ export function templateSpecOf(
     application: application!,
     batchName: batchName!,
   };
-  if (description !== undefined) spec.description = decode(description);
+  if (description) spec.description = description;
   return { version, spec };
 }
 
