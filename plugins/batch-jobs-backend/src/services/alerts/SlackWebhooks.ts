@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import axios from 'axios';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
@@ -35,27 +36,31 @@ export class SlackWebhooks {
       attempts = attempt;
       let retryAfterMs: number | undefined;
       try {
-        const res = await fetch(url, {
-          method: 'POST',
+        // axios, the backend's one HTTP client; every status is answered here.
+        const res = await axios.post(url, JSON.stringify(message), {
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(message),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          timeout: this.options.timeoutMs ?? 10_000,
+          responseType: 'text',
+          transformResponse: r => r,
+          validateStatus: () => true,
+          maxRedirects: 0,
         });
-        if (res.ok) {
-          await res.text().catch(() => '');
+        if (res.status >= 200 && res.status < 300) {
           return { ok: true, attempts: attempt };
         }
-        const body = (await res.text().catch(() => '')).slice(0, 200);
+        const body = String(res.data ?? '').slice(0, 200);
         error = `HTTP ${res.status}${body ? `: ${body}` : ''}`;
         if (res.status !== 429 && res.status < 500) {
           // Slack says the message or the webhook is wrong: retrying cannot help.
           break;
         }
-        const header = Number(res.headers.get('retry-after'));
+        const header = Number(res.headers['retry-after']);
         if (Number.isFinite(header) && header > 0)
           retryAfterMs = Math.min(header * 1000, 30_000);
       } catch (e) {
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        const code = (e as { code?: string }).code;
+        error =
+          e instanceof Error ? `${code ?? e.name}: ${e.message}` : String(e);
       }
       if (attempt < maxAttempts) {
         logger.warn(`Slack webhook failed (${error}); retrying`, {
