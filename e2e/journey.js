@@ -27,6 +27,19 @@ const sandbox = arg('--sandbox');
 const out = path.resolve(arg('--out', 'e2e-artifacts'));
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+// The app's navigation, on the new frontend system: the sidebar is a
+// navigation landmark, and an entity page's tabs are links in its "Content
+// navigation" (the VPC and Audit tabs inside Batch Jobs are the plugin's own
+// tabs, role tab).
+const navLink = (page, name) =>
+  page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name, exact: true });
+const entityTab = (page, name) =>
+  page
+    .getByRole('navigation', { name: 'Content navigation' })
+    .getByRole('link', { name, exact: true });
+
 const steps = [];
 async function step(page, name, fn) {
   const started = Date.now();
@@ -89,7 +102,7 @@ async function main() {
     });
 
     await step(page, '03-batch-jobs-tab', async () => {
-      await page.getByRole('tab', { name: 'Batch Jobs' }).click();
+      await entityTab(page, 'Batch Jobs').click();
       await page.getByText('Jobs in DEV').waitFor();
       for (const vpc of ['DEV', 'STG', 'PROD']) {
         await page.getByRole('tab', { name: new RegExp(`^${vpc}`) }).waitFor();
@@ -169,7 +182,7 @@ async function main() {
     });
 
     await step(page, '10-fleet-page', async () => {
-      await page.getByRole('link', { name: 'Batch Fleet' }).click();
+      await navLink(page, 'Batch Fleet').click();
       for (const vpc of ['DEV', 'STG', 'PROD']) {
         await page.getByText(`${vpc} agents`).first().waitFor();
       }
@@ -212,7 +225,7 @@ async function main() {
     // Issue 10: a new batch job from the "New batch job" Software Template.
     const newJob = `e2e-job-${Date.now().toString(36)}`;
     await step(page, '12-create-choose-template', async () => {
-      await page.getByRole('link', { name: 'Create...' }).click();
+      await navLink(page, 'Create').click();
       const card = page
         .locator('div', {
           has: page.getByText('New batch job', { exact: true }),
@@ -305,7 +318,7 @@ async function main() {
       await page
         .getByRole('link', { name: 'Batch Jobs of the service' })
         .click();
-      await page.getByRole('tab', { name: 'Batch Jobs' }).click();
+      await entityTab(page, 'Batch Jobs').click();
       await page.getByText('Jobs in DEV').waitFor();
       const job = page.getByRole('link', { name: newJob, exact: true });
       // The backend caches job lists for a few seconds: reload until it shows.
@@ -349,7 +362,7 @@ async function main() {
       try {
         await step(page, '18-jenkins-fault-error-panel', async () => {
           await page.goto(`${base}/catalog/default/component/report-builder`);
-          await page.getByRole('tab', { name: 'Batch Jobs' }).click();
+          await entityTab(page, 'Batch Jobs').click();
           await page.getByRole('tab', { name: /^DEV/ }).click();
           const title = page.getByText('Could not read the jobs of DEV');
           await title.waitFor({ timeout: 60000 });
