@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { isResourcePermission } from '@backstage/plugin-permission-common';
@@ -60,6 +61,7 @@ import {
   ApprovalGate,
 } from './services/approvals/ApprovalGate';
 import { WorkerRedeployer } from './services/workers/WorkerRedeployer';
+import { registerBatchJobsActions } from './services/assistant/registerActions';
 
 /**
  * Batch Jobs backend plugin: Jenkins batch jobs per VPC, builds, logs and an
@@ -86,6 +88,7 @@ export const batchJobsPlugin = createBackendPlugin({
         auth: coreServices.auth,
         notifications: notificationService,
         auditor: coreServices.auditor,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
         logger,
@@ -103,6 +106,7 @@ export const batchJobsPlugin = createBackendPlugin({
         auth,
         notifications,
         auditor,
+        actionsRegistry,
       }) {
         const batchJobsConfig = readBatchJobsConfig(config);
         // Every task below: a pass running at shutdown finishes before the database closes.
@@ -275,6 +279,18 @@ export const batchJobsPlugin = createBackendPlugin({
               const vpc = batchJobsConfig.vpcs.find(v => v.name === name);
               return vpc ? vpcResource(vpc) : undefined;
             }),
+        });
+
+        // The same reads and rerun for AI assistants (MCP), through the same checks.
+        registerBatchJobsActions(actionsRegistry, {
+          auth,
+          userInfo,
+          catalog,
+          jobs,
+          rerun,
+          directory,
+          readAccess,
+          decorate: response => pauseJob.decorate(response),
         });
 
         httpRouter.use(
