@@ -9,6 +9,8 @@
  * backend would; the frontend tarball must export dist files that it holds.
  * It writes e2e-artifacts/packages.json ({ checks: [{ name, ok, error? }] }),
  * which `npm test` counts, one test per check.
+ *
+ * scripts/adopter-smoke.js requires pack() and PACKAGES from here.
  */
 const fs = require('node:fs');
 const os = require('node:os');
@@ -210,9 +212,13 @@ function main() {
   process.exit(checks.every(c => c.ok) ? 0 : 1);
 }
 
-try {
-  main();
-} catch (e) {
-  console.error(e.message || e);
-  process.exit(1);
+module.exports = { PACKAGES, outDir, pack, readTarball, verify };
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    console.error(e.message || e);
+    process.exit(1);
+  }
 }
