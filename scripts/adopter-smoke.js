@@ -31,9 +31,10 @@
  *   --reuse-app DIR    debugging only: start and smoke an app kept by --keep
  *                      (with --only), skipping create-app, install and build
  *
- * Cached between runs, in .tools/ (never the app itself): yarn 1 from npm
- * (.tools/yarn-1.22.22) and yarn 4's global package cache (.tools/yarn-berry,
- * or ADOPTER_YARN_GLOBAL_FOLDER). Only Node built-ins and playwright-core.
+ * Cached between runs (never the app itself): yarn 1 from npm in
+ * .tools/yarn-1.22.22, and packages in yarn 4's global cache (its default
+ * ~/.yarn/berry, or ADOPTER_YARN_GLOBAL_FOLDER). Only Node built-ins and
+ * playwright-core.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -221,9 +222,11 @@ function adopterEnv(yarnBin, extra = {}) {
   env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${yarnBin}${
     path.delimiter
   }${env.PATH}`;
-  env.YARN_GLOBAL_FOLDER =
-    process.env.ADOPTER_YARN_GLOBAL_FOLDER ||
-    path.join(root, '.tools', 'yarn-berry');
+  // Yarn's own global cache (~/.yarn/berry), as on an adopter's machine;
+  // the repository's install has filled it with most of the release.
+  if (process.env.ADOPTER_YARN_GLOBAL_FOLDER) {
+    env.YARN_GLOBAL_FOLDER = process.env.ADOPTER_YARN_GLOBAL_FOLDER;
+  }
   env.YARN_ENABLE_GLOBAL_CACHE = 'true';
   env.YARN_ENABLE_TELEMETRY = '0';
   env.YARN_ENABLE_PROGRESS_BARS = 'false';

@@ -186,6 +186,38 @@ async function main() {
     failed += 1;
   }
 
+  // An adopter's two apps (new frontend system and legacy), made fresh with
+  // create-app, wired from the plugin READMEs, installed from the tarballs
+  // packed above, built and smoke-tested in a browser (scripts/adopter-smoke.js);
+  // each of its checks counts as a test.
+  if (process.env.BATCH_JOBS_SKIP_ADOPTER) {
+    console.warn('BATCH_JOBS_SKIP_ADOPTER is set: the adopter smoke is skipped.');
+  } else if (!fs.existsSync(chromium)) {
+    if (process.env.CI) failedChecks += 1;
+    console.warn(`No Chromium at ${chromium}: the adopter smoke cannot run.`);
+  } else {
+    console.log('\n=== Adopter apps (scripts/adopter-smoke.js)');
+    const started = Date.now();
+    const smoke = spawnSync(
+      process.execPath,
+      ['scripts/adopter-smoke.js', '--skip-pack'],
+      { cwd: root, stdio: 'inherit', env: buildEnv() },
+    );
+    const smokeReport = path.join(root, 'e2e-artifacts', 'adopter.json');
+    const smokeChecks = fs.existsSync(smokeReport)
+      ? JSON.parse(fs.readFileSync(smokeReport, 'utf8')).checks
+      : [];
+    passed += smokeChecks.filter(c => c.ok).length;
+    failed += smokeChecks.filter(c => !c.ok).length;
+    if (smoke.status !== 0 && !smokeChecks.some(c => !c.ok)) {
+      console.error('The adopter smoke failed before its checks (see above).');
+      failed += 1;
+    }
+    console.log(
+      `Adopter smoke: ${Math.round((Date.now() - started) / 1000)} s`,
+    );
+  }
+
   failed += failedChecks;
   if (failedChecks)
     console.error(

@@ -161,9 +161,9 @@ describe('reads scoped like actions', () => {
     const dev = res.body.vpcs.find((v: any) => v.vpc === 'DEV');
     expect(dev.jobs.map((j: any) => j.error)).toEqual([
       expect.stringContaining(
-        "not bound to component:default/mallory-svc: the annotation is a claim, and an operator confirms it in batchJobs.ownership",
+        "selects no job bound to component:default/mallory-svc in VPC 'DEV': the annotation is a claim, and an operator binds jobs to entities in batchJobs.ownership",
       ),
-      expect.stringContaining('not bound to component:default/mallory-svc'),
+      expect.stringContaining('selects no job bound to component:default/mallory-svc'),
     ]);
     expect(dev.jobs.every((j: any) => j.lastBuild === null)).toBe(true);
   });

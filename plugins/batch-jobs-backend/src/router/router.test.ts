@@ -114,7 +114,7 @@ describe('batch-jobs router', () => {
       dev.jobs.map((j: any) => [j.fullName.split('/').pop(), j]),
     );
     expect(byName.nope.error).toMatch(
-      /No job or folder matches 'payments-settlement\/nope' in VPC 'DEV'/,
+      /'payments-settlement\/nope' selects no job bound to component:default\/payments-settlement in VPC 'DEV'/,
     );
     expect(byName['daily-settlement-report']).toMatchObject({
       fullName: 'DEV/payments-settlement/daily-settlement-report',

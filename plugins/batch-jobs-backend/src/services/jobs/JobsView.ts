@@ -217,30 +217,21 @@ export class JobsView {
         const label = [folder, selector.segments[selector.segments.length - 1]]
           .filter(Boolean)
           .join('/');
-        if (error || !listing) {
+        // Jenkins failing to list a folder says nothing about what exists.
+        if (error && (error as Error)?.name !== 'NotFoundError') {
           result.jobs.push(errorJob(selector.raw, label, errorMessage(error)));
           continue;
         }
-        const matches = this.match(vpc, folder, selector, listing);
-        if (matches.length === 0) {
-          result.jobs.push(
-            errorJob(
-              selector.raw,
-              label,
-              `No job or folder matches '${selector.raw}' in VPC '${
-                vpc.name
-              }' (Jenkins '${client.name}', folder '${folder || '/'}')`,
-            ),
-          );
-        }
-        // Only a claim an operator's binding confirms shows the job; an
-        // unconfirmed one shows that much and no job data.
-        let unconfirmed = 0;
+        const matches = listing ? this.match(vpc, folder, selector, listing) : [];
+        // Only a claim an operator's binding confirms shows the job.
+        let shown = 0;
         for (const [fullName, raw] of matches) {
           const claim = directory.claimOf(selection, vpc, fullName);
-          if (claim === 'valid') found.set(fullName, raw);
-          else if (claim === 'unconfirmed') unconfirmed++;
-          else if (claim === 'conflict') {
+          if (claim === 'valid') {
+            found.set(fullName, raw);
+            shown++;
+          } else if (claim === 'conflict') {
+            shown++;
             result.jobs.push(
               errorJob(
                 fullName.split('/').pop()!,
@@ -254,12 +245,15 @@ export class JobsView {
             );
           }
         }
-        if (unconfirmed > 0) {
+        if (shown === 0) {
+          // One answer whether the folder is missing, nothing matches, or
+          // only jobs bound to others match: anyone can write an annotation,
+          // and it must not tell them which folders and jobs exist.
           result.jobs.push(
             errorJob(
               selector.raw,
               label,
-              `${unconfirmed} job(s) that '${selector.raw}' selects in VPC '${vpc.name}' are not bound to ${selection.entityRef}: the annotation is a claim, and an operator confirms it in batchJobs.ownership`,
+              `'${selector.raw}' selects no job bound to ${selection.entityRef} in VPC '${vpc.name}': the annotation is a claim, and an operator binds jobs to entities in batchJobs.ownership`,
             ),
           );
         }

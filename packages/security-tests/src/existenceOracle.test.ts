@@ -1,0 +1,76 @@
+import {
+  component,
+  SecurityBackend,
+  startSecurityBackend,
+  USERS,
+} from './__testUtils__/securityBackend';
+
+/*
+ * Attack 6: the entity page as an oracle. Mallory cannot read other teams'
+ * jobs, but she writes her own entity's annotation: if the answer differed
+ * between "no such folder", "no such job" and "jobs exist but are bound to
+ * others" (or counted them), she could map which folders and jobs exist,
+ * one registration at a time. Each of her probes gets the same answer, with
+ * only her own selector in it.
+ */
+
+jest.setTimeout(120_000);
+
+const PROBES = {
+  'probe-missing-folder': 'no-such-team/*',
+  'probe-missing-job': 'payments-settlement/no-such-job',
+  'probe-existing-jobs': 'payments-settlement/*',
+  'probe-existing-job': 'payments-settlement/daily-settlement-report',
+  'probe-existing-folder': 'data-platform',
+};
+
+describe('attack 6: annotations do not tell which folders and jobs exist', () => {
+  let backend: SecurityBackend;
+
+  beforeAll(async () => {
+    backend = await startSecurityBackend();
+    await backend.register(
+      USERS.mallory,
+      'probes',
+      Object.entries(PROBES).map(([name, selector]) =>
+        component(name, 'group:default/team-mallory', {
+          'batch-jobs.io/jobs': selector,
+        }),
+      ),
+    );
+  });
+
+  afterAll(() => backend?.close());
+
+  it('answers every probe alike, in every VPC, without job data', async () => {
+    const answers: Record<string, unknown> = {};
+    for (const [name, selector] of Object.entries(PROBES)) {
+      const res = await backend
+        .as(USERS.mallory)
+        .get(`/entity/default/component/${name}/jobs`);
+      expect(res.status).toBe(200);
+      // Her own selector and entity replaced, what is left must not differ.
+      answers[name] = JSON.parse(
+        JSON.stringify(res.body.vpcs)
+          .split(selector)
+          .join('<selector>')
+          .split(`component:default/${name}`)
+          .join('<entity>')
+          .split(selector.split('/').pop()!)
+          .join('<last>'),
+      );
+      for (const vpc of res.body.vpcs) {
+        for (const job of vpc.jobs) {
+          expect(job.lastBuild ?? null).toBeNull();
+          expect(job.error).toEqual(
+            expect.stringContaining('selects no job bound to'),
+          );
+        }
+      }
+    }
+    const distinct = new Set(
+      Object.values(answers).map(a => JSON.stringify(a)),
+    );
+    expect([...distinct]).toHaveLength(1);
+  });
+});
