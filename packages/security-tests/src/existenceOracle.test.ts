@@ -6,7 +6,7 @@ import {
 } from './__testUtils__/securityBackend';
 
 /*
- * Attack 6: the entity page as an oracle. Mallory cannot read other teams'
+ * Attack 7: the entity page as an oracle. Mallory cannot read other teams'
  * jobs, but she writes her own entity's annotation: if the answer differed
  * between "no such folder", "no such job" and "jobs exist but are bound to
  * others" (or counted them), she could map which folders and jobs exist,
@@ -24,7 +24,7 @@ const PROBES = {
   'probe-existing-folder': 'data-platform',
 };
 
-describe('attack 6: annotations do not tell which folders and jobs exist', () => {
+describe('attack 7: annotations do not tell which folders and jobs exist', () => {
   let backend: SecurityBackend;
 
   beforeAll(async () => {
