@@ -85,6 +85,16 @@ function record(name, ok, detail, ms) {
       ms !== undefined ? ` (${ms} ms)` : ''
     }${d}`,
   );
+  // A failure shows its whole story here: the temporary app is gone after.
+  if (!ok && detail && String(detail).includes('\n')) {
+    console.log(
+      String(detail)
+        .split('\n')
+        .slice(1)
+        .map(l => `     ${l}`)
+        .join('\n'),
+    );
+  }
 }
 
 /** Runs fn as a check; returns its value, or throws after recording. */
@@ -228,6 +238,9 @@ function adopterEnv(yarnBin, extra = {}) {
     env.YARN_GLOBAL_FOLDER = process.env.ADOPTER_YARN_GLOBAL_FOLDER;
   }
   env.YARN_ENABLE_GLOBAL_CACHE = 'true';
+  // Adding packages writes the app's lockfile; under CI=true yarn would
+  // refuse (immutable installs), which is not what an adopter runs.
+  env.YARN_ENABLE_IMMUTABLE_INSTALLS = 'false';
   env.YARN_ENABLE_TELEMETRY = '0';
   env.YARN_ENABLE_PROGRESS_BARS = 'false';
   env.YARN_ENABLE_INLINE_BUILDS = '0';
@@ -1155,7 +1168,15 @@ async function runFlavour(flavour, ctx) {
     stopAll();
     ctx.running = undefined;
     if (keep) console.log(`kept ${flavour} app: ${app} (logs in ${logDir})`);
-    else if (!reuseApp) fs.rmSync(tmp, { recursive: true, force: true });
+    else if (!reuseApp) {
+      // The logs outlive the app: CI keeps e2e-artifacts/.
+      if (fs.existsSync(logDir)) {
+        fs.cpSync(logDir, path.join(artifacts, `adopter-${flavour}-logs`), {
+          recursive: true,
+        });
+      }
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   }
 }
 
@@ -1166,9 +1187,13 @@ async function main() {
   fs.rmSync(reportFile, { force: true });
   for (const f of fs.existsSync(artifacts) ? fs.readdirSync(artifacts) : []) {
     if (
-      flavours.some(fl => f.startsWith(`adopter-${fl}-`) && f.endsWith('.png'))
+      flavours.some(
+        fl =>
+          f.startsWith(`adopter-${fl}-`) &&
+          (f.endsWith('.png') || f === `adopter-${fl}-logs`),
+      )
     )
-      fs.rmSync(path.join(artifacts, f));
+      fs.rmSync(path.join(artifacts, f), { recursive: true, force: true });
   }
   if (!fs.existsSync(chromiumPath)) {
     console.error(
