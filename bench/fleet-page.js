@@ -13,6 +13,7 @@
  *
  *   node bench/fleet-page.js [--build]     (BENCH_NODES=1000, BENCH_REPEAT=5)
  */
+const { CHROMIUM_ARGS } = require('../scripts/lib');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { startPortal, prepare } = require('../scripts/e2e');
@@ -149,16 +150,7 @@ async function main() {
   const portal = await startPortal({ extraNodes: NODES });
   const browser = await chromium.launch({
     executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   try {
     const shape = await fleetShape(portal.backendUrl);

@@ -13,6 +13,7 @@
  * Exits non-zero at the first step that does not hold. Run by `npm run e2e`
  * (which starts the portal itself) and usable against an already running one.
  */
+const { CHROMIUM_ARGS } = require('../scripts/lib');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
@@ -68,16 +69,7 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   const browser = await chromium.launch({
     executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = await browser.newPage({
     viewport: { width: 1400, height: 1000 },

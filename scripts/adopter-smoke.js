@@ -42,7 +42,13 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
-const { buildEnv, ensureInstalled, root, waitForHttp } = require('./lib');
+const {
+  buildEnv,
+  CHROMIUM_ARGS,
+  ensureInstalled,
+  root,
+  waitForHttp,
+} = require('./lib');
 
 const CREATE_APP = '@backstage/create-app@0.9.2';
 const YARN1 = '1.22.22';
@@ -875,16 +881,7 @@ async function smoke(flavour, backendUrl) {
   const { chromium } = require('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = await browser.newPage({
     viewport: { width: 1400, height: 1000 },

@@ -131,7 +131,23 @@ async function waitForHttp(url, timeoutMs = 60000) {
   }
 }
 
+/**
+ * Headless Chromium as these machines need it: without the background
+ * networking flags it keeps dialling hosts the closed network refuses.
+ */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 module.exports = {
+  CHROMIUM_ARGS,
   root,
   yarnArgs,
   buildEnv,
