@@ -1,5 +1,4 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
   batchJobsJobPausePermission,
   JobPause,
@@ -26,6 +25,7 @@ import {
   formatTimestamp,
   shortEntityRefName,
 } from '../../format';
+import { EntityActionButton } from '../EntityActionButton';
 
 /** "paused by jane: DB migration, 2 h ago (until …)". */
 export function PauseLabel(props: { pause: JobPause }) {
@@ -203,43 +203,17 @@ export function PauseJobDialog(
 
 /** "Pause" (with a reason and an optional end) or "Resume" a job's schedule. */
 export function PauseJobButton(props: PauseJobButtonProps) {
-  const { entityRef, job, paused } = props;
-  const { allowed, loading } = usePermission({
-    permission: batchJobsJobPausePermission,
-    resourceRef: entityRef,
-  });
-  const [open, setOpen] = useState(false);
-  const verb = paused ? 'Resume' : 'Pause';
-
-  const button = (
-    <Button
-      size="small"
-      variant="outlined"
-      startIcon={paused ? <PlayCircleOutlineIcon /> : <PauseIcon />}
-      disabled={!allowed || loading}
-      onClick={e => {
-        e.stopPropagation();
-        if (props.onOpen) props.onOpen();
-        else setOpen(true);
-      }}
-      aria-label={`${verb} ${job.split('/').pop()}`}
-      // Narrow table cells would otherwise break the label into letters.
-      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-    >
-      {verb}
-    </Button>
-  );
-
+  const verb = props.paused ? 'Resume' : 'Pause';
   return (
-    <>
-      {!allowed && !loading ? (
-        <Tooltip title="You are not allowed to pause or resume jobs of this entity">
-          <span>{button}</span>
-        </Tooltip>
-      ) : (
-        button
-      )}
-      {open && <PauseJobDialog {...props} onClose={() => setOpen(false)} />}
-    </>
+    <EntityActionButton
+      permission={batchJobsJobPausePermission}
+      entityRef={props.entityRef}
+      deniedReason="You are not allowed to pause or resume jobs of this entity"
+      label={verb}
+      ariaLabel={`${verb} ${props.job.split('/').pop()}`}
+      icon={props.paused ? <PlayCircleOutlineIcon /> : <PauseIcon />}
+      onOpen={props.onOpen}
+      dialog={onClose => <PauseJobDialog {...props} onClose={onClose} />}
+    />
   );
 }

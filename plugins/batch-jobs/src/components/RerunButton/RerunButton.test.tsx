@@ -1,6 +1,10 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { build, createFakeApi, migrateParameters } from '../../__testUtils__/fixtures';
+import {
+  build,
+  createFakeApi,
+  migrateParameters,
+} from '../../__testUtils__/fixtures';
 import {
   fakePermissionApi,
   renderWithApis,
@@ -58,26 +62,33 @@ describe('RerunButton', () => {
     );
 
     await userEvent.click(
-      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Rerun build #41' }),
+      ),
     );
     const dialog = await screen.findByRole('dialog');
-    expect(within(dialog).getByText('Rerun migrate-ledger #41 in DEV')).toBeInTheDocument();
-    const parameters = within(dialog).getByRole('table', { name: 'Parameters' });
+    expect(
+      within(dialog).getByText('Rerun migrate-ledger #41 in DEV'),
+    ).toBeInTheDocument();
+    const parameters = within(dialog).getByRole('table', {
+      name: 'Parameters',
+    });
     expect(parameters).toHaveTextContent('MIGRATION_DATE2026-11-01');
     expect(parameters).toHaveTextContent('DRY_RUNfalse');
     expect(parameters).toHaveTextContent('DB_PASSWORD••••');
     expect(api.rerun).not.toHaveBeenCalled();
 
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Rerun' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Rerun' }),
+    );
 
     // findBy* asserts it was shown; the dialog may already have moved on to
     // the started build by the time the next line runs.
     await within(dialog).findByText(/Waiting for next available executor/);
     const link = await within(dialog).findByRole('link', { name: 'build #42' });
-    expect(within(dialog).getByRole('link', { name: /open in Jenkins/ })).toHaveAttribute(
-      'href',
-      'http://jenkins.test/job/x/42/',
-    );
+    expect(
+      within(dialog).getByRole('link', { name: /open in Jenkins/ }),
+    ).toHaveAttribute('href', 'http://jenkins.test/job/x/42/');
     expect(api.rerun).toHaveBeenCalledTimes(1);
     expect(api.rerun).toHaveBeenCalledWith(
       {
@@ -113,20 +124,28 @@ describe('RerunButton', () => {
     );
 
     await userEvent.click(
-      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Rerun build #41' }),
+      ),
     );
     await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Rerun',
+      }),
     );
     await screen.findByText(/The rerun was refused/);
     await userEvent.click(screen.getByRole('button', { name: 'Close' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
 
     await userEvent.click(
-      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Rerun build #41' }),
+      ),
     );
     await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Rerun',
+      }),
     );
     await screen.findByText(/The rerun was refused/);
 
@@ -140,7 +159,8 @@ describe('RerunButton', () => {
       body: {
         error: {
           name: 'ConflictError',
-          message: 'Jenkins refused to build DEV/payments-settlement/migrate-ledger: job is disabled',
+          message:
+            'Jenkins refused to build DEV/payments-settlement/migrate-ledger: job is disabled',
         },
       },
     });
@@ -160,10 +180,14 @@ describe('RerunButton', () => {
     );
 
     await userEvent.click(
-      await whenEnabled(() => screen.getByRole('button', { name: 'Rerun build #41' })),
+      await whenEnabled(() =>
+        screen.getByRole('button', { name: 'Rerun build #41' }),
+      ),
     );
     await userEvent.click(
-      within(await screen.findByRole('dialog')).getByRole('button', { name: 'Rerun' }),
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Rerun',
+      }),
     );
 
     expect(
@@ -192,7 +216,9 @@ describe('RerunButton', () => {
     await waitFor(() => expect(button).toBeDisabled());
     await userEvent.hover(button.parentElement!);
     expect(
-      await screen.findByText('You are not allowed to rerun builds of this entity'),
+      await screen.findByText(
+        'You are not allowed to rerun builds of this entity',
+      ),
     ).toBeInTheDocument();
     expect(screen.queryByRole('dialog')).toBeNull();
   });

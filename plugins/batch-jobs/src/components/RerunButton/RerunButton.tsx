@@ -1,4 +1,3 @@
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
   batchJobsBuildRerunPermission,
   BuildSummary,
@@ -14,13 +13,13 @@ import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
-import Tooltip from '@material-ui/core/Tooltip';
 import ReplayIcon from '@material-ui/icons/Replay';
 import Alert from '@material-ui/lab/Alert';
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { BuildStartProgress } from '../BuildStartProgress';
 import { useRerun } from '../../hooks/useRerun';
 import { parameterValue } from '../BuildStatus';
+import { EntityActionButton } from '../EntityActionButton';
 
 export interface RerunButtonProps {
   entityRef: string;
@@ -143,45 +142,18 @@ export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
  * Without the permission the button is disabled and says why.
  */
 export function RerunButton(props: RerunButtonProps) {
-  const { allowed, loading } = usePermission({
-    permission: batchJobsBuildRerunPermission,
-    resourceRef: props.entityRef,
-  });
-  // A fresh dialog per opening: a new idempotency key per confirmation.
-  const [open, setOpen] = useState(false);
-
-  const button = (
-    <Button
-      size="small"
-      variant="outlined"
-      color="primary"
-      startIcon={<ReplayIcon />}
-      disabled={!allowed || loading}
-      onClick={e => {
-        // The button may sit in a clickable table row.
-        e.stopPropagation();
-        if (props.onOpen) props.onOpen(props.build);
-        else setOpen(true);
-      }}
-      aria-label={`Rerun build #${props.build.number}`}
-      // Narrow table cells would otherwise break the label into letters.
-      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-    >
-      Rerun
-    </Button>
-  );
-
+  const { onOpen } = props;
   return (
-    <>
-      {!allowed && !loading ? (
-        <Tooltip title="You are not allowed to rerun builds of this entity">
-          {/* A disabled button gets no pointer events; the span shows the tooltip. */}
-          <span>{button}</span>
-        </Tooltip>
-      ) : (
-        button
-      )}
-      {open && <RerunDialog {...props} onClose={() => setOpen(false)} />}
-    </>
+    <EntityActionButton
+      permission={batchJobsBuildRerunPermission}
+      entityRef={props.entityRef}
+      deniedReason="You are not allowed to rerun builds of this entity"
+      label="Rerun"
+      ariaLabel={`Rerun build #${props.build.number}`}
+      icon={<ReplayIcon />}
+      color="primary"
+      onOpen={onOpen && (() => onOpen(props.build))}
+      dialog={onClose => <RerunDialog {...props} onClose={onClose} />}
+    />
   );
 }

@@ -1,6 +1,5 @@
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
   batchJobsJobRunPermission,
   JobParametersResponse,
@@ -13,7 +12,6 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
-import Tooltip from '@material-ui/core/Tooltip';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import Alert from '@material-ui/lab/Alert';
 import { useEffect, useState } from 'react';
@@ -28,6 +26,7 @@ import {
   toRequestParameters,
   validateRunForm,
 } from './RunJobForm';
+import { EntityActionButton } from '../EntityActionButton';
 
 export interface RunJobButtonProps {
   entityRef: string;
@@ -203,45 +202,19 @@ export function RunJobDialog(
  * progress. Without the permission the button is disabled and says why.
  */
 export function RunJobButton(props: RunJobButtonProps) {
-  const { allowed, loading } = usePermission({
-    permission: batchJobsJobRunPermission,
-    resourceRef: props.entityRef,
-  });
-  const [open, setOpen] = useState(false);
-  const reason =
-    !allowed && !loading
-      ? 'You are not allowed to run jobs of this entity'
-      : props.disabledReason;
-
-  const button = (
-    <Button
-      size={props.size ?? 'small'}
-      variant="outlined"
-      color="primary"
-      startIcon={<PlayArrowIcon />}
-      disabled={!allowed || loading || Boolean(props.disabledReason)}
-      onClick={e => {
-        e.stopPropagation();
-        if (props.onOpen) props.onOpen();
-        else setOpen(true);
-      }}
-      aria-label={`Run ${props.job.split('/').pop()} now`}
-      // Narrow table cells would otherwise break the label into letters.
-      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-    >
-      Run now
-    </Button>
-  );
   return (
-    <>
-      {reason ? (
-        <Tooltip title={reason}>
-          <span>{button}</span>
-        </Tooltip>
-      ) : (
-        button
-      )}
-      {open && <RunJobDialog {...props} onClose={() => setOpen(false)} />}
-    </>
+    <EntityActionButton
+      permission={batchJobsJobRunPermission}
+      entityRef={props.entityRef}
+      deniedReason="You are not allowed to run jobs of this entity"
+      disabledReason={props.disabledReason}
+      label="Run now"
+      ariaLabel={`Run ${props.job.split('/').pop()} now`}
+      icon={<PlayArrowIcon />}
+      color="primary"
+      size={props.size}
+      onOpen={props.onOpen}
+      dialog={onClose => <RunJobDialog {...props} onClose={onClose} />}
+    />
   );
 }

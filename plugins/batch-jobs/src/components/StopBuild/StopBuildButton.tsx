@@ -1,5 +1,4 @@
 import { useApi } from '@backstage/core-plugin-api';
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
   batchJobsBuildStopPermission,
   StopBuildResponse,
@@ -12,12 +11,12 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
-import Tooltip from '@material-ui/core/Tooltip';
 import StopIcon from '@material-ui/icons/Stop';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { errorMessage } from '../../format';
+import { EntityActionButton } from '../EntityActionButton';
 
 export interface StopBuildButtonProps {
   entityRef: string;
@@ -137,41 +136,16 @@ export function StopBuildDialog(
 
 /** "Stop" on a running build: confirmation, then progress until Jenkins says it ended. */
 export function StopBuildButton(props: StopBuildButtonProps) {
-  const { allowed, loading } = usePermission({
-    permission: batchJobsBuildStopPermission,
-    resourceRef: props.entityRef,
-  });
-  const [open, setOpen] = useState(false);
-
-  const button = (
-    <Button
-      size="small"
-      variant="outlined"
-      startIcon={<StopIcon />}
-      // Narrow table cells would otherwise break the label into letters.
-      style={{ whiteSpace: 'nowrap', flexShrink: 0 }}
-      disabled={!allowed || loading}
-      onClick={e => {
-        e.stopPropagation();
-        if (props.onOpen) props.onOpen();
-        else setOpen(true);
-      }}
-      aria-label={`Stop build #${props.number}`}
-    >
-      Stop
-    </Button>
-  );
-
   return (
-    <>
-      {!allowed && !loading ? (
-        <Tooltip title="You are not allowed to stop builds of this entity">
-          <span>{button}</span>
-        </Tooltip>
-      ) : (
-        button
-      )}
-      {open && <StopBuildDialog {...props} onClose={() => setOpen(false)} />}
-    </>
+    <EntityActionButton
+      permission={batchJobsBuildStopPermission}
+      entityRef={props.entityRef}
+      deniedReason="You are not allowed to stop builds of this entity"
+      label="Stop"
+      ariaLabel={`Stop build #${props.number}`}
+      icon={<StopIcon />}
+      onOpen={props.onOpen}
+      dialog={onClose => <StopBuildDialog {...props} onClose={onClose} />}
+    />
   );
 }

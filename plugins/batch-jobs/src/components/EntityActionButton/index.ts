@@ -1,0 +1,1 @@
+export { EntityActionButton } from './EntityActionButton';
