@@ -2,10 +2,8 @@ import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  ApprovalPendingResponse,
   WorkerRedeployOperation,
   batchJobsWorkerRedeployPermission,
-  isApprovalPending,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
@@ -21,9 +19,10 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import { PermissionGate } from '../PermissionGate';
 import Alert from '@material-ui/lab/Alert';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { batchOperationsApiRef } from '../../api/BatchOperationsApi';
+import { useFollowedOperation } from '../../hooks/useFollowedOperation';
 import { errorMessage } from '../../format';
 
 const STATE_TEXT: Record<string, string> = {
@@ -37,45 +36,11 @@ const STATE_TEXT: Record<string, string> = {
 /** Starts a redeploy and follows its operation until every job is done. */
 function useRedeploy(vpc: string, pollMs: number) {
   const api = useApi(batchOperationsApiRef);
-  const [operation, setOperation] = useState<WorkerRedeployOperation>();
-  const [approval, setApproval] = useState<ApprovalPendingResponse>();
-  const [error, setError] = useState<Error>();
-  const [submitting, setSubmitting] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  const follow = useCallback(
-    (op: WorkerRedeployOperation) => {
-      setOperation(op);
-      if (op.state !== 'running') return;
-      timer.current = setTimeout(async () => {
-        try {
-          follow(await api.getOperation(op.id));
-        } catch (e) {
-          setError(e as Error);
-        }
-      }, pollMs);
-    },
-    [api, pollMs],
-  );
-
-  const start = useCallback(
-    async (jobs: string[]) => {
-      setSubmitting(true);
-      setError(undefined);
-      try {
-        const answer = await api.redeployWorkers({ vpc, jobs });
-        if (isApprovalPending(answer)) setApproval(answer);
-        else follow(answer);
-      } catch (e) {
-        setError(e as Error);
-      } finally {
-        setSubmitting(false);
-      }
-    },
-    [api, vpc, follow],
-  );
-  return { operation, approval, error, submitting, start };
+  return useFollowedOperation({
+    start: (jobs: string[]) => api.redeployWorkers({ vpc, jobs }),
+    get: (id: string): Promise<WorkerRedeployOperation> => api.getOperation(id),
+    intervalMs: pollMs,
+  });
 }
 
 /** Confirmation listing the worker jobs, then live per-job progress. */
