@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, NotFoundError, isError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import { VpcConfig } from '../config';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { NodeSightingStore } from '../database/DatabaseRoutineStore';
@@ -10,6 +10,7 @@ import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { ObservedInstance, decideSweep, formatAge } from './decisions';
 import { launchesInProgress, observeNodes, toObservedNode } from './observe';
 import { Routine, RoutineContext } from './RoutineRunner';
+import { auditedStep, reportSpared } from './steps';
 
 /**
  * Deletes Jenkins nodes of EC2 agents that have been offline longer than the
@@ -90,15 +91,7 @@ export class OfflineNodeSweep implements Routine {
         ctx.signal.throwIfAborted();
         if (d.action === 'spare') {
           spared++;
-          await ctx.report([
-            {
-              action: 'spare',
-              target: d.node,
-              vpc: d.vpc,
-              status: 'skipped',
-              message: d.reason,
-            },
-          ]);
+          await reportSpared(ctx, d.node, d.vpc, d.reason);
           continue;
         }
         if (ctx.dryRun) {
@@ -162,15 +155,12 @@ export class OfflineNodeSweep implements Routine {
     } catch (error) {
       if (error instanceof NotFoundError) {
         await sightings.forget(jenkins, d.node);
-        await ctx.report([
-          {
-            action: 'spare',
-            target: d.node,
-            vpc: d.vpc,
-            status: 'skipped',
-            message: 'Already deleted by someone else',
-          },
-        ]);
+        await reportSpared(
+          ctx,
+          d.node,
+          d.vpc,
+          'Already deleted by someone else',
+        );
         return 'spared';
       }
       throw error;
@@ -180,113 +170,92 @@ export class OfflineNodeSweep implements Routine {
       current.temporarilyOffline ||
       current.runningBuilds > 0
     ) {
-      await ctx.report([
-        {
-          action: 'spare',
-          target: d.node,
-          vpc: d.vpc,
-          status: 'skipped',
-          message: 'Came back, was paused or got a build since it was listed',
-        },
-      ]);
+      await reportSpared(
+        ctx,
+        d.node,
+        d.vpc,
+        'Came back, was paused or got a build since it was listed',
+      );
       return 'spared';
     }
-    const auditId = await audit.create({
-      actor: ctx.actor,
-      action: 'routine.node.delete',
-      entityRef: null,
-      vpc: d.vpc,
-      job: null,
-      target: d.node,
-      parameters: {
-        routine: this.id,
-        runId: ctx.runId,
-        terminateInstance: d.terminate,
-      },
-      detail: {
-        instanceId: d.instanceId,
-        offlineSince: d.offlineSince,
-        reason: d.reason,
-      },
-    });
-    try {
-      let ec2State: string | undefined;
-      let notOurs = d.instanceNotOurs;
-      if (d.terminate && d.vpc && d.instanceId) {
-        // Ours when listed; look again (tags can change), as the terminate endpoint does.
-        try {
-          const owned = await ec2.assertOwned(d.vpc, d.instanceId);
-          if (owned) {
-            // Terminate first, so the agent cannot reconnect to a deleted node's name.
-            ec2State = await ec2.terminate(d.vpc, d.instanceId);
-            await ctx.report([
-              {
-                action: 'terminate-instance',
-                target: d.instanceId,
-                vpc: d.vpc,
-                status: 'done',
-                message: `Instance is ${ec2State ?? 'already gone'}`,
-                auditId,
-              },
-            ]);
-          }
-        } catch (error) {
-          if (!(error instanceof ConflictError)) throw error;
-          notOurs = error.message;
-        }
-      }
-      if (notOurs !== undefined && d.instanceId) {
-        await ctx.report([
-          { ...notOursItem(d.instanceId, d.vpc, notOurs), auditId },
-        ]);
-      }
-      try {
-        await client.deleteNode(d.node);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      await sightings.forget(jenkins, d.node);
-      await audit.finish(auditId, 'succeeded', {
-        detail: {
-          ec2State: ec2State ?? null,
-          nodeDeleted: true,
-          ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}),
-        },
-      });
-      await ctx.report([
-        {
-          action: 'delete-node',
-          target: d.node,
-          vpc: d.vpc,
-          status: 'done',
-          message: `Deleted: ${d.reason}`,
-          auditId,
-        },
-      ]);
-      logger.info('Sweep deleted offline node', {
-        node: d.node,
+    let terminated = false;
+    const result = await auditedStep(
+      ctx,
+      audit,
+      {
+        action: 'routine.node.delete',
+        item: 'delete-node',
         vpc: d.vpc,
-        terminated: Boolean(ec2State),
-      });
-      return ec2State ? 'deleted+terminated' : 'deleted';
-    } catch (error) {
-      const message = isError(error) ? error.message : String(error);
-      await audit
-        .finish(auditId, 'failed', { detail: { error: message } })
-        .catch(() => undefined);
-      await ctx.report([
-        {
-          action: 'delete-node',
-          target: d.node,
-          vpc: d.vpc,
-          status: 'failed',
-          message,
-          auditId,
+        target: d.node,
+        parameters: {
+          routine: this.id,
+          runId: ctx.runId,
+          terminateInstance: d.terminate,
         },
-      ]);
-      logger.warn(`Sweep could not delete node ${d.node}: ${message}`);
+        detail: {
+          instanceId: d.instanceId,
+          offlineSince: d.offlineSince,
+          reason: d.reason,
+        },
+      },
+      async auditId => {
+        let ec2State: string | undefined;
+        let notOurs = d.instanceNotOurs;
+        if (d.terminate && d.vpc && d.instanceId) {
+          // Ours when listed; look again (tags can change), as the terminate endpoint does.
+          try {
+            const owned = await ec2.assertOwned(d.vpc, d.instanceId);
+            if (owned) {
+              // Terminate first, so the agent cannot reconnect to a deleted node's name.
+              ec2State = await ec2.terminate(d.vpc, d.instanceId);
+              terminated = Boolean(ec2State);
+              await ctx.report([
+                {
+                  action: 'terminate-instance',
+                  target: d.instanceId,
+                  vpc: d.vpc,
+                  status: 'done',
+                  message: `Instance is ${ec2State ?? 'already gone'}`,
+                  auditId,
+                },
+              ]);
+            }
+          } catch (error) {
+            if (!(error instanceof ConflictError)) throw error;
+            notOurs = error.message;
+          }
+        }
+        if (notOurs !== undefined && d.instanceId) {
+          await ctx.report([
+            { ...notOursItem(d.instanceId, d.vpc, notOurs), auditId },
+          ]);
+        }
+        try {
+          await client.deleteNode(d.node);
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+        await sightings.forget(jenkins, d.node);
+        return {
+          detail: {
+            ec2State: ec2State ?? null,
+            nodeDeleted: true,
+            ...(notOurs !== undefined ? { instanceNotOurs: notOurs } : {}),
+          },
+          message: `Deleted: ${d.reason}`,
+        };
+      },
+    );
+    if (!result.ok) {
+      logger.warn(`Sweep could not delete node ${d.node}: ${result.message}`);
       return 'failed';
     }
+    logger.info('Sweep deleted offline node', {
+      node: d.node,
+      vpc: d.vpc,
+      terminated,
+    });
+    return terminated ? 'deleted+terminated' : 'deleted';
   }
 }
 

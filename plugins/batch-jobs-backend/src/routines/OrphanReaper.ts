@@ -1,5 +1,4 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { isError } from '@backstage/errors';
 import { VpcConfig } from '../config';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { AuditStore } from '../database/types';
@@ -8,6 +7,7 @@ import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { ObservedNode, decideReap, formatAge } from './decisions';
 import { launchesInProgress, observeNodes } from './observe';
 import { Routine, RoutineContext } from './RoutineRunner';
+import { auditedStep, reportSpared } from './steps';
 
 /**
  * Terminates agent instances (tag `Name=<VPC>-BATCH-AGENT`) that have been
@@ -72,15 +72,7 @@ export class OrphanReaper implements Routine {
       for (const d of decisions) {
         if (d.action === 'spare') {
           spared++;
-          await ctx.report([
-            {
-              action: 'spare',
-              target: d.instanceId,
-              vpc: d.vpc,
-              status: 'skipped',
-              message: d.reason,
-            },
-          ]);
+          await reportSpared(ctx, d.instanceId, d.vpc, d.reason);
           continue;
         }
         if (ctx.dryRun) {
@@ -96,52 +88,33 @@ export class OrphanReaper implements Routine {
           ]);
           continue;
         }
-        const auditId = await audit.create({
-          actor: ctx.actor,
-          action: 'routine.instance.terminate',
-          entityRef: null,
-          vpc: d.vpc,
-          job: null,
-          target: d.instanceId,
-          parameters: { routine: this.id, runId: ctx.runId },
-          detail: { node: d.node, reason: d.reason },
-        });
-        try {
-          const state = await ec2.terminate(d.vpc, d.instanceId);
-          await audit.finish(auditId, 'succeeded', {
-            detail: { ec2State: state ?? null },
-          });
-          await ctx.report([
-            {
-              action: 'terminate-instance',
-              target: d.instanceId,
-              vpc: d.vpc,
-              status: 'done',
+        const result = await auditedStep(
+          ctx,
+          audit,
+          {
+            action: 'routine.instance.terminate',
+            item: 'terminate-instance',
+            vpc: d.vpc,
+            target: d.instanceId,
+            parameters: { routine: this.id, runId: ctx.runId },
+            detail: { node: d.node, reason: d.reason },
+          },
+          async () => {
+            const state = await ec2.terminate(d.vpc, d.instanceId);
+            return {
+              detail: { ec2State: state ?? null },
               message: `Terminated (${state ?? 'already gone'}): ${d.reason}`,
-              auditId,
-            },
-          ]);
+            };
+          },
+        );
+        if (result.ok) {
           logger.info('Reaper terminated orphan instance', {
             vpc: d.vpc,
             instanceId: d.instanceId,
           });
           terminated++;
-        } catch (error) {
+        } else {
           failed++;
-          const message = isError(error) ? error.message : String(error);
-          await audit
-            .finish(auditId, 'failed', { detail: { error: message } })
-            .catch(() => undefined);
-          await ctx.report([
-            {
-              action: 'terminate-instance',
-              target: d.instanceId,
-              vpc: d.vpc,
-              status: 'failed',
-              message,
-              auditId,
-            },
-          ]);
         }
       }
     }
