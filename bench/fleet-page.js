@@ -139,7 +139,9 @@ function printTable(title, rows) {
   console.log(columns.map((c, i) => c.padEnd(widths[i])).join(' | '));
   console.log(widths.map(w => '-'.repeat(w)).join('-|-'));
   for (const r of rows) {
-    console.log(columns.map((c, i) => String(r[c]).padEnd(widths[i])).join(' | '));
+    console.log(
+      columns.map((c, i) => String(r[c]).padEnd(widths[i])).join(' | '),
+    );
   }
 }
 
@@ -157,7 +159,9 @@ async function main() {
     const total = shape.reduce((n, v) => n + v.agents, 0);
     const biggest = [...shape].sort((a, b) => b.agents - a.agents)[0];
     console.log(
-      `Fleet: ${shape.map(v => `${v.vpc} ${v.agents}`).join(', ')} agents (${total} in all)`,
+      `Fleet: ${shape
+        .map(v => `${v.vpc} ${v.agents}`)
+        .join(', ')} agents (${total} in all)`,
     );
     const page = await browser.newPage({
       viewport: { width: 1400, height: 1000 },
@@ -236,7 +240,9 @@ async function main() {
     await page.goto(`${portal.backendUrl}/batch-fleet`);
     await firstPagesShown(page, shape);
     await page
-      .screenshot({ path: path.resolve('e2e-artifacts', 'bench-fleet-page.png') })
+      .screenshot({
+        path: path.resolve('e2e-artifacts', 'bench-fleet-page.png'),
+      })
       .catch(() => {});
 
     const stat = key => {
@@ -248,14 +254,28 @@ async function main() {
     printTable(
       `Batch Fleet page with ${total} agents (${shape
         .map(v => `${v.vpc} ${v.agents}`)
-        .join(', ')}), headless Chromium, ${results.length} runs, p50 / max in ms`,
+        .join(', ')}), headless Chromium, ${
+        results.length
+      } runs, p50 / max in ms`,
       [
-        { measure: 'in-app: sidebar click → first page of every VPC', ms: stat('inAppMs') },
+        {
+          measure: 'in-app: sidebar click → first page of every VPC',
+          ms: stat('inAppMs'),
+        },
         { measure: '  of which GET /fleet', ms: stat('inAppApiMs') },
-        { measure: 'reload /batch-fleet → first page of every VPC', ms: stat('reloadMs') },
+        {
+          measure: 'reload /batch-fleet → first page of every VPC',
+          ms: stat('reloadMs'),
+        },
         { measure: '  of which GET /fleet', ms: stat('reloadApiMs') },
-        { measure: 'reload / (the catalog, another page of the app, for scale)', ms: stat('reloadCatalogMs') },
-        { measure: `"Offline" filter on ${biggest.vpc} (${biggest.agents} agents)`, ms: stat('filterMs') },
+        {
+          measure: 'reload / (the catalog, another page of the app, for scale)',
+          ms: stat('reloadCatalogMs'),
+        },
+        {
+          measure: `"Offline" filter on ${biggest.vpc} (${biggest.agents} agents)`,
+          ms: stat('filterMs'),
+        },
         { measure: `next page on ${biggest.vpc}`, ms: stat('nextPageMs') },
         { measure: 'long tasks per live refresh', ms: stat('refreshBusyMs') },
       ],
@@ -265,7 +285,9 @@ async function main() {
     await browser
       .contexts()[0]
       ?.pages()[0]
-      ?.screenshot({ path: path.resolve('e2e-artifacts', 'bench-fleet-page-FAILED.png') })
+      ?.screenshot({
+        path: path.resolve('e2e-artifacts', 'bench-fleet-page-FAILED.png'),
+      })
       .catch(() => {});
     throw e;
   } finally {

@@ -186,9 +186,18 @@ async function main() {
       const devFilter = page.getByRole('group', {
         name: 'Filter DEV agents by state',
       });
-      await devFilter.getByRole('button', { name: /^Offline \(\d+\)$/ }).click();
-      await page.getByText(/^\d+ of \d+ agents$/).first().waitFor();
-      await page.locator('tbody').getByText(/^offline/).first().waitFor();
+      await devFilter
+        .getByRole('button', { name: /^Offline \(\d+\)$/ })
+        .click();
+      await page
+        .getByText(/^\d+ of \d+ agents$/)
+        .first()
+        .waitFor();
+      await page
+        .locator('tbody')
+        .getByText(/^offline/)
+        .first()
+        .waitFor();
     });
 
     await step(page, '11-routine-dry-run', async () => {

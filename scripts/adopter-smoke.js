@@ -38,7 +38,6 @@
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
@@ -46,6 +45,8 @@ const {
   buildEnv,
   CHROMIUM_ARGS,
   ensureInstalled,
+  freePort,
+  sandboxPortalConfig,
   root,
   waitForHttp,
 } = require('./lib');
@@ -162,17 +163,6 @@ function sh(cmd, args, { cwd, env, input, what, logFile }) {
     );
   }
   return out;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 const children = [];
@@ -733,7 +723,7 @@ function writeDependencies(app, deps, tarballs) {
 
 // ---------------------------------------------------------------- app config
 
-function sandboxConfig({ backendUrl, backendPort, sandboxUrl, awsUrl }) {
+function sandboxConfig({ backendPort, sandboxUrl, awsUrl }) {
   // The adopter's environment: their Jenkins and AWS are the sandbox here.
   // Arrays replace whole, so the README's jenkins and vpcs lists are
   // replaced; its ownership binding and the rest stay.
@@ -746,20 +736,14 @@ function sandboxConfig({ backendUrl, backendPort, sandboxUrl, awsUrl }) {
     '          secretAccessKey: sandbox',
   ];
   return [
-    'app:',
-    `  baseUrl: ${backendUrl}`,
-    'backend:',
-    `  baseUrl: ${backendUrl}`,
-    '  listen:',
-    `    port: ${backendPort}`,
-    '  cors:',
-    `    origin: ${backendUrl}`,
-    'batchJobs:',
-    '  jenkins:',
-    '    - name: main',
-    `      baseUrl: ${sandboxUrl}`,
-    '      username: admin',
-    '      apiToken: ${JENKINS_API_TOKEN}',
+    ...sandboxPortalConfig({
+      backendPort,
+      jenkins: {
+        name: 'main',
+        baseUrl: sandboxUrl,
+        apiToken: '${JENKINS_API_TOKEN}',
+      },
+    }),
     '  vpcs:',
     ...['DEV', 'STG', 'PROD'].flatMap(vpc => [
       `    - name: ${vpc}`,

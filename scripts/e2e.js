@@ -9,28 +9,18 @@
  *   --skip-build   reuse packages/app/dist from an earlier run
  */
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const {
   ensureInstalled,
+  freePort,
+  sandboxPortalConfig,
   yarnArgs,
   buildEnv,
   root,
   waitForHttp,
 } = require('./lib');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 function startProcess(name, cmd, args, opts) {
   const logFile = path.join(opts.logDir, `${name}.log`);
@@ -86,20 +76,14 @@ async function startPortal({ extraNodes = 0 } = {}) {
   fs.writeFileSync(
     override,
     [
-      'app:',
-      `  baseUrl: ${backendUrl}`,
-      'backend:',
-      `  baseUrl: ${backendUrl}`,
-      '  listen:',
-      `    port: ${backendPort}`,
-      '  cors:',
-      `    origin: ${backendUrl}`,
-      'batchJobs:',
-      '  jenkins:',
-      '    - name: sandbox',
-      `      baseUrl: ${sandboxUrl}`,
-      '      username: admin',
-      '      apiToken: sandbox-token',
+      ...sandboxPortalConfig({
+        backendPort,
+        jenkins: {
+          name: 'sandbox',
+          baseUrl: sandboxUrl,
+          apiToken: 'sandbox-token',
+        },
+      }),
       '',
     ].join('\n'),
   );

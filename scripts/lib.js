@@ -27,7 +27,11 @@ function useSupportedNode() {
   if (isSupported()) return;
   const pinned = ensurePinnedNode();
   console.log(
-    `Running on Node ${require('./nodeRuntime').PINNED_NODE} from ${path.relative(root, pinned.dir)} (this machine has ${process.version}).`,
+    `Running on Node ${
+      require('./nodeRuntime').PINNED_NODE
+    } from ${path.relative(root, pinned.dir)} (this machine has ${
+      process.version
+    }).`,
   );
   const res = spawnSync(pinned.bin, process.argv.slice(1), {
     stdio: 'inherit',
@@ -91,7 +95,11 @@ function ensureInstalled() {
   const yarn = (args, title) => {
     console.log(title);
     const [cmd, a] = yarnArgs(args);
-    const res = spawnSync(cmd, a, { cwd: root, stdio: 'inherit', env: buildEnv() });
+    const res = spawnSync(cmd, a, {
+      cwd: root,
+      stdio: 'inherit',
+      env: buildEnv(),
+    });
     if (res.status !== 0) {
       console.error('Dependency installation failed (see the output above).');
       process.exit(res.status ?? 1);
@@ -103,7 +111,10 @@ function ensureInstalled() {
       `Installing dependencies on Node ${process.versions.node} (yarn 4, committed in .yarn/releases)…`,
     );
   } else {
-    yarn(['rebuild'], `Rebuilding native modules for Node ${process.versions.node}…`);
+    yarn(
+      ['rebuild'],
+      `Rebuilding native modules for Node ${process.versions.node}…`,
+    );
   }
   fs.writeFileSync(stamp, `${abi}\n`);
 }
@@ -131,6 +142,43 @@ async function waitForHttp(url, timeoutMs = 60000) {
   }
 }
 
+/** A TCP port free on this machine now. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = require('node:net').createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/**
+ * The config lines that put a portal's backend on `backendPort` and point
+ * `batchJobs.jenkins` (one controller) at a sandbox: for the journey and the
+ * adopter apps. The caller adds what else it needs.
+ */
+function sandboxPortalConfig({ backendPort, jenkins }) {
+  const backendUrl = `http://localhost:${backendPort}`;
+  return [
+    'app:',
+    `  baseUrl: ${backendUrl}`,
+    'backend:',
+    `  baseUrl: ${backendUrl}`,
+    '  listen:',
+    `    port: ${backendPort}`,
+    '  cors:',
+    `    origin: ${backendUrl}`,
+    'batchJobs:',
+    '  jenkins:',
+    `    - name: ${jenkins.name}`,
+    `      baseUrl: ${jenkins.baseUrl}`,
+    '      username: admin',
+    `      apiToken: ${jenkins.apiToken}`,
+  ];
+}
+
 /**
  * Headless Chromium as these machines need it: without the background
  * networking flags it keeps dialling hosts the closed network refuses.
@@ -148,6 +196,8 @@ const CHROMIUM_ARGS = [
 
 module.exports = {
   CHROMIUM_ARGS,
+  freePort,
+  sandboxPortalConfig,
   root,
   yarnArgs,
   buildEnv,

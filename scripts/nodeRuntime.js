@@ -27,7 +27,9 @@ function isSupported(version = process.version) {
  * `{ bin, dir, nodedir }` (nodedir holds include/node for node-gyp).
  */
 function ensurePinnedNode() {
-  const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+  const pkg = `node-${
+    process.platform === 'win32' ? 'win' : process.platform
+  }-${process.arch}`;
   const prefix = path.join(root, '.tools', `node-${PINNED_NODE}`);
   const nodedir = path.join(prefix, 'node_modules', pkg);
   const bin = path.join(
@@ -37,7 +39,12 @@ function ensurePinnedNode() {
   );
   if (!fs.existsSync(bin)) {
     console.log(
-      `Node ${process.version} is not supported by Backstage (22 or 24): fetching Node ${PINNED_NODE} (${pkg}) from the npm registry into ${path.relative(root, prefix)}/…`,
+      `Node ${
+        process.version
+      } is not supported by Backstage (22 or 24): fetching Node ${PINNED_NODE} (${pkg}) from the npm registry into ${path.relative(
+        root,
+        prefix,
+      )}/…`,
     );
     fs.mkdirSync(prefix, { recursive: true });
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

@@ -191,7 +191,9 @@ async function main() {
   // packed above, built and smoke-tested in a browser (scripts/adopter-smoke.js);
   // each of its checks counts as a test.
   if (process.env.BATCH_JOBS_SKIP_ADOPTER) {
-    console.warn('BATCH_JOBS_SKIP_ADOPTER is set: the adopter smoke is skipped.');
+    console.warn(
+      'BATCH_JOBS_SKIP_ADOPTER is set: the adopter smoke is skipped.',
+    );
   } else if (!fs.existsSync(chromium)) {
     if (process.env.CI) failedChecks += 1;
     console.warn(`No Chromium at ${chromium}: the adopter smoke cannot run.`);
