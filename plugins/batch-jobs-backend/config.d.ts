@@ -97,8 +97,16 @@ export interface Config {
          */
         endpoint?: string;
         /**
-         * Static credentials. Default: the AWS SDK's default chain
-         * (environment, shared profile, instance or task role).
+         * The AWS account the VPC lives in. Its credentials then come from
+         * Backstage's AWS integration (`aws.mainAccount`, `aws.accounts[]`
+         * with `roleName` to assume a role in that account), as for other
+         * plugins. Not together with `credentials`.
+         */
+        accountId?: string;
+        /**
+         * Static credentials. Default: the account's credentials from the AWS
+         * integration when `accountId` is set, else the AWS SDK's default
+         * chain (environment, shared profile, instance or task role).
          */
         credentials?: {
           /** Access key id. */

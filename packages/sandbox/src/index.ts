@@ -26,6 +26,12 @@ export { tarOf } from './backupJob';
 
 /** @public */
 export interface SandboxOptions {
+  /**
+   * The AWS account of each VPC (e.g. `{ PROD: '222222222222' }`); the
+   * others stay in the default account. Roles assumed through STS reach
+   * their own account's VPCs only.
+   */
+  awsAccounts?: Record<string, string>;
   /** Port to listen on; 0 picks a free one. Default 8080. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -111,7 +117,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   // EC2 agents: every seeded agent node gets its instance; instances that
   // boot later create and connect their nodes like the real bootstrap.
-  const aws = createAwsWorld({ seed, clock, vpcs: ['DEV', 'STG', 'PROD'] });
+  const aws = createAwsWorld({
+    seed,
+    clock,
+    vpcs: ['DEV', 'STG', 'PROD'],
+    vpcAccounts: options.awsAccounts,
+  });
   seedInstancesForNodes(aws, world.nodes);
   bootstrapAgents(world, aws);
   const backup = installBackupJob(world, aws);

@@ -43,8 +43,10 @@ export interface VpcAwsConfig {
   region: string;
   /** Endpoint override (the sandbox, LocalStack); absent: AWS itself. */
   endpoint?: string;
-  /** Static credentials; absent: the SDK's default chain (env, profile, instance role). */
+  /** Static credentials; absent: the account's (accountId), else the SDK's default chain. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The VPC's AWS account: credentials from Backstage's AWS integration (aws.accounts[]). */
+  accountId?: string;
   launchTemplates: { batch: string; worker: string };
   /** Attempts per EC2 call (SDK standard retry mode, throttling included). */
   maxAttempts: number;
@@ -368,7 +370,8 @@ function readOwnership(
       );
     }
     const jobs = c.getStringArray('jobs');
-    if (jobs.length === 0) fail(`${at}.jobs`, 'at least one selector is required');
+    if (jobs.length === 0)
+      fail(`${at}.jobs`, 'at least one selector is required');
     const selectors = jobs.map((raw, j) => {
       try {
         return parseSelector(raw.trim());
@@ -400,13 +403,29 @@ function readVpcAws(
   if (!aws) return {};
   const region = aws.getString('region');
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    fail(`${at}.aws.region`, `'${region}' is not an AWS region (e.g. us-east-1)`);
+    fail(
+      `${at}.aws.region`,
+      `'${region}' is not an AWS region (e.g. us-east-1)`,
+    );
   }
   const endpoint = aws.getOptionalString('endpoint');
   if (endpoint && !isUrl(endpoint)) {
     fail(`${at}.aws.endpoint`, `'${endpoint}' is not a URL`);
   }
   const creds = aws.getOptionalConfig('credentials');
+  const accountId = aws.getOptionalString('accountId');
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+    fail(
+      `${at}.aws.accountId`,
+      `'${accountId}' is not an AWS account id (12 digits)`,
+    );
+  }
+  if (accountId !== undefined && creds) {
+    fail(
+      `${at}.aws`,
+      'give either accountId (credentials from the AWS integration) or credentials, not both',
+    );
+  }
   const maxAttempts = positiveNumber(
     aws,
     'maxAttempts',
@@ -416,12 +435,18 @@ function readVpcAws(
   if (maxAttempts < 1) fail(`${at}.aws.maxAttempts`, 'must be at least 1');
   const vpcId = aws.getOptionalString('vpcId');
   if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
-    fail(`${at}.aws.vpcId`, `'${vpcId}' is not a VPC id (vpc-0123456789abcdef0)`);
+    fail(
+      `${at}.aws.vpcId`,
+      `'${vpcId}' is not a VPC id (vpc-0123456789abcdef0)`,
+    );
   }
   const subnetIds = aws.getOptionalStringArray('subnetIds');
   subnetIds?.forEach((id, i) => {
     if (!/^subnet-[0-9a-f]{8,17}$/.test(id)) {
-      fail(`${at}.aws.subnetIds[${i}]`, `'${id}' is not a subnet id (subnet-0123456789abcdef0)`);
+      fail(
+        `${at}.aws.subnetIds[${i}]`,
+        `'${id}' is not a subnet id (subnet-0123456789abcdef0)`,
+      );
     }
   });
   return {
@@ -436,6 +461,7 @@ function readVpcAws(
             },
           }
         : {}),
+      ...(accountId ? { accountId } : {}),
       launchTemplates: {
         batch:
           aws.getOptionalString('launchTemplates.batch') ??

@@ -4,6 +4,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { isResourcePermission } from '@backstage/plugin-permission-common';
@@ -206,7 +207,17 @@ export const batchJobsPlugin = createBackendPlugin({
         });
         await scheduleResumeExpiredPauses({ scheduler, pauseJob, logger });
         // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
-        const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, { logger });
+        // A VPC with aws.accountId takes its credentials from Backstage's
+        // AWS integration (aws.mainAccount, aws.accounts[] with roleName).
+        const awsCredentials = DefaultAwsCredentialsManager.fromConfig(config);
+        const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, {
+          logger,
+          accountCredentials: accountId => async () => {
+            const { sdkCredentialProvider } =
+              await awsCredentials.getCredentialProvider({ accountId });
+            return sdkCredentialProvider();
+          },
+        });
 
         // A crash mid-action leaves audit rows `pending` and their keys in
         // flight: settle them from Jenkins' and EC2's record, once per

@@ -52,11 +52,45 @@ const INSTANCE_FILTERS: Record<string, (i: Ec2Instance) => string[]> = {
   'tag-value': i => i.tags.map(t => t.value),
 };
 
+/** What the caller's credentials reach: every account, or one (an assumed role's). */
+export interface Ec2Extra {
+  agentNeverConnects: boolean;
+  /** The account of an assumed role's credentials; absent: the main credentials. */
+  account?: string;
+}
+
 type ActionHandler = (
   world: AwsWorld,
   params: Params,
-  extra: { agentNeverConnects: boolean },
+  extra: Ec2Extra,
 ) => string;
+
+/** Whether the caller may see a VPC's resources (by VPC name). */
+function reaches(world: AwsWorld, extra: Ec2Extra, vpc: string): boolean {
+  return (
+    extra.account === undefined || world.accountOfVpc(vpc) === extra.account
+  );
+}
+
+/**
+ * Instances of another account do not exist for an assumed role: EC2 says
+ * NotFound, as it does for a real instance id of another account.
+ */
+function requireReachable(world: AwsWorld, extra: Ec2Extra, ids: string[]) {
+  if (extra.account === undefined) return;
+  const foreign = ids.filter(id => {
+    const instance = world.getInstance(id);
+    return instance && !reaches(world, extra, instance.vpc);
+  });
+  if (foreign.length > 0) {
+    throw new AwsError(
+      'InvalidInstanceID.NotFound',
+      foreign.length === 1
+        ? `The instance ID '${foreign[0]}' does not exist`
+        : `The instance IDs '${foreign.join(', ')}' do not exist`,
+    );
+  }
+}
 
 const ACTIONS: Record<string, ActionHandler> = {
   RunInstances: runInstances,
@@ -78,7 +112,7 @@ export function answerEc2(
   action: string,
   params: Params,
   requestId: string,
-  extra: { agentNeverConnects: boolean } = { agentNeverConnects: false },
+  extra: Ec2Extra = { agentNeverConnects: false },
 ): Ec2Answer {
   try {
     if (!isEc2Action(action)) {
@@ -125,7 +159,7 @@ export function ec2Error(error: AwsError, requestId: string): Ec2Answer {
 function runInstances(
   world: AwsWorld,
   params: Params,
-  extra: { agentNeverConnects: boolean },
+  extra: Ec2Extra,
 ): string {
   const minCount = requiredInt(params, 'MinCount');
   const maxCount = requiredInt(params, 'MaxCount');
@@ -165,6 +199,38 @@ function runInstances(
     if (resourceType === 'instance') tags.push(...tagsOf(spec, 'Tag'));
   }
 
+  if (extra.account !== undefined) {
+    // Templates and subnets belong to an account: another account's do not
+    // exist for an assumed role, as in EC2.
+    const template = launchTemplate
+      ? world.launchTemplates.find(
+          t =>
+            t.launchTemplateId === launchTemplate.id ||
+            t.launchTemplateName === launchTemplate.name,
+        )
+      : undefined;
+    if (template && !reaches(world, extra, template.vpc)) {
+      throw launchTemplate?.id
+        ? new AwsError(
+            'InvalidLaunchTemplateId.NotFound',
+            `The specified launch template, with template ID ${launchTemplate.id}, does not exist.`,
+          )
+        : new AwsError(
+            'InvalidLaunchTemplateName.NotFoundException',
+            `The specified launch template, with template name ${launchTemplate?.name}, does not exist.`,
+          );
+    }
+    const subnetId = params.get('SubnetId');
+    const subnetVpc = [...world.vpcs.values()].find(
+      v => v.subnetId === subnetId,
+    );
+    if (subnetVpc && !reaches(world, extra, subnetVpc.name)) {
+      throw new AwsError(
+        'InvalidSubnetID.NotFound',
+        `The subnet ID '${subnetId}' does not exist`,
+      );
+    }
+  }
   const reservation = world.runInstances({
     launchTemplate,
     imageId: params.get('ImageId'),
@@ -185,7 +251,11 @@ function runInstances(
   );
 }
 
-function describeInstances(world: AwsWorld, params: Params): string {
+function describeInstances(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
   const ids = values(params, 'InstanceId');
   const maxResults = params.get('MaxResults');
   if (ids.length > 0 && maxResults !== undefined) {
@@ -197,8 +267,11 @@ function describeInstances(world: AwsWorld, params: Params): string {
   const filters = filtersOf(params);
   for (const filter of filters) instanceFilter(filter.name);
 
-  let instances = world.visibleInstances();
+  let instances = world
+    .visibleInstances()
+    .filter(i => reaches(world, extra, i.vpc));
   if (ids.length > 0) {
+    requireReachable(world, extra, ids);
     const malformed = ids.find(id => !/^i-[0-9a-f]{8}([0-9a-f]{9})?$/.test(id));
     if (malformed)
       throw new AwsError(
@@ -246,7 +319,11 @@ function describeInstances(world: AwsWorld, params: Params): string {
   );
 }
 
-function terminateInstances(world: AwsWorld, params: Params): string {
+function terminateInstances(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
   const ids = values(params, 'InstanceId');
   if (ids.length === 0) {
     throw new AwsError(
@@ -254,6 +331,7 @@ function terminateInstances(world: AwsWorld, params: Params): string {
       'The request must contain the parameter InstanceId',
     );
   }
+  requireReachable(world, extra, ids);
   const changes = world.terminateInstances(ids);
   return itemSet(
     'instancesSet',
@@ -265,7 +343,7 @@ function terminateInstances(world: AwsWorld, params: Params): string {
   );
 }
 
-function createTags(world: AwsWorld, params: Params): string {
+function createTags(world: AwsWorld, params: Params, extra: Ec2Extra): string {
   const ids = values(params, 'ResourceId');
   if (ids.length === 0) {
     throw new AwsError(
@@ -279,11 +357,12 @@ function createTags(world: AwsWorld, params: Params): string {
       'MissingParameter',
       'The request must contain the parameter Tag',
     );
+  requireReachable(world, extra, ids);
   world.createTags(ids, tags);
   return text('return', true);
 }
 
-function deleteTags(world: AwsWorld, params: Params): string {
+function deleteTags(world: AwsWorld, params: Params, extra: Ec2Extra): string {
   const ids = values(params, 'ResourceId');
   if (ids.length === 0) {
     throw new AwsError(
@@ -295,11 +374,16 @@ function deleteTags(world: AwsWorld, params: Params): string {
     key: sub.get('Key') ?? '',
     value: sub.get('Value'),
   }));
+  requireReachable(world, extra, ids);
   world.deleteTags(ids, tags);
   return text('return', true);
 }
 
-function describeTags(world: AwsWorld, params: Params): string {
+function describeTags(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
   const filters = filtersOf(params);
   const getters: Record<string, (t: TagRow) => string[]> = {
     key: t => [t.key],
@@ -308,7 +392,9 @@ function describeTags(world: AwsWorld, params: Params): string {
     'resource-type': t => [t.resourceType],
   };
   const rows: TagRow[] = [];
-  for (const instance of world.visibleInstances()) {
+  for (const instance of world
+    .visibleInstances()
+    .filter(i => reaches(world, extra, i.vpc))) {
     for (const tag of [...instance.tags].sort((a, b) =>
       compareStrings(a.key, b.key),
     )) {
@@ -369,7 +455,11 @@ interface TagRow extends Tag {
   instance: Ec2Instance;
 }
 
-function describeLaunchTemplates(world: AwsWorld, params: Params): string {
+function describeLaunchTemplates(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
   const names = values(params, 'LaunchTemplateName');
   const ids = values(params, 'LaunchTemplateId');
   if (names.length > 0 && ids.length > 0) {
@@ -378,7 +468,9 @@ function describeLaunchTemplates(world: AwsWorld, params: Params): string {
       'You can specify either launch template IDs or launch template names, but not both.',
     );
   }
-  let templates = world.launchTemplates.map((t, order) => ({ ...t, order }));
+  let templates = world.launchTemplates
+    .map((t, order) => ({ ...t, order }))
+    .filter(t => reaches(world, extra, t.vpc));
   if (names.length > 0) {
     if (
       names.some(name => !templates.some(t => t.launchTemplateName === name))

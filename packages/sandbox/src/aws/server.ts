@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { STS_ACTIONS, answerSts, stsError } from './sts';
 import type { AddressInfo } from 'node:net';
 import { Random } from '../world/random';
 import { answerEc2, ec2Error, Params } from './ec2';
@@ -85,6 +86,34 @@ async function handle(
         params.set(key, value);
     const action = params.get('Action') ?? '';
     const accessKeyId = accessKeyOf(req.headers, params);
+    if (STS_ACTIONS.has(action)) {
+      const answer =
+        accessKeyId === undefined
+          ? stsError(
+              new AwsError(
+                'MissingAuthenticationToken',
+                'Request is missing Authentication Token',
+                403,
+              ),
+              requestId,
+            )
+          : answerSts(world, action, params, accessKeyId, requestId);
+      world.record({
+        service: 'sts',
+        action,
+        status: answer.status,
+        accessKeyId: accessKeyId || undefined,
+        account: world.sessionAccount(accessKeyId),
+      });
+      res.writeHead(answer.status, {
+        'content-type': 'text/xml',
+        'x-amzn-requestid': requestId,
+      });
+      res.end(answer.body);
+      return;
+    }
+    // An assumed role's credentials reach their own account only.
+    const account = world.sessionAccount(accessKeyId);
     let answer: { status: number; body: string };
     if (accessKeyId === undefined) {
       answer = ec2Error(
@@ -113,6 +142,7 @@ async function handle(
           )
         : answerEc2(world, action, params, requestId, {
             agentNeverConnects: fault?.agentNeverConnects ?? false,
+            account,
           });
     }
     world.record({
@@ -120,6 +150,7 @@ async function handle(
       action,
       status: answer.status,
       accessKeyId: accessKeyId || undefined,
+      account,
     });
     res.writeHead(answer.status, {
       'content-type': 'text/xml;charset=UTF-8',

@@ -134,6 +134,12 @@ export interface AwsWorldOptions {
   accountId?: string;
   /** VPC names, e.g. `['DEV', 'STG', 'PROD']`. */
   vpcs: string[];
+  /**
+   * The AWS account each VPC lives in (default: `accountId` for all).
+   * Credentials from STS AssumeRole into an account's role see and change
+   * only that account's VPCs; the main credentials see every account.
+   */
+  vpcAccounts?: Record<string, string>;
   /** Buckets to create; default `['jenkins-backups']`. */
   buckets?: string[];
   /** Sandbox ms from launch to running: default [5000, 20000]. */
@@ -180,12 +186,14 @@ export interface SeedInstanceSpec {
 
 /** One request the endpoint answered, for tests that count calls. */
 export interface AwsRequestRecord {
-  service: 'ec2' | 's3';
+  service: 'ec2' | 's3' | 'sts';
   /** EC2 action or S3 operation name. */
   action: string;
   status: number;
   /** The access key id the request was signed with, if any. */
   accessKeyId?: string;
+  /** The account an assumed role's credentials were scoped to. */
+  account?: string;
   at: number;
 }
 
@@ -223,6 +231,13 @@ export class AwsWorld {
   readonly s3: S3Store;
   readonly faults = new FaultInjector();
   readonly requests: AwsRequestRecord[] = [];
+  /** Account of each VPC (by name). */
+  readonly vpcAccounts = new Map<string, string>();
+  /** Temporary credentials handed out by AssumeRole, by access key id. */
+  private readonly sessions = new Map<
+    string,
+    { account: string; roleArn: string; expiresAt: number }
+  >();
 
   private readonly clientTokens = new Map<
     string,
@@ -230,6 +245,8 @@ export class AwsWorld {
   >();
   private readonly listeners = new Set<InstanceStateListener>();
   private readonly ids: Random;
+  /** Its own stream, so STS calls do not shift the instance ids. */
+  private readonly stsIds: Random;
   private readonly bootDelay: [number, number];
   private readonly shutdownDelay: [number, number];
   private readonly terminatedVisibleMs: number;
@@ -244,6 +261,7 @@ export class AwsWorld {
     this.shutdownDelay = options.shutdownDelayMs ?? [10000, 30000];
     this.terminatedVisibleMs = options.terminatedVisibleMs ?? HOUR;
     this.ids = Random.derive(options.seed, 'aws', 'ids');
+    this.stsIds = Random.derive(options.seed, 'aws', 'sts');
     const now = this.clock.now();
 
     const setup = Random.derive(options.seed, 'aws', 'setup');
@@ -258,6 +276,9 @@ export class AwsWorld {
         subnetPrefix: `10.${second}.1`,
       });
     });
+    for (const name of options.vpcs) {
+      this.vpcAccounts.set(name, options.vpcAccounts?.[name] ?? this.accountId);
+    }
     const imageId = `ami-0${setup.hex(16)}`;
     const created = now - 200 * 24 * HOUR;
     for (const vpc of this.vpcs.values()) {
@@ -542,9 +563,7 @@ export class AwsWorld {
   }
 
   /** Terminates instances; returns each one's state before and after, like TerminateInstances. */
-  terminateInstances(
-    instanceIds: string[],
-  ): Array<{
+  terminateInstances(instanceIds: string[]): Array<{
     instance: Ec2Instance;
     previous: InstanceStateName;
     current: InstanceStateName;
@@ -687,6 +706,63 @@ export class AwsWorld {
   }
 
   /** Records one answered request (the HTTP layer calls this). */
+  /** The account a VPC (by name) lives in. */
+  accountOfVpc(vpc: string): string {
+    return this.vpcAccounts.get(vpc) ?? this.accountId;
+  }
+
+  /**
+   * STS AssumeRole: temporary credentials scoped to the role's account,
+   * which must be one of this world's accounts. Roles exist in every account
+   * (the sandbox does not model IAM policies).
+   */
+  assumeRole(roleArn: string, sessionName: string, durationSeconds = 3600) {
+    const m = /^arn:aws[\w-]*:iam::(\d{12}):role\/([\w+=,.@\/-]{1,64})$/.exec(
+      roleArn,
+    );
+    if (!m) {
+      throw new AwsError(
+        'ValidationError',
+        `${roleArn} is not a valid role ARN`,
+        400,
+      );
+    }
+    const account = m[1];
+    const known = new Set([this.accountId, ...this.vpcAccounts.values()]);
+    if (!known.has(account)) {
+      throw new AwsError(
+        'AccessDenied',
+        `User is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+        403,
+      );
+    }
+    if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+        400,
+      );
+    }
+    const accessKeyId = `ASIA${this.stsIds.hex(16).toUpperCase()}`;
+    // Real time: the SDKs that hold these compare with their own clock,
+    // whatever the sandbox clock says.
+    const expiresAt = Date.now() + durationSeconds * 1000;
+    this.sessions.set(accessKeyId, { account, roleArn, expiresAt });
+    return {
+      accessKeyId,
+      secretAccessKey: this.stsIds.hex(40),
+      sessionToken: `sandbox-session-${this.stsIds.hex(32)}`,
+      expiration: new Date(expiresAt).toISOString(),
+      account,
+      assumedRoleArn: `arn:aws:sts::${account}:assumed-role/${m[2]}/${sessionName}`,
+    };
+  }
+
+  /** The account temporary credentials are scoped to; undefined for other keys. */
+  sessionAccount(accessKeyId: string | undefined): string | undefined {
+    return accessKeyId ? this.sessions.get(accessKeyId)?.account : undefined;
+  }
+
   record(entry: Omit<AwsRequestRecord, 'at'>): void {
     this.requests.push({ ...entry, at: this.clock.now() });
     if (this.requests.length > MAX_RECORDED)
@@ -832,9 +908,7 @@ function mergeTags(base: Tag[], overrides: Tag[]): Tag[] {
 }
 
 /** The Jenkins agent an instance runs, by the team's tag conventions; none for untagged instances. */
-export function jenkinsAgentOf(
-  instance: Ec2Instance,
-):
+export function jenkinsAgentOf(instance: Ec2Instance):
   | {
       nodeName: string;
       label: string;

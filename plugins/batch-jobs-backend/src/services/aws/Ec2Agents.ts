@@ -2,6 +2,7 @@ import {
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   EC2Client,
+  EC2ClientConfig,
   Filter,
   Instance,
   RunInstancesCommand,
@@ -9,6 +10,14 @@ import {
   paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import { LoggerService } from '@backstage/backend-plugin-api';
+
+/** A credential provider the AWS SDK calls (and caches until expiry). @public */
+export type AccountCredentials = () => Promise<{
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}>;
 import { ConflictError } from '@backstage/errors';
 import {
   AgentType,
@@ -77,18 +86,41 @@ export function instanceIdOf(nodeName: string): string | undefined {
  */
 export class Ec2Agents {
   private readonly clients = new Map<string, EC2Client>();
-  private readonly templateIds = new Map<string, { ids: string[]; at: number }>();
+  private readonly templateIds = new Map<
+    string,
+    { ids: string[]; at: number }
+  >();
 
-  static fromConfig(vpcs: VpcConfig[], options: { logger: LoggerService }) {
-    return new Ec2Agents(vpcs, options.logger);
+  static fromConfig(
+    vpcs: VpcConfig[],
+    options: {
+      logger: LoggerService;
+      /** Credentials of an AWS account (from Backstage's AWS integration). */
+      accountCredentials?: (accountId: string) => AccountCredentials;
+    },
+  ) {
+    return new Ec2Agents(vpcs, options.logger, options.accountCredentials);
   }
 
   private constructor(
     private readonly vpcs: VpcConfig[],
     private readonly logger: LoggerService,
+    accountCredentials?: (accountId: string) => AccountCredentials,
   ) {
     for (const vpc of vpcs) {
-      if (vpc.aws) this.clients.set(vpc.name, createClient(vpc.aws));
+      if (!vpc.aws) continue;
+      const { accountId } = vpc.aws;
+      if (accountId && !accountCredentials) {
+        throw new Error(
+          `batchJobs.vpcs[${vpc.name}].aws.accountId needs the AWS integration's credentials`,
+        );
+      }
+      const credentials = vpc.aws.credentials
+        ? vpc.aws.credentials
+        : accountId
+        ? accountCredentials!(accountId)
+        : undefined;
+      this.clients.set(vpc.name, createClient(vpc.aws, credentials));
     }
   }
 
@@ -137,7 +169,10 @@ export class Ec2Agents {
       const instance = res.Reservations?.[0]?.Instances?.[0];
       return instance ? toAgentInstance(instance) : undefined;
     } catch (error) {
-      const failure = classifyEc2Error(error, this.context(vpc, 'DescribeInstances'));
+      const failure = classifyEc2Error(
+        error,
+        this.context(vpc, 'DescribeInstances'),
+      );
       if (failure.kind === 'not-found') return undefined;
       throw this.fail(error, vpc, 'DescribeInstances');
     }
@@ -162,7 +197,9 @@ export class Ec2Agents {
     const tags = {
       ...agentTags(vpc, type, options.workerLabel),
       [LAUNCHED_BY_TAG]: options.launchedBy,
-      ...(options.reason ? { [LAUNCH_REASON_TAG]: options.reason.slice(0, 256) } : {}),
+      ...(options.reason
+        ? { [LAUNCH_REASON_TAG]: options.reason.slice(0, 256) }
+        : {}),
     };
     try {
       const res = await this.client(vpc).send(
@@ -174,7 +211,10 @@ export class Ec2Agents {
           TagSpecifications: [
             {
               ResourceType: 'instance',
-              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+              Tags: Object.entries(tags).map(([Key, Value]) => ({
+                Key,
+                Value,
+              })),
             },
           ],
         }),
@@ -217,7 +257,9 @@ export class Ec2Agents {
         );
         cached = {
           ids: (res.LaunchTemplates ?? [])
-            .filter(t => t.LaunchTemplateName && names.includes(t.LaunchTemplateName))
+            .filter(
+              t => t.LaunchTemplateName && names.includes(t.LaunchTemplateName),
+            )
             .map(t => t.LaunchTemplateId!)
             .filter(Boolean),
           at: Date.now(),
@@ -248,13 +290,19 @@ export class Ec2Agents {
   ): Promise<AgentInstance | undefined> {
     const instance = await this.describe(vpc, instanceId);
     if (!instance || instance.state === 'terminated') return undefined;
-    const ownership = checkAgentOwnership(instance, await this.ownershipRules(vpc));
+    const ownership = checkAgentOwnership(
+      instance,
+      await this.ownershipRules(vpc),
+    );
     if (!ownership.ours) {
-      this.logger.warn('Refused to terminate an instance that is not an agent of the VPC', {
-        vpc,
-        instanceId,
-        missing: ownership.missing.join('; '),
-      });
+      this.logger.warn(
+        'Refused to terminate an instance that is not an agent of the VPC',
+        {
+          vpc,
+          instanceId,
+          missing: ownership.missing.join('; '),
+        },
+      );
       throw new ConflictError(
         `Instance ${instanceId} is not an agent of VPC ${vpc} that the portal may terminate: ${describeMissing(
           ownership.missing,
@@ -265,7 +313,10 @@ export class Ec2Agents {
   }
 
   /** Terminates an instance; returns its new state (`shutting-down`), or undefined when EC2 no longer knows it. */
-  async terminate(vpc: string, instanceId: string): Promise<string | undefined> {
+  async terminate(
+    vpc: string,
+    instanceId: string,
+  ): Promise<string | undefined> {
     try {
       const res = await this.client(vpc).send(
         new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
@@ -273,7 +324,10 @@ export class Ec2Agents {
       this.logger.info('Terminated agent instance', { vpc, instanceId });
       return res.TerminatingInstances?.[0]?.CurrentState?.Name;
     } catch (error) {
-      const failure = classifyEc2Error(error, this.context(vpc, 'TerminateInstances'));
+      const failure = classifyEc2Error(
+        error,
+        this.context(vpc, 'TerminateInstances'),
+      );
       if (failure.kind === 'not-found') return undefined;
       throw this.fail(error, vpc, 'TerminateInstances');
     }
@@ -299,19 +353,34 @@ export class Ec2Agents {
     return { vpc, region: this.awsOf(vpc)?.region ?? '?', action, template };
   }
 
-  private fail(error: unknown, vpc: string, action: string, template?: string): Ec2Error {
+  private fail(
+    error: unknown,
+    vpc: string,
+    action: string,
+    template?: string,
+  ): Ec2Error {
     if (isEc2Error(error)) return error;
-    const failure = classifyEc2Error(error, this.context(vpc, action, template));
-    this.logger.warn(`EC2 call failed: ${failure.message}`, { vpc, action, code: failure.code });
+    const failure = classifyEc2Error(
+      error,
+      this.context(vpc, action, template),
+    );
+    this.logger.warn(`EC2 call failed: ${failure.message}`, {
+      vpc,
+      action,
+      code: failure.code,
+    });
     return Object.assign(toHttpError(failure), { failure });
   }
 }
 
-function createClient(aws: VpcAwsConfig): EC2Client {
+function createClient(
+  aws: VpcAwsConfig,
+  credentials: EC2ClientConfig['credentials'],
+): EC2Client {
   return new EC2Client({
     region: aws.region,
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+    ...(credentials ? { credentials } : {}),
     // Standard retry mode: backoff with jitter for throttling and 5xx.
     maxAttempts: aws.maxAttempts,
   });
