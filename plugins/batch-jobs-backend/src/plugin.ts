@@ -6,6 +6,10 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  batchJobsAlertChannelsExtensionPoint,
+  type BatchJobsAlertChannel,
+} from '@batch-jobs/plugin-batch-jobs-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { isResourcePermission } from '@backstage/plugin-permission-common';
 import {
@@ -72,6 +76,16 @@ import { registerBatchJobsActions } from './services/assistant/registerActions';
 export const batchJobsPlugin = createBackendPlugin({
   pluginId: 'batch-jobs',
   register(env) {
+    // Alert channels backend modules add besides Slack and notifications.
+    const alertChannels: BatchJobsAlertChannel[] = [];
+    env.registerExtensionPoint(batchJobsAlertChannelsExtensionPoint, {
+      addAlertChannel(channel) {
+        if (alertChannels.some(c => c.id === channel.id)) {
+          throw new Error(`Alert channel '${channel.id}' is added twice`);
+        }
+        alertChannels.push(channel);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -456,6 +470,7 @@ export const batchJobsPlugin = createBackendPlugin({
             }),
             logger,
             notifications,
+            channels: alertChannels,
           });
           await scheduler.scheduleTask({
             id: 'batch-jobs-build-alerts',

@@ -1,7 +1,8 @@
 /**
  * Node library of the Batch Jobs plugin: the `batch-jobs-vpc` resource
  * type's rules and condition helpers, so a permission policy can grant
- * VPC-scoped actions by VPC without depending on the backend plugin.
+ * VPC-scoped actions by VPC without depending on the backend plugin; and
+ * the extension points backend modules use to plug into it.
  * @packageDocumentation
  */
 export {
@@ -11,3 +12,9 @@ export {
   createBatchJobsVpcConditionalDecision,
 } from './vpcPermissions';
 export type { BatchJobsVpcResource } from './vpcPermissions';
+export { batchJobsAlertChannelsExtensionPoint } from './alertChannels';
+export type {
+  BatchJobsAlertChannel,
+  BatchJobsAlertChannelsExtensionPoint,
+  BatchJobsBuildAlert,
+} from './alertChannels';

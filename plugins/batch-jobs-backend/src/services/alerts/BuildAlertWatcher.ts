@@ -1,3 +1,4 @@
+import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
@@ -64,6 +65,8 @@ export class BuildAlertWatcher {
       slack: SlackWebhooks;
       logger: LoggerService;
       notifications?: NotificationService;
+      /** Channels backend modules added (batchJobsAlertChannelsExtensionPoint). */
+      channels?: BatchJobsAlertChannel[];
     },
   ) {
     this.events = new Set(options.config.events);
@@ -237,8 +240,23 @@ export class BuildAlertWatcher {
       if (!delivery.ok) errors.push(delivery.error ?? 'failed');
     }
     await this.notifyOwners(alert, owners);
+    const channels = this.options.channels ?? [];
+    const ownerRefs = [
+      ...new Set(
+        owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r),
+      ),
+    ];
+    for (const channel of channels) {
+      attempts++;
+      try {
+        await channel.deliver(alert, { ownerRefs });
+      } catch (error) {
+        errors.push(`${channel.id}: ${message(error)}`);
+        logger.warn(`Alert channel ${channel.id} failed: ${message(error)}`);
+      }
+    }
     let state: 'skipped' | 'failed' | 'sent' = 'sent';
-    if (urls.length === 0) state = 'skipped';
+    if (urls.length === 0 && channels.length === 0) state = 'skipped';
     else if (errors.length) state = 'failed';
     await store
       .record(key, {
@@ -253,7 +271,8 @@ export class BuildAlertWatcher {
       job: key.job,
       build: decision.number,
       webhooks: urls.length,
-      failedWebhooks: errors.length,
+      channels: channels.length,
+      failedDeliveries: errors.length,
     });
   }
 

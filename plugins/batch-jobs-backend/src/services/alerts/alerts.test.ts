@@ -87,7 +87,11 @@ describe('buildSlackMessage', () => {
   it('escapes the fallback text like the blocks', () => {
     // Slack renders `text` as mrkdwn too: a name like <!channel> would ping everyone.
     const message = buildSlackMessage(
-      { ...alert, appName: 'pay <!channel> & co', job: 'DEV/a/<http://evil|x>' },
+      {
+        ...alert,
+        appName: 'pay <!channel> & co',
+        job: 'DEV/a/<http://evil|x>',
+      },
       'UTC',
     );
     expect(message.text).toBe(

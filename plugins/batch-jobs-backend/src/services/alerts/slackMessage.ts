@@ -1,23 +1,8 @@
 import { BuildAlertEvent } from '@batch-jobs/plugin-batch-jobs-common';
+import type { BatchJobsBuildAlert } from '@batch-jobs/plugin-batch-jobs-node';
 
-/** Everything a build alert says. @public */
-export interface BuildAlert {
-  event: BuildAlertEvent;
-  vpc: string;
-  /** Title (or name) of the catalog entity the job belongs to. */
-  appName: string;
-  entityRef: string;
-  /** Jenkins full name. */
-  job: string;
-  buildNumber: number;
-  /** When the build started (start) or ended (other events). */
-  at: Date;
-  /** The real cause in words: the portal user, the timer, the upstream job. */
-  cause: string;
-  result: string | null;
-  jenkinsUrl: string;
-  portalUrl: string;
-}
+/** One reported build event (the type alert channels receive). @public */
+export type BuildAlert = BatchJobsBuildAlert;
 
 const HEADERS: Record<BuildAlertEvent, string> = {
   start: 'Start Batch',
@@ -108,7 +93,9 @@ export function buildSlackMessage(alert: BuildAlert, timeZone: string) {
   });
   return {
     // Slack parses the fallback as mrkdwn too (`<!channel>`, links).
-    text: escape(`${title}: ${alert.appName} ${alert.job} #${alert.buildNumber}`),
+    text: escape(
+      `${title}: ${alert.appName} ${alert.job} #${alert.buildNumber}`,
+    ),
     blocks,
   };
 }
