@@ -357,7 +357,11 @@ function pipelineLabel(script: string): string | null {
  * @internal
  */
 export function parseJobConfig(configXml: string): JobRunConfig {
-  const root = parseConfigXml(configXml);
+  return jobConfigOf(parseConfigXml(configXml));
+}
+
+/** `parseJobConfig` of an already parsed config.xml. @internal */
+export function jobConfigOf(root: XmlElement): JobRunConfig {
   const spec = specOf(root);
   let label: string | null = null;
   const assigned = textAt(root, 'assignedNode');

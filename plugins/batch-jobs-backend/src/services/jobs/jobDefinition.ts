@@ -22,7 +22,7 @@ import {
   textAt,
   XmlElement,
 } from '../jenkins/configXml';
-import { parseJobConfig } from '../jenkins/mapping';
+import { jobConfigOf } from '../jenkins/mapping';
 
 const PARAMETER = /^hudson\.model\.(\w+)ParameterDefinition$/;
 
@@ -65,8 +65,11 @@ export function parseJobDefinition(
   configXml: string,
   vpc: VpcConfig,
 ): JobDefinition {
-  const { spec, label } = parseJobConfig(configXml);
-  const root = parseConfigXml(configXml);
+  return definitionOf(parseConfigXml(configXml), vpc);
+}
+
+function definitionOf(root: XmlElement, vpc: VpcConfig): JobDefinition {
+  const { spec, label } = jobConfigOf(root);
   const script = textAt(root, 'definition', 'script');
   let agentType: JobDefinition['agentType'] = null;
   if (label === vpc.agentLabels.batch) agentType = 'batch';
@@ -116,7 +119,8 @@ export function templateSpecOf(
   vpc: VpcConfig,
   job: string,
 ): { version: number; spec: BatchJobSpec } {
-  const definition = parseJobDefinition(configXml, vpc);
+  const root = parseConfigXml(configXml);
+  const definition = definitionOf(root, vpc);
   const script = definition.script ?? '';
   const version = templateVersionOf(script);
   const refuse = (why: string) =>
@@ -165,7 +169,7 @@ export function templateSpecOf(
   }
   if (missing.length) throw refuse(missing.join('; '));
   // The job's own description (a child of the root; parameters have theirs).
-  const description = textAt(parseConfigXml(configXml), 'description');
+  const description = textAt(root, 'description');
   const spec: BatchJobSpec = {
     folder: job.slice(0, slash),
     name: job.slice(slash + 1),
