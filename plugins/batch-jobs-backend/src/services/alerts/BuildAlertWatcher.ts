@@ -239,13 +239,13 @@ export class BuildAlertWatcher {
       attempts += delivery.attempts;
       if (!delivery.ok) errors.push(delivery.error ?? 'failed');
     }
-    await this.notifyOwners(alert, owners);
-    const channels = this.options.channels ?? [];
     const ownerRefs = [
       ...new Set(
         owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r),
       ),
     ];
+    await this.notifyOwners(alert, ownerRefs);
+    const channels = this.options.channels ?? [];
     for (const channel of channels) {
       attempts++;
       try {
@@ -296,14 +296,9 @@ export class BuildAlertWatcher {
     return [...urls];
   }
 
-  private async notifyOwners(alert: BuildAlert, owners: Linked[]) {
+  private async notifyOwners(alert: BuildAlert, refs: string[]) {
     const { notifications, config, logger } = this.options;
     if (!notifications || !config.notifyOwners) return;
-    const refs = [
-      ...new Set(
-        owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r),
-      ),
-    ];
     if (refs.length === 0) return;
     try {
       await notifications.send({
