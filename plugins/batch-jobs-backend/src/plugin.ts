@@ -313,7 +313,6 @@ export const batchJobsPlugin = createBackendPlugin({
           catalog,
           jobs,
           rerun,
-          directory,
           readAccess,
           decorate: response => pauseJob.decorate(response),
         });

@@ -67,8 +67,7 @@ export function createBuildsRouter(options: {
     job: string,
   ) => {
     const credentials = await httpAuth.credentials(req);
-    const { vpc, fullName } = directory.resolveJob(vpcName, job);
-    await readAccess.checkJob(vpc, fullName, credentials);
+    await readAccess.readableJob(vpcName, job, credentials);
     return credentials;
   };
   const router = Router();
@@ -89,7 +88,10 @@ export function createBuildsRouter(options: {
   router.get('/builds/log', async (req, res) => {
     const query = parse(logQuery, req.query, 'log query');
     const credentials = await readableJob(req, query.vpc, query.job);
-    const principal = credentials.principal as { userEntityRef?: string; subject?: string };
+    const principal = credentials.principal as {
+      userEntityRef?: string;
+      subject?: string;
+    };
     const release = logStreams.acquire(
       principal.userEntityRef ?? principal.subject ?? 'service',
     );

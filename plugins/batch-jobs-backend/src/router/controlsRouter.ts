@@ -7,7 +7,6 @@ import { isApprovalPending } from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { PauseJob } from '../services/actions/PauseJob';
 import { JobReadAccess } from '../services/actions/readAccess';
-import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { RunJob } from '../services/actions/RunJob';
 import { StopBuild } from '../services/actions/StopBuild';
 import { jobParam, parse, positiveInt, vpcParam } from './validation';
@@ -72,11 +71,10 @@ export function createControlsRouter(options: {
   runJob: RunJob;
   stopBuild: StopBuild;
   pauseJob: PauseJob;
-  directory: JobDirectory;
   readAccess: JobReadAccess;
 }) {
   const { httpAuth, userInfo, runJob, stopBuild, pauseJob } = options;
-  const { directory, readAccess } = options;
+  const { readAccess } = options;
   const router = Router();
 
   const userContext = async (
@@ -90,8 +88,7 @@ export function createControlsRouter(options: {
   router.get('/jobs/parameters', async (req, res) => {
     const query = parse(parametersQuery, req.query, 'parameters query');
     const credentials = await httpAuth.credentials(req);
-    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
-    await readAccess.checkJob(vpc, fullName, credentials);
+    await readAccess.readableJob(query.vpc, query.job, credentials);
     res.json(await runJob.parameters(query));
   });
 

@@ -150,8 +150,11 @@ export function createJobConfigRouter(options: {
   // The whole spec (parameter defaults included): the caller must may read the job.
   router.get('/jobs/template', async (req, res) => {
     const query = parse(templateQuery, req.query, 'template query');
-    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
-    await readAccess.checkJob(vpc, fullName, await httpAuth.credentials(req));
+    const { vpc, fullName } = await readAccess.readableJob(
+      query.vpc,
+      query.job,
+      await httpAuth.credentials(req),
+    );
     res.json(await writer.templateSpec(vpc.name, fullName));
   });
 
@@ -164,8 +167,11 @@ export function createJobConfigRouter(options: {
   // Whole config.xml versions: the caller must may read the job.
   router.get('/jobs/history', async (req, res) => {
     const query = parse(historyQuery, req.query, 'history query');
-    const { vpc, fullName } = directory.resolveJob(query.vpc, query.job);
-    await readAccess.checkJob(vpc, fullName, await httpAuth.credentials(req));
+    const { vpc, fullName } = await readAccess.readableJob(
+      query.vpc,
+      query.job,
+      await httpAuth.credentials(req),
+    );
     res.json(await history.list(vpc.name, fullName));
   });
 
@@ -173,8 +179,7 @@ export function createJobConfigRouter(options: {
     const id = parse(versionId, req.params.id, 'version id');
     const credentials = await httpAuth.credentials(req);
     const version = await history.find(id);
-    const { vpc, fullName } = directory.resolveJob(version.vpc, version.job);
-    await readAccess.checkJob(vpc, fullName, credentials);
+    await readAccess.readableJob(version.vpc, version.job, credentials);
     res.json(await history.describe(version));
   });
 

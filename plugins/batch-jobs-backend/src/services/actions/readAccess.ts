@@ -6,7 +6,7 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { batchJobsVpcReadPermission } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
-import { JobDirectory } from '../jenkins/JobDirectory';
+import { JobDirectory, ResolvedJob } from '../jenkins/JobDirectory';
 import { mayInVpc } from '../access/vpcAccess';
 import { claimingEntities } from './entityAccess';
 
@@ -36,6 +36,20 @@ export class JobReadAccess {
 
   private now() {
     return this.options.now?.() ?? Date.now();
+  }
+
+  /**
+   * The job a read names (VPC name and job path), resolved and checked:
+   * 400 for a bad name, 404 unless the caller may read it.
+   */
+  async readableJob(
+    vpcName: string,
+    job: string,
+    credentials: BackstageCredentials,
+  ): Promise<ResolvedJob> {
+    const resolved = this.options.directory.resolveJob(vpcName, job);
+    await this.checkJob(resolved.vpc, resolved.fullName, credentials);
+    return resolved;
   }
 
   /** Throws a NotFoundError unless the caller may read the job `fullName` of `vpc`. */
@@ -108,7 +122,10 @@ function grantKey(
   vpc: VpcConfig,
   fullName: string,
 ): string | undefined {
-  const principal = credentials.principal as { type?: string; userEntityRef?: string };
+  const principal = credentials.principal as {
+    type?: string;
+    userEntityRef?: string;
+  };
   return principal?.type === 'user' && principal.userEntityRef
     ? JSON.stringify([principal.userEntityRef, vpc.name, fullName])
     : undefined;

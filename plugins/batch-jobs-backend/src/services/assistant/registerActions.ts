@@ -11,7 +11,6 @@ import type { EntityJobsResponse } from '@batch-jobs/plugin-batch-jobs-common';
 import { isApprovalPending } from '@batch-jobs/plugin-batch-jobs-common';
 import { JobReadAccess } from '../actions/readAccess';
 import { Rerun } from '../actions/Rerun';
-import { JobDirectory } from '../jenkins/JobDirectory';
 import { JobsView } from '../jobs/JobsView';
 
 /*
@@ -36,20 +35,22 @@ export function registerBatchJobsActions(
     catalog: CatalogService;
     jobs: JobsView;
     rerun: Rerun;
-    directory: JobDirectory;
     readAccess: JobReadAccess;
     decorate?: (r: EntityJobsResponse) => Promise<EntityJobsResponse>;
   },
 ) {
-  const { auth, userInfo, catalog, jobs, rerun, directory, readAccess } = deps;
+  const { auth, userInfo, catalog, jobs, rerun, readAccess } = deps;
 
   const readableJob = async (
     credentials: BackstageCredentials,
     vpcName: string,
     job: string,
   ) => {
-    const { vpc, fullName } = directory.resolveJob(vpcName, job);
-    await readAccess.checkJob(vpc, fullName, credentials);
+    const { vpc, fullName } = await readAccess.readableJob(
+      vpcName,
+      job,
+      credentials,
+    );
     return { vpc: vpc.name, job: fullName };
   };
 
