@@ -60,6 +60,33 @@ function reachable(host, port) {
   });
 }
 
+/**
+ * Runs a script that writes e2e-artifacts/<report> with a list of
+ * `{ ok }` items (journey steps, checks); each item counts as a test, and a
+ * script that failed without a failed item counts as one failure.
+ */
+function runReported({ title, args, report, list, broken }) {
+  console.log(`\n=== ${title}`);
+  const res = spawnSync(process.execPath, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: buildEnv(),
+  });
+  const file = path.join(root, 'e2e-artifacts', report);
+  const items = fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, 'utf8'))[list] ?? []
+    : [];
+  const counted = {
+    passed: items.filter(i => i.ok).length,
+    failed: items.filter(i => !i.ok).length,
+  };
+  if (res.status !== 0 && counted.failed === 0) {
+    console.error(broken);
+    counted.failed += 1;
+  }
+  return counted;
+}
+
 async function main() {
   ensureInstalled();
 
@@ -133,58 +160,51 @@ async function main() {
     failed += 1;
     console.error('jest printed no summary: the test run itself failed.');
   }
-  // The browser journey: each of its steps counts as a test.
   const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (process.env.BATCH_JOBS_SKIP_E2E) {
-    console.warn('BATCH_JOBS_SKIP_E2E is set: the browser journey is skipped.');
-  } else if (!fs.existsSync(chromium)) {
+  /** Whether a browser step can run; in CI a missing Chromium is a failure. */
+  const browserFor = what => {
+    if (fs.existsSync(chromium)) return true;
     if (process.env.CI) {
-      console.error(
-        `No Chromium at ${chromium}: the browser journey cannot run.`,
-      );
+      console.error(`No Chromium at ${chromium}: ${what} cannot run.`);
       failedChecks += 1;
     } else {
       console.warn(
-        `No Chromium at ${chromium}: the browser journey is skipped (apt-get install -y chromium).`,
+        `No Chromium at ${chromium}: ${what} is skipped (apt-get install -y chromium).`,
       );
     }
-  } else {
-    console.log('\n=== Browser journey (e2e/journey.js in headless Chromium)');
-    const e2e = spawnSync(process.execPath, ['scripts/e2e.js'], {
-      cwd: root,
-      stdio: 'inherit',
-      env: buildEnv(),
-    });
-    const report = path.join(root, 'e2e-artifacts', 'journey.json');
-    const steps = fs.existsSync(report)
-      ? JSON.parse(fs.readFileSync(report, 'utf8')).steps
-      : [];
-    passed += steps.filter(s => s.ok).length;
-    failed += steps.filter(s => !s.ok).length;
-    if (e2e.status !== 0 && !steps.some(s => !s.ok)) {
-      console.error('The browser journey could not start (see above).');
-      failed += 1;
-    }
+    return false;
+  };
+  const add = counted => {
+    passed += counted.passed;
+    failed += counted.failed;
+  };
+
+  // The browser journey: each of its steps counts as a test.
+  if (process.env.BATCH_JOBS_SKIP_E2E) {
+    console.warn('BATCH_JOBS_SKIP_E2E is set: the browser journey is skipped.');
+  } else if (browserFor('the browser journey')) {
+    add(
+      runReported({
+        title: 'Browser journey (e2e/journey.js in headless Chromium)',
+        args: ['scripts/e2e.js'],
+        report: 'journey.json',
+        list: 'steps',
+        broken: 'The browser journey could not start (see above).',
+      }),
+    );
   }
 
   // The publishable packages: packed to tarballs, installed outside the
   // workspace and loaded (scripts/pack.js); each of its checks counts as a test.
-  console.log('\n=== Publishable packages (scripts/pack.js --verify)');
-  const packs = spawnSync(process.execPath, ['scripts/pack.js', '--verify'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: buildEnv(),
-  });
-  const packReport = path.join(root, 'e2e-artifacts', 'packages.json');
-  const packChecks = fs.existsSync(packReport)
-    ? JSON.parse(fs.readFileSync(packReport, 'utf8')).checks
-    : [];
-  passed += packChecks.filter(c => c.ok).length;
-  failed += packChecks.filter(c => !c.ok).length;
-  if (packs.status !== 0 && !packChecks.some(c => !c.ok)) {
-    console.error('Packing the publishable packages failed (see above).');
-    failed += 1;
-  }
+  add(
+    runReported({
+      title: 'Publishable packages (scripts/pack.js --verify)',
+      args: ['scripts/pack.js', '--verify'],
+      report: 'packages.json',
+      list: 'checks',
+      broken: 'Packing the publishable packages failed (see above).',
+    }),
+  );
 
   // An adopter's two apps (new frontend system and legacy), made fresh with
   // create-app, wired from the plugin READMEs, installed from the tarballs
@@ -194,27 +214,17 @@ async function main() {
     console.warn(
       'BATCH_JOBS_SKIP_ADOPTER is set: the adopter smoke is skipped.',
     );
-  } else if (!fs.existsSync(chromium)) {
-    if (process.env.CI) failedChecks += 1;
-    console.warn(`No Chromium at ${chromium}: the adopter smoke cannot run.`);
-  } else {
-    console.log('\n=== Adopter apps (scripts/adopter-smoke.js)');
+  } else if (browserFor('the adopter smoke')) {
     const started = Date.now();
-    const smoke = spawnSync(
-      process.execPath,
-      ['scripts/adopter-smoke.js', '--skip-pack'],
-      { cwd: root, stdio: 'inherit', env: buildEnv() },
+    add(
+      runReported({
+        title: 'Adopter apps (scripts/adopter-smoke.js)',
+        args: ['scripts/adopter-smoke.js', '--skip-pack'],
+        report: 'adopter.json',
+        list: 'checks',
+        broken: 'The adopter smoke failed before its checks (see above).',
+      }),
     );
-    const smokeReport = path.join(root, 'e2e-artifacts', 'adopter.json');
-    const smokeChecks = fs.existsSync(smokeReport)
-      ? JSON.parse(fs.readFileSync(smokeReport, 'utf8')).checks
-      : [];
-    passed += smokeChecks.filter(c => c.ok).length;
-    failed += smokeChecks.filter(c => !c.ok).length;
-    if (smoke.status !== 0 && !smokeChecks.some(c => !c.ok)) {
-      console.error('The adopter smoke failed before its checks (see above).');
-      failed += 1;
-    }
     console.log(
       `Adopter smoke: ${Math.round((Date.now() - started) / 1000)} s`,
     );
@@ -223,7 +233,7 @@ async function main() {
   failed += failedChecks;
   if (failedChecks)
     console.error(
-      `${failedChecks} check(s) outside jest failed (type check or PostgreSQL), counted as failures.`,
+      `${failedChecks} check(s) outside jest failed (type check, API reports, PostgreSQL or Chromium), counted as failures.`,
     );
 
   console.log(`\n${passed} passed, ${failed} failed`);
