@@ -13,10 +13,9 @@
  * Exits non-zero at the first step that does not hold. Run by `npm run e2e`
  * (which starts the portal itself) and usable against an already running one.
  */
-const { CHROMIUM_ARGS } = require('../scripts/lib');
+const { openBrowserPage } = require('../scripts/lib');
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -67,16 +66,7 @@ async function step(page, name, fn) {
 
 async function main() {
   fs.mkdirSync(out, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath,
-    args: CHROMIUM_ARGS,
-  });
-  const page = await browser.newPage({
-    viewport: { width: 1400, height: 1000 },
-  });
-  page.setDefaultTimeout(30000);
-  const pageErrors = [];
-  page.on('pageerror', e => pageErrors.push(e.message));
+  const { browser, page, pageErrors } = await openBrowserPage(executablePath);
 
   try {
     await step(page, '01-sign-in', async () => {

@@ -40,12 +40,14 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
+const { npmInstallInto } = require('./nodeRuntime');
 const {
   buildEnv,
-  CHROMIUM_ARGS,
   ensureInstalled,
   freePort,
+  openBrowserPage,
+  runOrThrow,
   sandboxPortalConfig,
   root,
   waitForHttp,
@@ -145,26 +147,6 @@ function writeReport() {
 
 // ---------------------------------------------------------------- processes
 
-function sh(cmd, args, { cwd, env, input, what, logFile }) {
-  const res = spawnSync(cmd, args, {
-    cwd,
-    env,
-    input,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-  if (logFile) fs.writeFileSync(logFile, out);
-  if (res.status !== 0) {
-    throw new Error(
-      `${what} failed (exit ${res.status ?? res.signal})${
-        logFile ? `, log ${logFile}` : ''
-      }:\n${out.slice(-3000)}`,
-    );
-  }
-  return out;
-}
-
 const children = [];
 function startProcess(logFile, cmd, args, { cwd, env }) {
   const log = fs.openSync(logFile, 'w');
@@ -204,20 +186,11 @@ const quietTail = (file, n = 25) =>
 function ensureYarn1() {
   const prefix = path.join(root, '.tools', `yarn-${YARN1}`);
   const bin = path.join(prefix, 'node_modules', '.bin');
-  if (!fs.existsSync(path.join(bin, 'yarn'))) {
-    sh(
-      'npm',
-      [
-        'install',
-        '--prefix',
-        prefix,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        `yarn@${YARN1}`,
-      ],
-      { cwd: root, env: buildEnv(), what: `npm install yarn@${YARN1}` },
-    );
+  if (
+    !fs.existsSync(path.join(bin, 'yarn')) &&
+    !npmInstallInto(prefix, `yarn@${YARN1}`)
+  ) {
+    throw new Error(`npm install yarn@${YARN1} failed (see above)`);
   }
   return bin;
 }
@@ -862,17 +835,7 @@ async function startApp(app, env, logDir) {
 // ---------------------------------------------------------------- smoke
 
 async function smoke(flavour, backendUrl) {
-  const { chromium } = require('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: CHROMIUM_ARGS,
-  });
-  const page = await browser.newPage({
-    viewport: { width: 1400, height: 1000 },
-  });
-  page.setDefaultTimeout(30000);
-  const pageErrors = [];
-  page.on('pageerror', e => pageErrors.push(e.message));
+  const { browser, page, pageErrors } = await openBrowserPage(chromiumPath);
   const shot = name =>
     page
       .screenshot({
@@ -1038,7 +1001,7 @@ async function smoke(flavour, backendUrl) {
 async function prepareApp(flavour, ctx, { tmp, app, logDir, yarn, env }) {
   await phase(flavour, 'create-app', () =>
     check(`${flavour}: create-app`, () => {
-      sh(
+      runOrThrow(
         'npx',
         [
           '--yes',
@@ -1112,7 +1075,7 @@ async function runFlavour(flavour, ctx) {
   fs.mkdirSync(logDir, { recursive: true });
   const env = adopterEnv(ctx.yarnBin);
   const yarn = (args, what, logName) =>
-    sh('yarn', args, {
+    runOrThrow('yarn', args, {
       cwd: app,
       env,
       what,

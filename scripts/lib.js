@@ -142,6 +142,34 @@ async function waitForHttp(url, timeoutMs = 60000) {
   }
 }
 
+/**
+ * Runs a command to completion and returns its stdout; throws, with the
+ * end of its output (also written to `logFile` when given), if it fails.
+ */
+function runOrThrow(
+  cmd,
+  args,
+  { cwd, env = buildEnv(), input, what, logFile },
+) {
+  const res = spawnSync(cmd, args, {
+    cwd,
+    env,
+    input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+  if (logFile) fs.writeFileSync(logFile, out);
+  if (res.status !== 0) {
+    throw new Error(
+      `${what} failed (exit ${res.status ?? res.signal})${
+        logFile ? `, log ${logFile}` : ''
+      }:\n${out.slice(-3000)}`,
+    );
+  }
+  return res.stdout;
+}
+
 /** A TCP port free on this machine now. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -194,8 +222,30 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Headless Chromium with one page, as the journey and the adopter smoke
+ * drive it: a large viewport, 30 s waits, and the page's errors collected.
+ */
+async function openBrowserPage(executablePath) {
+  // Required here: this file runs before dependencies are installed.
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({
+    executablePath,
+    args: CHROMIUM_ARGS,
+  });
+  const page = await browser.newPage({
+    viewport: { width: 1400, height: 1000 },
+  });
+  page.setDefaultTimeout(30000);
+  const pageErrors = [];
+  page.on('pageerror', e => pageErrors.push(e.message));
+  return { browser, page, pageErrors };
+}
+
 module.exports = {
   CHROMIUM_ARGS,
+  runOrThrow,
+  openBrowserPage,
   freePort,
   sandboxPortalConfig,
   root,

@@ -23,6 +23,30 @@ function isSupported(version = process.version) {
 }
 
 /**
+ * Installs a tool package (no scripts run) into `prefix` from the npm
+ * registry, outside any project; true when npm succeeded.
+ */
+function npmInstallInto(prefix, spec) {
+  fs.mkdirSync(prefix, { recursive: true });
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const res = spawnSync(
+    npm,
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--no-save',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      spec,
+    ],
+    { stdio: 'inherit' },
+  );
+  return res.status === 0;
+}
+
+/**
  * The pinned Node for this platform, fetched into .tools/ the first time:
  * `{ bin, dir, nodedir }` (nodedir holds include/node for node-gyp).
  */
@@ -46,23 +70,8 @@ function ensurePinnedNode() {
         prefix,
       )}/…`,
     );
-    fs.mkdirSync(prefix, { recursive: true });
-    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const res = spawnSync(
-      npm,
-      [
-        'install',
-        '--prefix',
-        prefix,
-        '--no-save',
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
-        `${pkg}@${PINNED_NODE}`,
-      ],
-      { stdio: 'inherit' },
-    );
-    if (res.status !== 0 || !fs.existsSync(bin)) {
+    const installed = npmInstallInto(prefix, `${pkg}@${PINNED_NODE}`);
+    if (!installed || !fs.existsSync(bin)) {
       throw new Error(
         `Could not fetch Node ${PINNED_NODE} (${pkg}) from the npm registry; install Node 22 or 24 yourself and run the command again.`,
       );
@@ -73,6 +82,7 @@ function ensurePinnedNode() {
 }
 
 module.exports = {
+  npmInstallInto,
   PINNED_NODE,
   SUPPORTED_MAJORS,
   isSupported,

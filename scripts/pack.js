@@ -15,8 +15,12 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
-const { buildEnv, ensureInstalled, root, yarnArgs } = require('./lib');
+const {
+  ensureInstalled,
+  root,
+  runOrThrow,
+  yarnArgs,
+} = require('./lib');
 
 const PACKAGES = [
   { dir: 'batch-jobs-common', name: '@batch-jobs/plugin-batch-jobs-common' },
@@ -34,40 +38,27 @@ const PACKAGES = [
 ];
 const outDir = path.join(root, 'dist-packages');
 
-function sh(cmd, args, cwd, what) {
-  const res = spawnSync(cmd, args, {
-    cwd,
-    encoding: 'utf8',
-    env: buildEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (res.status !== 0) {
-    throw new Error(
-      `${what} failed (exit ${res.status}):\n${
-        (res.stdout || '') + (res.stderr || '')
-      }`.slice(-4000),
-    );
-  }
-  return res.stdout;
-}
-
 function pack() {
   const [node, yarn] = yarnArgs([]);
   // Declarations first: package builds read them from dist-types.
-  sh(node, [...yarn, 'tsc'], root, 'Type declarations (yarn tsc)');
+  runOrThrow(node, [...yarn, 'tsc'], {
+    cwd: root,
+    what: 'Type declarations (yarn tsc)',
+  });
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
   const cli = path.join(root, 'node_modules', '.bin', 'backstage-cli');
   return PACKAGES.map(p => {
     const cwd = path.join(root, 'plugins', p.dir);
-    sh(cli, ['package', 'build'], cwd, `Build of ${p.name}`);
+    runOrThrow(cli, ['package', 'build'], {
+      cwd: cwd,
+      what: `Build of ${p.name}`,
+    });
     const tarball = path.join(outDir, `${p.dir}.tgz`);
-    sh(
-      node,
-      [...yarn, 'pack', '--out', tarball],
-      cwd,
-      `yarn pack of ${p.name}`,
-    );
+    runOrThrow(node, [...yarn, 'pack', '--out', tarball], {
+      cwd: cwd,
+      what: `yarn pack of ${p.name}`,
+    });
     return { ...p, tarball };
   });
 }
@@ -75,9 +66,12 @@ function pack() {
 /** package/package.json of a tarball, and its file list. */
 function readTarball(tarball) {
   const pkg = JSON.parse(
-    sh('tar', ['xzf', tarball, '-O', 'package/package.json'], root, 'tar'),
+    runOrThrow('tar', ['xzf', tarball, '-O', 'package/package.json'], {
+      cwd: root,
+      what: 'tar',
+    }),
   );
-  const files = sh('tar', ['tzf', tarball], root, 'tar')
+  const files = runOrThrow('tar', ['tzf', tarball], { cwd: root, what: 'tar' })
     .split('\n')
     .filter(Boolean)
     .map(f => f.replace(/^package\//, ''));
@@ -85,7 +79,10 @@ function readTarball(tarball) {
 }
 
 function readTarballFile(tarball, file) {
-  return sh('tar', ['xzf', tarball, '-O', `package/${file}`], root, 'tar');
+  return runOrThrow('tar', ['xzf', tarball, '-O', `package/${file}`], {
+    cwd: root,
+    what: 'tar',
+  });
 }
 
 /** Every path an export condition names, e.g. ./dist/alpha.esm.js. */
@@ -151,7 +148,7 @@ function verify(packed) {
         path.join(dir, 'package.json'),
         JSON.stringify({ name: 'adopter-backend', private: true }),
       );
-      sh(
+      runOrThrow(
         'npm',
         [
           'install',
@@ -161,15 +158,14 @@ function verify(packed) {
           '--ignore-scripts',
           ...backend.map(p => p.tarball),
         ],
-        dir,
-        'npm install of the tarballs',
+        { cwd: dir, what: 'npm install of the tarballs' },
       );
       installed = true;
     });
     for (const p of backend) {
       check(`${p.name}: loads from its tarball`, () => {
         if (!installed) throw new Error('not installed (see above)');
-        const out = sh(
+        const out = runOrThrow(
           process.execPath,
           [
             '-e',
@@ -177,8 +173,7 @@ function verify(packed) {
               p.name,
             )}); console.log(Object.keys(m).join(','))`,
           ],
-          dir,
-          `require(${p.name})`,
+          { cwd: dir, what: `require(${p.name})` },
         ).trim();
         if (!out) throw new Error('the package exports nothing');
         if (
