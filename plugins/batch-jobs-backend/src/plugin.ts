@@ -223,13 +223,19 @@ export const batchJobsPlugin = createBackendPlugin({
         // The agent fleet: EC2 instances per VPC and their Jenkins nodes.
         // A VPC with aws.accountId takes its credentials from Backstage's
         // AWS integration (aws.mainAccount, aws.accounts[] with roleName).
-        const awsCredentials = DefaultAwsCredentialsManager.fromConfig(config);
+        // Read only when a VPC names an account: an installation's `aws`
+        // config is not ours to validate otherwise.
+        let awsCredentials: DefaultAwsCredentialsManager | undefined;
         const ec2 = Ec2Agents.fromConfig(batchJobsConfig.vpcs, {
           logger,
-          accountCredentials: accountId => async () => {
-            const { sdkCredentialProvider } =
-              await awsCredentials.getCredentialProvider({ accountId });
-            return sdkCredentialProvider();
+          accountCredentials: accountId => {
+            awsCredentials ??= DefaultAwsCredentialsManager.fromConfig(config);
+            const manager = awsCredentials;
+            return async () => {
+              const { sdkCredentialProvider } =
+                await manager.getCredentialProvider({ accountId });
+              return sdkCredentialProvider();
+            };
           },
         });
 
