@@ -75,7 +75,8 @@ export interface BatchJobsApi {
   runJob(
     request: RunJobRequest,
     idempotencyKey: string,
-  ): Promise<RunJobResponse>;
+    /** In a VPC that needs four eyes: a pending approval request instead. */
+  ): Promise<RunJobResponse | ApprovalPendingResponse>;
   /** Stops a running build (escalating as needed) or cancels a queued item; resolves once it ended. */
   stopBuild(request: StopBuildRequest): Promise<StopBuildResponse>;
   /** Pauses (disables) a job with a reason and an optional end time. */

@@ -133,7 +133,7 @@ export class BatchJobsClient implements BatchJobsApi {
   async runJob(
     request: RunJobRequest,
     idempotencyKey: string,
-  ): Promise<RunJobResponse> {
+  ): Promise<RunJobResponse | ApprovalPendingResponse> {
     return this.json(
       await this.request('jobs/run', {
         method: 'POST',

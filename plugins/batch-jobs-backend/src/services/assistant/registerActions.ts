@@ -23,9 +23,23 @@ import { JobsView } from '../jobs/JobsView';
 
 /** The end of a log an assistant gets: enough to see why a build failed. */
 const LOG_TAIL_BYTES = 64 * 1024;
-const VPC_HELP = 'VPC name, e.g. DEV';
-const JOB_HELP =
-  'Full Jenkins job name, e.g. DEV/payments-settlement/daily-settlement-report';
+
+/** The zod the actions registry hands each schema (its own copy, not ours). */
+type RegistryZod = Parameters<
+  Parameters<ActionsRegistryService['register']>[0]['schema']['input']
+>[0];
+
+/** The `vpc` and `job` inputs every job action takes. */
+const jobInput = (z: RegistryZod) => ({
+  vpc: z.string().min(1).max(100).describe('VPC name, e.g. DEV'),
+  job: z
+    .string()
+    .min(1)
+    .max(1000)
+    .describe(
+      'Full Jenkins job name, e.g. DEV/payments-settlement/daily-settlement-report',
+    ),
+});
 
 export function registerBatchJobsActions(
   registry: ActionsRegistryService,
@@ -141,8 +155,7 @@ export function registerBatchJobsActions(
     schema: {
       input: z =>
         z.object({
-          vpc: z.string().min(1).max(100).describe(VPC_HELP),
-          job: z.string().min(1).max(1000).describe(JOB_HELP),
+          ...jobInput(z),
           number: z
             .number()
             .int()
@@ -183,8 +196,7 @@ export function registerBatchJobsActions(
     schema: {
       input: z =>
         z.object({
-          vpc: z.string().min(1).max(100).describe(VPC_HELP),
-          job: z.string().min(1).max(1000).describe(JOB_HELP),
+          ...jobInput(z),
           number: z.number().int().positive(),
         }),
       output: z =>
@@ -231,8 +243,7 @@ export function registerBatchJobsActions(
     schema: {
       input: z =>
         z.object({
-          vpc: z.string().min(1).max(100).describe(VPC_HELP),
-          job: z.string().min(1).max(1000).describe(JOB_HELP),
+          ...jobInput(z),
           number: z
             .number()
             .int()

@@ -3,23 +3,34 @@ import Box from '@material-ui/core/Box';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Alert from '@material-ui/lab/Alert';
 import { errorMessage } from '../../format';
-import { RerunProgress } from '../../hooks/useRerun';
+import { BuildStartState } from '../../hooks/useBuildStart';
+import { ApprovalPendingNotice } from '../ActionDialog';
 
 /**
- * Where a build the user just asked for is: asking Jenkins, queued (with
- * Jenkins' reason), running as build #n, cancelled, or refused. Shared by
- * the rerun and run-now dialogs; the idle and approval steps are theirs.
+ * Where a build the user just asked for is: asking Jenkins, waiting for a
+ * second person's approval, queued (with Jenkins' reason), running as build
+ * #n, cancelled, or refused. Shared by the rerun and run-now dialogs; the
+ * idle step (their form) is theirs.
  */
 export function BuildStartProgress(props: {
-  progress: RerunProgress;
+  progress: BuildStartState;
+  vpc: string;
   /** What the user did, for the refusal: "rerun" or "run". */
   action: string;
   /** Opens the new build in the job view (and closes the dialog). */
   onOpenBuild?: (number: number) => void;
   onClose: () => void;
 }) {
-  const { progress, action, onOpenBuild, onClose } = props;
+  const { progress, vpc, action, onOpenBuild, onClose } = props;
   switch (progress.step) {
+    case 'approval':
+      return (
+        <ApprovalPendingNotice
+          pending={progress.pending}
+          why={`${vpc} needs a second person`}
+          notYet="Nothing was started yet"
+        />
+      );
     case 'submitting':
       return (
         <Box display="flex" alignItems="center" gridGap={8}>

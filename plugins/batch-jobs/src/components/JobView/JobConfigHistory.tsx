@@ -20,11 +20,7 @@ import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -39,6 +35,7 @@ import {
   formatTimestamp,
   shortEntityRefName,
 } from '../../format';
+import { ActionDialog, ApprovalPendingNotice } from '../ActionDialog';
 import { PermissionGate } from '../PermissionGate';
 
 const useStyles = makeStyles(theme => ({
@@ -178,76 +175,56 @@ function RestoreDialog(props: {
   };
 
   return (
-    <Dialog
-      open
-      onClose={() => !busy && props.onClose()}
-      maxWidth="sm"
-      fullWidth
+    <ActionDialog
+      title={`Restore the config of ${job}`}
+      onClose={props.onClose}
+      busy={busy}
+      confirm={
+        answer
+          ? undefined
+          : { label: 'Restore', disabled: busy, onClick: restore }
+      }
     >
-      <DialogTitle>Restore the config of {job}</DialogTitle>
-      <DialogContent>
-        {!answer && (
-          <DialogContentText>
-            The job's config.xml becomes the version of{' '}
-            {formatTimestamp(version.createdAt)} ({why(version)}). The config it
-            has now is kept in this history first, so the restore can be undone;
-            its builds are kept, and it stays paused or running as it is. The
-            restore is recorded in the audit trail under your name.
-          </DialogContentText>
-        )}
-        {busy && (
-          <Box display="flex" alignItems="center" gridGap={8}>
-            <CircularProgress size={20} /> Restoring…
-          </Box>
-        )}
-        {error && (
-          <Alert severity="error" role="alert">
-            The restore failed: {error}
-          </Alert>
-        )}
-        {answer && isApprovalPending(answer) && (
-          <Alert severity="info" role="status">
-            Waiting for approval: {vpc} needs a second person. Another user with
-            the batch-jobs.approve permission must approve request{' '}
-            <code>{short(answer.requestId)}</code> (Batch Fleet → Approvals);
-            then you execute it there. Nothing was written yet; the request
-            expires {formatTimestamp(answer.approval.expiresAt)}.
-          </Alert>
-        )}
-        {answer && !isApprovalPending(answer) && (
-          <Alert severity="success" role="status">
-            {answer.action === 'unchanged'
-              ? `${job} already had this config: nothing was written (audit ${short(
-                  answer.auditId,
-                )}).`
-              : `${job} has the config of ${formatTimestamp(
-                  version.createdAt,
-                )} again (audit ${short(
-                  answer.auditId,
-                )}). The config it replaced is kept in the history.`}
-          </Alert>
-        )}
-      </DialogContent>
-      <DialogActions>
-        {answer ? (
-          <Button onClick={props.onClose}>Close</Button>
-        ) : (
-          <>
-            <Button onClick={props.onClose} disabled={busy}>
-              Cancel
-            </Button>
-            <Button
-              color="primary"
-              variant="contained"
-              disabled={busy}
-              onClick={restore}
-            >
-              Restore
-            </Button>
-          </>
-        )}
-      </DialogActions>
-    </Dialog>
+      {!answer && (
+        <DialogContentText>
+          The job's config.xml becomes the version of{' '}
+          {formatTimestamp(version.createdAt)} ({why(version)}). The config it
+          has now is kept in this history first, so the restore can be undone;
+          its builds are kept, and it stays paused or running as it is. The
+          restore is recorded in the audit trail under your name.
+        </DialogContentText>
+      )}
+      {busy && (
+        <Box display="flex" alignItems="center" gridGap={8}>
+          <CircularProgress size={20} /> Restoring…
+        </Box>
+      )}
+      {error && (
+        <Alert severity="error" role="alert">
+          The restore failed: {error}
+        </Alert>
+      )}
+      {answer && isApprovalPending(answer) && (
+        <ApprovalPendingNotice
+          pending={answer}
+          why={`${vpc} needs a second person`}
+          notYet="Nothing was written yet"
+        />
+      )}
+      {answer && !isApprovalPending(answer) && (
+        <Alert severity="success" role="status">
+          {answer.action === 'unchanged'
+            ? `${job} already had this config: nothing was written (audit ${short(
+                answer.auditId,
+              )}).`
+            : `${job} has the config of ${formatTimestamp(
+                version.createdAt,
+              )} again (audit ${short(
+                answer.auditId,
+              )}). The config it replaced is kept in the history.`}
+        </Alert>
+      )}
+    </ActionDialog>
   );
 }
 

@@ -7,16 +7,13 @@ import {
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
+import { ActionDialog, ApprovalPendingNotice } from '../ActionDialog';
 import { PermissionGate } from '../PermissionGate';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
@@ -61,125 +58,122 @@ export function RedeployWorkersDialog(props: {
   const jobs = workers.value?.jobs ?? [];
 
   return (
-    <Dialog open onClose={onClose} maxWidth="md" fullWidth>
-      <DialogTitle>Redeploy workers in {vpc}</DialogTitle>
-      <DialogContent>
-        {workers.loading && <CircularProgress size={20} />}
-        {workers.error && (
-          <Alert severity="error">{errorMessage(workers.error)}</Alert>
-        )}
-        {!started && workers.value && (
-          <>
-            {jobs.length === 0 ? (
-              <Alert severity="warning">
-                No worker jobs in {vpc} match{' '}
-                <code>{workers.value.pattern}</code>.
-              </Alert>
-            ) : (
-              <>
-                <DialogContentText>
-                  Each of these worker jobs is stopped (its running build ends
-                  for real) and started again with the parameters it ran with:
-                </DialogContentText>
-                <Table size="small" aria-label="Worker jobs">
-                  <TableBody>
-                    {jobs.map(j => (
-                      <TableRow key={j.fullName}>
-                        <TableCell>
-                          <Link to={j.url}>{j.fullName}</Link>
-                        </TableCell>
-                        <TableCell>
-                          {j.runningBuild
-                            ? `running #${j.runningBuild}`
-                            : 'not running'}
-                        </TableCell>
-                      </TableRow>
-                    ))}
-                  </TableBody>
-                </Table>
-                {workers.value.requireApproval && (
-                  <Alert severity="info">
-                    {vpc} needs four eyes: another person must approve this
-                    redeploy before it runs.
-                  </Alert>
-                )}
-              </>
-            )}
-          </>
-        )}
-        {submitting && <CircularProgress size={20} />}
-        {approval && (
-          <Alert severity="info" role="status">
-            Waiting for approval: another user with the batch-jobs.approve
-            permission must approve request{' '}
-            <code>{approval.requestId.slice(0, 8)}</code> before the workers are
-            restarted; it expires{' '}
-            {new Date(approval.approval.expiresAt).toLocaleString()}.
-          </Alert>
-        )}
-        {operation && (
-          <Table size="small" aria-label="Redeploy progress">
-            <TableHead>
-              <TableRow>
-                <TableCell>Job</TableCell>
-                <TableCell>State</TableCell>
-                <TableCell>Builds</TableCell>
-                <TableCell>Last step</TableCell>
+    <ActionDialog
+      title={`Redeploy workers in ${vpc}`}
+      onClose={onClose}
+      maxWidth="md"
+      confirm={
+        started
+          ? undefined
+          : {
+              label: `Redeploy ${jobs.length} worker${
+                jobs.length === 1 ? '' : 's'
+              }`,
+              disabled: jobs.length === 0,
+              onClick: () => start(jobs.map(j => j.fullName)),
+            }
+      }
+    >
+      {workers.loading && <CircularProgress size={20} />}
+      {workers.error && (
+        <Alert severity="error">{errorMessage(workers.error)}</Alert>
+      )}
+      {!started && workers.value && (
+        <>
+          {jobs.length === 0 ? (
+            <Alert severity="warning">
+              No worker jobs in {vpc} match <code>{workers.value.pattern}</code>
+              .
+            </Alert>
+          ) : (
+            <>
+              <DialogContentText>
+                Each of these worker jobs is stopped (its running build ends for
+                real) and started again with the parameters it ran with:
+              </DialogContentText>
+              <Table size="small" aria-label="Worker jobs">
+                <TableBody>
+                  {jobs.map(j => (
+                    <TableRow key={j.fullName}>
+                      <TableCell>
+                        <Link to={j.url}>{j.fullName}</Link>
+                      </TableCell>
+                      <TableCell>
+                        {j.runningBuild
+                          ? `running #${j.runningBuild}`
+                          : 'not running'}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+              {workers.value.requireApproval && (
+                <Alert severity="info">
+                  {vpc} needs four eyes: another person must approve this
+                  redeploy before it runs.
+                </Alert>
+              )}
+            </>
+          )}
+        </>
+      )}
+      {submitting && <CircularProgress size={20} />}
+      {approval && (
+        <ApprovalPendingNotice
+          pending={approval}
+          why={`${vpc} needs a second person`}
+          notYet="No worker was restarted yet"
+        />
+      )}
+      {operation && (
+        <Table size="small" aria-label="Redeploy progress">
+          <TableHead>
+            <TableRow>
+              <TableCell>Job</TableCell>
+              <TableCell>State</TableCell>
+              <TableCell>Builds</TableCell>
+              <TableCell>Last step</TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {operation.jobs.map(j => (
+              <TableRow key={j.job}>
+                <TableCell>{j.job}</TableCell>
+                <TableCell>{STATE_TEXT[j.state] ?? j.state}</TableCell>
+                <TableCell>
+                  {j.stoppedBuild ? `#${j.stoppedBuild} stopped` : ''}
+                  {j.newBuild ? (
+                    <>
+                      {j.stoppedBuild ? ' → ' : ''}
+                      {j.newBuildUrl ? (
+                        <Link to={j.newBuildUrl}>#{j.newBuild}</Link>
+                      ) : (
+                        `#${j.newBuild}`
+                      )}{' '}
+                      running
+                    </>
+                  ) : null}
+                </TableCell>
+                <TableCell>
+                  {j.error ?? j.steps[j.steps.length - 1]?.message ?? ''}
+                </TableCell>
               </TableRow>
-            </TableHead>
-            <TableBody>
-              {operation.jobs.map(j => (
-                <TableRow key={j.job}>
-                  <TableCell>{j.job}</TableCell>
-                  <TableCell>{STATE_TEXT[j.state] ?? j.state}</TableCell>
-                  <TableCell>
-                    {j.stoppedBuild ? `#${j.stoppedBuild} stopped` : ''}
-                    {j.newBuild ? (
-                      <>
-                        {j.stoppedBuild ? ' → ' : ''}
-                        {j.newBuildUrl ? (
-                          <Link to={j.newBuildUrl}>#{j.newBuild}</Link>
-                        ) : (
-                          `#${j.newBuild}`
-                        )}{' '}
-                        running
-                      </>
-                    ) : null}
-                  </TableCell>
-                  <TableCell>
-                    {j.error ?? j.steps[j.steps.length - 1]?.message ?? ''}
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        )}
-        {operation?.state === 'succeeded' && (
-          <Alert severity="success">Every worker job was restarted.</Alert>
-        )}
-        {operation?.state === 'failed' && (
-          <Alert severity="error">
-            {operation.jobs.filter(j => j.state === 'failed').length} of{' '}
-            {operation.jobs.length} worker jobs could not be restarted; the
-            others were.
-          </Alert>
-        )}
-        {error && <Alert severity="error">{errorMessage(error)}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{started ? 'Close' : 'Cancel'}</Button>
-        {!started && (
-          <Button
-            color="primary"
-            variant="contained"
-            disabled={jobs.length === 0}
-            onClick={() => start(jobs.map(j => j.fullName))}
-          >
-            Redeploy {jobs.length} worker{jobs.length === 1 ? '' : 's'}
-          </Button>
-        )}
-      </DialogActions>
-    </Dialog>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      {operation?.state === 'succeeded' && (
+        <Alert severity="success">Every worker job was restarted.</Alert>
+      )}
+      {operation?.state === 'failed' && (
+        <Alert severity="error">
+          {operation.jobs.filter(j => j.state === 'failed').length} of{' '}
+          {operation.jobs.length} worker jobs could not be restarted; the others
+          were.
+        </Alert>
+      )}
+      {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+    </ActionDialog>
   );
 }
 

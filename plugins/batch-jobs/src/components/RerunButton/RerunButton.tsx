@@ -1,23 +1,20 @@
+import { useApi } from '@backstage/core-plugin-api';
 import {
   batchJobsBuildRerunPermission,
   BuildSummary,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import ReplayIcon from '@material-ui/icons/Replay';
-import Alert from '@material-ui/lab/Alert';
 import { useEffect } from 'react';
+import { batchJobsApiRef } from '../../api';
+import { useBuildStart } from '../../hooks/useBuildStart';
+import { ActionDialog } from '../ActionDialog';
 import { BuildStartProgress } from '../BuildStartProgress';
-import { useRerun } from '../../hooks/useRerun';
 import { parameterValue } from '../BuildStatus';
 import { EntityActionButton } from '../EntityActionButton';
 
@@ -42,12 +39,8 @@ export interface RerunButtonProps {
 /** The confirmation and progress of one rerun. */
 export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
   const { entityRef, vpc, job, build, onOpenBuild, onStarted, onClose } = props;
-  const { progress, submit } = useRerun({
-    vpc,
-    job,
-    number: build.number,
-    entityRef,
-  });
+  const api = useApi(batchJobsApiRef);
+  const { progress, submit } = useBuildStart(api.rerun.bind(api));
   const jobName = job.split('/').pop();
 
   useEffect(() => {
@@ -57,83 +50,59 @@ export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
   }, [progress.step]);
 
   return (
-    <Dialog
-      open
+    <ActionDialog
+      title={`Rerun ${jobName} #${build.number} in ${vpc}`}
       onClose={onClose}
-      maxWidth="sm"
-      fullWidth
-      // The dialog is a portal: its clicks must not reach a clickable table row.
-      onClick={e => e.stopPropagation()}
+      confirm={
+        progress.step === 'idle'
+          ? {
+              label: 'Rerun',
+              icon: <ReplayIcon />,
+              onClick: () =>
+                submit({ vpc, job, number: build.number, entityRef }),
+            }
+          : undefined
+      }
     >
-      <DialogTitle>
-        Rerun {jobName} #{build.number} in {vpc}
-      </DialogTitle>
-      <DialogContent>
-        {progress.step === 'idle' && (
-          <>
-            <DialogContentText>
-              Starts a new build of <b>{job}</b>{' '}
-              {build.parameters.length
-                ? 'with the same parameters:'
-                : '(the job takes no parameters).'}{' '}
+      {progress.step === 'idle' && (
+        <>
+          <DialogContentText>
+            Starts a new build of <b>{job}</b>{' '}
+            {build.parameters.length
+              ? 'with the same parameters:'
+              : '(the job takes no parameters).'}{' '}
+          </DialogContentText>
+          {build.parameters.length > 0 && (
+            <Table size="small" aria-label="Parameters">
+              <TableBody>
+                {build.parameters.map(p => (
+                  <TableRow key={p.name}>
+                    <TableCell component="th">{p.name}</TableCell>
+                    <TableCell>
+                      <code>{parameterValue(p)}</code>
+                      {p.secret &&
+                        " (secret: Jenkins never reveals it, so the job's default is used)"}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+          <Box mt={2}>
+            <DialogContentText variant="body2">
+              The rerun is recorded in the audit trail under your name.
             </DialogContentText>
-            {build.parameters.length > 0 && (
-              <Table size="small" aria-label="Parameters">
-                <TableBody>
-                  {build.parameters.map(p => (
-                    <TableRow key={p.name}>
-                      <TableCell component="th">{p.name}</TableCell>
-                      <TableCell>
-                        <code>{parameterValue(p)}</code>
-                        {p.secret &&
-                          " (secret: Jenkins never reveals it, so the job's default is used)"}
-                      </TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            )}
-            <Box mt={2}>
-              <DialogContentText variant="body2">
-                The rerun is recorded in the audit trail under your name.
-              </DialogContentText>
-            </Box>
-          </>
-        )}
-        {progress.step === 'approval' && (
-          <Alert severity="info" role="status">
-            Waiting for approval: {vpc} needs a second person. Another user with
-            the batch-jobs.approve permission must approve request{' '}
-            <code>{progress.requestId.slice(0, 8)}</code> (Batch Fleet →
-            Approvals) before the rerun starts; it expires{' '}
-            {new Date(progress.expiresAt).toLocaleString()}.
-          </Alert>
-        )}
-        <BuildStartProgress
-          progress={progress}
-          action="rerun"
-          onOpenBuild={onOpenBuild}
-          onClose={onClose}
-        />
-      </DialogContent>
-      <DialogActions>
-        {progress.step === 'idle' ? (
-          <>
-            <Button onClick={onClose}>Cancel</Button>
-            <Button
-              color="primary"
-              variant="contained"
-              onClick={submit}
-              startIcon={<ReplayIcon />}
-            >
-              Rerun
-            </Button>
-          </>
-        ) : (
-          <Button onClick={onClose}>Close</Button>
-        )}
-      </DialogActions>
-    </Dialog>
+          </Box>
+        </>
+      )}
+      <BuildStartProgress
+        progress={progress}
+        vpc={vpc}
+        action="rerun"
+        onOpenBuild={onOpenBuild}
+        onClose={onClose}
+      />
+    </ActionDialog>
   );
 }
 

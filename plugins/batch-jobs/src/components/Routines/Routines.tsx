@@ -28,6 +28,7 @@ import Alert from '@material-ui/lab/Alert';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { batchRoutinesApiRef } from '../../api/BatchRoutinesApi';
 import { usePolledAsync } from '../../hooks/usePolledAsync';
+import { ApprovalPendingNotice } from '../ActionDialog';
 
 const time = (iso: string | null) =>
   iso ? new Date(iso).toLocaleString() : '—';
@@ -47,7 +48,9 @@ const RUN_SEVERITY: Partial<Record<RoutineRun['outcome'], 'error' | 'info'>> = {
 function OutcomeChip(props: { run: RoutineRun | null }) {
   const { run } = props;
   if (!run) return <Chip size="small" label="never run" />;
-  const colors: Partial<Record<RoutineRun['outcome'], 'primary' | 'secondary'>> = {
+  const colors: Partial<
+    Record<RoutineRun['outcome'], 'primary' | 'secondary'>
+  > = {
     failed: 'secondary',
     abandoned: 'secondary',
     succeeded: 'primary',
@@ -253,19 +256,17 @@ function RoutineCard(props: {
       )}
       {approval && (
         <Box mt={1}>
-          <Alert severity="info" aria-label={`${routine.title} approval`}>
-            Waiting for approval: a VPC this routine acts on needs a second
-            person. Another user with the batch-jobs.approve permission approves
-            request {approval.requestId} under Approvals; you then execute it
-            there. It expires {time(approval.approval.expiresAt)}.
-          </Alert>
+          <ApprovalPendingNotice
+            aria-label={`${routine.title} approval`}
+            pending={approval}
+            why="a VPC this routine acts on needs a second person"
+            notYet="Nothing ran yet"
+          />
         </Box>
       )}
       {run && (
         <Box mt={1} aria-label={`${routine.title} current run`}>
-          <Alert
-            severity={RUN_SEVERITY[run.outcome] ?? 'success'}
-          >
+          <Alert severity={RUN_SEVERITY[run.outcome] ?? 'success'}>
             {run.dryRun ? 'Dry run' : 'Run'} {run.outcome}
             {run.summary ? `: ${run.summary}` : ''}
           </Alert>

@@ -173,6 +173,36 @@ describe('RunJobButton', () => {
     );
   });
 
+  it('in a VPC that needs four eyes, shows the pending approval and follows no queue item', async () => {
+    const fake = api({
+      runJob: jest.fn(async () => ({
+        approvalRequired: true,
+        requestId: 'abcdef12-3456-7890',
+        approval: {
+          id: 'abcdef12-3456-7890',
+          status: 'pending',
+          expiresAt: '2026-12-07T10:00:00Z',
+        },
+      })),
+    });
+    const dialog = await openForm(fake);
+    await userEvent.type(
+      within(dialog).getByLabelText(/MIGRATION_DATE/),
+      '2026-11-05',
+    );
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Run' }));
+    const notice = await within(dialog).findByRole('status');
+    expect(notice).toHaveTextContent(
+      /Waiting for approval: DEV needs a second person.*abcdef12.*Nothing was started yet/,
+    );
+    // Only Close remains: the request is executed from the Approvals list.
+    expect(
+      within(dialog).queryByRole('button', { name: 'Run' }),
+    ).not.toBeInTheDocument();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(fake.getQueueItem).not.toHaveBeenCalled();
+  });
+
   it("pre-fills from an earlier build's values, never its password", async () => {
     const fake = api();
     const dialog = await openForm(fake, { fromBuild: 41 });

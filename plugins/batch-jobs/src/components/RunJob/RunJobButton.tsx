@@ -6,11 +6,7 @@ import {
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import TextField from '@material-ui/core/TextField';
 import PlayArrowIcon from '@material-ui/icons/PlayArrow';
 import Alert from '@material-ui/lab/Alert';
@@ -18,7 +14,8 @@ import { useEffect, useState } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { errorMessage } from '../../format';
 import { BuildStartProgress } from '../BuildStartProgress';
-import { useRunJob } from '../../hooks/useRunJob';
+import { useBuildStart } from '../../hooks/useBuildStart';
+import { ActionDialog } from '../ActionDialog';
 import {
   initialValues,
   RunFormValues,
@@ -58,7 +55,7 @@ export function RunJobDialog(
 ) {
   const { entityRef, vpc, job, onOpenBuild, onStarted, onClose } = props;
   const api = useApi(batchJobsApiRef);
-  const { progress, submit, back } = useRunJob();
+  const { progress, submit, back } = useBuildStart(api.runJob.bind(api));
   const [loaded, setLoaded] = useState<JobParametersResponse>();
   const [loadError, setLoadError] = useState<Error>();
   const [values, setValues] = useState<RunFormValues>({});
@@ -102,98 +99,86 @@ export function RunJobDialog(
   };
 
   return (
-    <Dialog
-      open
+    <ActionDialog
+      title={`Run ${jobName} in ${vpc}`}
       onClose={onClose}
-      maxWidth="sm"
-      fullWidth
-      onClick={e => e.stopPropagation()}
-    >
-      <DialogTitle>
-        Run {jobName} in {vpc}
-      </DialogTitle>
-      <DialogContent>
-        {progress.step === 'idle' && (
-          <>
-            {!loaded && !loadError && <Progress />}
-            {loadError && (
-              <Alert severity="error">
-                Could not read the job's parameters: {errorMessage(loadError)}
-              </Alert>
-            )}
-            {loaded && (
-              <>
-                <DialogContentText>
-                  Starts a new build of <b>{job}</b>
-                  {introduction(definitions.length, loaded.fromBuild)}
-                </DialogContentText>
-                {definitions.length > 0 && (
-                  <Box display="flex" gridGap={8} alignItems="center" mb={2}>
-                    <TextField
-                      id="run-prefill-build"
-                      label="Values of build #"
-                      value={prefill}
-                      onChange={e =>
-                        setPrefill(e.target.value.replace(/\D/g, ''))
-                      }
-                      size="small"
-                      variant="outlined"
-                    />
-                    <Button
-                      size="small"
-                      disabled={!prefill}
-                      onClick={() => load(Number(prefill))}
-                    >
-                      Fill in
-                    </Button>
-                    <Button size="small" onClick={() => load(undefined)}>
-                      Defaults
-                    </Button>
-                  </Box>
-                )}
-                <RunJobForm
-                  definitions={definitions}
-                  values={values}
-                  errors={errors}
-                  onChange={setValues}
-                />
-                <Box mt={2}>
-                  <DialogContentText variant="body2">
-                    The run is recorded in the audit trail under your name.
-                  </DialogContentText>
-                </Box>
-              </>
-            )}
-          </>
-        )}
-        <BuildStartProgress
-          progress={progress}
-          action="run"
-          onOpenBuild={onOpenBuild}
-          onClose={onClose}
-        />
-      </DialogContent>
-      <DialogActions>
-        {progress.step === 'idle' && (
-          <>
-            <Button onClick={onClose}>Cancel</Button>
-            <Button
-              color="primary"
-              variant="contained"
-              onClick={onRun}
-              disabled={!loaded}
-              startIcon={<PlayArrowIcon />}
-            >
-              Run
-            </Button>
-          </>
-        )}
-        {progress.step === 'failed' && (
+      confirm={
+        progress.step === 'idle'
+          ? {
+              label: 'Run',
+              icon: <PlayArrowIcon />,
+              disabled: !loaded,
+              onClick: onRun,
+            }
+          : undefined
+      }
+      actions={
+        progress.step === 'failed' && (
           <Button onClick={back}>Back to the form</Button>
-        )}
-        {progress.step !== 'idle' && <Button onClick={onClose}>Close</Button>}
-      </DialogActions>
-    </Dialog>
+        )
+      }
+    >
+      {progress.step === 'idle' && (
+        <>
+          {!loaded && !loadError && <Progress />}
+          {loadError && (
+            <Alert severity="error">
+              Could not read the job's parameters: {errorMessage(loadError)}
+            </Alert>
+          )}
+          {loaded && (
+            <>
+              <DialogContentText>
+                Starts a new build of <b>{job}</b>
+                {introduction(definitions.length, loaded.fromBuild)}
+              </DialogContentText>
+              {definitions.length > 0 && (
+                <Box display="flex" gridGap={8} alignItems="center" mb={2}>
+                  <TextField
+                    id="run-prefill-build"
+                    label="Values of build #"
+                    value={prefill}
+                    onChange={e =>
+                      setPrefill(e.target.value.replace(/\D/g, ''))
+                    }
+                    size="small"
+                    variant="outlined"
+                  />
+                  <Button
+                    size="small"
+                    disabled={!prefill}
+                    onClick={() => load(Number(prefill))}
+                  >
+                    Fill in
+                  </Button>
+                  <Button size="small" onClick={() => load(undefined)}>
+                    Defaults
+                  </Button>
+                </Box>
+              )}
+              <RunJobForm
+                definitions={definitions}
+                values={values}
+                errors={errors}
+                onChange={setValues}
+              />
+              <Box mt={2}>
+                <DialogContentText variant="body2">
+                  The run is recorded in the audit trail under your name.
+                </DialogContentText>
+              </Box>
+            </>
+          )}
+        </>
+      )}
+      <BuildStartProgress
+        progress={progress}
+        vpc={vpc}
+        action="run"
+        onOpenBuild={onOpenBuild}
+        onClose={onClose}
+      />
+    </ActionDialog>
   );
 }
 

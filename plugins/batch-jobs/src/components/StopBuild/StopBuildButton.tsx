@@ -4,18 +4,14 @@ import {
   StopBuildResponse,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import StopIcon from '@material-ui/icons/Stop';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { errorMessage } from '../../format';
+import { ActionDialog } from '../ActionDialog';
 import { EntityActionButton } from '../EntityActionButton';
 
 export interface StopBuildButtonProps {
@@ -76,61 +72,47 @@ export function StopBuildDialog(
   };
 
   return (
-    <Dialog
-      open
-      onClose={state.step === 'stopping' ? undefined : close}
-      maxWidth="sm"
-      fullWidth
-      onClick={e => e.stopPropagation()}
+    <ActionDialog
+      title={`Stop ${props.job.split('/').pop()} #${props.number} in ${
+        props.vpc
+      }`}
+      onClose={close}
+      busy={state.step === 'stopping'}
+      confirm={
+        state.step === 'confirm'
+          ? {
+              label: 'Stop build',
+              icon: <StopIcon />,
+              color: 'secondary',
+              onClick: stop,
+            }
+          : undefined
+      }
     >
-      <DialogTitle>
-        Stop {props.job.split('/').pop()} #{props.number} in {props.vpc}
-      </DialogTitle>
-      <DialogContent>
-        {state.step === 'confirm' && (
-          <DialogContentText>
-            Jenkins aborts the build. If it does not end, the portal escalates
-            to terminating its steps and then killing it. The stop is recorded
-            in the audit trail under your name.
-          </DialogContentText>
-        )}
-        {state.step === 'stopping' && (
-          <Box display="flex" alignItems="center" gridGap={8} role="status">
-            <CircularProgress size={20} /> Stopping, waiting until the build has
-            ended…
-          </Box>
-        )}
-        {state.step === 'done' && (
-          <Alert severity="success" role="status">
-            {describe(state.response)}
-          </Alert>
-        )}
-        {state.step === 'failed' && (
-          <Alert severity="error">
-            The stop failed: {errorMessage(state.error)}
-          </Alert>
-        )}
-      </DialogContent>
-      <DialogActions>
-        {state.step === 'confirm' ? (
-          <>
-            <Button onClick={close}>Cancel</Button>
-            <Button
-              variant="contained"
-              color="secondary"
-              startIcon={<StopIcon />}
-              onClick={stop}
-            >
-              Stop build
-            </Button>
-          </>
-        ) : (
-          <Button onClick={close} disabled={state.step === 'stopping'}>
-            Close
-          </Button>
-        )}
-      </DialogActions>
-    </Dialog>
+      {state.step === 'confirm' && (
+        <DialogContentText>
+          Jenkins aborts the build. If it does not end, the portal escalates to
+          terminating its steps and then killing it. The stop is recorded in the
+          audit trail under your name.
+        </DialogContentText>
+      )}
+      {state.step === 'stopping' && (
+        <Box display="flex" alignItems="center" gridGap={8} role="status">
+          <CircularProgress size={20} /> Stopping, waiting until the build has
+          ended…
+        </Box>
+      )}
+      {state.step === 'done' && (
+        <Alert severity="success" role="status">
+          {describe(state.response)}
+        </Alert>
+      )}
+      {state.step === 'failed' && (
+        <Alert severity="error">
+          The stop failed: {errorMessage(state.error)}
+        </Alert>
+      )}
+    </ActionDialog>
   );
 }
 

@@ -1,22 +1,33 @@
 import { useApi } from '@backstage/core-plugin-api';
 import {
+  ApprovalPendingResponse,
   QueueItemStatus,
   isApprovalPending,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { batchJobsApiRef, BuildRef } from '../api';
+import { batchJobsApiRef } from '../api';
 import { usePollIntervals } from './intervals';
 
-/** Where a rerun is: idle → submitting → queued (why) → started (build #n), or failed. */
-export type RerunProgress =
+/**
+ * Where a build the user asked for (rerun or run now) is: idle → submitting
+ * → queued (Jenkins' why) → started (build #n); or waiting for a second
+ * person's approval, cancelled in the queue, or refused.
+ */
+export type BuildStartState =
   | { step: 'idle' }
   | { step: 'submitting' }
-  /** The VPC needs four eyes: the rerun waits for another person's approval. */
-  | { step: 'approval'; requestId: string; expiresAt: string }
+  /** The VPC needs four eyes: nothing started; the request waits for another person. */
+  | { step: 'approval'; pending: ApprovalPendingResponse }
   | { step: 'queued'; queueItemId: number; why: string | null }
   | { step: 'started'; build: { number: number; url: string } }
   | { step: 'cancelled'; why: string | null }
   | { step: 'failed'; error: Error };
+
+/** Asks the backend to start the build; answers its queue item, or a pending approval. */
+export type StartBuild<R> = (
+  request: R,
+  idempotencyKey: string,
+) => Promise<{ vpc: string; queueItemId: number } | ApprovalPendingResponse>;
 
 function newIdempotencyKey(): string {
   if (typeof crypto !== 'undefined' && 'randomUUID' in crypto) {
@@ -26,15 +37,16 @@ function newIdempotencyKey(): string {
 }
 
 /**
- * Submits a rerun and follows its queue item until Jenkins names the build.
- * One idempotency key per confirmation: a double click, or a retry of a
- * request whose answer got lost, cannot start two builds.
+ * Starts a build and follows its queue item until Jenkins names the build.
+ * One idempotency key per dialog: a double click, or a retry of a request
+ * whose answer got lost, never starts two builds. `back` returns to the
+ * form keeping the key: a refused request started nothing.
  */
-export function useRerun(build: BuildRef & { entityRef?: string }) {
-  const api = useApi(batchJobsApiRef);
+export function useBuildStart<R>(start: StartBuild<R>) {
   const intervals = usePollIntervals();
-  const [progress, setProgress] = useState<RerunProgress>({ step: 'idle' });
-  const keyRef = useRef<string>(newIdempotencyKey());
+  const api = useApi(batchJobsApiRef);
+  const [progress, setProgress] = useState<BuildStartState>({ step: 'idle' });
+  const keyRef = useRef(newIdempotencyKey());
   const inFlight = useRef(false);
   const mounted = useRef(true);
   useEffect(() => {
@@ -44,10 +56,10 @@ export function useRerun(build: BuildRef & { entityRef?: string }) {
     };
   }, []);
 
-  // Each confirmation is a run; a reset abandons the run being followed.
+  // Each submit is a run; `back` abandons the run being followed.
   const runId = useRef(0);
   const isCurrent = (run: number) => mounted.current && run === runId.current;
-  const update = (run: number, next: RerunProgress) => {
+  const update = (run: number, next: BuildStartState) => {
     if (isCurrent(run)) setProgress(next);
   };
 
@@ -59,8 +71,7 @@ export function useRerun(build: BuildRef & { entityRef?: string }) {
       try {
         item = await api.getQueueItem({ vpc, id });
       } catch {
-        // The rerun is accepted; a hiccup reading the queue is not a failure.
-        continue;
+        continue; // the build is accepted; a hiccup reading the queue is not a failure
       }
       if (item.build) {
         update(run, { step: 'started', build: item.build });
@@ -74,19 +85,15 @@ export function useRerun(build: BuildRef & { entityRef?: string }) {
     }
   };
 
-  const submit = async () => {
+  const submit = async (request: R) => {
     if (inFlight.current) return;
     inFlight.current = true;
     const run = ++runId.current;
     update(run, { step: 'submitting' });
     try {
-      const response = await api.rerun(build, keyRef.current);
+      const response = await start(request, keyRef.current);
       if (isApprovalPending(response)) {
-        update(run, {
-          step: 'approval',
-          requestId: response.requestId,
-          expiresAt: response.approval.expiresAt,
-        });
+        update(run, { step: 'approval', pending: response });
         return;
       }
       update(run, {
@@ -102,12 +109,10 @@ export function useRerun(build: BuildRef & { entityRef?: string }) {
     }
   };
 
-  /** Back to idle with a fresh key, for the next confirmation. */
-  const reset = useCallback(() => {
+  const back = useCallback(() => {
     runId.current++;
-    keyRef.current = newIdempotencyKey();
     setProgress({ step: 'idle' });
   }, []);
 
-  return { progress, submit, reset };
+  return { progress, submit, back };
 }

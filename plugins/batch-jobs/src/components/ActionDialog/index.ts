@@ -1,0 +1,2 @@
+export { ActionDialog, ApprovalPendingNotice } from './ActionDialog';
+export type { ActionDialogConfirm } from './ActionDialog';
