@@ -7,6 +7,7 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
+  batchJobsAgentProviderExtensionPoint,
   batchJobsAlertChannelsExtensionPoint,
   type BatchJobsAlertChannel,
 } from '@batch-jobs/plugin-batch-jobs-node';
@@ -31,6 +32,10 @@ import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationSt
 import { createFleetRouter } from './router/fleetRouter';
 import { Ec2Agents } from './services/aws/Ec2Agents';
 import { AgentLauncher } from './services/fleet/AgentLauncher';
+import {
+  AgentProviderChoice,
+  AgentProviders,
+} from './services/fleet/AgentProviders';
 import { AgentTerminator } from './services/fleet/AgentTerminator';
 import { FleetView } from './services/fleet/FleetView';
 import { PauseJob } from './services/actions/PauseJob';
@@ -84,6 +89,13 @@ export const batchJobsPlugin = createBackendPlugin({
           throw new Error(`Alert channel '${channel.id}' is added twice`);
         }
         alertChannels.push(channel);
+      },
+    });
+    // Where agents come from, when a backend module replaces EC2.
+    const agentProviderChoices: AgentProviderChoice[] = [];
+    env.registerExtensionPoint(batchJobsAgentProviderExtensionPoint, {
+      setAgentProvider(provider, options) {
+        agentProviderChoices.push({ provider, vpcs: options?.vpcs });
       },
     });
     env.registerInit({
@@ -238,6 +250,12 @@ export const batchJobsPlugin = createBackendPlugin({
             };
           },
         });
+        const agents = AgentProviders.create({
+          vpcs: batchJobsConfig.vpcs,
+          defaultProvider: ec2,
+          choices: agentProviderChoices,
+          logger,
+        });
 
         // A crash mid-action leaves audit rows `pending` and their keys in
         // flight: settle them from Jenkins' and EC2's record, once per
@@ -251,7 +269,7 @@ export const batchJobsPlugin = createBackendPlugin({
           idempotency,
           directory,
           clients,
-          ec2,
+          agents,
           pauses,
           logger,
           staleAfterMs,
@@ -343,7 +361,7 @@ export const batchJobsPlugin = createBackendPlugin({
         const fleetDeps = {
           directory,
           clients,
-          ec2,
+          agents,
           audit,
           permissions,
           logger,
@@ -364,7 +382,7 @@ export const batchJobsPlugin = createBackendPlugin({
             fleet: new FleetView({
               vpcs: batchJobsConfig.vpcs,
               clients,
-              ec2,
+              agents,
               logger,
             }),
             launcher,
@@ -501,7 +519,7 @@ export const batchJobsPlugin = createBackendPlugin({
           batchJobsConfig,
           db,
           clients,
-          ec2,
+          agents,
           audit,
           operations: DatabaseFleetOperationStore.create({ db }),
           permissions,
