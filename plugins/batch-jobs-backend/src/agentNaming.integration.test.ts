@@ -42,8 +42,14 @@ describe('agent naming from config against the sandbox', () => {
           },
         },
         routines: {
-          'offline-node-sweep': { frequency: { trigger: 'manual' }, gracePeriod: { hours: 1 } },
-          'orphan-reaper': { frequency: { trigger: 'manual' }, gracePeriod: { hours: 2 } },
+          'offline-node-sweep': {
+            frequency: { trigger: 'manual' },
+            gracePeriod: { hours: 1 },
+          },
+          'orphan-reaper': {
+            frequency: { trigger: 'manual' },
+            gracePeriod: { hours: 2 },
+          },
         },
       },
     }));
@@ -109,8 +115,14 @@ describe('agent naming from config against the sandbox', () => {
     const w = await launch('worker');
     expect(w.state).toBe('succeeded');
     worker = w;
-    expect(tagsOf(w.instanceId)).toMatchObject({ Name: 'DEV-jenkins-runner', Role: 'DEV-workers' });
-    expect(sandbox.world.node(w.node)).toMatchObject({ labels: ['DEV-workers'], numExecutors: 1 });
+    expect(tagsOf(w.instanceId)).toMatchObject({
+      Name: 'DEV-jenkins-runner',
+      Role: 'DEV-workers',
+    });
+    expect(sandbox.world.node(w.node)).toMatchObject({
+      labels: ['DEV-workers'],
+      numExecutors: 1,
+    });
 
     const dev = (await api().get('/fleet', { vpc: 'DEV' })).body.vpcs[0];
     expect(dev.agents.find((a: any) => a.node === op.node)).toMatchObject({
@@ -129,9 +141,13 @@ describe('agent naming from config against the sandbox', () => {
   });
 
   it('terminates a configured node through the endpoint, and refuses the old convention', async () => {
-    const old = await api().del(`/fleet/agents/${batch.instanceId}-EC2-AGENT`, { vpc: 'DEV' });
+    const old = await api().del(`/fleet/agents/${batch.instanceId}-EC2-AGENT`, {
+      vpc: 'DEV',
+    });
     expect(old.status).toBe(400);
-    expect(old.body.error.message).toMatch(/expected runner-DEV-\{instanceId\}/);
+    expect(old.body.error.message).toMatch(
+      /expected runner-DEV-\{instanceId\}/,
+    );
   });
 
   it('the reaper recognises orphans by the configured name tag, and no longer by the old one', async () => {
@@ -153,7 +169,9 @@ describe('agent naming from config against the sandbox', () => {
     const result = await run('orphan-reaper');
     expect(result.outcome).toBe('succeeded');
     expect(done(result, 'terminate-instance')).toEqual([orphan.instanceId]);
-    expect(sandbox.aws.instances.get(orphan.instanceId)!.state).toBe('shutting-down');
+    expect(sandbox.aws.instances.get(orphan.instanceId)!.state).toBe(
+      'shutting-down',
+    );
     for (const i of oldOrphans) expect(i.state).toBe('running');
     // The launched agents have online nodes: left alone.
     expect(sandbox.aws.instances.get(batch.instanceId)!.state).toBe('running');
@@ -172,6 +190,8 @@ describe('agent naming from config against the sandbox', () => {
     expect(done(result, 'delete-node')).toEqual([worker.node]);
     expect(done(result, 'terminate-instance')).toEqual([worker.instanceId]);
     expect(sandbox.world.node(worker.node)).toBeUndefined();
-    expect(sandbox.aws.instances.get(worker.instanceId)!.state).toBe('shutting-down');
+    expect(sandbox.aws.instances.get(worker.instanceId)!.state).toBe(
+      'shutting-down',
+    );
   });
 });

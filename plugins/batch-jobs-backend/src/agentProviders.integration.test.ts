@@ -63,7 +63,10 @@ class StaticPool implements BatchJobsAgentProvider {
       const host = this.hosts.find(h => h.host === machine.id);
       return host?.vpc === vpc && host.leasedByPool
         ? { ours: true as const }
-        : { ours: false as const, missing: [`pool lease of ${machine.id} for ${vpc}`] };
+        : {
+            ours: false as const,
+            missing: [`pool lease of ${machine.id} for ${vpc}`],
+          };
     };
   }
 
@@ -174,23 +177,34 @@ describe('a static agent pool set through the extension point', () => {
       executors: { total: 2 },
     });
     // DEV's EC2 nodes are Jenkins-only now: no machine of the pool behind them.
-    const ec2Nodes = dev.agents.filter((a: any) => /-EC2-AGENT$/.test(a.node ?? ''));
+    const ec2Nodes = dev.agents.filter((a: any) =>
+      /-EC2-AGENT$/.test(a.node ?? ''),
+    );
     expect(ec2Nodes.length).toBeGreaterThan(0);
     for (const agent of ec2Nodes) {
       expect(agent).toMatchObject({ instanceId: null, ec2State: null });
     }
     // STG still joins Jenkins with EC2.
-    expect(stg.agents.filter((a: any) => a.ec2State === 'running').length).toBeGreaterThan(0);
+    expect(
+      stg.agents.filter((a: any) => a.ec2State === 'running').length,
+    ).toBeGreaterThan(0);
   });
 
   it('refuses a launch in DEV with a 400 after the permission check, and starts nothing', async () => {
     const runInstances = () =>
       sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
     const before = runInstances();
-    const denied = await api(deniedServer).post('/fleet/agents', { vpc: 'DEV', type: 'batch' });
+    const denied = await api(deniedServer).post('/fleet/agents', {
+      vpc: 'DEV',
+      type: 'batch',
+    });
     expect(denied.status).toBe(403);
 
-    const res = await api().post('/fleet/agents', { vpc: 'DEV', type: 'batch', reason: 'more capacity' });
+    const res = await api().post('/fleet/agents', {
+      vpc: 'DEV',
+      type: 'batch',
+      reason: 'more capacity',
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toBe(
       "Agents of VPC DEV come from 'static-pool', which cannot launch agents",
@@ -201,11 +215,17 @@ describe('a static agent pool set through the extension point', () => {
   });
 
   it('releases a pool machine: permission, drain, release through the provider, node deleted, audited', async () => {
-    const denied = await api(deniedServer).del('/fleet/agents/static-dev-rack-2', { vpc: 'DEV' });
+    const denied = await api(deniedServer).del(
+      '/fleet/agents/static-dev-rack-2',
+      { vpc: 'DEV' },
+    );
     expect(denied.status).toBe(403);
     expect(pool.released).toEqual([]);
 
-    const res = await api().del('/fleet/agents/static-dev-rack-2', { vpc: 'DEV', reason: 'rack maintenance' });
+    const res = await api().del('/fleet/agents/static-dev-rack-2', {
+      vpc: 'DEV',
+      reason: 'rack maintenance',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       vpc: 'DEV',
@@ -226,22 +246,34 @@ describe('a static agent pool set through the extension point', () => {
       actor: 'user:default/jane',
       target: 'static-dev-rack-2',
       parameters: { force: false, reason: 'rack maintenance' },
-      detail: { instanceId: 'dev-rack-2', ec2State: 'terminated', nodeDeleted: true },
+      detail: {
+        instanceId: 'dev-rack-2',
+        ec2State: 'terminated',
+        nodeDeleted: true,
+      },
     });
     const fleet = await api().get('/fleet', { vpc: 'DEV' });
-    expect(fleet.body.vpcs[0].agents.map((a: any) => a.node)).not.toContain('static-dev-rack-2');
+    expect(fleet.body.vpcs[0].agents.map((a: any) => a.node)).not.toContain(
+      'static-dev-rack-2',
+    );
   });
 
   it("refuses (409) a machine the pool did not lease, and (400) nodes that are not the pool's", async () => {
-    const foreign = await api().del('/fleet/agents/static-dev-db-1', { vpc: 'DEV' });
+    const foreign = await api().del('/fleet/agents/static-dev-db-1', {
+      vpc: 'DEV',
+    });
     expect(foreign.status).toBe(409);
     expect(foreign.body.error.message).toBe(
       'Machine dev-db-1 is not an agent of VPC DEV that the portal may terminate: no pool lease of dev-db-1 for DEV',
     );
-    expect(sandbox.world.node('static-dev-db-1')!.temporarilyOffline).toBe(false);
+    expect(sandbox.world.node('static-dev-db-1')!.temporarilyOffline).toBe(
+      false,
+    );
 
     const dev = (await api().get('/fleet', { vpc: 'DEV' })).body.vpcs[0];
-    const ec2Node = dev.agents.find((a: any) => /-EC2-AGENT$/.test(a.node ?? '')).node;
+    const ec2Node = dev.agents.find((a: any) =>
+      /-EC2-AGENT$/.test(a.node ?? ''),
+    ).node;
     const notOurs = await api().del(`/fleet/agents/${ec2Node}`, { vpc: 'DEV' });
     expect(notOurs.status).toBe(400);
     expect(notOurs.body.error.message).toBe(

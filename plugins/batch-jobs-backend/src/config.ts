@@ -136,7 +136,10 @@ function readVpcNaming(
     worker: c.getOptionalString('agentLabels.worker') ?? resolved.labels.worker,
   };
   if (labels.batch === labels.worker) {
-    fail(`${at}.agentLabels`, `batch and worker agents need different labels (both '${labels.batch}')`);
+    fail(
+      `${at}.agentLabels`,
+      `batch and worker agents need different labels (both '${labels.batch}')`,
+    );
   }
   return { agentLabels: labels, naming: { ...resolved, labels } };
 }

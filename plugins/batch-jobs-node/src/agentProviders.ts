@@ -127,10 +127,7 @@ export interface BatchJobsAgentProvider {
    * Terminates (or releases) a machine the portal proved is ours. Returns
    * its new state, or undefined when the provider no longer knows it.
    */
-  terminate?(
-    vpc: string,
-    id: string,
-  ): Promise<BatchJobsAgentState | undefined>;
+  terminate?(vpc: string, id: string): Promise<BatchJobsAgentState | undefined>;
 }
 
 /** @public */

@@ -931,7 +931,8 @@ export function jenkinsAgentOf(instance: Ec2Instance):
   | undefined {
   const tag = (key: string) => instance.tags.find(t => t.key === key)?.value;
   const name = tag('Name') ?? '';
-  if (!instance.launchTemplate && !name.endsWith('-BATCH-AGENT')) return undefined;
+  if (!instance.launchTemplate && !name.endsWith('-BATCH-AGENT'))
+    return undefined;
   const agentType = tag('AgentType');
   const type: AgentType = agentType ? 'worker' : 'batch';
   const named = tag(AGENT_NODE_NAME_TAG);

@@ -36,7 +36,10 @@ const vpcs = [
 ];
 /** An EC2 instance as Ec2Agents lists it. */
 const machine = (
-  fields: Omit<AgentInstance, 'id' | 'state' | 'type' | 'nodeName' | 'launchedBy' | 'reason' | 'subnetId'> & {
+  fields: Omit<
+    AgentInstance,
+    'id' | 'state' | 'type' | 'nodeName' | 'launchedBy' | 'reason' | 'subnetId'
+  > & {
     instanceId: string;
     state: string;
     vpc: string;
@@ -56,10 +59,8 @@ const machine = (
   };
 };
 /** The EC2 provider's check: `checkAgentOwnership` with the VPC's rules. */
-const ec2Check =
-  (rules: AgentOwnershipRules) =>
-  (m: object) =>
-    checkAgentOwnership(m as AgentInstance, rules);
+const ec2Check = (rules: AgentOwnershipRules) => (m: object) =>
+  checkAgentOwnership(m as AgentInstance, rules);
 
 const DEV_RULES = {
   vpc: 'DEV',

@@ -143,9 +143,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
   async listAgents(vpc: string): Promise<AgentInstance[]> {
     const client = this.client(vpc);
     const naming = this.namingOf(vpc);
-    const filters: Filter[] = [
-      { Name: 'tag:Name', Values: [naming.nameTag] },
-    ];
+    const filters: Filter[] = [{ Name: 'tag:Name', Values: [naming.nameTag] }];
     const out: AgentInstance[] = [];
     try {
       for await (const page of paginateDescribeInstances(
@@ -193,7 +191,9 @@ export class Ec2Agents implements BatchJobsAgentProvider {
    * `clientToken` makes it idempotent: the same token returns the same
    * instance.
    */
-  async launch(request: BatchJobsAgentLaunchRequest): Promise<BatchJobsAgentLaunch> {
+  async launch(
+    request: BatchJobsAgentLaunchRequest,
+  ): Promise<BatchJobsAgentLaunch> {
     const { vpc, type } = request;
     const aws = this.awsOf(vpc);
     if (!aws) this.client(vpc); // throws: no AWS configuration

