@@ -134,8 +134,8 @@ export interface BatchJobsAgentProvider {
 export interface BatchJobsAgentProviderExtensionPoint {
   /**
    * Replaces the EC2 provider in the VPCs named by `options.vpcs`, or in
-   * every VPC without. One provider per VPC: setting a second one for the
-   * same VPC fails at start-up.
+   * every VPC without. A provider set for named VPCs wins over one set for
+   * every VPC; two for the same VPC, or two for every VPC, fail at start-up.
    */
   setAgentProvider(
     provider: BatchJobsAgentProvider,
