@@ -57,13 +57,37 @@ export interface Config {
        */
       namePattern?: string;
       /**
-       * Jenkins labels of this VPC's EC2 agents.
+       * Jenkins labels of this VPC's EC2 agents (win over `naming.labels`).
        */
       agentLabels?: {
-        /** Label of batch agents (2 executors). Default: `<VPC>-batch-agent`. */
+        /** Label of batch agents. Default: `fleet.naming.labels.batch`, i.e. `<VPC>-batch-agent`. */
         batch?: string;
-        /** Label of worker agents (1 executor). Default: `<VPC>-worker-agent`. */
+        /** Label of worker agents. Default: `fleet.naming.labels.worker`, i.e. `<VPC>-worker-agent`. */
         worker?: string;
+      };
+      /** This VPC's naming conventions, over `batchJobs.fleet.naming` (same keys). */
+      naming?: {
+        /**
+         * Value of the `Name` tag of the VPC's agent instances; agents are
+         * found (DescribeInstances filter) and recognised by it.
+         * Placeholder `{vpc}`. Default: `{vpc}-BATCH-AGENT`.
+         */
+        nameTag?: string;
+        /**
+         * Key of the tag a worker instance carries, its value the worker
+         * label (batch instances carry none). Default: `AgentType`.
+         */
+        agentTypeTag?: string;
+        /**
+         * Jenkins node name of an instance. Must contain `{instanceId}`
+         * exactly once; `{vpc}` allowed. Default: `{instanceId}-EC2-AGENT`.
+         * Launches tag it as `batch-jobs.io/node-name` for the agent's bootstrap.
+         */
+        nodeName?: string;
+        /** Jenkins labels per agent type; `{vpc}` allowed. Default: `{vpc}-batch-agent`, `{vpc}-worker-agent`. */
+        labels?: { batch?: string; worker?: string };
+        /** Executors of a launched agent's node per type. Default: batch 2, worker 1. */
+        executors?: { batch?: number; worker?: number };
       };
       /**
        * Glob (`*` wildcard) of the short names of this VPC's long-running
@@ -216,6 +240,33 @@ export interface Config {
       connectTimeoutSeconds?: number;
       /** How often running launches are checked, in seconds. Default: 5. */
       pollIntervalSeconds?: number;
+      /**
+       * The team's naming and tag conventions for agents, checked at
+       * start-up; each VPC may override any of them (`vpcs[].naming`).
+       */
+      naming?: {
+        /**
+         * Value of the `Name` tag of the VPC's agent instances; agents are
+         * found (DescribeInstances filter) and recognised by it.
+         * Placeholder `{vpc}`. Default: `{vpc}-BATCH-AGENT`.
+         */
+        nameTag?: string;
+        /**
+         * Key of the tag a worker instance carries, its value the worker
+         * label (batch instances carry none). Default: `AgentType`.
+         */
+        agentTypeTag?: string;
+        /**
+         * Jenkins node name of an instance. Must contain `{instanceId}`
+         * exactly once; `{vpc}` allowed. Default: `{instanceId}-EC2-AGENT`.
+         * Launches tag it as `batch-jobs.io/node-name` for the agent's bootstrap.
+         */
+        nodeName?: string;
+        /** Jenkins labels per agent type; `{vpc}` allowed. Default: `{vpc}-batch-agent`, `{vpc}-worker-agent`. */
+        labels?: { batch?: string; worker?: string };
+        /** Executors of a launched agent's node per type. Default: batch 2, worker 1. */
+        executors?: { batch?: number; worker?: number };
+      };
     };
     /** The audit trail. */
     audit?: {

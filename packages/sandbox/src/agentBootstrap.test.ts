@@ -98,6 +98,44 @@ describe('EC2 agents and Jenkins nodes', () => {
     expect(node.offline).toBe(false);
   });
 
+  it('connects as the node the launch named, whatever its Name tag, to the node the portal created', async () => {
+    const id = await launch('DEV-BATCH-JENKINS-AGENT', [
+      { Key: 'Name', Value: 'DEV-jenkins-runner' },
+      { Key: 'batch-jobs.io/node-name', Value: 'runner-DEV-{instanceId}' },
+    ]);
+    // The portal creates the node right after RunInstances, with its own label.
+    await jenkins.node.create({
+      name: `runner-DEV-${id}`,
+      type: 'hudson.slaves.DumbSlave',
+      numExecutors: 3,
+      remoteFS: '/home/jenkins',
+      labelString: 'DEV-runners',
+      launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher' },
+    });
+    await sandbox.advance(30_000);
+    expect(sandbox.world.node(`${id}-EC2-AGENT`)).toBeUndefined();
+    expect(sandbox.world.node(`runner-DEV-${id}`)).toMatchObject({
+      labels: ['DEV-runners'],
+      numExecutors: 3,
+      offline: false,
+    });
+  });
+
+  it('runs no agent on an instance from no agent template and without the agent Name tag', async () => {
+    const out = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: 'ami-0123456789abcdef0',
+        InstanceType: 'm5.large',
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'payments-db' }] }],
+      }),
+    );
+    const id = out.Instances![0].InstanceId!;
+    await sandbox.advance(30_000);
+    expect(sandbox.world.node(`${id}-EC2-AGENT`)).toBeUndefined();
+  });
+
   it('connects only after the instance runs, and not at all when the agent never connects', async () => {
     sandbox.aws.faults.set({ action: 'RunInstances', agentNeverConnects: true, times: 1 });
     const silent = await launch('DEV-BATCH-JENKINS-AGENT');

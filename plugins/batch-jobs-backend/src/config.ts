@@ -1,6 +1,11 @@
 import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import {
+  AgentNaming,
+  readAgentNaming,
+  resolveAgentNaming,
+} from './services/fleet/agentNaming';
+import {
   OwnershipBinding,
   normalizeEntityRef,
   parseSelector,
@@ -28,8 +33,10 @@ export interface VpcConfig {
   namePattern?: string;
   /** Where the VPC's EC2 agents live; absent: the fleet shows Jenkins only and cannot launch. */
   aws?: VpcAwsConfig;
-  /** Jenkins labels of the VPC's agents. */
+  /** Jenkins labels of the VPC's agents (the same as `naming.labels`). */
   agentLabels: { batch: string; worker: string };
+  /** How the VPC's agents are tagged and named (`fleet.naming`, `vpcs[].naming`). */
+  naming: AgentNaming;
   /** Glob of the short names of the VPC's long-running worker jobs (default `<VPC>-worker*`). */
   workerJobPattern: string;
   /** Rerun, agent launch and worker redeploy wait for a second person's approval. */
@@ -111,6 +118,30 @@ export interface BatchJobsConfig {
   ownership: OwnershipBinding[];
   /** Build logs streamed through the backend. */
   logs: { maxStreamsPerUser: number };
+}
+
+/** A VPC's naming over the fleet's; its older `agentLabels` win for labels. */
+function readVpcNaming(
+  c: Config,
+  name: string,
+  at: string,
+  fleetNaming: ReturnType<typeof readAgentNaming>,
+): Pick<VpcConfig, 'agentLabels' | 'naming'> {
+  const resolved = resolveAgentNaming(
+    readAgentNaming(c.getOptionalConfig('naming'), `${at}.naming`, fleetNaming),
+    name,
+  );
+  const labels = {
+    batch: c.getOptionalString('agentLabels.batch') ?? resolved.labels.batch,
+    worker: c.getOptionalString('agentLabels.worker') ?? resolved.labels.worker,
+  };
+  if (labels.batch === labels.worker) {
+    fail(
+      `${at}.agentLabels`,
+      `batch and worker agents need different labels (both '${labels.batch}')`,
+    );
+  }
+  return { agentLabels: labels, naming: { ...resolved, labels } };
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -213,6 +244,10 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
     fail('batchJobs.vpcs', 'at least one VPC is required');
   }
   const vpcNames = new Set<string>();
+  const naming = readAgentNaming(
+    section.getOptionalConfig('fleet.naming'),
+    'batchJobs.fleet.naming',
+  );
   const vpcs = vpcConfigs.map((c, i): VpcConfig => {
     const at = `batchJobs.vpcs[${i}]`;
     const name = c.getString('name');
@@ -246,12 +281,7 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
       folder,
       ...(namePattern ? { namePattern } : {}),
       ...readVpcAws(c, name, at),
-      agentLabels: {
-        batch:
-          c.getOptionalString('agentLabels.batch') ?? `${name}-batch-agent`,
-        worker:
-          c.getOptionalString('agentLabels.worker') ?? `${name}-worker-agent`,
-      },
+      ...readVpcNaming(c, name, at, naming),
       workerJobPattern:
         c.getOptionalString('workerJobPattern') ?? `${name}-worker*`,
       requireApproval: c.getOptionalBoolean('requireApproval') ?? false,

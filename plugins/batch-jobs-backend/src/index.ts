@@ -21,3 +21,4 @@ export type {
   JobSelector,
   OwnershipBinding,
 } from './services/jenkins/JobDirectory';
+export type { AgentNaming } from './services/fleet/agentNaming';

@@ -6,11 +6,16 @@ import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import {
+  batchJobsAgentProviderExtensionPoint,
   batchJobsAlertChannelsExtensionPoint,
   type BatchJobsAlertChannel,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationStore';
 import { setupRoutines } from './routines';
+import {
+  AgentProviderChoice,
+  AgentProviders,
+} from './services/fleet/AgentProviders';
 import { registerApprovalExecutors } from './setup/approvalExecutors';
 import { scheduleBuildAlerts } from './setup/buildAlerts';
 import { createEc2Agents, setupFleet } from './setup/fleet';
@@ -40,6 +45,13 @@ export const batchJobsPlugin = createBackendPlugin({
         alertChannels.push(channel);
       },
     });
+    // Where agents come from, when a backend module replaces EC2.
+    const agentProviderChoices: AgentProviderChoice[] = [];
+    env.registerExtensionPoint(batchJobsAgentProviderExtensionPoint, {
+      setAgentProvider(provider, options) {
+        agentProviderChoices.push({ provider, vpcs: options?.vpcs });
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -65,9 +77,14 @@ export const batchJobsPlugin = createBackendPlugin({
         registerPermissions(deps.permissionsRegistry, batchJobsConfig);
 
         const jobs = await setupJobs(base);
-        const ec2 = createEc2Agents(base);
-        await scheduleSettlement(base, { ec2, pauses: jobs.pauses });
-        const fleet = await setupFleet(base, ec2);
+        const agents = AgentProviders.create({
+          vpcs: batchJobsConfig.vpcs,
+          defaultProvider: createEc2Agents(base),
+          choices: agentProviderChoices,
+          logger: deps.logger,
+        });
+        await scheduleSettlement(base, { agents, pauses: jobs.pauses });
+        const fleet = await setupFleet(base, agents);
         const { redeployer } = await setupOperations(base, jobs.stopBuild);
         await scheduleBuildAlerts(base, alertChannels);
 
@@ -77,7 +94,7 @@ export const batchJobsPlugin = createBackendPlugin({
           batchJobsConfig,
           db: base.db,
           clients: base.clients,
-          ec2,
+          agents,
           audit: base.audit,
           operations: DatabaseFleetOperationStore.create({ db: base.db }),
           scheduler: base.scheduler,

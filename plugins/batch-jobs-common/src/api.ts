@@ -390,6 +390,14 @@ export interface VpcFleet {
   jenkinsError?: string;
   /** Set when EC2 could not be read (Jenkins side still shown). */
   ec2Error?: string;
+  /**
+   * Where the VPC's agents come from (`ec2` unless a backend module set
+   * another provider) and what it can do: the page offers only those.
+   */
+  agentProvider?: {
+    id: string;
+    capabilities: { list: boolean; launch: boolean; terminate: boolean };
+  };
 }
 
 /** GET /fleet?vpc= (repeatable) @public */
@@ -457,3 +465,10 @@ export interface TerminateAgentResponse {
 export const LAUNCHED_BY_TAG = 'batch-jobs.io/launched-by';
 /** @public */
 export const LAUNCH_REASON_TAG = 'batch-jobs.io/reason';
+/**
+ * The name of the Jenkins node an instance the portal launched runs, with
+ * `{instanceId}` for its own id (RunInstances tags cannot hold the id): the
+ * agent image's bootstrap connects as that node, since node names are config.
+ * @public
+ */
+export const AGENT_NODE_TAG = 'batch-jobs.io/node-name';

@@ -18,3 +18,14 @@ export type {
   BatchJobsAlertChannelsExtensionPoint,
   BatchJobsBuildAlert,
 } from './alertChannels';
+export { batchJobsAgentProviderExtensionPoint } from './agentProviders';
+export type {
+  BatchJobsAgentCapabilities,
+  BatchJobsAgentLaunch,
+  BatchJobsAgentLaunchRequest,
+  BatchJobsAgentMachine,
+  BatchJobsAgentOwnership,
+  BatchJobsAgentProvider,
+  BatchJobsAgentProviderExtensionPoint,
+  BatchJobsAgentState,
+} from './agentProviders';

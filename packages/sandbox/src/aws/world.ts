@@ -907,7 +907,19 @@ function mergeTags(base: Tag[], overrides: Tag[]): Tag[] {
   return merged;
 }
 
-/** The Jenkins agent an instance runs, by the team's tag conventions; none for untagged instances. */
+/**
+ * What the portal tags an instance it launches with: its Jenkins node's
+ * name with `{instanceId}` for the id (`AGENT_NODE_TAG` of the plugin).
+ */
+export const AGENT_NODE_NAME_TAG = 'batch-jobs.io/node-name';
+
+/**
+ * The Jenkins agent an instance runs, as the agent image's bootstrap sees
+ * it: instances from an agent launch template (or tagged by the team's
+ * `Name=<VPC>-BATCH-AGENT` convention) run one. The node is the one the
+ * launch named (`batch-jobs.io/node-name`), else `<id>-EC2-AGENT`; the
+ * label and executors, for a node it must create, by the team's tags.
+ */
 export function jenkinsAgentOf(instance: Ec2Instance):
   | {
       nodeName: string;
@@ -917,12 +929,17 @@ export function jenkinsAgentOf(instance: Ec2Instance):
       type: AgentType;
     }
   | undefined {
-  const name = instance.tags.find(t => t.key === 'Name')?.value ?? '';
-  if (!name.endsWith('-BATCH-AGENT')) return undefined;
-  const agentType = instance.tags.find(t => t.key === 'AgentType')?.value;
+  const tag = (key: string) => instance.tags.find(t => t.key === key)?.value;
+  const name = tag('Name') ?? '';
+  if (!instance.launchTemplate && !name.endsWith('-BATCH-AGENT'))
+    return undefined;
+  const agentType = tag('AgentType');
   const type: AgentType = agentType ? 'worker' : 'batch';
+  const named = tag(AGENT_NODE_NAME_TAG);
   return {
-    nodeName: `${instance.instanceId}-EC2-AGENT`,
+    nodeName: named?.includes('{instanceId}')
+      ? named.replace('{instanceId}', instance.instanceId)
+      : `${instance.instanceId}-EC2-AGENT`,
     label: agentType ?? `${instance.vpc}-batch-agent`,
     executors: type === 'worker' ? 1 : 2,
     vpc: instance.vpc,

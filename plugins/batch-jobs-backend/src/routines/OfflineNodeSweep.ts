@@ -4,18 +4,23 @@ import { VpcConfig } from '../config';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { NodeSightingStore } from '../database/DatabaseRoutineStore';
 import { AuditStore } from '../database/types';
-import { Ec2Agents } from '../services/aws/Ec2Agents';
-import { AgentOwnershipRules } from '../services/aws/agentOwnership';
+import { AgentProviders } from '../services/fleet/AgentProviders';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
-import { ObservedInstance, decideSweep, formatAge } from './decisions';
+import {
+  ObservedInstance,
+  OwnershipCheck,
+  decideSweep,
+  formatAge,
+} from './decisions';
 import { launchesInProgress, observeNodes, toObservedNode } from './observe';
 import { Routine, RoutineContext } from './RoutineRunner';
 import { auditedStep, reportSpared } from './steps';
 
 /**
- * Deletes Jenkins nodes of EC2 agents that have been offline longer than the
- * grace period, terminating their instance when it still runs and is the
- * VPC's agent by `checkAgentOwnership` (an instance that is not ours: only
+ * Deletes Jenkins nodes of agents (EC2, or the VPC's provider) that have
+ * been offline longer than the grace period, terminating their machine when
+ * it still runs and is the VPC's agent by the provider's ownership check
+ * (`checkAgentOwnership` for EC2; a machine that is not ours: only
  * its node goes, reported in the run's items). What to do is decided by
  * `decideSweep`; each node is looked at once more right before it is
  * deleted, so a node that came back or was paused meanwhile is left alone,
@@ -26,13 +31,13 @@ export class OfflineNodeSweep implements Routine {
   readonly id = 'offline-node-sweep' as const;
   readonly title = 'Offline-node sweep';
   readonly description =
-    'Deletes offline EC2 agent nodes (*-EC2-AGENT) after a grace period and terminates their instance if it still runs and is the VPC’s agent (tags, launched-by or launch template, VPC id and subnets); any other instance is left running. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
+    'Deletes offline EC2 agent nodes (named by batchJobs.fleet.naming.nodeName, *-EC2-AGENT by default) after a grace period and terminates their instance if it still runs and is the VPC’s agent (tags, launched-by or launch template, VPC id and subnets); any other instance is left running. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
 
   constructor(
     private readonly options: {
       vpcs: VpcConfig[];
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       audit: AuditStore;
       sightings: NodeSightingStore;
       operations: FleetOperationStore;
@@ -47,7 +52,7 @@ export class OfflineNodeSweep implements Routine {
   }
 
   async run(ctx: RoutineContext): Promise<string> {
-    const { vpcs, clients, ec2, sightings, operations } = this.options;
+    const { vpcs, clients, agents, sightings, operations } = this.options;
     const now = this.options.now?.() ?? new Date();
     const launches = await launchesInProgress(operations);
     let deleted = 0;
@@ -65,20 +70,25 @@ export class OfflineNodeSweep implements Routine {
         now,
       );
       const instances = new Map<string, ObservedInstance>();
-      const owners = new Map<string, AgentOwnershipRules>();
+      const owners = new Map<string, OwnershipCheck>();
       for (const vpc of controllerVpcs) {
-        if (!ec2.has(vpc.name)) continue;
-        for (const i of await ec2.listAgents(vpc.name)) {
-          instances.set(i.instanceId, { ...i, vpc: vpc.name });
+        const provider = agents.forVpc(vpc.name);
+        if (!provider.capabilities(vpc.name).list) continue;
+        for (const i of await provider.listAgents(vpc.name)) {
+          instances.set(i.id, { ...i, vpc: vpc.name });
         }
-        owners.set(vpc.name, await ec2.ownershipRules(vpc.name));
+        // Without terminate, nothing of the VPC is ours to terminate.
+        if (provider.capabilities(vpc.name).terminate) {
+          owners.set(vpc.name, await provider.ownership(vpc.name));
+        }
       }
       const decisions = decideSweep({
         nodes,
         vpcs: controllerVpcs.map(v => ({
           name: v.name,
           labels: [v.agentLabels.batch, v.agentLabels.worker],
-          hasAws: ec2.has(v.name),
+          hasAws: agents.canList(v.name),
+          machineIdOf: node => agents.forVpc(v.name).machineIdOf(v.name, node),
         })),
         firstSeenOffline: firstSeen,
         instances,
@@ -147,7 +157,7 @@ export class OfflineNodeSweep implements Routine {
     d: ReturnType<typeof decideSweep>[number],
     ctx: RoutineContext,
   ): Promise<'deleted' | 'deleted+terminated' | 'spared' | 'failed'> {
-    const { ec2, audit, sightings, logger } = this.options;
+    const { agents, audit, sightings, logger } = this.options;
     // The world may have moved since the listing: look once more.
     let current;
     try {
@@ -204,10 +214,10 @@ export class OfflineNodeSweep implements Routine {
         if (d.terminate && d.vpc && d.instanceId) {
           // Ours when listed; look again (tags can change), as the terminate endpoint does.
           try {
-            const owned = await ec2.assertOwned(d.vpc, d.instanceId);
+            const owned = await agents.assertOwned(d.vpc, d.instanceId, logger);
             if (owned) {
               // Terminate first, so the agent cannot reconnect to a deleted node's name.
-              ec2State = await ec2.terminate(d.vpc, d.instanceId);
+              ec2State = await agents.terminatorOf(d.vpc)(d.vpc, d.instanceId);
               terminated = Boolean(ec2State);
               await ctx.report([
                 {

@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { VpcConfig } from '../config';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { AuditStore } from '../database/types';
-import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { AgentProviders } from '../services/fleet/AgentProviders';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { ObservedNode, decideReap, formatAge } from './decisions';
 import { launchesInProgress, observeNodes } from './observe';
@@ -10,7 +10,8 @@ import { Routine, RoutineContext } from './RoutineRunner';
 import { auditedStep, reportSpared } from './steps';
 
 /**
- * Terminates agent instances (tag `Name=<VPC>-BATCH-AGENT`) that have been
+ * Terminates agent instances (tag `Name=<naming.nameTag>`, or the VPC's
+ * provider's machines) that have been
  * up longer than the grace period without an online Jenkins node, sparing
  * launches in progress and any instance that is not the VPC's agent by the
  * terminate endpoint's own rule (decided by `decideReap`). Leaves offline
@@ -21,13 +22,13 @@ export class OrphanReaper implements Routine {
   readonly id = 'orphan-reaper' as const;
   readonly title = 'Orphan reaper';
   readonly description =
-    'Terminates EC2 agent instances (*-BATCH-AGENT) up longer than a grace period without an online Jenkins node. Spares launches in progress, nodes paused by a person, and instances that are not the VPC’s agents (tags, launched-by or launch template, VPC id and subnets).';
+    'Terminates EC2 agent instances (tagged Name=batchJobs.fleet.naming.nameTag, <VPC>-BATCH-AGENT by default) up longer than a grace period without an online Jenkins node. Spares launches in progress, nodes paused by a person, and instances that are not the VPC’s agents (tags, launched-by or launch template, VPC id and subnets).';
 
   constructor(
     private readonly options: {
       vpcs: VpcConfig[];
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       audit: AuditStore;
       operations: FleetOperationStore;
       logger: LoggerService;
@@ -41,14 +42,18 @@ export class OrphanReaper implements Routine {
   }
 
   async run(ctx: RoutineContext): Promise<string> {
-    const { vpcs, clients, ec2, audit, operations, logger } = this.options;
+    const { vpcs, clients, agents, audit, operations, logger } = this.options;
     const now = this.options.now?.() ?? new Date();
     const launches = await launchesInProgress(operations);
     const nodesByController = new Map<string, Map<string, ObservedNode>>();
     let terminated = 0;
     let spared = 0;
     let failed = 0;
-    const withAws = vpcs.filter(v => ec2.has(v.name));
+    // Only where the provider both lists and terminates its machines.
+    const withAws = vpcs.filter(v => {
+      const can = agents.forVpc(v.name).capabilities(v.name);
+      return can.list && can.terminate;
+    });
     for (const vpc of withAws) {
       ctx.signal.throwIfAborted();
       let nodes = nodesByController.get(vpc.jenkins);
@@ -57,7 +62,8 @@ export class OrphanReaper implements Routine {
         nodes = new Map(list.map(n => [n.name, n]));
         nodesByController.set(vpc.jenkins, nodes);
       }
-      const instances = (await ec2.listAgents(vpc.name)).map(i => ({
+      const provider = agents.forVpc(vpc.name);
+      const instances = (await provider.listAgents(vpc.name)).map(i => ({
         ...i,
         vpc: vpc.name,
       }));
@@ -65,7 +71,7 @@ export class OrphanReaper implements Routine {
         instances,
         nodes,
         launchesInProgress: launches,
-        owners: new Map([[vpc.name, await ec2.ownershipRules(vpc.name)]]),
+        owners: new Map([[vpc.name, await provider.ownership(vpc.name)]]),
         now,
         gracePeriodMs: this.options.gracePeriodMs,
       });
@@ -100,7 +106,7 @@ export class OrphanReaper implements Routine {
             detail: { node: d.node, reason: d.reason },
           },
           async () => {
-            const state = await ec2.terminate(d.vpc, d.instanceId);
+            const state = await agents.terminatorOf(d.vpc)(d.vpc, d.instanceId);
             return {
               detail: { ec2State: state ?? null },
               message: `Terminated (${state ?? 'already gone'}): ${d.reason}`,

@@ -7,6 +7,11 @@ import {
   findNewBackup,
 } from './decisions';
 import type { ArchiveInspection } from '../services/aws/backupArchive';
+import {
+  AgentOwnershipRules,
+  checkAgentOwnership,
+} from '../services/aws/agentOwnership';
+import type { AgentInstance } from '../services/aws/Ec2Agents';
 
 const NOW = new Date('2026-11-02T09:00:00Z');
 const HOUR = 3_600_000;
@@ -26,11 +31,41 @@ const vpcs = [
     name: 'DEV',
     labels: ['DEV-batch-agent', 'DEV-worker-agent'],
     hasAws: true,
+    machineIdOf: (name: string) => /^(i-\w+)-EC2-AGENT$/.exec(name)?.[1],
   },
 ];
+/** An EC2 instance as Ec2Agents lists it. */
+const machine = (
+  fields: Omit<
+    AgentInstance,
+    'id' | 'state' | 'type' | 'nodeName' | 'launchedBy' | 'reason' | 'subnetId'
+  > & {
+    instanceId: string;
+    state: string;
+    vpc: string;
+    subnetId?: string;
+  },
+) => {
+  const { instanceId, ...rest } = fields;
+  return {
+    subnetId: null,
+    ...rest,
+    id: instanceId,
+    state: fields.state as AgentInstance['state'],
+    type: 'batch' as const,
+    nodeName: `${instanceId}-EC2-AGENT`,
+    launchedBy: null,
+    reason: null,
+  };
+};
+/** The EC2 provider's check: `checkAgentOwnership` with the VPC's rules. */
+const ec2Check = (rules: AgentOwnershipRules) => (m: object) =>
+  checkAgentOwnership(m as AgentInstance, rules);
 
 const DEV_RULES = {
   vpc: 'DEV',
+  nameTag: 'DEV-BATCH-AGENT',
+  agentTypeTag: 'AgentType',
   agentLabels: { batch: 'DEV-batch-agent', worker: 'DEV-worker-agent' },
   launchTemplateIds: ['lt-0dev'],
   vpcId: 'vpc-0dev',
@@ -50,7 +85,7 @@ describe('decideSweep', () => {
       vpcs,
       firstSeenOffline: new Map(nodes.map(n => [n.name, ago(3 * HOUR)])),
       instances: new Map(),
-      owners: new Map([['DEV', DEV_RULES]]),
+      owners: new Map([['DEV', ec2Check(DEV_RULES)]]),
       launchesInProgress: new Set(),
       now: NOW,
       gracePeriodMs: HOUR,
@@ -62,14 +97,14 @@ describe('decideSweep', () => {
       instances: new Map([
         [
           id(2),
-          {
+          machine({
             instanceId: id(2),
             vpc: 'DEV',
             state: 'running',
             launchTime: null,
             tags: OUR_TAGS,
             vpcId: 'vpc-0dev',
-          },
+          }),
         ],
       ]),
     });
@@ -85,15 +120,16 @@ describe('decideSweep', () => {
   });
 
   it('deletes only the node when its still-running instance is not the VPC agent the portal may terminate', () => {
-    const running = (n: number, extra: Record<string, unknown>) => ({
-      instanceId: id(n),
-      vpc: 'DEV',
-      state: 'running',
-      launchTime: null,
-      tags: OUR_TAGS,
-      vpcId: 'vpc-0dev',
-      ...extra,
-    });
+    const running = (n: number, extra: Record<string, unknown>) =>
+      machine({
+        instanceId: id(n),
+        vpc: 'DEV',
+        state: 'running',
+        launchTime: null,
+        tags: OUR_TAGS,
+        vpcId: 'vpc-0dev',
+        ...extra,
+      });
     const decisions = sweep([node(1), node(2), node(3)], {
       instances: new Map([
         // Another team's instance that only shares the Name tag.
@@ -202,24 +238,27 @@ describe('decideReap', () => {
       Name: 'DEV-BATCH-AGENT',
       'aws:ec2launchtemplate:id': 'lt-0dev',
     },
-  ) => ({
-    instanceId: id(n),
-    vpc: 'DEV',
-    state,
-    launchTime: launchedAgo === null ? null : ago(launchedAgo).toISOString(),
-    tags,
-    vpcId: 'vpc-0dev',
-    subnetId: 'subnet-0dev',
-  });
+  ) =>
+    machine({
+      instanceId: id(n),
+      vpc: 'DEV',
+      state,
+      launchTime: launchedAgo === null ? null : ago(launchedAgo).toISOString(),
+      tags,
+      vpcId: 'vpc-0dev',
+      subnetId: 'subnet-0dev',
+    });
   const owners = new Map([
     [
       'DEV',
-      {
+      ec2Check({
         vpc: 'DEV',
+        nameTag: 'DEV-BATCH-AGENT',
+        agentTypeTag: 'AgentType',
         agentLabels: { batch: 'DEV-batch-agent', worker: 'DEV-worker-agent' },
         launchTemplateIds: ['lt-0dev'],
         vpcId: 'vpc-0dev',
-      },
+      }),
     ],
   ]);
   const reap = (

@@ -2,13 +2,12 @@
  * What the routines decide, as pure functions of what they observed: tested
  * without Jenkins, EC2, S3 or a database.
  */
-import { instanceIdOf } from '../services/aws/Ec2Agents';
+import type {
+  BatchJobsAgentMachine,
+  BatchJobsAgentOwnership,
+} from '@batch-jobs/plugin-batch-jobs-node';
 import type { ArchiveInspection } from '../services/aws/backupArchive';
-import {
-  AgentOwnershipRules,
-  checkAgentOwnership,
-  describeMissing,
-} from '../services/aws/agentOwnership';
+import { describeMissing } from '../services/aws/agentOwnership';
 
 /** A Jenkins node as the routines read it. @public */
 export interface ObservedNode {
@@ -23,24 +22,26 @@ export interface ObservedNode {
   offlineCauseAt: number | null;
 }
 
-/** An EC2 agent instance as the routines read it. @public */
-export interface ObservedInstance {
-  instanceId: string;
-  vpc: string;
-  state: string;
-  launchTime: string | null;
-  /** Tags and placement: whether the instance is ours to terminate. */
-  tags?: Record<string, string>;
-  vpcId?: string | null;
-  subnetId?: string | null;
-}
+/** An agent machine (EC2 instance) as the routines read it, with its VPC. @public */
+export type ObservedInstance = BatchJobsAgentMachine & { vpc: string };
+
+/**
+ * Whether a machine is its provider's agent of the VPC (`checkAgentOwnership`
+ * for EC2), applied to a machine that provider listed.
+ * @public
+ */
+export type OwnershipCheck = (
+  machine: BatchJobsAgentMachine,
+) => BatchJobsAgentOwnership;
 
 /** A VPC's agent labels, to tell which VPC a node belongs to. @public */
 export interface VpcLabels {
   name: string;
   labels: string[];
-  /** Whether its EC2 instances can be seen (AWS configured). */
+  /** Whether its machines can be seen (AWS configured, or the provider lists). */
   hasAws: boolean;
+  /** The machine behind a node (the provider's naming); undefined: not an agent node. */
+  machineIdOf: (nodeName: string) => string | undefined;
 }
 
 /** @public */
@@ -73,8 +74,9 @@ export function formatAge(ms: number): string {
 }
 
 /**
- * Offline-node sweep: which offline nodes to delete. Only nodes named
- * `<instanceId>-EC2-AGENT` that carry a configured VPC's agent label are
+ * Offline-node sweep: which offline nodes to delete. Only nodes named by
+ * the VPC's convention (`<instanceId>-EC2-AGENT` by default, the provider's
+ * `machineIdOf`) that carry a configured VPC's agent label are
  * candidates; the built-in node and static agents are never listed. A node
  * is spared while a person keeps it temporarily offline, while a build runs
  * on it, while its launch is in progress, and until it has been offline for
@@ -91,8 +93,8 @@ export function decideSweep(input: {
   firstSeenOffline: Map<string, Date>;
   /** Instances of the VPCs with AWS, by id (missing: EC2 no longer knows it). */
   instances: Map<string, ObservedInstance>;
-  /** Ownership rules per VPC name (a VPC without: none of its instances is terminated). */
-  owners: Map<string, AgentOwnershipRules>;
+  /** Ownership checks per VPC name (a VPC without: none of its instances is terminated). */
+  owners: Map<string, OwnershipCheck>;
   /** Node names and instance ids of launches still in progress. */
   launchesInProgress: Set<string>;
   now: Date;
@@ -101,12 +103,12 @@ export function decideSweep(input: {
   const out: SweepDecision[] = [];
   for (const node of input.nodes) {
     if (!node.offline) continue;
-    const instanceId = instanceIdOf(node.name);
-    if (!instanceId) continue;
     const vpc = input.vpcs.find(v =>
       v.labels.some(l => node.labels.includes(l)),
     );
     if (!vpc) continue;
+    const instanceId = vpc.machineIdOf(node.name);
+    if (!instanceId) continue;
     const seen = input.firstSeenOffline.get(node.name)?.getTime();
     const since = Math.min(
       seen ?? input.now.getTime(),
@@ -149,13 +151,8 @@ export function decideSweep(input: {
     const alive = Boolean(instance && ALIVE.has(instance.state));
     let notOurs: string | undefined;
     if (alive) {
-      const rules = input.owners.get(vpc.name);
-      const ownership = rules
-        ? checkAgentOwnership(
-            { ...instance!, tags: instance!.tags ?? {} },
-            rules,
-          )
-        : undefined;
+      const check = input.owners.get(vpc.name);
+      const ownership = check ? check(instance!) : undefined;
       if (!ownership) notOurs = `no ownership rules for VPC ${vpc.name}`;
       else if (!ownership.ours) notOurs = describeMissing(ownership.missing);
     }
@@ -201,39 +198,36 @@ export function decideReap(input: {
   instances: ObservedInstance[];
   nodes: Map<string, ObservedNode>;
   launchesInProgress: Set<string>;
-  /** Ownership rules per VPC name. */
-  owners: Map<string, AgentOwnershipRules>;
+  /** Ownership checks per VPC name. */
+  owners: Map<string, OwnershipCheck>;
   now: Date;
   gracePeriodMs: number;
 }): ReapDecision[] {
   const out: ReapDecision[] = [];
   for (const instance of input.instances) {
     if (instance.state !== 'pending' && instance.state !== 'running') continue;
-    const nodeName = `${instance.instanceId}-EC2-AGENT`;
+    const nodeName = instance.nodeName;
     const node = input.nodes.get(nodeName);
     if (node && !node.offline) continue;
     const base = {
-      instanceId: instance.instanceId,
+      instanceId: instance.id,
       vpc: instance.vpc,
       node: nodeName,
     };
     const spare = (reason: string) =>
       out.push({ ...base, action: 'spare', reason });
-    const rules = input.owners.get(instance.vpc);
-    if (!rules) {
+    const check = input.owners.get(instance.vpc);
+    if (!check) {
       spare(`not ours: no ownership rules for VPC ${instance.vpc}`);
       continue;
     }
-    const ownership = checkAgentOwnership(
-      { ...instance, tags: instance.tags ?? {} },
-      rules,
-    );
+    const ownership = check(instance);
     if (!ownership.ours) {
       spare(`not ours: ${describeMissing(ownership.missing)}`);
       continue;
     }
     if (
-      input.launchesInProgress.has(instance.instanceId) ||
+      input.launchesInProgress.has(instance.id) ||
       input.launchesInProgress.has(nodeName)
     ) {
       spare('its launch is still in progress');

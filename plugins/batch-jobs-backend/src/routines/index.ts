@@ -18,7 +18,7 @@ import { AuditStore } from '../database/types';
 import { createRoutinesRouter } from '../router/routinesRouter';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { BackupBucket } from '../services/aws/BackupBucket';
-import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { AgentProviders } from '../services/fleet/AgentProviders';
 import { ApprovalGate } from '../services/approvals/ApprovalGate';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { JenkinsBackup } from './JenkinsBackup';
@@ -38,7 +38,7 @@ export async function setupRoutines(options: {
   batchJobsConfig: BatchJobsConfig;
   db: Knex;
   clients: Map<string, JenkinsClient>;
-  ec2: Ec2Agents;
+  agents: AgentProviders;
   audit: AuditStore;
   operations: FleetOperationStore;
   permissions: PermissionsService;
@@ -51,7 +51,7 @@ export async function setupRoutines(options: {
   /** Routine history spans every VPC: read with batch-jobs.vpc.read on all. */
   readAccess?: JobReadAccess;
 }) {
-  const { batchJobsConfig, db, clients, ec2, audit, operations, logger } =
+  const { batchJobsConfig, db, clients, agents, audit, operations, logger } =
     options;
   const routines = readRoutinesConfig(
     options.config,
@@ -70,7 +70,7 @@ export async function setupRoutines(options: {
   const fleetDeps = {
     vpcs: batchJobsConfig.vpcs,
     clients,
-    ec2,
+    agents,
     audit,
     operations,
     logger,

@@ -3,12 +3,13 @@ import { DatabaseFleetOperationStore } from '../database/DatabaseFleetOperationS
 import { createFleetRouter } from '../router/fleetRouter';
 import { Ec2Agents } from '../services/aws/Ec2Agents';
 import { AgentLauncher } from '../services/fleet/AgentLauncher';
+import { AgentProviders } from '../services/fleet/AgentProviders';
 import { AgentTerminator } from '../services/fleet/AgentTerminator';
 import { FleetView } from '../services/fleet/FleetView';
 import { Foundation } from './foundation';
 
 /**
- * The EC2 agents of every VPC. A VPC with aws.accountId takes its
+ * The EC2 agents of every VPC (the default agent provider). A VPC with aws.accountId takes its
  * credentials from Backstage's AWS integration (aws.mainAccount,
  * aws.accounts[] with roleName), read only when a VPC names an account: an
  * installation's `aws` config is not ours to validate otherwise.
@@ -32,10 +33,10 @@ export function createEc2Agents(base: Foundation): Ec2Agents {
 }
 
 /** The agent fleet: its view, launches (followed across restarts) and terminations. */
-export async function setupFleet(base: Foundation, ec2: Ec2Agents) {
+export async function setupFleet(base: Foundation, agents: AgentProviders) {
   const { batchJobsConfig, directory, clients, audit, gate, db } = base;
   const { permissions, logger, httpAuth, userInfo } = base.deps;
-  const deps = { directory, clients, ec2, audit, permissions, logger };
+  const deps = { directory, clients, agents, audit, permissions, logger };
   const terminator = new AgentTerminator({ ...deps, gate });
   const launcher = new AgentLauncher({
     ...deps,
@@ -52,7 +53,7 @@ export async function setupFleet(base: Foundation, ec2: Ec2Agents) {
       fleet: new FleetView({
         vpcs: batchJobsConfig.vpcs,
         clients,
-        ec2,
+        agents,
         logger,
       }),
       launcher,

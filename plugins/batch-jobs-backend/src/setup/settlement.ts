@@ -1,18 +1,18 @@
 import { PauseStore } from '../database/DatabasePauseStore';
 import { DEFAULT_ESCALATE_AFTER_SECONDS } from '../services/actions/StopBuild';
 import { PendingActionReconciler } from '../services/actions/PendingActionReconciler';
-import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { AgentProviders } from '../services/fleet/AgentProviders';
 import { Foundation } from './foundation';
 
 /**
  * A crash mid-action leaves audit rows `pending` and their keys in flight:
- * settle them from Jenkins' and EC2's record, once per cluster, soon after
+ * settle them from Jenkins' and the agent providers' record, once per cluster, soon after
  * start and then periodically; then the approved requests whose execution
  * a crash interrupted.
  */
 export async function scheduleSettlement(
   base: Foundation,
-  sources: { ec2: Ec2Agents; pauses: PauseStore },
+  sources: { agents: AgentProviders; pauses: PauseStore },
 ) {
   const { batchJobsConfig, audit, idempotency, directory, clients, gate } =
     base;
@@ -26,7 +26,7 @@ export async function scheduleSettlement(
     idempotency,
     directory,
     clients,
-    ec2: sources.ec2,
+    agents: sources.agents,
     pauses: sources.pauses,
     logger,
     staleAfterMs,

@@ -6,7 +6,7 @@ import {
   AuditStore,
   IdempotencyStore,
 } from '../../database/types';
-import { Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
+import { AgentProviders } from '../fleet/AgentProviders';
 import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { mapResult } from '../jenkins/mapping';
@@ -69,7 +69,7 @@ export class PendingActionReconciler {
       idempotency: IdempotencyStore;
       directory: JobDirectory;
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       pauses: PauseStore;
       logger: LoggerService;
       staleAfterMs: number;
@@ -466,20 +466,22 @@ export class PendingActionReconciler {
     row: AuditRecord,
     client: JenkinsClient,
   ): Promise<Resolution> {
-    const { ec2 } = this.options;
     const vpc = row.vpc!;
     const node = row.target;
+    const provider = this.options.agents.find(vpc);
     const instanceId =
       typeof row.detail.instanceId === 'string'
         ? row.detail.instanceId
-        : instanceIdOf(node);
+        : provider?.machineIdOf(vpc, node);
     if (!instanceId) return { outcome: 'failed', error: INTERRUPTED_REASON };
-    if (!ec2.has(vpc)) {
+    if (!provider?.capabilities(vpc).terminate) {
       return interrupted(
-        `VPC ${vpc} has no AWS configuration, so instance ${instanceId} cannot have been terminated`,
+        `VPC ${vpc}'s agent provider ${
+          provider ? `'${provider.id}' cannot terminate` : 'is gone'
+        }, so instance ${instanceId} cannot have been terminated`,
       );
     }
-    const instance = await ec2.describe(vpc, instanceId);
+    const instance = await provider.describeAgent(vpc, instanceId);
     let computer: RawComputer | undefined;
     try {
       computer = await client.getComputer(node);

@@ -18,31 +18,37 @@ export type AccountCredentials = () => Promise<{
   sessionToken?: string;
   expiration?: Date;
 }>;
-import { ConflictError } from '@backstage/errors';
 import {
-  AgentType,
+  AGENT_NODE_TAG,
   LAUNCH_REASON_TAG,
   LAUNCHED_BY_TAG,
 } from '@batch-jobs/plugin-batch-jobs-common';
+import {
+  BatchJobsAgentCapabilities,
+  BatchJobsAgentLaunch,
+  BatchJobsAgentLaunchRequest,
+  BatchJobsAgentMachine,
+  BatchJobsAgentOwnership,
+  BatchJobsAgentProvider,
+  BatchJobsAgentState,
+} from '@batch-jobs/plugin-batch-jobs-node';
 import { VpcAwsConfig, VpcConfig } from '../../config';
 import {
-  AgentOwnershipRules,
-  checkAgentOwnership,
-  describeMissing,
-} from './agentOwnership';
+  AgentNaming,
+  agentTags,
+  agentTypeOfTags,
+  instanceIdOf,
+  nodeNameOf,
+} from '../fleet/agentNaming';
+import { AgentOwnershipRules, checkAgentOwnership } from './agentOwnership';
 import { Ec2Failure, classifyEc2Error, toHttpError } from './errors';
 
 // Launch template ids change only when a template is recreated.
 const TEMPLATE_IDS_TTL_MS = 10 * 60_000;
 
-/** An EC2 instance as the fleet reads it. @public */
-export interface AgentInstance {
-  instanceId: string;
-  state: string;
-  launchTime: string | null;
+/** An EC2 instance as the fleet reads it: a machine, with its tags and placement. @public */
+export interface AgentInstance extends BatchJobsAgentMachine {
   tags: Record<string, string>;
-  /** `<instanceId>-EC2-AGENT`, the Jenkins node the instance runs. */
-  nodeName: string;
   /** Where it runs; EC2 drops both once the instance is terminated. */
   vpcId: string | null;
   subnetId: string | null;
@@ -56,35 +62,16 @@ export function isEc2Error(error: unknown): error is Ec2Error {
   return Boolean(error && typeof error === 'object' && 'failure' in error);
 }
 
-/** The team's conventions for agent instances of a VPC. @public */
-export function agentTags(
-  vpc: string,
-  type: AgentType,
-  workerLabel: string,
-): Record<string, string> {
-  return {
-    Name: `${vpc}-BATCH-AGENT`,
-    ...(type === 'worker' ? { AgentType: workerLabel } : {}),
-  };
-}
-
-/** Node name of an instance's agent. @public */
-export function nodeNameOf(instanceId: string): string {
-  return `${instanceId}-EC2-AGENT`;
-}
-
-/** Instance id of an agent node, or undefined for nodes that are not EC2 agents. @public */
-export function instanceIdOf(nodeName: string): string | undefined {
-  return /^(i-[0-9a-f]{8}(?:[0-9a-f]{9})?)-EC2-AGENT$/.exec(nodeName)?.[1];
-}
-
 /**
- * The EC2 side of the agent fleet: one long-lived client per VPC (its
- * region, credentials and endpoint), retries in the client configuration,
- * every failure classified into words that name EC2 and the VPC.
+ * The default agent provider: EC2 instances from each VPC's launch
+ * templates, tagged and named by the VPC's conventions. One long-lived
+ * client per VPC (its region, credentials and endpoint), retries in the
+ * client configuration, every failure classified into words that name EC2
+ * and the VPC.
  * @public
  */
-export class Ec2Agents {
+export class Ec2Agents implements BatchJobsAgentProvider {
+  readonly id = 'ec2';
   private readonly clients = new Map<string, EC2Client>();
   private readonly templateIds = new Map<
     string,
@@ -133,15 +120,30 @@ export class Ec2Agents {
     return this.vpcs.find(v => v.name === vpc)?.aws;
   }
 
+  /** Without AWS config, a VPC's fleet is Jenkins' nodes only. */
+  capabilities(vpc: string): BatchJobsAgentCapabilities {
+    const has = this.has(vpc);
+    return { list: has, launch: has, terminate: has };
+  }
+
+  machineIdOf(vpc: string, nodeName: string): string | undefined {
+    return instanceIdOf(this.namingOf(vpc), nodeName);
+  }
+
+  private namingOf(vpc: string): AgentNaming {
+    const config = this.vpcs.find(v => v.name === vpc);
+    if (!config) throw new Error(`No VPC ${vpc} in batchJobs.vpcs`);
+    return config.naming;
+  }
+
   /**
-   * The VPC's agent instances (tag `Name=<VPC>-BATCH-AGENT`), terminated
+   * The VPC's agent instances (tag `Name=<naming.nameTag>`), terminated
    * ones included while EC2 still lists them: one paginated DescribeInstances.
    */
   async listAgents(vpc: string): Promise<AgentInstance[]> {
     const client = this.client(vpc);
-    const filters: Filter[] = [
-      { Name: 'tag:Name', Values: [`${vpc}-BATCH-AGENT`] },
-    ];
+    const naming = this.namingOf(vpc);
+    const filters: Filter[] = [{ Name: 'tag:Name', Values: [naming.nameTag] }];
     const out: AgentInstance[] = [];
     try {
       for await (const page of paginateDescribeInstances(
@@ -149,7 +151,9 @@ export class Ec2Agents {
         { Filters: filters, MaxResults: 200 },
       )) {
         for (const r of page.Reservations ?? []) {
-          for (const i of r.Instances ?? []) out.push(toAgentInstance(i));
+          for (const i of r.Instances ?? []) {
+            out.push(toAgentInstance(i, naming));
+          }
         }
       }
     } catch (error) {
@@ -158,7 +162,7 @@ export class Ec2Agents {
     return out;
   }
 
-  async describe(
+  async describeAgent(
     vpc: string,
     instanceId: string,
   ): Promise<AgentInstance | undefined> {
@@ -167,7 +171,9 @@ export class Ec2Agents {
         new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
       );
       const instance = res.Reservations?.[0]?.Instances?.[0];
-      return instance ? toAgentInstance(instance) : undefined;
+      return instance
+        ? toAgentInstance(instance, this.namingOf(vpc))
+        : undefined;
     } catch (error) {
       const failure = classifyEc2Error(
         error,
@@ -179,26 +185,27 @@ export class Ec2Agents {
   }
 
   /**
-   * Starts one agent instance from the VPC's launch template. `clientToken`
-   * makes it idempotent: the same token returns the same instance.
+   * Starts one agent instance from the VPC's launch template, tagged by
+   * the VPC's conventions and with the name of the node its agent connects
+   * as (`{instanceId}` left for the bootstrap to fill in).
+   * `clientToken` makes it idempotent: the same token returns the same
+   * instance.
    */
   async launch(
-    vpc: string,
-    type: AgentType,
-    options: {
-      clientToken: string;
-      workerLabel: string;
-      launchedBy: string;
-      reason: string | null;
-    },
-  ): Promise<AgentInstance> {
-    const aws = this.awsOf(vpc)!;
-    const template = aws.launchTemplates[type];
+    request: BatchJobsAgentLaunchRequest,
+  ): Promise<BatchJobsAgentLaunch> {
+    const { vpc, type } = request;
+    const aws = this.awsOf(vpc);
+    if (!aws) this.client(vpc); // throws: no AWS configuration
+    const naming = this.namingOf(vpc);
+    const template = aws!.launchTemplates[type];
     const tags = {
-      ...agentTags(vpc, type, options.workerLabel),
-      [LAUNCHED_BY_TAG]: options.launchedBy,
-      ...(options.reason
-        ? { [LAUNCH_REASON_TAG]: options.reason.slice(0, 256) }
+      ...agentTags(naming, type),
+      // The id is known only once it runs: the bootstrap fills it in.
+      [AGENT_NODE_TAG]: naming.nodeName,
+      [LAUNCHED_BY_TAG]: request.launchedBy,
+      ...(request.reason
+        ? { [LAUNCH_REASON_TAG]: request.reason.slice(0, 256) }
         : {}),
     };
     try {
@@ -207,7 +214,7 @@ export class Ec2Agents {
           LaunchTemplate: { LaunchTemplateName: template, Version: '$Default' },
           MinCount: 1,
           MaxCount: 1,
-          ClientToken: options.clientToken,
+          ClientToken: request.clientToken,
           TagSpecifications: [
             {
               ResourceType: 'instance',
@@ -225,12 +232,16 @@ export class Ec2Agents {
           name: 'InternalError',
         });
       }
+      const machine = toAgentInstance(instance, naming);
       this.logger.info('Launched agent instance', {
         vpc,
         type,
-        instanceId: instance.InstanceId,
+        instanceId: machine.id,
       });
-      return toAgentInstance(instance);
+      return {
+        machine,
+        message: `RunInstances from ${template} started ${machine.id}`,
+      };
     } catch (error) {
       throw this.fail(error, vpc, 'RunInstances', template);
     }
@@ -271,6 +282,8 @@ export class Ec2Agents {
     }
     return {
       vpc,
+      nameTag: config!.naming.nameTag,
+      agentTypeTag: config!.naming.agentTypeTag,
       agentLabels: config!.agentLabels,
       launchTemplateIds: cached.ids,
       ...(aws?.vpcId ? { vpcId: aws.vpcId } : {}),
@@ -278,51 +291,27 @@ export class Ec2Agents {
     };
   }
 
-  /**
-   * Refuses (409, naming what is missing) to let anything terminate an
-   * instance that is not this VPC's agent. Returns the instance, or
-   * undefined when EC2 no longer knows it or it is already terminated
-   * (nothing left to terminate).
-   */
-  async assertOwned(
+  async ownership(
     vpc: string,
-    instanceId: string,
-  ): Promise<AgentInstance | undefined> {
-    const instance = await this.describe(vpc, instanceId);
-    if (!instance || instance.state === 'terminated') return undefined;
-    const ownership = checkAgentOwnership(
-      instance,
-      await this.ownershipRules(vpc),
-    );
-    if (!ownership.ours) {
-      this.logger.warn(
-        'Refused to terminate an instance that is not an agent of the VPC',
-        {
-          vpc,
-          instanceId,
-          missing: ownership.missing.join('; '),
-        },
-      );
-      throw new ConflictError(
-        `Instance ${instanceId} is not an agent of VPC ${vpc} that the portal may terminate: ${describeMissing(
-          ownership.missing,
-        )}`,
-      );
-    }
-    return instance;
+  ): Promise<(machine: BatchJobsAgentMachine) => BatchJobsAgentOwnership> {
+    const rules = await this.ownershipRules(vpc);
+    // Machines come from this provider's own listings: EC2 instances.
+    return machine => checkAgentOwnership(machine as AgentInstance, rules);
   }
 
   /** Terminates an instance; returns its new state (`shutting-down`), or undefined when EC2 no longer knows it. */
   async terminate(
     vpc: string,
     instanceId: string,
-  ): Promise<string | undefined> {
+  ): Promise<BatchJobsAgentState | undefined> {
     try {
       const res = await this.client(vpc).send(
         new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
       );
       this.logger.info('Terminated agent instance', { vpc, instanceId });
-      return res.TerminatingInstances?.[0]?.CurrentState?.Name;
+      return res.TerminatingInstances?.[0]?.CurrentState?.Name as
+        | BatchJobsAgentState
+        | undefined;
     } catch (error) {
       const failure = classifyEc2Error(
         error,
@@ -386,15 +375,20 @@ function createClient(
   });
 }
 
-function toAgentInstance(i: Instance): AgentInstance {
+function toAgentInstance(i: Instance, naming: AgentNaming): AgentInstance {
   const tags: Record<string, string> = {};
   for (const t of i.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  const id = i.InstanceId ?? '';
   return {
-    instanceId: i.InstanceId ?? '',
-    state: i.State?.Name ?? 'unknown',
+    id,
+    // EC2's state names are the providers' vocabulary.
+    state: (i.State?.Name ?? 'pending') as BatchJobsAgentState,
+    type: agentTypeOfTags(naming, tags),
+    nodeName: nodeNameOf(naming, id),
     launchTime: i.LaunchTime ? new Date(i.LaunchTime).toISOString() : null,
+    launchedBy: tags[LAUNCHED_BY_TAG] ?? null,
+    reason: tags[LAUNCH_REASON_TAG] ?? null,
     tags,
-    nodeName: nodeNameOf(i.InstanceId ?? ''),
     vpcId: i.VpcId ?? null,
     subnetId: i.SubnetId ?? null,
   };

@@ -3,6 +3,8 @@ import { checkAgentOwnership } from './agentOwnership';
 
 const rules = {
   vpc: 'DEV',
+  nameTag: 'DEV-BATCH-AGENT',
+  agentTypeTag: 'AgentType',
   agentLabels: { batch: 'DEV-batch-agent', worker: 'DEV-worker-agent' },
   launchTemplateIds: ['lt-0batch', 'lt-0worker'],
 };
@@ -25,7 +27,7 @@ describe('checkAgentOwnership', () => {
 
   it("names every missing mark of an instance that is not the VPC's agent", () => {
     const result = checkAgentOwnership(
-      { instanceId: 'i-0123456789abcdef0', tags: { Name: 'payments-db' } },
+      { tags: { Name: 'payments-db' } },
       rules,
     );
     expect(result.ours).toBe(false);

@@ -11,9 +11,13 @@ export const LAUNCH_TEMPLATE_ID_TAG = 'aws:ec2launchtemplate:id';
 
 /** What makes an instance an agent of one VPC. @public */
 export interface AgentOwnershipRules {
-  /** VPC name, e.g. `DEV`: agents carry `Name=<VPC>-BATCH-AGENT`. */
+  /** VPC name, e.g. `DEV`. */
   vpc: string;
-  /** Agent labels: a worker's `AgentType` tag is the worker label. */
+  /** Value of the `Name` tag its agents carry (`batchJobs.fleet.naming.nameTag`), e.g. `DEV-BATCH-AGENT`. */
+  nameTag: string;
+  /** Key of the agent-type tag (`AgentType`): a worker's carries the worker label. */
+  agentTypeTag: string;
+  /** Agent labels: the only values the agent-type tag may have. */
   agentLabels: { batch: string; worker: string };
   /** Ids of the VPC's launch templates (agents Jenkins' EC2 cloud starts carry no launched-by tag). */
   launchTemplateIds: string[];
@@ -25,7 +29,6 @@ export interface AgentOwnershipRules {
 
 /** An instance as EC2 describes it. @public */
 export interface InstanceFacts {
-  instanceId: string;
   tags: Record<string, string>;
   vpcId?: string | null;
   subnetId?: string | null;
@@ -38,7 +41,7 @@ export type AgentOwnership =
 
 /**
  * Whether an instance is an agent of this VPC that the portal may
- * terminate: it carries the VPC's agent tags (`Name`, and `AgentType` only
+ * terminate: it carries the VPC's agent tags (`Name`, and the type tag only
  * with one of the VPC's labels), the portal's launched-by tag or the id of
  * one of the VPC's launch templates, and sits in the VPC's VPC id and
  * subnets when those are configured. Otherwise `missing` names each
@@ -51,17 +54,18 @@ export function checkAgentOwnership(
 ): AgentOwnership {
   const missing: string[] = [];
   const tags = instance.tags ?? {};
-  const name = `${rules.vpc}-BATCH-AGENT`;
+  const name = rules.nameTag;
   if (tags.Name !== name) {
     missing.push(
       `tag Name=${name}${tags.Name === undefined ? '' : ` (it has Name=${tags.Name})`}`,
     );
   }
-  const type = tags.AgentType;
+  const typeTag = rules.agentTypeTag;
+  const type = tags[typeTag];
   const labels = [rules.agentLabels.worker, rules.agentLabels.batch];
   if (type !== undefined && !labels.includes(type)) {
     missing.push(
-      `tag AgentType=${labels.join(' or ')} (it has AgentType=${type})`,
+      `tag ${typeTag}=${labels.join(' or ')} (it has ${typeTag}=${type})`,
     );
   }
   const template = tags[LAUNCH_TEMPLATE_ID_TAG];

@@ -4,7 +4,7 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotFoundError, isError } from '@backstage/errors';
+import { NotFoundError, isError } from '@backstage/errors';
 import {
   AgentType,
   ApprovalPendingResponse,
@@ -16,7 +16,8 @@ import {
 import { FleetConfig, VpcConfig } from '../../config';
 import { FleetOperationStore } from '../../database/DatabaseFleetOperationStore';
 import { AuditStore, IdempotencyStore } from '../../database/types';
-import { Ec2Agents, isEc2Error, nodeNameOf } from '../aws/Ec2Agents';
+import { isEc2Error } from '../aws/Ec2Agents';
+import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { holdUnderKey, recordFailure } from '../actions/auditedAction';
@@ -49,8 +50,8 @@ export interface FleetActionContext {
 export const AGENT_REMOTE_FS = '/home/jenkins';
 
 /**
- * Launches an EC2 Jenkins agent and follows it until its node is online, or
- * rolls it back. The one way in for launches: authorize → audit → act →
+ * Launches a Jenkins agent (an EC2 instance unless a module set another
+ * provider) and follows it until its node is online, or rolls it back. The one way in for launches: authorize → audit → act →
  * audit outcome; progress is an operation in the database.
  *
  * The node is created by the portal (`/computer/doCreateItem`) right after
@@ -68,7 +69,7 @@ export class AgentLauncher {
     private readonly options: {
       directory: JobDirectory;
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       audit: AuditStore;
       idempotency: IdempotencyStore;
       operations: FleetOperationStore;
@@ -89,18 +90,15 @@ export class AgentLauncher {
     request: LaunchAgentRequest,
     context: FleetActionContext,
   ): Promise<FleetOperation | ApprovalPendingResponse> {
-    const { directory, ec2, audit, idempotency, operations, logger } =
+    const { directory, agents, audit, idempotency, operations, logger } =
       this.options;
     const vpc = directory.getVpc(request.vpc);
-    if (!ec2.has(vpc.name)) {
-      throw new InputError(
-        `VPC ${vpc.name} has no AWS configuration (batchJobs.vpcs[].aws); agents cannot be launched there`,
-      );
-    }
     const key = context.idempotencyKey;
     checkIdempotencyKey(key);
     // Also when approved: the requester's permission may have gone since.
     await this.authorize(vpc, context.credentials);
+    // 400 when the VPC's provider cannot launch (a static pool, no AWS).
+    const launchAgent = agents.launcherOf(vpc.name);
 
     const reason = request.reason?.trim() || null;
     const hash = pinHash({ vpc: vpc.name, type: request.type, reason });
@@ -160,13 +158,14 @@ export class AgentLauncher {
     });
 
     try {
-      const instance = await ec2.launch(vpc.name, request.type, {
+      const { machine: instance, message } = await launchAgent({
+        vpc: vpc.name,
+        type: request.type,
         clientToken,
-        workerLabel: vpc.agentLabels.worker,
         launchedBy: context.actor,
         reason,
       });
-      const node = nodeNameOf(instance.instanceId);
+      const node = instance.nodeName;
       const deadline = new Date(
         this.now().getTime() + this.options.fleet.connectTimeoutSeconds * 1000,
       );
@@ -176,19 +175,14 @@ export class AgentLauncher {
         actor: context.actor,
         reason,
         auditId,
-        instanceId: instance.instanceId,
+        instanceId: instance.id,
         node,
         deadline,
         steps: [
-          {
-            name: 'launch',
-            message: `RunInstances from ${
-              ec2.awsOf(vpc.name)!.launchTemplates[request.type]
-            } started ${instance.instanceId}`,
-          },
+          { name: 'launch', message },
           {
             name: instance.state,
-            message: `Instance ${instance.instanceId} is ${instance.state}`,
+            message: `Instance ${instance.id} is ${instance.state}`,
           },
         ],
       });
@@ -202,7 +196,7 @@ export class AgentLauncher {
         actor: context.actor,
         vpc: vpc.name,
         type: request.type,
-        instanceId: instance.instanceId,
+        instanceId: instance.id,
         operationId: op.id,
       });
       return op;
@@ -253,10 +247,11 @@ export class AgentLauncher {
   }
 
   private async step(op: FleetOperation): Promise<FleetOperation> {
-    const { ec2, operations, audit, logger } = this.options;
+    const { agents, operations, audit, logger } = this.options;
     const vpc = this.options.directory.getVpc(op.vpc);
     const client = this.options.clients.get(vpc.jenkins)!;
-    const instance = await ec2.describe(op.vpc, op.instanceId!);
+    const provider = agents.forVpc(op.vpc);
+    const instance = await provider.describeAgent(op.vpc, op.instanceId!);
     let node: { online: boolean; offlineReason: string | null } | null = null;
     try {
       const computer = await client.getComputer(op.node!);
@@ -298,7 +293,7 @@ export class AgentLauncher {
     });
     const rollback: Record<string, unknown> = {};
     try {
-      const state = await ec2.terminate(op.vpc, op.instanceId!);
+      const state = await agents.terminatorOf(op.vpc)(op.vpc, op.instanceId!);
       rollback.instanceState = state ?? 'gone';
       current = await operations.update(op.id, {
         steps: [
@@ -360,11 +355,14 @@ export class AgentLauncher {
   ): Promise<FleetOperation> {
     const client = this.options.clients.get(vpc.jenkins)!;
     const label = vpc.agentLabels[type];
-    const executors = type === 'batch' ? 2 : 1;
+    const executors = vpc.naming.executors[type];
+    const provider = this.options.agents.forVpc(vpc.name).id;
     try {
       await client.createNode({
         name: op.node!,
-        description: `${vpc.name} ${type} agent (EC2 ${op.instanceId}), launched by ${op.actor}`,
+        description: `${vpc.name} ${type} agent (${
+          provider === 'ec2' ? 'EC2' : provider
+        } ${op.instanceId}), launched by ${op.actor}`,
         executors,
         label,
         remoteFS: AGENT_REMOTE_FS,

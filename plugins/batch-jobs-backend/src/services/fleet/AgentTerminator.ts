@@ -11,7 +11,7 @@ import {
   batchJobsAgentTerminatePermission,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { AuditStore } from '../../database/types';
-import { Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
+import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { RawComputer } from '../jenkins/types';
@@ -32,7 +32,7 @@ export class AgentTerminator {
     private readonly options: {
       directory: JobDirectory;
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       audit: AuditStore;
       permissions: PermissionsService;
       logger: LoggerService;
@@ -45,12 +45,17 @@ export class AgentTerminator {
     request: { vpc: string; node: string; force: boolean; reason?: string },
     context: FleetActionContext,
   ): Promise<TerminateAgentResponse | ApprovalPendingResponse> {
-    const { directory, clients, ec2, audit, logger } = this.options;
+    const { directory, clients, agents, audit, logger } = this.options;
     const vpc = directory.getVpc(request.vpc);
-    const instanceId = instanceIdOf(request.node);
+    const provider = agents.forVpc(vpc.name);
+    const instanceId = provider.machineIdOf(vpc.name, request.node);
     if (!instanceId) {
       throw new InputError(
-        `'${request.node}' is not an EC2 agent node (expected <instanceId>-EC2-AGENT)`,
+        `'${request.node}' is not an agent node of VPC ${vpc.name} (provider '${provider.id}'${
+          provider.id === 'ec2'
+            ? `, expected ${vpc.naming.nodeName}`
+            : ''
+        })`,
       );
     }
     // Also when approved: the requester's permission may have gone since.
@@ -61,8 +66,11 @@ export class AgentTerminator {
       context.credentials,
       'terminate agents',
     );
-    // 409 unless EC2 says the instance is this VPC's agent (tags, launch, placement).
-    await ec2.assertOwned(vpc.name, instanceId);
+    // 400 when the VPC's provider cannot terminate (no AWS, a fixed pool).
+    const terminateMachine = agents.terminatorOf(vpc.name);
+    // 409 unless the provider says the machine is this VPC's agent (for
+    // EC2: tags, launch, placement).
+    await agents.assertOwned(vpc.name, instanceId, logger);
     const payload = {
       vpc: vpc.name,
       node: request.node,
@@ -145,7 +153,7 @@ export class AgentTerminator {
           } (${names}); it stays drained so no new build lands. Terminate again when they finish, or force it`,
         );
       }
-      const ec2State = await ec2.terminate(vpc.name, instanceId);
+      const ec2State = await terminateMachine(vpc.name, instanceId);
       steps.push({
         step: 'terminate',
         message: ec2State

@@ -6,12 +6,11 @@ import {
   FleetAgent,
   FleetQueueItem,
   FleetTotals,
-  LAUNCH_REASON_TAG,
-  LAUNCHED_BY_TAG,
   VpcFleet,
 } from '@batch-jobs/plugin-batch-jobs-common';
+import { BatchJobsAgentMachine } from '@batch-jobs/plugin-batch-jobs-node';
 import { VpcConfig } from '../../config';
-import { AgentInstance, Ec2Agents, instanceIdOf } from '../aws/Ec2Agents';
+import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { RawComputer, RawComputerSet, RawQueueItem } from '../jenkins/types';
 
@@ -48,24 +47,26 @@ function agentTypeOf(label: string | null, vpc: VpcConfig): FleetAgent['type'] {
 }
 
 /**
- * Joins what Jenkins and EC2 say about a VPC's agents. Pure: tested with
- * captured shapes.
+ * Joins what Jenkins and the agent provider (EC2) say about a VPC's agents.
+ * Pure: tested with captured shapes.
  * @public
  */
 export function joinFleet(
   vpc: VpcConfig,
   computers: RawComputer[],
-  instances: AgentInstance[] | null,
+  instances: BatchJobsAgentMachine[] | null,
   queue: RawQueueItem[],
+  /** The machine behind a node (the provider's `machineIdOf`). */
+  machineIdOf: (nodeName: string) => string | undefined,
 ): Pick<VpcFleet, 'agents' | 'totals' | 'queue'> {
   const labels = [vpc.agentLabels.batch, vpc.agentLabels.worker];
-  const byId = new Map((instances ?? []).map(i => [i.instanceId, i]));
+  const byId = new Map((instances ?? []).map(i => [i.id, i]));
   const agents: FleetAgent[] = [];
   const seen = new Set<string>();
   for (const c of computers) {
     const name = c.displayName ?? '';
     const nodeLabels = (c.assignedLabels ?? []).map(l => l?.name ?? '');
-    const instanceId = instanceIdOf(name) ?? null;
+    const instanceId = machineIdOf(name) ?? null;
     const instance = instanceId ? byId.get(instanceId) : undefined;
     const label = labels.find(l => nodeLabels.includes(l)) ?? null;
     if (!label && !instance) continue;
@@ -87,27 +88,27 @@ export function joinFleet(
       instanceId,
       ec2State: instance?.state ?? (instances ? null : null),
       launchTime: instance?.launchTime ?? null,
-      launchedBy: instance?.tags[LAUNCHED_BY_TAG] ?? null,
-      reason: instance?.tags[LAUNCH_REASON_TAG] ?? null,
+      launchedBy: instance?.launchedBy ?? null,
+      reason: instance?.reason ?? null,
     });
   }
   // Instances without a node: booting, or agents that never connected.
   for (const instance of instances ?? []) {
-    if (seen.has(instance.instanceId) || instance.state === 'terminated') continue;
-    const worker = Boolean(instance.tags.AgentType);
+    if (seen.has(instance.id) || instance.state === 'terminated') continue;
+    const type = instance.type ?? 'batch';
     agents.push({
       node: null,
-      type: worker ? 'worker' : 'batch',
-      label: worker ? instance.tags.AgentType : vpc.agentLabels.batch,
+      type,
+      label: vpc.agentLabels[type],
       executors: { busy: 0, total: 0 },
       builds: [],
       status: null,
       offlineReason: null,
-      instanceId: instance.instanceId,
+      instanceId: instance.id,
       ec2State: instance.state,
       launchTime: instance.launchTime,
-      launchedBy: instance.tags[LAUNCHED_BY_TAG] ?? null,
-      reason: instance.tags[LAUNCH_REASON_TAG] ?? null,
+      launchedBy: instance.launchedBy,
+      reason: instance.reason,
     });
   }
   const totals: FleetTotals = { agents: agents.length, online: 0, busy: 0, idle: 0, offline: 0 };
@@ -144,8 +145,8 @@ export function joinFleet(
 
 /**
  * `GET /fleet`: per VPC, agents from Jenkins (one `tree=` request for all
- * nodes and one for the queue, per controller) joined with EC2 (one
- * paginated DescribeInstances per VPC).
+ * nodes and one for the queue, per controller) joined with the VPC's agent
+ * provider (for EC2, one paginated DescribeInstances per VPC).
  * @public
  */
 export class FleetView {
@@ -153,13 +154,13 @@ export class FleetView {
     private readonly options: {
       vpcs: VpcConfig[];
       clients: Map<string, JenkinsClient>;
-      ec2: Ec2Agents;
+      agents: AgentProviders;
       logger: LoggerService;
     },
   ) {}
 
   async list(vpcNames?: string[]): Promise<VpcFleet[]> {
-    const { clients, ec2 } = this.options;
+    const { clients, agents } = this.options;
     const vpcs = vpcNames
       ? this.options.vpcs.filter(v => vpcNames.includes(v.name))
       : this.options.vpcs;
@@ -182,10 +183,12 @@ export class FleetView {
     );
     return Promise.all(
       vpcs.map(async vpc => {
+        const provider = agents.forVpc(vpc.name);
+        const capabilities = provider.capabilities(vpc.name);
         const [j, instances] = await Promise.all([
           jenkins.get(vpc.jenkins)!,
-          ec2.has(vpc.name)
-            ? ec2.listAgents(vpc.name).then(
+          capabilities.list
+            ? provider.listAgents(vpc.name).then(
                 list => ({ list, error: undefined }),
                 error => ({ list: null, error: isError(error) ? error.message : String(error) }),
               )
@@ -196,6 +199,7 @@ export class FleetView {
           (j.computers.computer ?? []).filter((c): c is RawComputer => !!c),
           instances.list,
           j.queue.items ?? [],
+          node => provider.machineIdOf(vpc.name, node),
         );
         const fleet: VpcFleet = {
           vpc: vpc.name,
@@ -204,6 +208,7 @@ export class FleetView {
           ...joined,
           ...(j.error ? { jenkinsError: j.error } : {}),
           ...(instances.error ? { ec2Error: instances.error } : {}),
+          agentProvider: { id: provider.id, capabilities },
         };
         return fleet;
       }),

@@ -78,7 +78,7 @@ const AgentRow = memo(
   function AgentRowView(props: {
     agent: FleetAgent;
     canTerminate: boolean;
-    onTerminate: (agent: FleetAgent) => void;
+    onTerminate?: (agent: FleetAgent) => void;
   }) {
     const { agent: a, canTerminate, onTerminate } = props;
     const classes = useStyles();
@@ -113,7 +113,7 @@ const AgentRow = memo(
             : '—'}
         </TableCell>
         <TableCell padding="none" className={classes.nowrap}>
-          {a.node && (
+          {a.node && onTerminate && (
             <PermissionGate
               allowed={canTerminate}
               permission={batchJobsAgentTerminatePermission.name}
@@ -150,7 +150,8 @@ export function AgentsTable(props: {
   vpc: string;
   agents: FleetAgent[];
   canTerminate: boolean;
-  onTerminate: (agent: FleetAgent) => void;
+  /** Absent: the VPC's agent provider cannot terminate, so nothing offers it. */
+  onTerminate?: (agent: FleetAgent) => void;
 }) {
   const { vpc, agents, canTerminate, onTerminate } = props;
   const classes = useStyles();

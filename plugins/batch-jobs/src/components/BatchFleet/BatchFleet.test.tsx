@@ -68,6 +68,26 @@ describe('BatchFleet', () => {
     expect(api.terminateAgent).toHaveBeenLastCalledWith({ vpc: 'STG', node: NODE, force: true });
   });
 
+  it("offers neither launch nor terminate when the VPC's agent provider cannot do them", async () => {
+    const fleet = await fakeApi().getFleet();
+    const staticPool = {
+      ...fleet,
+      vpcs: [
+        {
+          ...fleet.vpcs[0],
+          agentProvider: {
+            id: 'static-pool',
+            capabilities: { list: true, launch: false, terminate: false },
+          },
+        },
+      ],
+    };
+    await render(fakeApi({ getFleet: jest.fn(async () => staticPool) }));
+    expect(await screen.findByText(NODE)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Launch agent' })).toBeNull();
+    expect(screen.queryByRole('button', { name: `Terminate ${NODE}` })).toBeNull();
+  });
+
   it('shows the error when the fleet cannot be read', async () => {
     await render(fakeApi({ getFleet: jest.fn(async () => { throw new Error('Jenkins down'); }) }));
     expect((await screen.findAllByText(/Jenkins down/)).length).toBeGreaterThan(0);

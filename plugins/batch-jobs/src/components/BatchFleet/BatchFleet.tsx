@@ -53,6 +53,11 @@ function VpcFleetView(props: {
   const [launching, setLaunching] = useState(false);
   const [terminating, setTerminating] = useState<FleetAgent>();
   const { totals } = fleet;
+  // What the VPC's agent provider can do (older backends: EC2 when AWS is set).
+  const provides = fleet.agentProvider?.capabilities ?? {
+    launch: Boolean(fleet.region),
+    terminate: true,
+  };
 
   return (
     <InfoCard
@@ -61,19 +66,21 @@ function VpcFleetView(props: {
       action={
         <Box display="flex" style={{ gap: 8 }}>
           <RedeployWorkersButton vpc={fleet.vpc} />
-          <PermissionGate
-            allowed={canLaunch}
-            permission={batchJobsAgentLaunchPermission.name}
-          >
-            <Button
-              variant="outlined"
-              color="primary"
-              disabled={!canLaunch || !fleet.region}
-              onClick={() => setLaunching(true)}
+          {(provides.launch || !fleet.agentProvider) && (
+            <PermissionGate
+              allowed={canLaunch}
+              permission={batchJobsAgentLaunchPermission.name}
             >
-              Launch agent
-            </Button>
-          </PermissionGate>
+              <Button
+                variant="outlined"
+                color="primary"
+                disabled={!canLaunch || !provides.launch}
+                onClick={() => setLaunching(true)}
+              >
+                Launch agent
+              </Button>
+            </PermissionGate>
+          )}
         </Box>
       }
     >
@@ -91,7 +98,7 @@ function VpcFleetView(props: {
         vpc={fleet.vpc}
         agents={fleet.agents}
         canTerminate={canTerminate}
-        onTerminate={setTerminating}
+        onTerminate={provides.terminate ? setTerminating : undefined}
       />
       <Box mt={2}>
         <Typography variant="subtitle2">Queue</Typography>
