@@ -8,7 +8,9 @@ import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   batchJobsAlertChannelsExtensionPoint,
+  batchJobsJobLocatorsExtensionPoint,
   type BatchJobsAlertChannel,
+  type BatchJobsJobLocator,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { isResourcePermission } from '@backstage/plugin-permission-common';
@@ -86,6 +88,13 @@ export const batchJobsPlugin = createBackendPlugin({
         alertChannels.push(channel);
       },
     });
+    // Job locators backend modules add besides the built-in annotations.
+    const jobLocators: BatchJobsJobLocator[] = [];
+    env.registerExtensionPoint(batchJobsJobLocatorsExtensionPoint, {
+      addJobLocator(locator) {
+        jobLocators.push(locator);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
@@ -151,7 +160,9 @@ export const batchJobsPlugin = createBackendPlugin({
             JenkinsClient.fromConfig(c, { logger }),
           ]),
         );
-        const directory = JobDirectory.fromConfig(batchJobsConfig);
+        const directory = JobDirectory.fromConfig(batchJobsConfig, {
+          locators: jobLocators,
+        });
         // Job data is read through an entity that validly claims the job, or
         // with batch-jobs.vpc.read.
         const readAccess = new JobReadAccess({

@@ -18,3 +18,10 @@ export type {
   BatchJobsAlertChannelsExtensionPoint,
   BatchJobsBuildAlert,
 } from './alertChannels';
+export { batchJobsJobLocatorsExtensionPoint } from './jobLocators';
+export type {
+  BatchJobsJobClaim,
+  BatchJobsJobClaims,
+  BatchJobsJobLocator,
+  BatchJobsJobLocatorsExtensionPoint,
+} from './jobLocators';
