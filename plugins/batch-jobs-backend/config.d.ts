@@ -182,6 +182,23 @@ export interface Config {
       /** VPC names the binding applies to. Default: every VPC. */
       vpcs?: string[];
     }>;
+    /**
+     * Where entities' job claims are read besides `batch-jobs.io/jobs` (and
+     * the locators backend modules add). Whatever the source, a claim counts
+     * only where a binding in `ownership` confirms it.
+     */
+    locators?: {
+      /**
+       * Also read the community Jenkins plugin's `jenkins.io/job-full-name`
+       * annotation (`[instance:]full/job/name`, comma-separated; a folder
+       * means the jobs directly in it), so catalogs annotated for that plugin
+       * work unchanged. The instance is a `batchJobs.jenkins[].name`; without
+       * one, the instance named `default`, or the only one. Each name is
+       * claimed in the VPCs of that instance whose folder holds it.
+       * Default: true.
+       */
+      communityAnnotation?: boolean;
+    };
     /** Build logs, streamed through the backend from Jenkins. */
     logs?: {
       /** Log streams one user may hold open at once; more answer 429. Default 8. */

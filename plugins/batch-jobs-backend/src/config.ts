@@ -116,6 +116,8 @@ export interface BatchJobsConfig {
    * entity's annotation counts only for jobs a binding gives it.
    */
   ownership: OwnershipBinding[];
+  /** Built-in job locators besides the `batch-jobs.io/jobs` annotation. */
+  locators: { communityAnnotation: boolean };
   /** Build logs streamed through the backend. */
   logs: { maxStreamsPerUser: number };
 }
@@ -293,6 +295,10 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
     jenkins,
     vpcs,
     ownership: readOwnership(section, vpcNames),
+    locators: {
+      communityAnnotation:
+        section.getOptionalBoolean('locators.communityAnnotation') ?? true,
+    },
     logs: {
       maxStreamsPerUser: Math.max(
         1,

@@ -8,7 +8,9 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   batchJobsAgentProviderExtensionPoint,
   batchJobsAlertChannelsExtensionPoint,
+  batchJobsJobLocatorsExtensionPoint,
   type BatchJobsAlertChannel,
+  type BatchJobsJobLocator,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationStore';
 import { setupRoutines } from './routines';
@@ -45,6 +47,13 @@ export const batchJobsPlugin = createBackendPlugin({
         alertChannels.push(channel);
       },
     });
+    // Job locators backend modules add besides the built-in annotations.
+    const jobLocators: BatchJobsJobLocator[] = [];
+    env.registerExtensionPoint(batchJobsJobLocatorsExtensionPoint, {
+      addJobLocator(locator) {
+        jobLocators.push(locator);
+      },
+    });
     // Where agents come from, when a backend module replaces EC2.
     const agentProviderChoices: AgentProviderChoice[] = [];
     env.registerExtensionPoint(batchJobsAgentProviderExtensionPoint, {
@@ -72,7 +81,7 @@ export const batchJobsPlugin = createBackendPlugin({
         actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
-        const base = await setupFoundation(deps);
+        const base = await setupFoundation(deps, { jobLocators });
         const { batchJobsConfig, gate } = base;
         registerPermissions(deps.permissionsRegistry, batchJobsConfig);
 

@@ -310,6 +310,13 @@ export const LOG_MORE_DATA_HEADER = 'X-More-Data';
 export const BATCH_JOBS_ANNOTATION = 'batch-jobs.io/jobs';
 /** Optional annotation restricting the VPCs shown for an entity (comma-separated). @public */
 export const BATCH_JOBS_VPCS_ANNOTATION = 'batch-jobs.io/vpcs';
+/**
+ * The community Jenkins plugin's annotation, `[instance:]full/job/name`
+ * comma-separated (a folder means the jobs directly in it), also read
+ * unless `batchJobs.locators.communityAnnotation` is false.
+ * @public
+ */
+export const JENKINS_JOB_FULL_NAME_ANNOTATION = 'jenkins.io/job-full-name';
 
 // --- Fleet: the EC2 Jenkins agents of every VPC ---------------------------
 

@@ -29,3 +29,10 @@ export type {
   BatchJobsAgentProviderExtensionPoint,
   BatchJobsAgentState,
 } from './agentProviders';
+export { batchJobsJobLocatorsExtensionPoint } from './jobLocators';
+export type {
+  BatchJobsJobClaim,
+  BatchJobsJobClaims,
+  BatchJobsJobLocator,
+  BatchJobsJobLocatorsExtensionPoint,
+} from './jobLocators';

@@ -28,8 +28,26 @@ describe('batch-jobs plugin', () => {
     expect(EntityBatchFleetCard).toBeDefined();
   });
 
-  it('is available for entities with the jobs annotation only', () => {
+  it('is available for entities with the jobs or the community annotation only', () => {
     expect(isBatchJobsAvailable(entity)).toBe(true);
+    expect(
+      isBatchJobsAvailable({
+        ...entity,
+        metadata: {
+          name: 'x',
+          annotations: { 'jenkins.io/job-full-name': 'sandbox:DEV/x' },
+        },
+      }),
+    ).toBe(true);
+    expect(
+      isBatchJobsAvailable({
+        ...entity,
+        metadata: {
+          name: 'x',
+          annotations: { 'jenkins.io/job-full-name': '' },
+        },
+      }),
+    ).toBe(false);
     expect(isBatchJobsAvailable({ ...entity, metadata: { name: 'x' } })).toBe(
       false,
     );

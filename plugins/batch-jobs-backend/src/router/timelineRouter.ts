@@ -61,8 +61,9 @@ export function createTimelineRouter(options: {
       if (!entity) {
         throw new NotFoundError(`Entity '${query.entityRef}' not found`);
       }
-      const selection = directory.selectionFor(entity);
-      includeJob = fullName => directory.selects(selection, vpcConfig, fullName);
+      const selection = await directory.selectionFor(entity);
+      includeJob = fullName =>
+        directory.selects(selection, vpcConfig, fullName);
     } else {
       await readAccess.checkVpc(vpcConfig, credentials, 'the whole timeline');
     }

@@ -17,6 +17,7 @@ import {
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
+import type { BatchJobsJobLocator } from '@batch-jobs/plugin-batch-jobs-node';
 import { Knex } from 'knex';
 import { BatchJobsConfig, readBatchJobsConfig } from '../config';
 import { DatabaseApprovalStore } from '../database/DatabaseApprovalStore';
@@ -70,7 +71,10 @@ export interface Foundation {
 }
 
 /** Reads the config, migrates the database and builds the shared services. */
-export async function setupFoundation(deps: PluginDeps): Promise<Foundation> {
+export async function setupFoundation(
+  deps: PluginDeps,
+  extensions: { jobLocators: BatchJobsJobLocator[] },
+): Promise<Foundation> {
   const { logger, config, database, catalog, permissions } = deps;
   const batchJobsConfig = readBatchJobsConfig(config);
   const scheduler = drainOnShutdown(deps.scheduler, deps.lifecycle);
@@ -97,7 +101,9 @@ export async function setupFoundation(deps: PluginDeps): Promise<Foundation> {
       JenkinsClient.fromConfig(c, { logger }),
     ]),
   );
-  const directory = JobDirectory.fromConfig(batchJobsConfig);
+  const directory = JobDirectory.fromConfig(batchJobsConfig, {
+    locators: extensions.jobLocators,
+  });
   const readCache = new ReadCache(deps.cache, logger);
   return {
     deps,

@@ -15,7 +15,6 @@ import {
   AuthorizeResult,
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
-import { BATCH_JOBS_ANNOTATION } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import { IdempotencyStore } from '../../database/types';
 import { JobDirectory } from '../jenkins/JobDirectory';
@@ -37,11 +36,11 @@ export interface EntityAccessDeps {
   permissions: PermissionsService;
 }
 
-function selectionOf(directory: JobDirectory, entity: Entity) {
+async function selectionOf(directory: JobDirectory, entity: Entity) {
   try {
-    return directory.selectionFor(entity);
+    return await directory.selectionFor(entity);
   } catch {
-    return undefined; // no usable annotation: claims nothing
+    return undefined; // no usable claim: claims nothing
   }
 }
 
@@ -66,11 +65,15 @@ export async function claimingEntities(
     { entityRefs: bound },
     { credentials },
   );
-  return items.filter((entity): entity is Entity => {
-    if (!entity) return false;
-    const selection = selectionOf(directory, entity);
-    return Boolean(selection && directory.selects(selection, vpc, fullName));
-  });
+  const claiming: Entity[] = [];
+  for (const entity of items) {
+    if (!entity) continue;
+    const selection = await selectionOf(directory, entity);
+    if (selection && directory.selects(selection, vpc, fullName)) {
+      claiming.push(entity);
+    }
+  }
+  return claiming;
 }
 
 /**
@@ -100,10 +103,13 @@ export async function checkEntityClaims(
       );
     throw error;
   }
-  if (!entity) throw new NotFoundError(`Entity '${request.entityRef}' not found`);
+  if (!entity)
+    throw new NotFoundError(`Entity '${request.entityRef}' not found`);
   const ref = stringifyEntityRef(entity);
-  const selection = selectionOf(directory, entity);
-  const claim = selection ? directory.claimOf(selection, vpc, fullName) : 'none';
+  const selection = await selectionOf(directory, entity);
+  const claim = selection
+    ? directory.claimOf(selection, vpc, fullName)
+    : 'none';
   if (claim === 'none') {
     throw new InputError(
       `Entity '${request.entityRef}' does not select job '${fullName}' in VPC '${vpc.name}'`,
@@ -116,9 +122,13 @@ export async function checkEntityClaims(
   }
   if (claim === 'conflict') {
     throw new NotAllowedError(
-      `Job '${fullName}' in VPC '${vpc.name}' is bound to several entities (${directory
+      `Job '${fullName}' in VPC '${
+        vpc.name
+      }' is bound to several entities (${directory
         .boundEntities(vpc, fullName)
-        .join(', ')}): nobody acts on it through an entity until an operator resolves batchJobs.ownership`,
+        .join(
+          ', ',
+        )}): nobody acts on it through an entity until an operator resolves batchJobs.ownership`,
     );
   }
   return ref;
@@ -155,12 +165,14 @@ export async function authorizeOnEntity(
       }),
     ];
   } else {
-    candidates = (await claimingEntities(deps, { vpc, fullName, credentials })).map(
-      entity => stringifyEntityRef(entity),
-    );
+    candidates = (
+      await claimingEntities(deps, { vpc, fullName, credentials })
+    ).map(entity => stringifyEntityRef(entity));
     if (candidates.length === 0) {
       throw new NotFoundError(
-        `No catalog entity you can see selects job '${fullName}' in VPC '${vpc.name}' (annotation ${BATCH_JOBS_ANNOTATION}, confirmed by a binding in batchJobs.ownership)`,
+        `No catalog entity you can see selects job '${fullName}' in VPC '${
+          vpc.name
+        }' (${deps.directory.claimSources()}, confirmed by a binding in batchJobs.ownership)`,
       );
     }
   }

@@ -1,6 +1,5 @@
 import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { CATALOG_FILTER_EXISTS } from '@backstage/catalog-client';
 import {
   Entity,
   parseEntityRef,
@@ -10,7 +9,6 @@ import { isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
 import {
-  BATCH_JOBS_ANNOTATION,
   BATCH_JOBS_SLACK_WEBHOOK_ANNOTATION,
   BuildAlertEvent,
 } from '@batch-jobs/plugin-batch-jobs-common';
@@ -75,18 +73,17 @@ export class BuildAlertWatcher {
   /** One look at every linked job of every VPC. */
   async tick(): Promise<void> {
     const { catalog, auth, directory, logger } = this.options;
+    // Only an entity a binding names can own a job, whichever locator reads
+    // its claims (annotations, modules'): fetch those, not the catalog.
+    const bound = directory.boundEntityRefs();
+    if (bound.length === 0) return;
     let entities: Entity[];
     try {
-      const { items } = await catalog.getEntities(
-        {
-          filter: {
-            [`metadata.annotations.${BATCH_JOBS_ANNOTATION}`]:
-              CATALOG_FILTER_EXISTS,
-          },
-        },
+      const { items } = await catalog.getEntitiesByRefs(
+        { entityRefs: bound },
         { credentials: await auth.getOwnServiceCredentials() },
       );
-      entities = items;
+      entities = items.filter((e): e is Entity => Boolean(e));
     } catch (error) {
       logger.warn(
         `Alert watcher could not read the catalog: ${message(error)}`,
@@ -99,10 +96,10 @@ export class BuildAlertWatcher {
         linked.push({
           entity,
           ref: stringifyEntityRef(entity),
-          selection: directory.selectionFor(entity),
+          selection: await directory.selectionFor(entity),
         });
       } catch {
-        // No usable annotation: nothing to watch.
+        // No usable claim: nothing to watch.
       }
     }
     for (const vpc of directory.listVpcs()) {
@@ -124,7 +121,7 @@ export class BuildAlertWatcher {
     const client = this.options.clients.get(vpc.jenkins)!;
     const folders = new Set<string>();
     for (const l of linked) {
-      for (const selector of l.selection.selectors) {
+      for (const selector of l.selection.selectorsByVpc.get(vpc.name) ?? []) {
         folders.add(directory.parentFolder(vpc, selector));
       }
     }

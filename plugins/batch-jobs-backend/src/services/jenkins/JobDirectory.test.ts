@@ -70,15 +70,17 @@ describe('JobDirectory', () => {
     );
   });
 
-  it('selects jobs by folder, name and glob, limited to annotated VPCs', () => {
-    const selection = directory.selectionFor(
+  it('selects jobs by folder, name and glob, limited to annotated VPCs', async () => {
+    const selection = await directory.selectionFor(
       entity({
         'batch-jobs.io/jobs': 'payments-settlement, report-builder/daily-*',
         'batch-jobs.io/vpcs': 'DEV,NOPE',
       }),
     );
     expect(selection.vpcs.map(v => v.name)).toEqual(['DEV']);
-    expect(selection.unknownVpcs).toEqual(['NOPE']);
+    expect(selection.unknownVpcs).toEqual([
+      { name: 'NOPE', namedBy: 'annotation batch-jobs.io/vpcs' },
+    ]);
     const dev = directory.getVpc('DEV');
     const stg = directory.getVpc('STG');
     expect(
@@ -104,22 +106,23 @@ describe('JobDirectory', () => {
         'STG/payments-settlement/migrate-ledger',
       ),
     ).toBe(false);
-    expect(directory.parentFolder(dev, selection.selectors[1])).toBe(
-      'DEV/report-builder',
-    );
+    expect(selection.selectorsByVpc.get('STG')).toBeUndefined();
+    expect(
+      directory.parentFolder(dev, selection.selectorsByVpc.get('DEV')![1]),
+    ).toBe('DEV/report-builder');
   });
 
-  it('counts a claim only where an operator binding gives the job to that very entity', () => {
+  it('counts a claim only where an operator binding gives the job to that very entity', async () => {
     const dev = directory.getVpc('DEV');
     // An attacker's entity claiming another team's folder: claimed, not confirmed.
-    const mallory = directory.selectionFor(
+    const mallory = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'payments-settlement, pay*' }, 'mallory'),
     );
     const job = 'DEV/payments-settlement/migrate-ledger';
     expect(directory.claimOf(mallory, dev, job)).toBe('unconfirmed');
     expect(directory.selects(mallory, dev, job)).toBe(false);
     // The bound entity's identical claim is valid (refs compare case-insensitively).
-    const owner = directory.selectionFor(
+    const owner = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'payments-settlement' }),
     );
     expect(directory.claimOf(owner, dev, job)).toBe('valid');
@@ -132,13 +135,13 @@ describe('JobDirectory', () => {
     ).toBe('none');
   });
 
-  it('gives nobody a job that two bindings give to two entities', () => {
+  it('gives nobody a job that two bindings give to two entities', async () => {
     const dev = directory.getVpc('DEV');
     const stg = directory.getVpc('STG');
-    const ledger = directory.selectionFor(
+    const ledger = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'shared/reconcile' }, 'ledger'),
     );
-    const payments = directory.selectionFor(
+    const payments = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'shared' }),
     );
     expect(directory.boundEntities(dev, 'DEV/shared/reconcile')).toHaveLength(
@@ -157,8 +160,8 @@ describe('JobDirectory', () => {
     expect(directory.claimOf(payments, dev, 'DEV/shared/export')).toBe('valid');
   });
 
-  it('refuses a top-level * and oversized or wildcard-heavy selectors, with a message', () => {
-    const selection = directory.selectionFor(
+  it('refuses a top-level * and oversized or wildcard-heavy selectors, with a message', async () => {
+    const selection = await directory.selectionFor(
       entity({
         'batch-jobs.io/jobs': [
           '*',
@@ -171,7 +174,9 @@ describe('JobDirectory', () => {
         ].join(','),
       }),
     );
-    expect(selection.selectors.map(s => s.raw)).toEqual(['payments-*']);
+    expect(selection.selectorsByVpc.get('DEV')!.map(s => s.raw)).toEqual([
+      'payments-*',
+    ]);
     expect(selection.invalid.map(i => i.error)).toEqual([
       expect.stringMatching(/top-level '\*' claims nothing/),
       expect.stringMatching(/top-level '\*' claims nothing/),
@@ -182,14 +187,14 @@ describe('JobDirectory', () => {
     ]);
   });
 
-  it('caps how much of an annotation is read', () => {
+  it('caps how much of an annotation is read', async () => {
     const many = Array.from({ length: 60 }, (_, i) => `svc-${i}`).join(',');
-    const selection = directory.selectionFor(
+    const selection = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': many }),
     );
-    expect(selection.selectors).toHaveLength(50);
+    expect(selection.selectorsByVpc.get('DEV')).toHaveLength(50);
     expect(selection.invalid[0].error).toMatch(/60 selectors; at most 50/);
-    const huge = directory.selectionFor(
+    const huge = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'a,'.repeat(3000) }),
     );
     expect(huge.invalid[0].error).toMatch(/6000 characters long; at most 4000/);
@@ -254,14 +259,16 @@ describe('JobDirectory', () => {
     );
   });
 
-  it('reports invalid selectors and a missing annotation', () => {
-    const selection = directory.selectionFor(
+  it('reports invalid selectors and a missing annotation', async () => {
+    const selection = await directory.selectionFor(
       entity({ 'batch-jobs.io/jobs': 'ok,../etc' }),
     );
-    expect(selection.selectors.map(s => s.raw)).toEqual(['ok']);
+    expect(selection.selectorsByVpc.get('STG')!.map(s => s.raw)).toEqual([
+      'ok',
+    ]);
     expect(selection.invalid[0].raw).toBe('../etc');
-    expect(() => directory.selectionFor(entity({}))).toThrow(
-      /has no 'batch-jobs.io\/jobs'/,
+    await expect(directory.selectionFor(entity({}))).rejects.toThrow(
+      /has no 'batch-jobs.io\/jobs' or 'jenkins.io\/job-full-name' annotation$/,
     );
   });
 });

@@ -1,10 +1,21 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
-import {
-  BATCH_JOBS_ANNOTATION,
-  BATCH_JOBS_VPCS_ANNOTATION,
-} from '@batch-jobs/plugin-batch-jobs-common';
+import { InputError, NotFoundError, isError } from '@backstage/errors';
+import { BATCH_JOBS_VPCS_ANNOTATION } from '@batch-jobs/plugin-batch-jobs-common';
+import type {
+  BatchJobsJobClaim,
+  BatchJobsJobClaims,
+  BatchJobsJobLocator,
+} from '@batch-jobs/plugin-batch-jobs-node';
 import { BatchJobsConfig, VpcConfig } from '../../config';
+import {
+  ANNOTATION_LOCATOR_ID,
+  MAX_ANNOTATION_LENGTH,
+  MAX_SELECTORS,
+  annotationJobLocator,
+  communityAnnotationJobLocator,
+} from './jobLocators';
+
+export { MAX_ANNOTATION_LENGTH, MAX_SELECTORS };
 
 /** A job the caller named, checked to live inside a configured VPC. @public */
 export interface ResolvedJob {
@@ -14,25 +25,31 @@ export interface ResolvedJob {
 }
 
 /**
- * One entry of the `batch-jobs.io/jobs` annotation: a path relative to the
- * VPC's folder naming a job or a folder; the last segment may be a `*` glob.
+ * One claim of an entity in a VPC (an entry of the `batch-jobs.io/jobs`
+ * annotation, or what a job locator returned): a path relative to the VPC's
+ * folder naming a job or a folder; the last segment may be a `*` glob.
  * @public
  */
 export interface JobSelector {
+  /** The claim as written, for messages. */
   raw: string;
   segments: string[];
 }
 
-/** What an entity's annotations select, per VPC. @public */
+/** What an entity claims, per VPC, from every job locator. @internal */
 export interface EntitySelection {
   /** The entity's ref, lower-cased (entity refs compare case-insensitively). */
   entityRef: string;
-  selectors: JobSelector[];
-  /** Selectors that could not be parsed, with the reason. */
-  invalid: Array<{ raw: string; error: string }>;
+  /** The VPCs the entity's claims apply in, in configuration order. */
   vpcs: VpcConfig[];
-  /** VPC names in `batch-jobs.io/vpcs` that are not configured. */
-  unknownVpcs: string[];
+  /** Per VPC name: the selectors claimed there. */
+  selectorsByVpc: Map<string, JobSelector[]>;
+  /** Claims that could not be read, with the reason. */
+  invalid: Array<{ raw: string; error: string }>;
+  /** VPC names claims apply in that are not configured, with who named them. */
+  unknownVpcs: Array<{ name: string; namedBy: string }>;
+  /** Everything above as one string: a cache key of the entity's jobs. */
+  key: string;
 }
 
 /**
@@ -68,10 +85,10 @@ export const MAX_SELECTOR_SEGMENT_LENGTH = 200;
 export const MAX_SELECTOR_WILDCARDS = 4;
 /** Most path segments of one selector. @public */
 export const MAX_SELECTOR_SEGMENTS = 8;
-/** Most selectors in one annotation. @public */
-export const MAX_SELECTORS = 50;
-/** Longest annotation value read. @public */
-export const MAX_ANNOTATION_LENGTH = 4000;
+/** Most VPC names one claim is read with. */
+const MAX_CLAIM_VPCS = 50;
+/** Longest reason of a locator's invalid entry shown. */
+const MAX_ERROR_LENGTH = 500;
 
 // Characters Jenkins itself refuses in item names (Jenkins.checkGoodName), plus
 // anything that could smuggle a path: '%' covers %2F, '\' Windows separators.
@@ -133,16 +150,47 @@ export function globMatches(glob: string, text: string): boolean {
  */
 export class JobDirectory {
   private readonly vpcs: Map<string, VpcConfig>;
+  private readonly locators: BatchJobsJobLocator[];
 
-  static fromConfig(config: BatchJobsConfig) {
-    return new JobDirectory(config.vpcs, config.ownership);
+  /**
+   * `locators`: those backend modules added (batchJobsJobLocatorsExtensionPoint),
+   * after the built-in ones.
+   */
+  static fromConfig(
+    config: BatchJobsConfig,
+    options: { locators?: BatchJobsJobLocator[] } = {},
+  ) {
+    const builtIn = [
+      annotationJobLocator,
+      ...(config.locators.communityAnnotation
+        ? [communityAnnotationJobLocator]
+        : []),
+    ];
+    return new JobDirectory(config, builtIn, options.locators ?? []);
   }
 
   private constructor(
-    vpcs: VpcConfig[],
-    private readonly bindings: OwnershipBinding[],
+    private readonly config: Pick<
+      BatchJobsConfig,
+      'jenkins' | 'vpcs' | 'ownership'
+    >,
+    /** Each reads an annotation, named by its id. */
+    private readonly builtInLocators: BatchJobsJobLocator[],
+    private readonly moduleLocators: BatchJobsJobLocator[],
   ) {
-    this.vpcs = new Map(vpcs.map(v => [v.name, v]));
+    this.vpcs = new Map(config.vpcs.map(v => [v.name, v]));
+    this.locators = [...builtInLocators, ...moduleLocators];
+    const ids = new Set<string>();
+    for (const locator of this.locators) {
+      if (ids.has(locator.id)) {
+        throw new Error(`Job locator '${locator.id}' is added twice`);
+      }
+      ids.add(locator.id);
+    }
+  }
+
+  private get bindings(): OwnershipBinding[] {
+    return this.config.ownership;
   }
 
   listVpcs(): VpcConfig[] {
@@ -186,62 +234,245 @@ export class JobDirectory {
     return !vpc.namePattern || globMatches(vpc.namePattern, name);
   }
 
-  /** Reads the entity's annotations; NotFoundError when it has none. */
-  selectionFor(entity: Entity): EntitySelection {
-    const annotations = entity.metadata.annotations ?? {};
-    const jobsAnnotation = annotations[BATCH_JOBS_ANNOTATION];
-    if (!jobsAnnotation || !jobsAnnotation.trim()) {
+  /**
+   * Where claims come from, for messages: "annotation batch-jobs.io/jobs",
+   * plus the community annotation and the modules' locators when present.
+   */
+  claimSources(): string {
+    const text = `annotation ${this.builtInLocators
+      .map(l => l.id)
+      .join(' or ')}`;
+    if (this.moduleLocators.length === 0) return text;
+    return `${text}, or job locator ${this.moduleLocators
+      .map(l => `'${l.id}'`)
+      .join(', ')}`;
+  }
+
+  /**
+   * What every job locator says the entity claims, capped and placed in the
+   * configured VPCs; NotFoundError when no locator finds any claim.
+   */
+  async selectionFor(entity: Entity): Promise<EntitySelection> {
+    const located = await Promise.all(
+      this.locators.map(async locator => ({
+        locator,
+        found: await locateSafely(locator, entity),
+      })),
+    );
+    const found = located.filter(
+      (l): l is { locator: BatchJobsJobLocator; found: BatchJobsJobClaims } =>
+        l.found !== undefined,
+    );
+    if (found.length === 0) {
       throw new NotFoundError(
-        `Entity '${entity.metadata.name}' has no '${BATCH_JOBS_ANNOTATION}' annotation`,
+        `Entity '${entity.metadata.name}' has no ${this.builtInLocators
+          .map(l => `'${l.id}'`)
+          .join(' or ')} annotation${
+          this.moduleLocators.length > 0
+            ? ', and no job locator names jobs for it'
+            : ''
+        }`,
       );
     }
-    const selectors: JobSelector[] = [];
+
+    const inSelection = new Set<string>();
+    const selectorsByVpc = new Map<string, JobSelector[]>();
     const invalid: EntitySelection['invalid'] = [];
-    if (jobsAnnotation.length > MAX_ANNOTATION_LENGTH) {
-      invalid.push({
-        raw: `${jobsAnnotation.slice(0, 40)}…`,
-        error: `Annotation '${BATCH_JOBS_ANNOTATION}' is ${jobsAnnotation.length} characters long; at most ${MAX_ANNOTATION_LENGTH} are read`,
-      });
-    }
-    const entries = jobsAnnotation
-      .slice(0, MAX_ANNOTATION_LENGTH)
-      .split(',')
-      .map(s => s.trim())
-      .filter(Boolean);
-    for (const [i, raw] of entries.entries()) {
-      if (i >= MAX_SELECTORS) {
-        invalid.push({
-          raw: sanitize(raw),
-          error: `Annotation '${BATCH_JOBS_ANNOTATION}' has ${entries.length} selectors; at most ${MAX_SELECTORS} are read`,
-        });
-        break;
-      }
-      try {
-        selectors.push(parseSelector(raw));
-      } catch (error) {
-        invalid.push({ raw: sanitize(raw), error: (error as Error).message });
-      }
-    }
-    const vpcAnnotation = annotations[BATCH_JOBS_VPCS_ANNOTATION];
-    const wanted = vpcAnnotation
-      ? vpcAnnotation
-          .split(',')
-          .map(s => s.trim())
-          .filter(Boolean)
-      : undefined;
-    const vpcs = wanted
-      ? this.listVpcs().filter(v => wanted.includes(v.name))
-      : this.listVpcs();
-    const unknownVpcs = wanted
-      ? wanted.filter(name => !this.vpcs.has(name))
-      : [];
-    return {
-      entityRef: normalizeEntityRef(stringifyEntityRef(entity)),
-      selectors,
-      invalid,
-      vpcs,
-      unknownVpcs,
+    const unknownVpcs: EntitySelection['unknownVpcs'] = [];
+    const add = (vpc: VpcConfig, selector: JobSelector) => {
+      const list = selectorsByVpc.get(vpc.name) ?? [];
+      const key = selector.segments.join('/');
+      if (!list.some(s => s.segments.join('/') === key)) list.push(selector);
+      selectorsByVpc.set(vpc.name, list);
     };
+
+    for (const { locator, found: claims } of found) {
+      for (const bad of (claims.invalid ?? []).slice(0, MAX_SELECTORS)) {
+        invalid.push({
+          raw: sanitize(String(bad?.raw)),
+          error: sanitize(String(bad?.error), MAX_ERROR_LENGTH),
+        });
+      }
+      const list = Array.isArray(claims.claims) ? claims.claims : [];
+      if (list.length > MAX_SELECTORS) {
+        invalid.push({
+          raw: sanitize(describeClaim(list[MAX_SELECTORS])),
+          error: `Job locator '${locator.id}' returned ${list.length} claims; at most ${MAX_SELECTORS} are read`,
+        });
+      }
+      for (const claim of list.slice(0, MAX_SELECTORS)) {
+        if (claim && typeof (claim as any).selector === 'string') {
+          const { selector: raw, vpcs: names } = claim as {
+            selector: string;
+            vpcs?: unknown;
+          };
+          const scope = this.claimScope(names, locator, unknownVpcs);
+          scope.forEach(vpc => inSelection.add(vpc.name));
+          try {
+            const selector = parseSelector(raw);
+            scope.forEach(vpc => add(vpc, selector));
+          } catch (error) {
+            invalid.push({ raw: sanitize(raw), error: messageOf(error) });
+          }
+        } else if (claim && typeof (claim as any).fullName === 'string') {
+          const { fullName, jenkins } = claim as {
+            fullName: string;
+            jenkins?: unknown;
+          };
+          const raw =
+            typeof jenkins === 'string' ? `${jenkins}:${fullName}` : fullName;
+          const label = `Invalid job name '${sanitize(raw)}'`;
+          try {
+            const place = this.placeFullName(
+              fullName,
+              typeof jenkins === 'string' ? jenkins : undefined,
+              label,
+            );
+            // Shown in its VPCs even when the caps refuse it.
+            place.vpcs.forEach(vpc => inSelection.add(vpc.name));
+            const { segments } = parseSelector(place.relative, label);
+            place.vpcs.forEach(vpc => add(vpc, { raw, segments }));
+          } catch (error) {
+            invalid.push({ raw: sanitize(raw), error: messageOf(error) });
+          }
+        } else {
+          invalid.push({
+            raw: sanitize(describeClaim(claim)),
+            error: `Job locator '${locator.id}' returned a claim with neither a selector nor a full name`,
+          });
+        }
+      }
+    }
+
+    const vpcs = this.listVpcs().filter(v => inSelection.has(v.name));
+    if (vpcs.length === 0 && unknownVpcs.length === 0 && invalid.length > 0) {
+      // Nowhere to show why: say it here.
+      throw new NotFoundError(
+        `Entity '${
+          entity.metadata.name
+        }' claims no job in a configured VPC: ${invalid
+          .slice(0, 3)
+          .map(i => `'${i.raw}': ${i.error}`)
+          .join('; ')}`,
+      );
+    }
+    const entityRef = normalizeEntityRef(stringifyEntityRef(entity));
+    return {
+      entityRef,
+      vpcs,
+      selectorsByVpc,
+      invalid,
+      unknownVpcs,
+      key: JSON.stringify([
+        entityRef,
+        vpcs.map(v => [
+          v.name,
+          (selectorsByVpc.get(v.name) ?? []).map(x => x.raw),
+        ]),
+        invalid,
+        unknownVpcs,
+      ]),
+    };
+  }
+
+  /** The configured VPCs a selector claim applies in; unknown names noted. */
+  private claimScope(
+    names: unknown,
+    locator: BatchJobsJobLocator,
+    unknown: EntitySelection['unknownVpcs'],
+  ): VpcConfig[] {
+    if (!Array.isArray(names)) return this.listVpcs();
+    const wanted = names
+      .slice(0, MAX_CLAIM_VPCS)
+      .filter((n): n is string => typeof n === 'string');
+    for (const name of wanted) {
+      if (
+        !this.vpcs.has(name) &&
+        !unknown.some(u => u.name === sanitize(name))
+      ) {
+        unknown.push({
+          name: sanitize(name),
+          namedBy:
+            locator.id === ANNOTATION_LOCATOR_ID
+              ? `annotation ${BATCH_JOBS_VPCS_ANNOTATION}`
+              : `job locator '${locator.id}'`,
+        });
+      }
+    }
+    return this.listVpcs().filter(v => wanted.includes(v.name));
+  }
+
+  /**
+   * Where a Jenkins full name (a job, or a folder meaning its jobs) is
+   * claimed: the VPCs of that Jenkins whose folder holds it, the longest
+   * such folder only (a VPC at the root does not take names inside another
+   * VPC's folder), and the name relative to that folder.
+   */
+  private placeFullName(
+    fullName: string,
+    jenkins: string | undefined,
+    label: string,
+  ): { vpcs: VpcConfig[]; relative: string } {
+    const instance = jenkins ?? this.defaultJenkins(label);
+    const known = this.config.jenkins.map(j => j.name);
+    if (!known.includes(instance)) {
+      throw new InputError(
+        `${label}: Jenkins instance '${sanitize(
+          instance,
+        )}' is not configured; configured: ${known.join(', ')}`,
+      );
+    }
+    if (fullName.includes('*')) {
+      throw new InputError(
+        `${label}: a full name is taken literally; '*' is not allowed`,
+      );
+    }
+    if (fullName.length > MAX_ANNOTATION_LENGTH) {
+      throw new InputError(
+        `${label}: ${fullName.length} characters long; at most ${MAX_ANNOTATION_LENGTH}`,
+      );
+    }
+    const vpcs = this.listVpcs().filter(v => v.jenkins === instance);
+    const whole = vpcs.find(v => v.folder && v.folder === fullName);
+    const holding = vpcs.filter(
+      v =>
+        !v.folder ||
+        (fullName.startsWith(`${v.folder}/`) &&
+          fullName.length > v.folder.length + 1),
+    );
+    const deepest = Math.max(-1, ...holding.map(v => v.folder.length));
+    const placed = holding.filter(v => v.folder.length === deepest);
+    if (placed.length === 0) {
+      throw new InputError(
+        whole
+          ? `${label}: it is VPC '${whole.name}''s whole folder; name your service's folder or jobs inside it`
+          : `${label}: it is in no VPC's folder on Jenkins '${instance}' (${
+              vpcs.map(v => `${v.name}: '${v.folder}'`).join(', ') || 'none'
+            })`,
+      );
+    }
+    // The placed VPCs share one folder: the longest that holds the name.
+    return {
+      vpcs: placed,
+      relative: deepest > 0 ? fullName.slice(deepest + 1) : fullName,
+    };
+  }
+
+  /** The Jenkins an unprefixed full name is on, as the community plugin picks it. */
+  private defaultJenkins(label: string): string {
+    const names = this.config.jenkins.map(j => j.name);
+    if (names.includes('default')) return 'default';
+    if (names.length === 1) return names[0];
+    throw new InputError(
+      `${label}: it names no Jenkins instance and several are configured; prefix it with one of ${names.join(
+        ', ',
+      )} and ':'`,
+    );
+  }
+
+  /** Every entity an operator's binding names (lower-cased refs): the only ones a claim can count for. */
+  boundEntityRefs(): string[] {
+    return [...new Set(this.bindings.map(b => b.entityRef))];
   }
 
   /** The folder to list to find what `selector` names in `vpc`. */
@@ -258,9 +489,8 @@ export class JobDirectory {
     fullName: string,
   ): boolean {
     return (
-      selection.vpcs.some(v => v.name === vpc.name) &&
       this.isInVpc(vpc, fullName) &&
-      selection.selectors.some(selector =>
+      (selection.selectorsByVpc.get(vpc.name) ?? []).some(selector =>
         selectorPicks(selector, relativeTo(vpc, fullName)),
       )
     );
@@ -328,8 +558,10 @@ export function normalizeEntityRef(ref: string): string {
 }
 
 /** @internal */
-export function parseSelector(raw: string): JobSelector {
-  const label = `Invalid job selector '${sanitize(raw)}'`;
+export function parseSelector(
+  raw: string,
+  label = `Invalid job selector '${sanitize(raw)}'`,
+): JobSelector {
   const segments = raw.split('/');
   if (segments.length > MAX_SELECTOR_SEGMENTS) {
     throw new InputError(
@@ -358,7 +590,54 @@ export function parseSelector(raw: string): JobSelector {
   return { raw, segments };
 }
 
-function sanitize(text: string): string {
+function sanitize(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 200);
+  return text.slice(0, max).replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+function messageOf(error: unknown): string {
+  return isError(error) ? error.message : String(error);
+}
+
+/** A claim a locator returned, as text for a message. */
+function describeClaim(claim: BatchJobsJobClaim | unknown): string {
+  if (claim && typeof claim === 'object') {
+    const { selector, fullName } = claim as Record<string, unknown>;
+    if (typeof selector === 'string') return selector;
+    if (typeof fullName === 'string') return fullName;
+  }
+  return String(JSON.stringify(claim)).slice(0, 200);
+}
+
+/** The locator's claims; a locator that throws or answers nonsense shows why instead. */
+async function locateSafely(
+  locator: BatchJobsJobLocator,
+  entity: Entity,
+): Promise<BatchJobsJobClaims | undefined> {
+  try {
+    const found = await locator.locate(entity);
+    if (found === undefined || found === null) return undefined;
+    if (!Array.isArray(found.claims)) {
+      return {
+        claims: [],
+        invalid: [
+          {
+            raw: locator.id,
+            error: `Job locator '${locator.id}' returned no list of claims`,
+          },
+        ],
+      };
+    }
+    return found;
+  } catch (error) {
+    return {
+      claims: [],
+      invalid: [
+        {
+          raw: locator.id,
+          error: `Job locator '${locator.id}' failed: ${messageOf(error)}`,
+        },
+      ],
+    };
+  }
 }

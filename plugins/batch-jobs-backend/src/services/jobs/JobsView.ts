@@ -3,8 +3,6 @@ import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError, isError } from '@backstage/errors';
 import { JsonValue } from '@backstage/types';
 import {
-  BATCH_JOBS_ANNOTATION,
-  BATCH_JOBS_VPCS_ANNOTATION,
   BuildCause,
   BuildSummary,
   BuildsPage,
@@ -134,40 +132,42 @@ export class JobsView {
   }
 
   /**
-   * The entity's job list, serialised: cached per entity (and its
-   * annotations) for the read-cache TTL, with concurrent loads shared.
-   * `finish` (e.g. adding pauses) runs inside the cached load.
+   * The entity's job list, serialised: cached per entity (and what the job
+   * locators claim for it) for the read-cache TTL, with concurrent loads
+   * shared. `finish` (e.g. adding pauses) runs inside the cached load.
    */
   async entityJobsView(
     entity: Entity,
     finish: (response: EntityJobsResponse) => Promise<EntityJobsResponse>,
   ): Promise<SerializedView> {
-    const annotations = entity.metadata.annotations ?? {};
+    const selection = await this.options.directory.selectionFor(entity);
     const key = JSON.stringify([
       'entity-jobs',
       stringifyEntityRef(entity),
-      annotations[BATCH_JOBS_ANNOTATION] ?? null,
-      annotations[BATCH_JOBS_VPCS_ANNOTATION] ?? null,
+      selection.key,
     ]);
     return this.options.cache.getSerialized(
       key,
       this.options.config.cache.ttlSeconds * 1000,
-      async () => finish(await this.listEntityJobs(entity)),
+      async () => finish(await this.listEntityJobs(entity, selection)),
     );
   }
 
-  async listEntityJobs(entity: Entity): Promise<EntityJobsResponse> {
+  async listEntityJobs(
+    entity: Entity,
+    selection?: EntitySelection,
+  ): Promise<EntityJobsResponse> {
     const { directory } = this.options;
-    const selection = directory.selectionFor(entity);
+    const claims = selection ?? (await directory.selectionFor(entity));
     const vpcs: VpcJobs[] = await Promise.all(
-      selection.vpcs.map(vpc => this.vpcJobs(vpc, selection)),
+      claims.vpcs.map(vpc => this.vpcJobs(vpc, claims)),
     );
-    for (const name of selection.unknownVpcs) {
+    for (const { name, namedBy } of claims.unknownVpcs) {
       vpcs.push({
         vpc: name,
         jenkins: '',
         jobs: [],
-        error: `VPC '${name}' in annotation batch-jobs.io/vpcs is not configured`,
+        error: `VPC '${name}' in ${namedBy} is not configured`,
       });
     }
     return { entityRef: stringifyEntityRef(entity), vpcs };
@@ -185,7 +185,7 @@ export class JobsView {
     }
 
     const folders = new Map<string, JobSelector[]>();
-    for (const selector of selection.selectors) {
+    for (const selector of selection.selectorsByVpc.get(vpc.name) ?? []) {
       const folder = directory.parentFolder(vpc, selector);
       folders.set(folder, [...(folders.get(folder) ?? []), selector]);
     }
@@ -222,7 +222,9 @@ export class JobsView {
           result.jobs.push(errorJob(selector.raw, label, errorMessage(error)));
           continue;
         }
-        const matches = listing ? this.match(vpc, folder, selector, listing) : [];
+        const matches = listing
+          ? this.match(vpc, folder, selector, listing)
+          : [];
         // Only a claim an operator's binding confirms shows the job.
         let shown = 0;
         for (const [fullName, raw] of matches) {

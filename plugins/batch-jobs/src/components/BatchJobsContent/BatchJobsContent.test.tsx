@@ -139,6 +139,34 @@ describe('BatchJobsContent', () => {
     expect(await screen.findByText('No jobs in DEV')).toBeInTheDocument();
   });
 
+  it('reads the jobs of an entity named by the community annotation only, and explains that annotation when it matches nothing', async () => {
+    const response = jobsResponse();
+    response.vpcs[0].jobs = [];
+    const api = createFakeApi({ getEntityJobs: jest.fn(async () => response) });
+    await renderWithApis(<BatchJobsContent />, {
+      api,
+      entity: {
+        ...entity,
+        metadata: {
+          name: 'payments-settlement',
+          namespace: 'default',
+          annotations: {
+            'jenkins.io/job-full-name': 'sandbox:DEV/payments-settlement',
+          },
+        },
+      },
+    });
+    expect(await screen.findByText('No jobs in DEV')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /The annotation jenkins\.io\/job-full-name: "sandbox:DEV\/payments-settlement" matches no job in DEV/,
+      ),
+    ).toBeInTheDocument();
+    expect(api.getEntityJobs).toHaveBeenCalledWith(
+      'component:default/payments-settlement',
+    );
+  });
+
   it('shows the error when the jobs cannot be read', async () => {
     await renderWithApis(<BatchJobsContent />, {
       api: createFakeApi({

@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-catalog-react';
 import {
   BATCH_JOBS_ANNOTATION,
+  JENKINS_JOB_FULL_NAME_ANNOTATION,
   VpcJobs,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import Badge from '@material-ui/core/Badge';
@@ -74,7 +75,7 @@ function VpcTabLabel(props: { vpc: VpcJobs }) {
 
 function VpcPanel(props: {
   vpc: VpcJobs;
-  annotation: string;
+  annotation: { name: string; value: string };
   entityRef?: string;
   onChanged?: () => void;
 }) {
@@ -93,7 +94,11 @@ function VpcPanel(props: {
       <EmptyState
         missing="data"
         title={`No jobs in ${vpc.vpc}`}
-        description={`The annotation ${BATCH_JOBS_ANNOTATION}: "${props.annotation}" matches no job in ${vpc.vpc}. Each selector is a path relative to the VPC's folder in Jenkins, e.g. "my-service" or "my-service/daily-*".`}
+        description={
+          props.annotation.name === BATCH_JOBS_ANNOTATION
+            ? `The annotation ${BATCH_JOBS_ANNOTATION}: "${props.annotation.value}" matches no job in ${vpc.vpc}. Each selector is a path relative to the VPC's folder in Jenkins, e.g. "my-service" or "my-service/daily-*".`
+            : `The annotation ${props.annotation.name}: "${props.annotation.value}" matches no job in ${vpc.vpc}. Each name is a Jenkins full name, of a job or of a folder of jobs, e.g. "${vpc.vpc}/my-service".`
+        }
       />
     );
   }
@@ -121,8 +126,12 @@ export function BatchJobsContent() {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
   const available = isBatchJobsAvailable(entity);
-  const annotation =
-    entity.metadata.annotations?.[BATCH_JOBS_ANNOTATION]?.trim() ?? '';
+  // The annotation the entity names its jobs with, ours first.
+  const annotations = entity.metadata.annotations ?? {};
+  const name = annotations[BATCH_JOBS_ANNOTATION]?.trim()
+    ? BATCH_JOBS_ANNOTATION
+    : JENKINS_JOB_FULL_NAME_ANNOTATION;
+  const annotation = { name, value: annotations[name]?.trim() ?? '' };
 
   if (!available) {
     return <MissingAnnotationEmptyState annotation={BATCH_JOBS_ANNOTATION} />;
@@ -130,7 +139,10 @@ export function BatchJobsContent() {
   return <BatchJobsForEntity entityRef={entityRef} annotation={annotation} />;
 }
 
-function BatchJobsForEntity(props: { entityRef: string; annotation: string }) {
+function BatchJobsForEntity(props: {
+  entityRef: string;
+  annotation: { name: string; value: string };
+}) {
   const { entityRef, annotation } = props;
   const classes = useStyles();
   const jobs = useEntityJobs(entityRef);
@@ -146,7 +158,7 @@ function BatchJobsForEntity(props: { entityRef: string; annotation: string }) {
       <EmptyState
         missing="data"
         title="No VPC to show"
-        description={`No configured VPC applies to this entity. Check the ${BATCH_JOBS_ANNOTATION} and batch-jobs.io/vpcs annotations and the batchJobs.vpcs configuration.`}
+        description={`No configured VPC applies to this entity. Check the ${BATCH_JOBS_ANNOTATION} and batch-jobs.io/vpcs (or ${JENKINS_JOB_FULL_NAME_ANNOTATION}) annotations and the batchJobs.vpcs configuration.`}
       />
     );
   }
