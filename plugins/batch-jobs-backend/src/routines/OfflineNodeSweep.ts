@@ -1,18 +1,13 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { VpcConfig } from '../config';
-import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { NodeSightingStore } from '../database/DatabaseRoutineStore';
-import { AuditStore } from '../database/types';
-import { AgentProviders } from '../services/fleet/AgentProviders';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
+import { ObservedInstance, OwnershipCheck, decideSweep } from './decisions';
 import {
-  ObservedInstance,
-  OwnershipCheck,
-  decideSweep,
-  formatAge,
-} from './decisions';
-import { launchesInProgress, observeNodes, toObservedNode } from './observe';
+  AgentRoutine,
+  AgentRoutineOptions,
+  observeNodes,
+  toObservedNode,
+} from './observe';
 import { Routine, RoutineContext } from './RoutineRunner';
 import { auditedStep, reportSpared } from './steps';
 
@@ -27,34 +22,23 @@ import { auditedStep, reportSpared } from './steps';
  * and its instance's ownership is checked again right before terminating.
  * @public
  */
-export class OfflineNodeSweep implements Routine {
+export class OfflineNodeSweep
+  extends AgentRoutine<
+    AgentRoutineOptions & {
+      /** When each offline node was first seen offline (the grace runs from there). */
+      sightings: NodeSightingStore;
+    }
+  >
+  implements Routine
+{
   readonly id = 'offline-node-sweep' as const;
   readonly title = 'Offline-node sweep';
   readonly description =
     'Deletes offline EC2 agent nodes (named by batchJobs.fleet.naming.nodeName, *-EC2-AGENT by default) after a grace period and terminates their instance if it still runs and is the VPC’s agent (tags, launched-by or launch template, VPC id and subnets); any other instance is left running. Never touches nodes paused by a person, nodes running a build, the built-in node or static agents.';
 
-  constructor(
-    private readonly options: {
-      vpcs: VpcConfig[];
-      clients: Map<string, JenkinsClient>;
-      agents: AgentProviders;
-      audit: AuditStore;
-      sightings: NodeSightingStore;
-      operations: FleetOperationStore;
-      logger: LoggerService;
-      gracePeriodMs: number;
-      now?: () => Date;
-    },
-  ) {}
-
-  settings() {
-    return { gracePeriod: formatAge(this.options.gracePeriodMs) };
-  }
-
   async run(ctx: RoutineContext): Promise<string> {
-    const { vpcs, clients, agents, sightings, operations } = this.options;
-    const now = this.options.now?.() ?? new Date();
-    const launches = await launchesInProgress(operations);
+    const { vpcs, clients, agents, sightings } = this.options;
+    const { now, launches } = await this.startPass();
     let deleted = 0;
     let terminated = 0;
     let spared = 0;

@@ -1,11 +1,5 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { VpcConfig } from '../config';
-import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
-import { AuditStore } from '../database/types';
-import { AgentProviders } from '../services/fleet/AgentProviders';
-import { JenkinsClient } from '../services/jenkins/JenkinsClient';
-import { ObservedNode, decideReap, formatAge } from './decisions';
-import { launchesInProgress, observeNodes } from './observe';
+import { ObservedNode, decideReap } from './decisions';
+import { AgentRoutine, AgentRoutineOptions, observeNodes } from './observe';
 import { Routine, RoutineContext } from './RoutineRunner';
 import { auditedStep, reportSpared } from './steps';
 
@@ -18,33 +12,18 @@ import { auditedStep, reportSpared } from './steps';
  * nodes to the sweep.
  * @public
  */
-export class OrphanReaper implements Routine {
+export class OrphanReaper
+  extends AgentRoutine<AgentRoutineOptions>
+  implements Routine
+{
   readonly id = 'orphan-reaper' as const;
   readonly title = 'Orphan reaper';
   readonly description =
     'Terminates EC2 agent instances (tagged Name=batchJobs.fleet.naming.nameTag, <VPC>-BATCH-AGENT by default) up longer than a grace period without an online Jenkins node. Spares launches in progress, nodes paused by a person, and instances that are not the VPC’s agents (tags, launched-by or launch template, VPC id and subnets).';
 
-  constructor(
-    private readonly options: {
-      vpcs: VpcConfig[];
-      clients: Map<string, JenkinsClient>;
-      agents: AgentProviders;
-      audit: AuditStore;
-      operations: FleetOperationStore;
-      logger: LoggerService;
-      gracePeriodMs: number;
-      now?: () => Date;
-    },
-  ) {}
-
-  settings() {
-    return { gracePeriod: formatAge(this.options.gracePeriodMs) };
-  }
-
   async run(ctx: RoutineContext): Promise<string> {
-    const { vpcs, clients, agents, audit, operations, logger } = this.options;
-    const now = this.options.now?.() ?? new Date();
-    const launches = await launchesInProgress(operations);
+    const { vpcs, clients, agents, audit, logger } = this.options;
+    const { now, launches } = await this.startPass();
     const nodesByController = new Map<string, Map<string, ObservedNode>>();
     let terminated = 0;
     let spared = 0;

@@ -2,7 +2,11 @@ import { RawComputer } from '../services/jenkins/types';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { buildsOf } from '../services/fleet/FleetView';
 import { FleetOperationStore } from '../database/DatabaseFleetOperationStore';
-import { ObservedNode } from './decisions';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { VpcConfig } from '../config';
+import { AuditStore } from '../database/types';
+import { AgentProviders } from '../services/fleet/AgentProviders';
+import { ObservedNode, formatAge } from './decisions';
 
 /** A Jenkins node as the decisions read it. */
 export function toObservedNode(c: RawComputer): ObservedNode {
@@ -41,4 +45,37 @@ export async function launchesInProgress(
     if (op.node) out.add(op.node);
   }
   return out;
+}
+
+/** What the sweep and the reaper are built from. @public */
+export interface AgentRoutineOptions {
+  vpcs: VpcConfig[];
+  clients: Map<string, JenkinsClient>;
+  agents: AgentProviders;
+  audit: AuditStore;
+  /** Launches still followed: their machines and nodes are never touched. */
+  operations: FleetOperationStore;
+  logger: LoggerService;
+  /** How long a node or machine must look abandoned before it is acted on. */
+  gracePeriodMs: number;
+  now?: () => Date;
+}
+
+/**
+ * The sweep's and the reaper's common ground: their settings, and what a
+ * pass starts from (its time, and the launches it must spare).
+ */
+export abstract class AgentRoutine<O extends AgentRoutineOptions> {
+  constructor(protected readonly options: O) {}
+
+  settings() {
+    return { gracePeriod: formatAge(this.options.gracePeriodMs) };
+  }
+
+  protected async startPass() {
+    return {
+      now: this.options.now?.() ?? new Date(),
+      launches: await launchesInProgress(this.options.operations),
+    };
+  }
 }
