@@ -8,7 +8,9 @@ import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   batchJobsAlertChannelsExtensionPoint,
+  batchJobsTemplatesExtensionPoint,
   type BatchJobsAlertChannel,
+  type BatchJobsTemplateSource,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { isResourcePermission } from '@backstage/plugin-permission-common';
@@ -67,6 +69,11 @@ import {
 } from './services/approvals/ApprovalGate';
 import { WorkerRedeployer } from './services/workers/WorkerRedeployer';
 import { registerBatchJobsActions } from './services/assistant/registerActions';
+import {
+  JobTemplates,
+  standardTemplateSource,
+} from './services/templates/JobTemplates';
+import { LocationTemplateSource } from './services/templates/LocationTemplateSource';
 
 /**
  * Batch Jobs backend plugin: Jenkins batch jobs per VPC, builds, logs and an
@@ -86,9 +93,20 @@ export const batchJobsPlugin = createBackendPlugin({
         alertChannels.push(channel);
       },
     });
+    // Job template sources backend modules add (or replace built-ins with, by id).
+    const templateSources = new Map<string, BatchJobsTemplateSource>();
+    env.registerExtensionPoint(batchJobsTemplatesExtensionPoint, {
+      addTemplateSource(source) {
+        if (templateSources.has(source.id)) {
+          throw new Error(`Job template source '${source.id}' is added twice`);
+        }
+        templateSources.set(source.id, source);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        urlReader: coreServices.urlReader,
         config: coreServices.rootConfig,
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
@@ -107,6 +125,7 @@ export const batchJobsPlugin = createBackendPlugin({
       },
       async init({
         logger,
+        urlReader,
         config,
         database,
         httpRouter,
@@ -164,6 +183,22 @@ export const batchJobsPlugin = createBackendPlugin({
           cache: readCache,
           ttlMs: batchJobsConfig.cache.scheduleTtlSeconds * 1000,
         });
+        // Job templates: the standard pipeline, the files of
+        // batchJobs.templates.locations, then modules' sources; a module's
+        // source with a built-in's id takes its place.
+        const builtInSources: BatchJobsTemplateSource[] = [
+          standardTemplateSource,
+          ...LocationTemplateSource.fromConfig(config, { urlReader, logger }),
+        ];
+        const templates = new JobTemplates({
+          sources: [
+            ...builtInSources.map(s => templateSources.get(s.id) ?? s),
+            ...[...templateSources.values()].filter(
+              s => !builtInSources.some(b => b.id === s.id),
+            ),
+          ],
+          logger,
+        });
         const jobs = new JobsView({
           config: batchJobsConfig,
           directory,
@@ -172,6 +207,7 @@ export const batchJobsPlugin = createBackendPlugin({
           configs,
           audit,
           logger,
+          templateVersions: () => templates.currentVersions(),
         });
         const timeline = new ScheduleTimeline({
           config: batchJobsConfig,
@@ -532,6 +568,7 @@ export const batchJobsPlugin = createBackendPlugin({
           catalog,
           gate,
           history: configHistory,
+          templates,
         });
         const history = new JobConfigHistory({
           store: configHistory,
@@ -583,6 +620,7 @@ export const batchJobsPlugin = createBackendPlugin({
             history,
             directory,
             readAccess,
+            templates,
           }),
         );
 

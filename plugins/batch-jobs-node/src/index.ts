@@ -18,3 +18,10 @@ export type {
   BatchJobsAlertChannelsExtensionPoint,
   BatchJobsBuildAlert,
 } from './alertChannels';
+export { batchJobsTemplatesExtensionPoint } from './jobTemplates';
+export type {
+  BatchJobsJobTemplate,
+  BatchJobsTemplateSource,
+  BatchJobsTemplatesExtensionPoint,
+  BatchJobsTemplateVpc,
+} from './jobTemplates';
