@@ -3,7 +3,9 @@ import type { BatchJobSpec } from '@batch-jobs/plugin-batch-jobs-common';
 
 /** The VPC a job is rendered for: its name and the agent label of the spec's agent type. @public */
 export interface BatchJobsTemplateVpc {
+  /** The VPC's name, e.g. `DEV`. */
   name: string;
+  /** The VPC's agent label for the spec's agent type, e.g. `DEV-batch-agent`. */
   agentLabel: string;
 }
 
@@ -20,6 +22,7 @@ export interface BatchJobsJobTemplate {
   id: string;
   /** Shown to users; also the default description's `(…)`. */
   title: string;
+  /** What it is for, in a sentence (listed by `GET /jobs/templates`). */
   description?: string;
   /**
    * Bump it with every change of what the template renders: jobs rendered
@@ -62,7 +65,7 @@ export interface BatchJobsTemplateSource {
   listTemplates(): Promise<BatchJobsJobTemplate[]>;
 }
 
-/** @public */
+/** What `batchJobsTemplatesExtensionPoint` offers a backend module. @public */
 export interface BatchJobsTemplatesExtensionPoint {
   /**
    * Adds a source of job templates. A source with the id of a built-in one
