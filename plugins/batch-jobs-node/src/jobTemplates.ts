@@ -69,9 +69,11 @@ export interface BatchJobsTemplateSource {
 export interface BatchJobsTemplatesExtensionPoint {
   /**
    * Adds a source of job templates. A source with the id of a built-in one
-   * (`standard`: the standard batch pipeline, `locations`: the files of
-   * `batchJobs.templates.locations`) replaces it; two modules adding the
-   * same id is an error at start-up.
+   * (`standard`: the standard batch pipeline; `location:<url>`: the file at
+   * `<url>` of `batchJobs.templates.locations`) replaces it; two modules
+   * adding the same id is an error at start-up. Of two templates with one
+   * id, the first source's is used (built-ins first, then in the order
+   * added) and the clash is listed by `GET /jobs/templates`.
    */
   addTemplateSource(source: BatchJobsTemplateSource): void;
 }
