@@ -68,9 +68,7 @@ export class LocationTemplateSource implements BatchJobsTemplateSource {
     const locations = templates?.getOptionalConfigArray('locations') ?? [];
     return locations.map((location, i) => {
       const url = location.getString('url');
-      try {
-        new URL(url);
-      } catch {
+      if (!isAbsoluteUrl(url)) {
         throw new Error(
           `batchJobs.templates.locations[${i}].url must be an absolute URL, got '${url}'`,
         );
@@ -138,5 +136,13 @@ export class LocationTemplateSource implements BatchJobsTemplateSource {
     }
     this.loaded = next;
     return next;
+  }
+}
+
+function isAbsoluteUrl(text: string): boolean {
+  try {
+    return Boolean(new URL(text).protocol);
+  } catch {
+    return false;
   }
 }
