@@ -436,6 +436,31 @@ export interface Config {
        */
       escalateAfterSeconds?: number;
     };
+    /**
+     * Job templates besides the compiled-in standard batch pipeline (the
+     * default): files read with Backstage's URL reader, so
+     * `integrations.*` credentials and `backend.reading.allow` apply. The
+     * file format (YAML or JSON: id, title, version, script with
+     * `${{ placeholder }}`s) is described in the plugin's README.
+     */
+    templates?: {
+      /**
+       * Each one template file, e.g.
+       * `https://github.com/acme/batch-templates/blob/main/nightly-etl.yaml`.
+       * Read on first use, never at start-up: one that cannot be read or is
+       * invalid is listed with its error in `GET /jobs/templates`, and a job
+       * naming its template is refused with a 503 naming the URL.
+       */
+      locations?: Array<{
+        /** Absolute URL of the template file. */
+        url: string;
+      }>;
+      /**
+       * How long a template file read is used before it is read again (an
+       * unchanged file answers its ETag), in seconds. Default: 60.
+       */
+      refreshSeconds?: number;
+    };
   };
 }
 

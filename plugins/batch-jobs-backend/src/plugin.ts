@@ -9,8 +9,10 @@ import {
   batchJobsAgentProviderExtensionPoint,
   batchJobsAlertChannelsExtensionPoint,
   batchJobsJobLocatorsExtensionPoint,
+  batchJobsTemplatesExtensionPoint,
   type BatchJobsAlertChannel,
   type BatchJobsJobLocator,
+  type BatchJobsTemplateSource,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { DatabaseFleetOperationStore } from './database/DatabaseFleetOperationStore';
 import { setupRoutines } from './routines';
@@ -23,6 +25,7 @@ import { scheduleBuildAlerts } from './setup/buildAlerts';
 import { createEc2Agents, setupFleet } from './setup/fleet';
 import { setupFoundation } from './setup/foundation';
 import { setupJobConfig } from './setup/jobConfig';
+import { createJobTemplates } from './setup/jobTemplates';
 import { setupJobs } from './setup/jobs';
 import { setupOperations } from './setup/operations';
 import { registerPermissions } from './setup/permissions';
@@ -54,6 +57,16 @@ export const batchJobsPlugin = createBackendPlugin({
         jobLocators.push(locator);
       },
     });
+    // Job template sources backend modules add (or replace built-ins with, by id).
+    const templateSources = new Map<string, BatchJobsTemplateSource>();
+    env.registerExtensionPoint(batchJobsTemplatesExtensionPoint, {
+      addTemplateSource(source) {
+        if (templateSources.has(source.id)) {
+          throw new Error(`Job template source '${source.id}' is added twice`);
+        }
+        templateSources.set(source.id, source);
+      },
+    });
     // Where agents come from, when a backend module replaces EC2.
     const agentProviderChoices: AgentProviderChoice[] = [];
     env.registerExtensionPoint(batchJobsAgentProviderExtensionPoint, {
@@ -64,6 +77,7 @@ export const batchJobsPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        urlReader: coreServices.urlReader,
         config: coreServices.rootConfig,
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
@@ -85,7 +99,8 @@ export const batchJobsPlugin = createBackendPlugin({
         const { batchJobsConfig, gate } = base;
         registerPermissions(deps.permissionsRegistry, batchJobsConfig);
 
-        const jobs = await setupJobs(base);
+        const templates = createJobTemplates(deps, templateSources);
+        const jobs = await setupJobs(base, templates);
         const agents = AgentProviders.create({
           vpcs: batchJobsConfig.vpcs,
           defaultProvider: createEc2Agents(base),
@@ -114,7 +129,7 @@ export const batchJobsPlugin = createBackendPlugin({
         // A "run now" in flight at shutdown finishes before the database closes.
         deps.lifecycle.addShutdownHook(() => routines.runner.drain());
 
-        const { writer, history } = setupJobConfig(base);
+        const { writer, history } = setupJobConfig(base, templates);
         registerApprovalExecutors(gate, {
           ...jobs,
           ...fleet,

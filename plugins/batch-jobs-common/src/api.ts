@@ -132,14 +132,19 @@ export interface JobSummary {
   template?: JobTemplateInfo;
 }
 
-/** Which version of the standard pipeline template rendered a job. @public */
+/** Which job template, at which version, rendered a job. @public */
 export interface JobTemplateInfo {
   /** The version its config.xml says (1: the first, unversioned template). */
   version: number;
-  /** The version the portal renders now (`BATCH_PIPELINE_TEMPLATE_VERSION`). */
+  /**
+   * The version the portal renders now (`BATCH_PIPELINE_TEMPLATE_VERSION`
+   * for the standard template; the version its source has now for another).
+   */
   current: number;
   /** `version < current`: updating the job re-renders it with the current template. */
   outdated: boolean;
+  /** Id of the template, when it is not the standard batch pipeline. */
+  template?: string;
 }
 
 /** @public */

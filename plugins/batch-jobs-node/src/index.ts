@@ -36,3 +36,10 @@ export type {
   BatchJobsJobLocator,
   BatchJobsJobLocatorsExtensionPoint,
 } from './jobLocators';
+export { batchJobsTemplatesExtensionPoint } from './jobTemplates';
+export type {
+  BatchJobsJobTemplate,
+  BatchJobsTemplateSource,
+  BatchJobsTemplatesExtensionPoint,
+  BatchJobsTemplateVpc,
+} from './jobTemplates';

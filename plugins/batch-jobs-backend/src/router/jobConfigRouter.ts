@@ -9,6 +9,7 @@ import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobConfigHistory } from '../services/jobs/JobConfigHistory';
 import { JobWriter } from '../services/jobs/JobWriter';
+import { JobTemplates } from '../services/templates/JobTemplates';
 import { jobParam, parse, vpcParam } from './validation';
 
 const name = z.string().min(1).max(100);
@@ -31,6 +32,8 @@ const writeBody = z.object({
   application: name,
   batchName: name,
   description: z.string().max(2000).optional(),
+  /** Id of the job template (`GET /jobs/templates`); default: the standard pipeline. */
+  template: z.string().min(1).max(100).optional(),
   update: z.boolean().optional(),
   /** Replace a job the template did not create (its config is kept in the history). */
   force: z.boolean().optional(),
@@ -79,8 +82,10 @@ const promoteBody = z.object({
 });
 
 /**
- * Jobs from the standard template, compared and promoted across VPCs.
+ * Jobs from job templates, compared and promoted across VPCs.
  *
+ * - `GET /jobs/templates` → JobTemplatesResponse: the templates a write may
+ *   name (`template`; default the standard pipeline)
  * - `POST /jobs/create` → CreateBatchJobsResponse (201, 200 on a dry run)
  * - `POST /jobs/update` → CreateBatchJobsResponse (the jobs must exist)
  * - `GET /jobs/template?vpc=DEV&job=<full name in DEV>` → JobTemplateSpecResponse
@@ -103,8 +108,10 @@ export function createJobConfigRouter(options: {
   history: JobConfigHistory;
   directory: JobDirectory;
   readAccess: JobReadAccess;
+  templates: JobTemplates;
 }) {
-  const { httpAuth, userInfo, writer, directory, readAccess } = options;
+  const { httpAuth, userInfo, writer, directory, readAccess, templates } =
+    options;
   const { history } = options;
   const router = Router();
 
@@ -115,6 +122,12 @@ export function createJobConfigRouter(options: {
     const { userEntityRef } = await userInfo.getUserInfo(credentials);
     return { credentials, actor: userEntityRef };
   };
+
+  // Titles and versions only (no scripts): any signed-in user may see them.
+  router.get('/jobs/templates', async (req, res) => {
+    await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    res.json(await templates.list());
+  });
 
   router.post('/jobs/create', async (req, res) => {
     const body = parse(writeBody, req.body, 'job request');

@@ -12,6 +12,7 @@ import {
   resolvePackagePath,
   RootConfigService,
   SchedulerService,
+  UrlReaderService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
@@ -36,6 +37,7 @@ import { JobConfigs } from '../services/schedules/JobConfigs';
 /** The Backstage services the plugin's init receives. */
 export interface PluginDeps {
   logger: LoggerService;
+  urlReader: UrlReaderService;
   config: RootConfigService;
   database: DatabaseService;
   httpRouter: HttpRouterService;

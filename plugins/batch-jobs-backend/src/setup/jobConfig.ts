@@ -2,14 +2,14 @@ import { DatabaseJobConfigHistoryStore } from '../database/DatabaseJobConfigHist
 import { createJobConfigRouter } from '../router/jobConfigRouter';
 import { JobConfigHistory } from '../services/jobs/JobConfigHistory';
 import { JobWriter } from '../services/jobs/JobWriter';
+import { JobTemplates } from '../services/templates/JobTemplates';
 import { actionDeps, Foundation } from './foundation';
 
 /**
- * Jobs from the standard pipeline template (the scaffolder actions call
- * these routes), compared and promoted across VPCs; every config.xml a
+ * Jobs from the job templates (the scaffolder actions call these routes), compared and promoted across VPCs; every config.xml a
  * portal write replaces is kept first (a way back).
  */
-export function setupJobConfig(base: Foundation) {
+export function setupJobConfig(base: Foundation, templates: JobTemplates) {
   const deps = actionDeps(base);
   const { gate } = base;
   const store = DatabaseJobConfigHistoryStore.create({ db: base.db });
@@ -19,6 +19,7 @@ export function setupJobConfig(base: Foundation) {
     configs: base.configs,
     gate,
     history: store,
+    templates,
   });
   const history = new JobConfigHistory({ ...deps, store, writer, gate });
   const { httpAuth, userInfo } = base.deps;
@@ -30,6 +31,7 @@ export function setupJobConfig(base: Foundation) {
       history,
       directory: base.directory,
       readAccess: base.readAccess,
+      templates,
     }),
   );
   return { writer, history };

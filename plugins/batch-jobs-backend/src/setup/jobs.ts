@@ -7,6 +7,7 @@ import { RunJob } from '../services/actions/RunJob';
 import { StopBuild } from '../services/actions/StopBuild';
 import { registerBatchJobsActions } from '../services/assistant/registerActions';
 import { JobsView } from '../services/jobs/JobsView';
+import { JobTemplates } from '../services/templates/JobTemplates';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { actionDeps, Foundation } from './foundation';
 
@@ -15,7 +16,7 @@ import { actionDeps, Foundation } from './foundation';
  * (rerun, run now, stop, pause), served by the REST routes and the AI
  * assistant actions.
  */
-export async function setupJobs(base: Foundation) {
+export async function setupJobs(base: Foundation, templates: JobTemplates) {
   const { batchJobsConfig, directory, clients, readCache, configs, audit } =
     base;
   const { logger, config } = base.deps;
@@ -27,6 +28,7 @@ export async function setupJobs(base: Foundation) {
     configs,
     audit,
     logger,
+    templateVersions: () => templates.currentVersions(),
   });
   const timeline = new ScheduleTimeline({
     config: batchJobsConfig,

@@ -23,6 +23,7 @@ type RawInput = {
   application: string;
   batchName: string;
   description?: string;
+  template?: string;
   entityRef?: string;
   update?: boolean;
   force?: boolean;
@@ -76,6 +77,7 @@ export type BatchJobActionInput = {
   batchName: string;
   schedule?: string;
   description?: string;
+  template?: string;
   entityRef?: string;
   update?: boolean;
   force?: boolean;
@@ -171,6 +173,13 @@ function makeAction(
         batchName: z =>
           z.string().describe('The batch of the application to run'),
         description: z => z.string().optional(),
+        template: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Id of the job template (GET /api/batch-jobs/jobs/templates); default: the standard batch pipeline',
+            ),
         entityRef: z =>
           z
             .string()

@@ -25,6 +25,7 @@ describe('config.xml read with an XML parser', () => {
       spec: null,
       label: null,
       templateVersion: null,
+      template: null,
     });
     expect(parseJobDefinition(job, VPC)).toMatchObject({
       script: "node { sh 'sleep 20' }",

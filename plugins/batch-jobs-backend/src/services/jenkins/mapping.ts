@@ -8,7 +8,7 @@ import {
   JobStats,
   JobSummary,
   QueueItemStatus,
-  templateVersionOf,
+  templateMarkOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { at, parseConfigXml, textAt, XmlElement } from './configXml';
 import {
@@ -321,10 +321,12 @@ export interface JobRunConfig {
    */
   label: string | null;
   /**
-   * Version of the standard pipeline template its script was rendered with
-   * (`templateVersionOf`); null when the template did not create the job.
+   * Version of the job template its script was rendered with
+   * (`templateMarkOf`); null when no template created the job.
    */
   templateVersion: number | null;
+  /** Id of that template; null when no template created the job. */
+  template: string | null;
 }
 
 // Pipeline script forms naming an agent, most specific first. Declarative:
@@ -373,7 +375,11 @@ export function jobConfigOf(root: XmlElement): JobRunConfig {
   } else if (script !== null) {
     label = pipelineLabel(script);
   }
-  const templateVersion =
-    script === null ? null : templateVersionOf(script) ?? null;
-  return { spec, label, templateVersion };
+  const mark = script === null ? undefined : templateMarkOf(script);
+  return {
+    spec,
+    label,
+    templateVersion: mark?.version ?? null,
+    template: mark?.template ?? null,
+  };
 }

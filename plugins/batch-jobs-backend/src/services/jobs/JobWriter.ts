@@ -22,10 +22,10 @@ import {
   PromoteJobResponse,
   batchJobsJobCreatePermission,
   batchJobsJobPromotePermission,
-  renderBatchJobConfigXml,
   templateVersionOf,
   validateBatchJobSpec,
   JobTemplateSpecResponse,
+  STANDARD_JOB_TEMPLATE_ID,
   templateInfoOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
@@ -49,6 +49,7 @@ import {
   translateConfigXml,
 } from './jobDefinition';
 import { authorizeInVpc } from '../access/vpcAccess';
+import { JobTemplates } from '../templates/JobTemplates';
 
 /** Who acts: the caller's credentials and entity ref. @public */
 export interface JobWriterContext {
@@ -91,12 +92,14 @@ export class JobWriter {
       gate?: ApprovalGate;
       /** Every config.xml a write replaces is kept here first. */
       history: JobConfigHistoryStore;
+      /** The job templates a write may name (the standard one by default). */
+      templates: JobTemplates;
     },
   ) {}
 
   /**
-   * `batch-jobs:job:create` / `:update`: the job from the standard template
-   * on every VPC named. `mode` `create` refuses existing jobs unless
+   * `batch-jobs:job:create` / `:update`: the job from the template the
+   * request names (the standard one by default) on every VPC named. `mode` `create` refuses existing jobs unless
    * `update` is set; `update` refuses missing ones. Nothing is written
    * unless every VPC passes the checks. When one of the VPCs requires
    * approval, the whole write is held with each config.xml and its diff.
@@ -131,6 +134,7 @@ export class JobWriter {
       context,
       mode === 'create' ? 'create jobs' : 'update jobs',
     );
+    const template = await this.options.templates.get(input.template);
 
     const plans = await Promise.all(
       vpcs.map(async vpc => {
@@ -143,7 +147,7 @@ export class JobWriter {
           ? await client.readConfigXml(fullName)
           : undefined;
         const agentLabel = vpc.agentLabels[input.agentType];
-        const configXml = renderBatchJobConfigXml(input, {
+        const configXml = this.options.templates.render(template, input, {
           name: vpc.name,
           agentLabel,
         });
@@ -274,7 +278,8 @@ export class JobWriter {
         },
         detail: {
           jenkins: plan.client.name,
-          template: 'standard-batch-pipeline',
+          template: template.id,
+          templateVersion: template.version,
           ...approvalDetail(context.approval),
         },
       });
@@ -323,9 +328,9 @@ export class JobWriter {
   }
 
   /**
-   * `GET /jobs/template`: the spec a job of the standard template was
-   * rendered from, read back from its config.xml now (one read, on
-   * request), to re-render it with the current template (`POST /jobs/update`).
+   * `GET /jobs/template`: the spec a job of a template was rendered from,
+   * read back from its config.xml now (one read, on request), to re-render
+   * it with the template's current version (`POST /jobs/update`).
    */
   async templateSpec(
     vpcName: string,
@@ -333,15 +338,23 @@ export class JobWriter {
   ): Promise<JobTemplateSpecResponse> {
     const { vpc } = this.options.directory.resolveJob(vpcName, fullName);
     const xml = await this.client(vpc).readConfigXml(fullName);
-    const { version, spec } = templateSpecOf(
+    const { template, version, spec } = templateSpecOf(
       xml,
       vpc,
       this.relativeJob(vpc.name, fullName),
     );
+    // Another template's current version comes from its source (which may fail: 503).
+    const current =
+      template === STANDARD_JOB_TEMPLATE_ID
+        ? undefined
+        : {
+            id: template,
+            current: (await this.options.templates.get(template)).version,
+          };
     return {
       vpc: vpc.name,
       fullName,
-      template: templateInfoOf(version)!,
+      template: templateInfoOf(version, current)!,
       spec,
     };
   }

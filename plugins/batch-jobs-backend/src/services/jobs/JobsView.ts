@@ -10,6 +10,7 @@ import {
   JobSummary,
   QueueItemStatus,
   VpcJobs,
+  STANDARD_JOB_TEMPLATE_ID,
   templateInfoOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsConfig, VpcConfig } from '../../config';
@@ -106,6 +107,8 @@ export class JobsView {
       configs: JobConfigs;
       audit: AuditStore;
       logger: LoggerService;
+      /** Current versions of the job templates besides the standard one. */
+      templateVersions?: () => Promise<Map<string, number>>;
       now?: () => number;
     },
   ) {}
@@ -270,6 +273,7 @@ export class JobsView {
       ([fullName, raw]) => this.runConfig(client, fullName, raw, timezone),
     );
     const now = this.now;
+    const templateVersions = await this.templateVersionsFor(runConfigs);
     const jobs = entries.map(([fullName, raw], i) => {
       const job = mapJob(raw, {
         now,
@@ -282,7 +286,19 @@ export class JobsView {
         stats: jobStats(raw.builds),
       });
       // From the same cached config.xml read as the schedule.
-      const template = templateInfoOf(runConfigs[i].templateVersion);
+      const { templateVersion, template: templateId } = runConfigs[i];
+      const current =
+        templateId && templateId !== STANDARD_JOB_TEMPLATE_ID
+          ? templateVersions.get(templateId)
+          : undefined;
+      const template =
+        templateId && templateId !== STANDARD_JOB_TEMPLATE_ID
+          ? // Another template's version against its source's, when it can be read.
+            templateInfoOf(templateVersion, {
+              id: templateId,
+              current: current ?? templateVersion!,
+            })
+          : templateInfoOf(templateVersion);
       return template ? { ...job, template } : job;
     });
     await this.addPortalCauses(
@@ -335,6 +351,29 @@ export class JobsView {
   }
 
   /**
+   * Current versions of the other templates the listed jobs were rendered
+   * with: asked only when there are such jobs; a failure shows their own
+   * version as current.
+   */
+  private async templateVersionsFor(
+    runConfigs: Array<{ template: string | null }>,
+  ): Promise<Map<string, number>> {
+    const { templateVersions, logger } = this.options;
+    const others = runConfigs.some(
+      c => c.template && c.template !== STANDARD_JOB_TEMPLATE_ID,
+    );
+    if (!others || !templateVersions) return new Map();
+    try {
+      return await templateVersions();
+    } catch (error) {
+      logger.warn(
+        `Could not read job template versions: ${errorMessage(error)}`,
+      );
+      return new Map();
+    }
+  }
+
+  /**
    * Timer spec and template version change rarely: cached long; a failure
    * only hides the schedule and the template version.
    */
@@ -343,7 +382,11 @@ export class JobsView {
     fullName: string,
     raw: RawJob,
     timezone: string,
-  ): Promise<{ spec: string | null; templateVersion: number | null }> {
+  ): Promise<{
+    spec: string | null;
+    templateVersion: number | null;
+    template: string | null;
+  }> {
     try {
       return await this.options.configs.get(client, fullName, {
         lastBuild: raw.lastBuild,
@@ -353,7 +396,7 @@ export class JobsView {
       this.options.logger.warn(
         `Could not read schedule of ${fullName}: ${errorMessage(error)}`,
       );
-      return { spec: null, templateVersion: null };
+      return { spec: null, templateVersion: null, template: null };
     }
   }
 

@@ -12,13 +12,15 @@ import {
   JobComparisonResponse,
   JobDefinition,
   JobDefinitionField,
-  templateVersionOf,
+  STANDARD_JOB_TEMPLATE_ID,
+  templateMarkOf,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
 import {
   at,
   descendants,
   parseConfigXml,
+  rewriteElementTexts,
   textAt,
   XmlElement,
 } from '../jenkins/configXml';
@@ -105,10 +107,12 @@ const TEMPLATE_PARAMETER_TYPES = new Set<string>([
 ]);
 
 /**
- * The spec a job of the standard template was rendered from, read back
- * from its config.xml (any template version: the environment block, the
- * agent label, parameters, timer and description are where every version
- * put them), so it can be rendered again with the current template.
+ * The spec a job of a template was rendered from, read back from its
+ * config.xml (any version of the standard template: the environment block,
+ * the agent label, parameters, timer and description are where every
+ * version put them; another template's job when its script assigns
+ * APPLICATION and BATCH_NAME in its environment the same way), so it can be
+ * rendered again with the template's current version.
  * `job` is the path relative to the VPC's folder (`<folder>/<name>`).
  * Throws ConflictError naming what is missing for a job the template did
  * not create or that was changed past what the spec can say.
@@ -118,16 +122,16 @@ export function templateSpecOf(
   configXml: string,
   vpc: VpcConfig,
   job: string,
-): { version: number; spec: BatchJobSpec } {
+): { template: string; version: number; spec: BatchJobSpec } {
   const root = parseConfigXml(configXml);
   const definition = definitionOf(root, vpc);
   const script = definition.script ?? '';
-  const version = templateVersionOf(script);
+  const mark = templateMarkOf(script);
   const refuse = (why: string) =>
     new ConflictError(
       `Job '${job}' in VPC '${vpc.name}' cannot be updated from its configuration: ${why}`,
     );
-  if (version === undefined) {
+  if (mark === undefined) {
     throw refuse(
       'its pipeline script was not rendered by the standard template (no template mark)',
     );
@@ -180,7 +184,9 @@ export function templateSpecOf(
     batchName: batchName!,
   };
   if (description) spec.description = description;
-  return { version, spec };
+  // The standard template's specs stay as they always were: no template named.
+  if (mark.template !== STANDARD_JOB_TEMPLATE_ID) spec.template = mark.template;
+  return { template: mark.template, version: mark.version, spec };
 }
 
 function escapeRegExp(text: string) {
@@ -260,7 +266,9 @@ const TRANSLATED = ['script', 'assignedNode', 'defaultValue', 'description'];
 /**
  * `from`'s config.xml made for `to`: its agent labels and VPC name (in the
  * script, the assigned node, parameter defaults and descriptions) become
- * `to`'s; everything else is copied as is.
+ * `to`'s; everything else is copied byte for byte. Read with the XML
+ * parser: text in CDATA sections is translated, comments are not, and an
+ * element nested in another of the same name keeps its own text.
  * @internal
  */
 export function translateConfigXml(
@@ -268,13 +276,17 @@ export function translateConfigXml(
   from: VpcConfig,
   to: VpcConfig,
 ): string {
-  let xml = configXml;
-  for (const name of TRANSLATED) {
-    xml = xml.replace(
-      new RegExp(`(<${name}(?:\\s[^>]*)?>)([\\s\\S]*?)(</${name}>)`, 'g'),
-      (_all, open: string, text: string, close: string) =>
-        `${open}${localize(neutralize(text, from), to)}${close}`,
+  try {
+    return rewriteElementTexts(configXml, TRANSLATED, text =>
+      localize(neutralize(text, from), to),
+    );
+  } catch (error) {
+    throw new ConflictError(
+      `The config.xml in VPC '${
+        from.name
+      }' cannot be promoted: it is not well-formed XML (${
+        (error as Error).message
+      })`,
     );
   }
-  return xml;
 }

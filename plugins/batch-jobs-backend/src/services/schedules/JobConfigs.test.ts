@@ -75,9 +75,9 @@ describe('JobConfigs', () => {
   it('reads config.xml once, again when a timer build is unexplained, and after invalidate', async () => {
     const getJobConfig = jest
       .fn()
-      .mockResolvedValueOnce({ spec: 'H 2 * * *', label: 'DEV-batch-agent', templateVersion: 1 })
-      .mockResolvedValueOnce({ spec: 'H 5 * * *', label: 'DEV-batch-agent', templateVersion: 1 })
-      .mockResolvedValueOnce({ spec: null, label: 'DEV-batch-agent', templateVersion: 2 });
+      .mockResolvedValueOnce({ spec: 'H 2 * * *', label: 'DEV-batch-agent', templateVersion: 1, template: 'standard-batch-pipeline' })
+      .mockResolvedValueOnce({ spec: 'H 5 * * *', label: 'DEV-batch-agent', templateVersion: 1, template: 'standard-batch-pipeline' })
+      .mockResolvedValueOnce({ spec: null, label: 'DEV-batch-agent', templateVersion: 2, template: 'standard-batch-pipeline' });
     const client = {
       name: 'sandbox',
       getJobConfig,
@@ -94,6 +94,7 @@ describe('JobConfigs', () => {
       spec: 'H 2 * * *',
       label: 'DEV-batch-agent',
       templateVersion: 1,
+      template: 'standard-batch-pipeline',
     });
     await configs.get(client, JOB, context(timerBuild(11, RUN + 86_400_000)));
     expect(getJobConfig).toHaveBeenCalledTimes(1);
@@ -117,6 +118,7 @@ describe('JobConfigs', () => {
       spec: 'H 2 * * *',
       label: 'DEV-batch-agent',
       templateVersion: 1,
+      template: 'standard-batch-pipeline',
     });
     const client = { name: 'sandbox', getJobConfig } as unknown as JenkinsClient;
     const configs = new JobConfigs({
@@ -127,8 +129,9 @@ describe('JobConfigs', () => {
     // Fill the cache through JobConfigs, then strip the entry to its old shape.
     await configs.get(client, JOB, context);
     const key = `jenkins:sandbox:jobconfig:${JOB}`;
-    const { templateVersion, ...old } = (await cache.get(key)) as any;
+    const { templateVersion, template, ...old } = (await cache.get(key)) as any;
     expect(templateVersion).toBe(1);
+    expect(template).toBe('standard-batch-pipeline');
     await cache.set(key, old);
 
     expect(await configs.get(client, JOB, context)).toMatchObject({ templateVersion: 1 });

@@ -10,6 +10,8 @@ type CachedJobConfig = {
   label: string | null;
   /** Absent in entries cached before it was read: those are read again. */
   templateVersion?: number | null;
+  /** Absent in entries cached before it was read: those are read again. */
+  template?: string | null;
   /** Newest build when config.xml was read: older builds say nothing new. */
   checkedBuild: number | null;
 };
@@ -75,23 +77,30 @@ export class JobConfigs {
     fullName: string,
     context: { lastBuild?: RawBuild | null; timezone: string },
   ): Promise<JobRunConfig> {
-    const { spec, label, templateVersion } = await this.options.cache.get<CachedJobConfig>(
-      this.key(client, fullName),
-      this.options.ttlMs,
-      async () => ({
-        ...(await client.getJobConfig(fullName)),
-        checkedBuild: context.lastBuild?.number ?? null,
-      }),
-      {
-        accept: cached =>
-          cached.templateVersion !== undefined &&
-          explainsLastBuild(cached, context.lastBuild, {
-            fullName,
-            timezone: context.timezone,
-          }),
-      },
-    );
-    return { spec, label, templateVersion: templateVersion ?? null };
+    const { spec, label, templateVersion, template } =
+      await this.options.cache.get<CachedJobConfig>(
+        this.key(client, fullName),
+        this.options.ttlMs,
+        async () => ({
+          ...(await client.getJobConfig(fullName)),
+          checkedBuild: context.lastBuild?.number ?? null,
+        }),
+        {
+          accept: cached =>
+            cached.templateVersion !== undefined &&
+            cached.template !== undefined &&
+            explainsLastBuild(cached, context.lastBuild, {
+              fullName,
+              timezone: context.timezone,
+            }),
+        },
+      );
+    return {
+      spec,
+      label,
+      templateVersion: templateVersion ?? null,
+      template: template ?? null,
+    };
   }
 
   /** Call after changing a job's configuration through Jenkins. */

@@ -9,6 +9,7 @@ import {
 } from '../../__testUtils__/render';
 import { JobsTable } from '../JobsTable';
 import { JobView } from '../JobView';
+import { updateAdvice } from './JobTemplate';
 
 const FULL_NAME = 'DEV/payments-settlement/legacy-import';
 const OUTDATED = { version: 1, current: 2, outdated: true };
@@ -75,6 +76,14 @@ function renderView(template: typeof OUTDATED | undefined, jobConfigApi = templa
 }
 
 describe('template versions in the jobs table and the job view', () => {
+  it('names a template other than the standard one in its advice', () => {
+    expect(
+      updateAdvice({ version: 1, current: 3, outdated: true, template: 'nightly-etl' }),
+    ).toBe(
+      'This job was created with version 1 of the job template “nightly-etl”; the current version is 3. To update it, use “Update to template v3” in the job\'s view.',
+    );
+  });
+
   it('marks only jobs of an older template as outdated, with how to update them', async () => {
     await renderWithApis(
       <JobsTable

@@ -25,6 +25,9 @@ import { PermissionGate } from '../PermissionGate';
 
 /** How to bring a job to the current template, in words. */
 export function updateAdvice(template: JobTemplateInfo): string {
+  if (template.template) {
+    return `This job was created with version ${template.version} of the job template “${template.template}”; the current version is ${template.current}. To update it, use “Update to template v${template.current}” in the job's view.`;
+  }
   return `This job was created with version ${template.version} of the standard batch pipeline template; the current version is ${template.current} (build parameters reach the batch as data, never as shell text). To update it, use “Update to template v${template.current}” in the job's view, or re-run the “New batch job” Software Template for this job with “update” checked.`;
 }
 
