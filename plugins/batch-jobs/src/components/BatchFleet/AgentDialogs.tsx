@@ -4,14 +4,9 @@ import {
   FleetAgent,
   TerminateAgentResponse,
 } from '@batch-jobs/plugin-batch-jobs-common';
-import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
 import CircularProgress from '@material-ui/core/CircularProgress';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
@@ -19,6 +14,7 @@ import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { batchFleetApiRef } from '../../api/BatchFleetApi';
 import { errorMessage } from '../../format';
+import { ActionDialog, ApprovalPendingNotice } from '../ActionDialog';
 import { useLaunch } from './useFleet';
 
 /** Launch agent: type, VPC, reason, confirmation, then live progress. */
@@ -39,104 +35,94 @@ export function LaunchAgentDialog(props: {
   if (finished && onDone) setTimeout(onDone, 0);
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
-      <DialogTitle>Launch a Jenkins agent</DialogTitle>
-      <DialogContent>
-        {!started && (
-          <>
-            <TextField
-              select
-              fullWidth
-              margin="dense"
-              label="VPC"
-              value={vpc}
-              onChange={e => setVpc(e.target.value)}
-              inputProps={{ 'aria-label': 'VPC' }}
-            >
-              {vpcs.map(v => (
-                <MenuItem key={v} value={v}>
-                  {v}
-                </MenuItem>
-              ))}
-            </TextField>
-            <TextField
-              select
-              fullWidth
-              margin="dense"
-              label="Agent type"
-              value={type}
-              onChange={e => setType(e.target.value as AgentType)}
-              inputProps={{ 'aria-label': 'Agent type' }}
-            >
-              <MenuItem value="batch">batch (2 executors)</MenuItem>
-              <MenuItem value="worker">worker (1 executor)</MenuItem>
-            </TextField>
-            <TextField
-              fullWidth
-              margin="dense"
-              label="Reason"
-              value={reason}
-              onChange={e => setReason(e.target.value)}
-              helperText="Tagged on the instance and kept in the audit trail"
-            />
-            <DialogContentText>
-              This starts an EC2 instance in {vpc} from its {type} launch
-              template; it costs money until it is terminated. Its Jenkins node
-              will be labelled {vpc}-{type}-agent.
-            </DialogContentText>
-          </>
-        )}
-        {submitting && !operation && <CircularProgress size={20} />}
-        {approval && (
-          <Alert severity="info" role="status">
-            Waiting for approval: {vpc} needs a second person. Another user
-            with the batch-jobs.approve permission must approve request{' '}
-            <code>{approval.requestId.slice(0, 8)}</code> (Approvals, below)
-            before the agent is launched; it expires{' '}
-            {new Date(approval.approval.expiresAt).toLocaleString()}.
-          </Alert>
-        )}
-        {operation && (
-          <ol aria-label="Launch progress">
-            {operation.steps.map((step, i) => (
-              <li key={i}>
-                <strong>{step.name}</strong>: {step.message}
-              </li>
-            ))}
-            {operation.state === 'running' && (
-              <li>
-                <CircularProgress size={14} /> waiting for the node to come
-                online (gives up at{' '}
-                {new Date(operation.deadline).toLocaleTimeString()})
-              </li>
-            )}
-          </ol>
-        )}
-        {operation?.state === 'succeeded' && (
-          <Alert severity="success">
-            Agent {operation.node} is online.
-          </Alert>
-        )}
-        {operation?.state === 'failed' && (
-          <Alert severity="error">Launch failed: {operation.error}</Alert>
-        )}
-        {error && <Alert severity="error">{errorMessage(error)}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{started ? 'Close' : 'Cancel'}</Button>
-        {!started && (
-          <Button
-            color="primary"
-            variant="contained"
-            onClick={() =>
-              launch({ vpc, type, reason: reason.trim() || undefined })
+    <ActionDialog
+      title="Launch a Jenkins agent"
+      onClose={onClose}
+      confirm={
+        started
+          ? undefined
+          : {
+              label: `Launch ${type} agent in ${vpc}`,
+              onClick: () =>
+                launch({ vpc, type, reason: reason.trim() || undefined }),
             }
+      }
+    >
+      {!started && (
+        <>
+          <TextField
+            select
+            fullWidth
+            margin="dense"
+            label="VPC"
+            value={vpc}
+            onChange={e => setVpc(e.target.value)}
+            inputProps={{ 'aria-label': 'VPC' }}
           >
-            Launch {type} agent in {vpc}
-          </Button>
-        )}
-      </DialogActions>
-    </Dialog>
+            {vpcs.map(v => (
+              <MenuItem key={v} value={v}>
+                {v}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            select
+            fullWidth
+            margin="dense"
+            label="Agent type"
+            value={type}
+            onChange={e => setType(e.target.value as AgentType)}
+            inputProps={{ 'aria-label': 'Agent type' }}
+          >
+            <MenuItem value="batch">batch (2 executors)</MenuItem>
+            <MenuItem value="worker">worker (1 executor)</MenuItem>
+          </TextField>
+          <TextField
+            fullWidth
+            margin="dense"
+            label="Reason"
+            value={reason}
+            onChange={e => setReason(e.target.value)}
+            helperText="Tagged on the instance and kept in the audit trail"
+          />
+          <DialogContentText>
+            This starts an EC2 instance in {vpc} from its {type} launch
+            template; it costs money until it is terminated. Its Jenkins node
+            gets the VPC's {type} agent label.
+          </DialogContentText>
+        </>
+      )}
+      {submitting && !operation && <CircularProgress size={20} />}
+      {approval && (
+        <ApprovalPendingNotice
+          pending={approval}
+          why={`${vpc} needs a second person`}
+          notYet="No agent was launched yet"
+        />
+      )}
+      {operation && (
+        <ol aria-label="Launch progress">
+          {operation.steps.map((step, i) => (
+            <li key={i}>
+              <strong>{step.name}</strong>: {step.message}
+            </li>
+          ))}
+          {operation.state === 'running' && (
+            <li>
+              <CircularProgress size={14} /> waiting for the node to come online
+              (gives up at {new Date(operation.deadline).toLocaleTimeString()})
+            </li>
+          )}
+        </ol>
+      )}
+      {operation?.state === 'succeeded' && (
+        <Alert severity="success">Agent {operation.node} is online.</Alert>
+      )}
+      {operation?.state === 'failed' && (
+        <Alert severity="error">Launch failed: {operation.error}</Alert>
+      )}
+      {error && <Alert severity="error">{errorMessage(error)}</Alert>}
+    </ActionDialog>
   );
 }
 
@@ -159,9 +145,7 @@ export function TerminateAgentDialog(props: {
     setBusy(true);
     setError(undefined);
     try {
-      setResult(
-        await api.terminateAgent({ vpc, node: agent.node!, force }),
-      );
+      setResult(await api.terminateAgent({ vpc, node: agent.node!, force }));
       onDone?.();
     } catch (e) {
       const status =
@@ -175,54 +159,50 @@ export function TerminateAgentDialog(props: {
   };
 
   return (
-    <Dialog open onClose={onClose} maxWidth="sm" fullWidth>
-      <DialogTitle>Terminate {agent.node}?</DialogTitle>
-      <DialogContent>
-        {!result && (
-          <DialogContentText>
-            The node is first marked temporarily offline so no new build lands
-            on it. While builds run the termination is refused unless forced;
-            then EC2 instance {agent.instanceId} is terminated and the node is
-            deleted.
-          </DialogContentText>
-        )}
-        {refusal && (
-          <Alert severity="warning" role="alert">
-            Refused: {refusal}
-          </Alert>
-        )}
-        {(refusal || agent.executors.busy > 0) && !result && (
-          <FormControlLabel
-            control={
-              <Checkbox
-                checked={force}
-                onChange={e => setForce(e.target.checked)}
-              />
+    <ActionDialog
+      title={`Terminate ${agent.node}?`}
+      onClose={onClose}
+      confirm={
+        result
+          ? undefined
+          : {
+              label: force ? 'Force terminate' : 'Drain and terminate',
+              color: 'secondary',
+              disabled: busy,
+              onClick: submit,
             }
-            label="Force: cut off the running builds"
-          />
-        )}
-        {result && (
-          <Alert severity="success">
-            Instance {result.instanceId} is {result.ec2State ?? 'gone'}
-            {result.nodeDeleted ? '; node deleted' : ''}.
-          </Alert>
-        )}
-        {error && <Alert severity="error">{error}</Alert>}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>{result ? 'Close' : 'Cancel'}</Button>
-        {!result && (
-          <Button
-            color="secondary"
-            variant="contained"
-            disabled={busy}
-            onClick={submit}
-          >
-            {force ? 'Force terminate' : 'Drain and terminate'}
-          </Button>
-        )}
-      </DialogActions>
-    </Dialog>
+      }
+    >
+      {!result && (
+        <DialogContentText>
+          The node is first marked temporarily offline so no new build lands on
+          it. While builds run the termination is refused unless forced; then
+          EC2 instance {agent.instanceId} is terminated and the node is deleted.
+        </DialogContentText>
+      )}
+      {refusal && (
+        <Alert severity="warning" role="alert">
+          Refused: {refusal}
+        </Alert>
+      )}
+      {(refusal || agent.executors.busy > 0) && !result && (
+        <FormControlLabel
+          control={
+            <Checkbox
+              checked={force}
+              onChange={e => setForce(e.target.checked)}
+            />
+          }
+          label="Force: cut off the running builds"
+        />
+      )}
+      {result && (
+        <Alert severity="success">
+          Instance {result.instanceId} is {result.ec2State ?? 'gone'}
+          {result.nodeDeleted ? '; node deleted' : ''}.
+        </Alert>
+      )}
+      {error && <Alert severity="error">{error}</Alert>}
+    </ActionDialog>
   );
 }

@@ -4,7 +4,12 @@ import CircularProgress from '@material-ui/core/CircularProgress';
 import Alert from '@material-ui/lab/Alert';
 import { errorMessage } from '../../format';
 import { BuildStartState } from '../../hooks/useBuildStart';
-import { ApprovalPendingNotice } from '../ActionDialog';
+import { ReactNode, useEffect } from 'react';
+import {
+  ActionDialog,
+  ActionDialogConfirm,
+  ApprovalPendingNotice,
+} from '../ActionDialog';
 
 /**
  * Where a build the user just asked for is: asking Jenkins, waiting for a
@@ -84,4 +89,49 @@ export function BuildStartProgress(props: {
     default:
       return null;
   }
+}
+
+/**
+ * The dialog of an action that starts a build (rerun, run now): its form
+ * and the action's button while idle, then the build's progress.
+ */
+export function BuildStartDialog(props: {
+  title: string;
+  vpc: string;
+  /** What the user does, for the refusal: "rerun" or "run". */
+  action: string;
+  progress: BuildStartState;
+  confirm: ActionDialogConfirm;
+  /** Buttons once the action started, e.g. "Back to the form". */
+  actions?: ReactNode;
+  onOpenBuild?: (number: number) => void;
+  /** Called once the new build exists, e.g. to refresh the builds. */
+  onStarted?: () => void;
+  onClose: () => void;
+  /** The form, shown while idle. */
+  children: ReactNode;
+}) {
+  const { progress, onClose, onStarted } = props;
+  const idle = progress.step === 'idle';
+  useEffect(() => {
+    if (progress.step === 'started') onStarted?.();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [progress.step]);
+  return (
+    <ActionDialog
+      title={props.title}
+      onClose={onClose}
+      confirm={idle ? props.confirm : undefined}
+      actions={props.actions}
+    >
+      {idle && props.children}
+      <BuildStartProgress
+        progress={progress}
+        vpc={props.vpc}
+        action={props.action}
+        onOpenBuild={props.onOpenBuild}
+        onClose={onClose}
+      />
+    </ActionDialog>
+  );
 }

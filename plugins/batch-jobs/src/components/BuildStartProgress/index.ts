@@ -1,1 +1,1 @@
-export { BuildStartProgress } from './BuildStartProgress';
+export { BuildStartDialog, BuildStartProgress } from './BuildStartProgress';

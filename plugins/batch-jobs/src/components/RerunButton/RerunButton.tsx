@@ -10,11 +10,9 @@ import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
 import TableRow from '@material-ui/core/TableRow';
 import ReplayIcon from '@material-ui/icons/Replay';
-import { useEffect } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { useBuildStart } from '../../hooks/useBuildStart';
-import { ActionDialog } from '../ActionDialog';
-import { BuildStartProgress } from '../BuildStartProgress';
+import { BuildStartDialog } from '../BuildStartProgress';
 import { parameterValue } from '../BuildStatus';
 import { EntityActionButton } from '../EntityActionButton';
 
@@ -43,66 +41,49 @@ export function RerunDialog(props: RerunButtonProps & { onClose: () => void }) {
   const { progress, submit } = useBuildStart(api.rerun.bind(api));
   const jobName = job.split('/').pop();
 
-  useEffect(() => {
-    // The new build exists once Jenkins names it: time to refresh the list.
-    if (progress.step === 'started') onStarted?.();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [progress.step]);
-
   return (
-    <ActionDialog
+    <BuildStartDialog
       title={`Rerun ${jobName} #${build.number} in ${vpc}`}
+      vpc={vpc}
+      action="rerun"
+      progress={progress}
+      confirm={{
+        label: 'Rerun',
+        icon: <ReplayIcon />,
+        onClick: () => submit({ vpc, job, number: build.number, entityRef }),
+      }}
+      onOpenBuild={onOpenBuild}
+      onStarted={onStarted}
       onClose={onClose}
-      confirm={
-        progress.step === 'idle'
-          ? {
-              label: 'Rerun',
-              icon: <ReplayIcon />,
-              onClick: () =>
-                submit({ vpc, job, number: build.number, entityRef }),
-            }
-          : undefined
-      }
     >
-      {progress.step === 'idle' && (
-        <>
-          <DialogContentText>
-            Starts a new build of <b>{job}</b>{' '}
-            {build.parameters.length
-              ? 'with the same parameters:'
-              : '(the job takes no parameters).'}{' '}
-          </DialogContentText>
-          {build.parameters.length > 0 && (
-            <Table size="small" aria-label="Parameters">
-              <TableBody>
-                {build.parameters.map(p => (
-                  <TableRow key={p.name}>
-                    <TableCell component="th">{p.name}</TableCell>
-                    <TableCell>
-                      <code>{parameterValue(p)}</code>
-                      {p.secret &&
-                        " (secret: Jenkins never reveals it, so the job's default is used)"}
-                    </TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          )}
-          <Box mt={2}>
-            <DialogContentText variant="body2">
-              The rerun is recorded in the audit trail under your name.
-            </DialogContentText>
-          </Box>
-        </>
+      <DialogContentText>
+        Starts a new build of <b>{job}</b>{' '}
+        {build.parameters.length
+          ? 'with the same parameters:'
+          : '(the job takes no parameters).'}{' '}
+      </DialogContentText>
+      {build.parameters.length > 0 && (
+        <Table size="small" aria-label="Parameters">
+          <TableBody>
+            {build.parameters.map(p => (
+              <TableRow key={p.name}>
+                <TableCell component="th">{p.name}</TableCell>
+                <TableCell>
+                  <code>{parameterValue(p)}</code>
+                  {p.secret &&
+                    " (secret: Jenkins never reveals it, so the job's default is used)"}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
       )}
-      <BuildStartProgress
-        progress={progress}
-        vpc={vpc}
-        action="rerun"
-        onOpenBuild={onOpenBuild}
-        onClose={onClose}
-      />
-    </ActionDialog>
+      <Box mt={2}>
+        <DialogContentText variant="body2">
+          The rerun is recorded in the audit trail under your name.
+        </DialogContentText>
+      </Box>
+    </BuildStartDialog>
   );
 }
 

@@ -13,9 +13,8 @@ import Alert from '@material-ui/lab/Alert';
 import { useEffect, useState } from 'react';
 import { batchJobsApiRef } from '../../api';
 import { errorMessage } from '../../format';
-import { BuildStartProgress } from '../BuildStartProgress';
+import { BuildStartDialog } from '../BuildStartProgress';
 import { useBuildStart } from '../../hooks/useBuildStart';
-import { ActionDialog } from '../ActionDialog';
 import {
   initialValues,
   RunFormValues,
@@ -80,11 +79,6 @@ export function RunJobDialog(
     load(props.fromBuild);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
-  useEffect(() => {
-    if (progress.step === 'started') onStarted?.();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [progress.step]);
-
   const definitions = loaded?.definitions ?? [];
   const onRun = () => {
     const found = validateRunForm(definitions, values);
@@ -99,86 +93,74 @@ export function RunJobDialog(
   };
 
   return (
-    <ActionDialog
+    <BuildStartDialog
       title={`Run ${jobName} in ${vpc}`}
-      onClose={onClose}
-      confirm={
-        progress.step === 'idle'
-          ? {
-              label: 'Run',
-              icon: <PlayArrowIcon />,
-              disabled: !loaded,
-              onClick: onRun,
-            }
-          : undefined
-      }
+      vpc={vpc}
+      action="run"
+      progress={progress}
+      confirm={{
+        label: 'Run',
+        icon: <PlayArrowIcon />,
+        disabled: !loaded,
+        onClick: onRun,
+      }}
       actions={
         progress.step === 'failed' && (
           <Button onClick={back}>Back to the form</Button>
         )
       }
+      onOpenBuild={onOpenBuild}
+      onStarted={onStarted}
+      onClose={onClose}
     >
-      {progress.step === 'idle' && (
+      {!loaded && !loadError && <Progress />}
+      {loadError && (
+        <Alert severity="error">
+          Could not read the job's parameters: {errorMessage(loadError)}
+        </Alert>
+      )}
+      {loaded && (
         <>
-          {!loaded && !loadError && <Progress />}
-          {loadError && (
-            <Alert severity="error">
-              Could not read the job's parameters: {errorMessage(loadError)}
-            </Alert>
-          )}
-          {loaded && (
-            <>
-              <DialogContentText>
-                Starts a new build of <b>{job}</b>
-                {introduction(definitions.length, loaded.fromBuild)}
-              </DialogContentText>
-              {definitions.length > 0 && (
-                <Box display="flex" gridGap={8} alignItems="center" mb={2}>
-                  <TextField
-                    id="run-prefill-build"
-                    label="Values of build #"
-                    value={prefill}
-                    onChange={e =>
-                      setPrefill(e.target.value.replace(/\D/g, ''))
-                    }
-                    size="small"
-                    variant="outlined"
-                  />
-                  <Button
-                    size="small"
-                    disabled={!prefill}
-                    onClick={() => load(Number(prefill))}
-                  >
-                    Fill in
-                  </Button>
-                  <Button size="small" onClick={() => load(undefined)}>
-                    Defaults
-                  </Button>
-                </Box>
-              )}
-              <RunJobForm
-                definitions={definitions}
-                values={values}
-                errors={errors}
-                onChange={setValues}
+          <DialogContentText>
+            Starts a new build of <b>{job}</b>
+            {introduction(definitions.length, loaded.fromBuild)}
+          </DialogContentText>
+          {definitions.length > 0 && (
+            <Box display="flex" gridGap={8} alignItems="center" mb={2}>
+              <TextField
+                id="run-prefill-build"
+                label="Values of build #"
+                value={prefill}
+                onChange={e => setPrefill(e.target.value.replace(/\D/g, ''))}
+                size="small"
+                variant="outlined"
               />
-              <Box mt={2}>
-                <DialogContentText variant="body2">
-                  The run is recorded in the audit trail under your name.
-                </DialogContentText>
-              </Box>
-            </>
+              <Button
+                size="small"
+                disabled={!prefill}
+                onClick={() => load(Number(prefill))}
+              >
+                Fill in
+              </Button>
+              <Button size="small" onClick={() => load(undefined)}>
+                Defaults
+              </Button>
+            </Box>
           )}
+          <RunJobForm
+            definitions={definitions}
+            values={values}
+            errors={errors}
+            onChange={setValues}
+          />
+          <Box mt={2}>
+            <DialogContentText variant="body2">
+              The run is recorded in the audit trail under your name.
+            </DialogContentText>
+          </Box>
         </>
       )}
-      <BuildStartProgress
-        progress={progress}
-        vpc={vpc}
-        action="run"
-        onOpenBuild={onOpenBuild}
-        onClose={onClose}
-      />
-    </ActionDialog>
+    </BuildStartDialog>
   );
 }
 
