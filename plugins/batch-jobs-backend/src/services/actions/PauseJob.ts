@@ -1,9 +1,4 @@
-import {
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
 import { InputError, isError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ApprovalPendingResponse,
   EntityJobsResponse,
@@ -14,14 +9,17 @@ import {
   batchJobsJobPausePermission,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { PauseRecord, PauseStore } from '../../database/DatabasePauseStore';
-import { AuditStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
-import { JobDirectory } from '../jenkins/JobDirectory';
 import { ReadCache } from '../jobs/ReadCache';
-import { ApprovalGate, approvalDetail } from '../approvals/ApprovalGate';
+import { approvalDetail } from '../approvals/ApprovalGate';
 import { checkPin, pinHash } from '../approvals/pins';
 import { ActionContext } from './RunJob';
-import { ancestorFolders, authorizeOnEntity } from './entityAccess';
+import {
+  actingEntityRef,
+  ancestorFolders,
+  authorizeOnEntity,
+  EntityActionServices,
+} from './entityAccess';
 
 /** Who resumes a pause whose end time has come. @public */
 export const PAUSE_ROUTINE_ACTOR = 'plugin:default/batch-jobs';
@@ -48,18 +46,10 @@ function toPause(record: PauseRecord): JobPause {
  */
 export class PauseJob {
   constructor(
-    private readonly options: {
-      directory: JobDirectory;
-      clients: Map<string, JenkinsClient>;
-      audit: AuditStore;
+    private readonly options: EntityActionServices & {
       pauses: PauseStore;
-      permissions: PermissionsService;
-      catalog: CatalogService;
-      logger: LoggerService;
       cache?: ReadCache;
       now?: () => Date;
-      /** The four-eyes gate of VPCs with `requireApproval`. */
-      gate?: ApprovalGate;
     },
   ) {}
 
@@ -107,9 +97,7 @@ export class PauseJob {
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: context.approval
-        ? context.approval.entityRef ?? undefined
-        : input.entityRef,
+      entityRef: actingEntityRef(input.entityRef, context.approval),
       credentials: context.credentials,
       permission: batchJobsJobPausePermission,
       verb: 'pause jobs of',
@@ -196,9 +184,7 @@ export class PauseJob {
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: context.approval
-        ? context.approval.entityRef ?? undefined
-        : input.entityRef,
+      entityRef: actingEntityRef(input.entityRef, context.approval),
       credentials: context.credentials,
       permission: batchJobsJobPausePermission,
       verb: 'resume jobs of',

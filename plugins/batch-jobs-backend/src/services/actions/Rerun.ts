@@ -1,24 +1,14 @@
-import {
-  BackstageCredentials,
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ApprovalPendingResponse,
   RerunRequest,
   RerunResponse,
   batchJobsBuildRerunPermission,
 } from '@batch-jobs/plugin-batch-jobs-common';
-import { AuditStore, IdempotencyStore } from '../../database/types';
+import { IdempotencyStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
-import { JobDirectory } from '../jenkins/JobDirectory';
-import {
-  ApprovalGate,
-  ApprovedAs,
-  approvalDetail,
-} from '../approvals/ApprovalGate';
+import { ApprovedAs, approvalDetail } from '../approvals/ApprovalGate';
 import { checkPin, pinHash } from '../approvals/pins';
 import {
   mapParameters,
@@ -28,9 +18,11 @@ import {
 import { queuedAnswer } from './RunJob';
 import { holdUnderKey, runAuditedAction } from './auditedAction';
 import {
+  actingEntityRef,
   authorizeOnEntity,
   checkIdempotencyKey,
   claimIdempotencyKey,
+  EntityActionServices,
 } from './entityAccess';
 
 /** `RerunRequest` plus the entity the caller acts through (optional). @public */
@@ -56,16 +48,8 @@ export interface RerunContext {
  */
 export class Rerun {
   constructor(
-    private readonly options: {
-      directory: JobDirectory;
-      clients: Map<string, JenkinsClient>;
-      audit: AuditStore;
+    private readonly options: EntityActionServices & {
       idempotency: IdempotencyStore;
-      permissions: PermissionsService;
-      catalog: CatalogService;
-      logger: LoggerService;
-      /** The four-eyes gate of VPCs with `requireApproval`. */
-      gate?: ApprovalGate;
     },
   ) {}
 
@@ -86,9 +70,7 @@ export class Rerun {
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: context.approval
-        ? context.approval.entityRef ?? undefined
-        : input.entityRef,
+      entityRef: actingEntityRef(input.entityRef, context.approval),
       credentials: context.credentials,
       permission: batchJobsBuildRerunPermission,
       verb: 'rerun builds of',

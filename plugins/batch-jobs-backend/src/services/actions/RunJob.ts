@@ -1,10 +1,5 @@
-import {
-  BackstageCredentials,
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ApprovalPendingResponse,
   JobParameterDefinition,
@@ -14,26 +9,22 @@ import {
   RunJobResponse,
   batchJobsJobRunPermission,
 } from '@batch-jobs/plugin-batch-jobs-common';
-import { AuditStore, IdempotencyStore } from '../../database/types';
-import { JenkinsClient } from '../jenkins/JenkinsClient';
-import { JobDirectory } from '../jenkins/JobDirectory';
+import { IdempotencyStore } from '../../database/types';
 import {
   SECRET_MASK,
   checkParameters,
   mapParameterDefinitions,
   valuesFromBuild,
 } from '../jenkins/parameters';
-import {
-  ApprovalGate,
-  ApprovedAs,
-  approvalDetail,
-} from '../approvals/ApprovalGate';
+import { ApprovedAs, approvalDetail } from '../approvals/ApprovalGate';
 import { checkPin, pinHash } from '../approvals/pins';
 import { holdUnderKey, runAuditedAction } from './auditedAction';
 import {
+  actingEntityRef,
   authorizeOnEntity,
   checkIdempotencyKey,
   claimIdempotencyKey,
+  EntityActionServices,
 } from './entityAccess';
 
 /** @public */
@@ -58,16 +49,8 @@ export interface ActionContext {
  */
 export class RunJob {
   constructor(
-    private readonly options: {
-      directory: JobDirectory;
-      clients: Map<string, JenkinsClient>;
-      audit: AuditStore;
+    private readonly options: EntityActionServices & {
       idempotency: IdempotencyStore;
-      permissions: PermissionsService;
-      catalog: CatalogService;
-      logger: LoggerService;
-      /** The four-eyes gate of VPCs with `requireApproval`. */
-      gate?: ApprovalGate;
     },
   ) {}
 
@@ -120,9 +103,7 @@ export class RunJob {
     const entityRef = await authorizeOnEntity(this.options, {
       vpc,
       fullName,
-      entityRef: context.approval
-        ? context.approval.entityRef ?? undefined
-        : input.entityRef,
+      entityRef: actingEntityRef(input.entityRef, context.approval),
       credentials: context.credentials,
       permission: batchJobsJobRunPermission,
       verb: 'run jobs of',

@@ -1,7 +1,3 @@
-import {
-  LoggerService,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import {
   ConflictError,
@@ -9,21 +5,17 @@ import {
   NotFoundError,
   isError,
 } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   StopBuildRequest,
   StopBuildResponse,
   StopMethod,
   batchJobsBuildStopPermission,
 } from '@batch-jobs/plugin-batch-jobs-common';
-import { AuditStore } from '../../database/types';
 import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
-import { JobDirectory } from '../jenkins/JobDirectory';
 import { jobKind, mapResult } from '../jenkins/mapping';
 import { RawBuild } from '../jenkins/types';
-import { ApprovalGate } from '../approvals/ApprovalGate';
 import { ActionContext } from './RunJob';
-import { authorizeOnEntity } from './entityAccess';
+import { authorizeOnEntity, EntityActionServices } from './entityAccess';
 
 /** Default of `batchJobs.stop.escalateAfterSeconds`. @public */
 export const DEFAULT_ESCALATE_AFTER_SECONDS = 30;
@@ -57,16 +49,9 @@ export class StopBuild {
   }
 
   constructor(
-    private readonly options: {
-      directory: JobDirectory;
-      clients: Map<string, JenkinsClient>;
-      audit: AuditStore;
-      permissions: PermissionsService;
-      catalog: CatalogService;
-      logger: LoggerService;
+    /** Stops are never held (they limit damage); in a four-eyes VPC the gate tells the approvers. */
+    private readonly options: EntityActionServices & {
       escalateAfterMs?: number;
-      /** Stops are never held (they limit damage); in a four-eyes VPC the approvers hear of them. */
-      gate?: ApprovalGate;
     },
   ) {}
 

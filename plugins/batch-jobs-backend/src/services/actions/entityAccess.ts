@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   BackstageCredentials,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
@@ -16,7 +17,9 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { VpcConfig } from '../../config';
-import { IdempotencyStore } from '../../database/types';
+import { AuditStore, IdempotencyStore } from '../../database/types';
+import type { ApprovalGate } from '../approvals/ApprovalGate';
+import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 
 /*
@@ -34,6 +37,15 @@ export interface EntityAccessDeps {
   catalog: CatalogService;
   directory: JobDirectory;
   permissions: PermissionsService;
+}
+
+/** What an action on a catalog entity's job is built from. @internal */
+export interface EntityActionServices extends EntityAccessDeps {
+  clients: Map<string, JenkinsClient>;
+  audit: AuditStore;
+  logger: LoggerService;
+  /** The four-eyes gate of VPCs with `requireApproval`. */
+  gate?: ApprovalGate;
 }
 
 async function selectionOf(directory: JobDirectory, entity: Entity) {
@@ -132,6 +144,18 @@ export async function checkEntityClaims(
     );
   }
   return ref;
+}
+
+/**
+ * The entity an action acts through: an approved request's own (what the
+ * approver reviewed), never one named when it is executed.
+ * @internal
+ */
+export function actingEntityRef(
+  requested: string | undefined,
+  approval: { entityRef: string | null } | undefined,
+): string | undefined {
+  return approval ? approval.entityRef ?? undefined : requested;
 }
 
 /**
