@@ -403,7 +403,13 @@ export interface Config {
           endpoint?: string;
           /** Path-style URLs. Default: true when `endpoint` is set. */
           forcePathStyle?: boolean;
-          /** Static credentials. Default: the AWS SDK's default chain. */
+          /**
+           * The bucket's AWS account: its credentials come from Backstage's
+           * AWS integration (`aws.mainAccount`, `aws.accounts[]` with
+           * `roleName`), like a VPC's `aws.accountId`. Not with `credentials`.
+           */
+          accountId?: string;
+          /** Static credentials. Default: the account's (accountId), else the AWS SDK's default chain. */
           credentials?: {
             /** Access key id. */
             accessKeyId: string;

@@ -39,7 +39,10 @@ describe('VPCs in two AWS accounts through assumed roles', () => {
     await closeSandbox(sandbox);
   });
 
-  const start = (accounts: { DEV: string; PROD: string }) => {
+  const start = (
+    accounts: { DEV: string; PROD: string },
+    extra: Record<string, unknown> = {},
+  ) => {
     const vpc = (name: string, aws: Record<string, unknown>) => ({
       name,
       jenkins: 'sandbox',
@@ -74,6 +77,7 @@ describe('VPCs in two AWS accounts through assumed roles', () => {
           vpc('PROD', { accountId: accounts.PROD }),
         ],
         fleet: { connectTimeoutSeconds: 3, pollIntervalSeconds: 0.2 },
+        ...extra,
       },
     });
   };
@@ -141,5 +145,50 @@ describe('VPCs in two AWS accounts through assumed roles', () => {
     expect(res.status).toBe(200);
     // PROD's role reaches no DEV instance: DEV's Jenkins nodes show no EC2 side.
     expect(ec2StatesOf(res.body, 'DEV')).toEqual([]);
+  });
+
+  it('backs Jenkins up into a bucket of another account through that account’s role', async () => {
+    const { server } = await start(
+      { DEV: DEV_ACCOUNT, PROD: PROD_ACCOUNT },
+      {
+        routines: {
+          'jenkins-backup': {
+            frequency: { trigger: 'manual' },
+            job: 'jenkins-backup',
+            pollInterval: { milliseconds: 50 },
+            waitTimeout: { seconds: 60 },
+            s3: {
+              bucket: 'jenkins-backups',
+              prefix: 'jenkins/',
+              region: 'us-east-1',
+              endpoint: sandbox.awsUrl,
+              accountId: DEV_ACCOUNT,
+            },
+          },
+        },
+      },
+    );
+    const mark = sandbox.aws.requests.length;
+    const started = await apiOf(server).post('/routines/jenkins-backup/run', {
+      dryRun: false,
+    });
+    expect(started.status).toBe(202);
+    let run: any;
+    for (const end = Date.now() + 60_000; Date.now() < end; ) {
+      run = (await apiOf(server).get(`/routines/runs/${started.body.runId}`))
+        .body;
+      if (run.outcome !== 'running') break;
+      await sandbox.advance(20_000);
+    }
+    expect(run).toMatchObject({
+      outcome: 'succeeded',
+      summary: expect.stringMatching(/verified/),
+    });
+    const s3 = sandbox.aws.requests.slice(mark).filter(r => r.service === 's3');
+    expect(s3.length).toBeGreaterThan(0);
+    // Every S3 call the backend made was signed with DEV's assumed role.
+    expect(
+      new Set(s3.map(r => sandbox.aws.sessionAccount(r.accessKeyId))),
+    ).toEqual(new Set([DEV_ACCOUNT]));
   });
 });

@@ -22,7 +22,11 @@ import {
 } from './services/fleet/AgentProviders';
 import { registerApprovalExecutors } from './setup/approvalExecutors';
 import { scheduleBuildAlerts } from './setup/buildAlerts';
-import { createEc2Agents, setupFleet } from './setup/fleet';
+import {
+  awsAccountCredentials,
+  createEc2Agents,
+  setupFleet,
+} from './setup/fleet';
 import { setupFoundation } from './setup/foundation';
 import { setupJobConfig } from './setup/jobConfig';
 import { createJobTemplates } from './setup/jobTemplates';
@@ -101,9 +105,10 @@ export const batchJobsPlugin = createBackendPlugin({
 
         const templates = createJobTemplates(deps, templateSources);
         const jobs = await setupJobs(base, templates);
+        const accountCredentials = awsAccountCredentials(deps.config);
         const agents = AgentProviders.create({
           vpcs: batchJobsConfig.vpcs,
-          defaultProvider: createEc2Agents(base),
+          defaultProvider: createEc2Agents(base, accountCredentials),
           choices: agentProviderChoices,
           logger: deps.logger,
         });
@@ -123,6 +128,7 @@ export const batchJobsPlugin = createBackendPlugin({
           operations: DatabaseFleetOperationStore.create({ db: base.db }),
           scheduler: base.scheduler,
           readAccess: base.readAccess,
+          accountCredentials,
           gate,
         });
         deps.httpRouter.use(routines.router);

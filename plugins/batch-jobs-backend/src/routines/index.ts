@@ -18,6 +18,7 @@ import { AuditStore } from '../database/types';
 import { createRoutinesRouter } from '../router/routinesRouter';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { BackupBucket } from '../services/aws/BackupBucket';
+import type { AccountCredentials } from '../services/aws/Ec2Agents';
 import { AgentProviders } from '../services/fleet/AgentProviders';
 import { ApprovalGate } from '../services/approvals/ApprovalGate';
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
@@ -46,6 +47,8 @@ export async function setupRoutines(options: {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   logger: LoggerService;
+  /** Credentials of an AWS account (a bucket's `accountId`), from the AWS integration. */
+  accountCredentials?: (accountId: string) => AccountCredentials;
   /** Holds a real "run now" while a VPC requires approval. */
   gate?: ApprovalGate;
   /** Routine history spans every VPC: read with batch-jobs.vpc.read on all. */
@@ -94,7 +97,11 @@ export async function setupRoutines(options: {
       jenkins: backup.jenkins,
       client: clients.get(backup.jenkins)!,
       job: backup.job,
-      bucket: backup.s3 ? new BackupBucket(backup.s3) : undefined,
+      bucket: backup.s3
+        ? new BackupBucket(backup.s3, {
+            accountCredentials: options.accountCredentials,
+          })
+        : undefined,
       backups,
       audit,
       logger,

@@ -149,6 +149,19 @@ export function readRoutinesConfig(
       fail(`${at}.jenkins-backup.s3.endpoint`, `'${endpoint}' is not a URL`);
     }
     const creds = s3.getOptionalConfig('credentials');
+    const accountId = s3.getOptionalString('accountId');
+    if (accountId !== undefined && !/^\d{12}$/.test(accountId)) {
+      fail(
+        `${at}.jenkins-backup.s3.accountId`,
+        `'${accountId}' is not an AWS account id (12 digits)`,
+      );
+    }
+    if (accountId !== undefined && creds) {
+      fail(
+        `${at}.jenkins-backup.s3`,
+        'give either accountId (credentials from the AWS integration) or credentials, not both',
+      );
+    }
     // getOptional: getOptionalString would refuse '' with a type error that hides why.
     const raw = s3.getOptional('prefix') ?? '';
     if (typeof raw !== 'string') {
@@ -166,6 +179,7 @@ export function readRoutinesConfig(
       prefix,
       region: s3.getOptionalString('region') ?? 'us-east-1',
       ...(endpoint ? { endpoint } : {}),
+      ...(accountId ? { accountId } : {}),
       ...(creds
         ? {
             credentials: {

@@ -1,7 +1,8 @@
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
 import { DatabaseFleetOperationStore } from '../database/DatabaseFleetOperationStore';
 import { createFleetRouter } from '../router/fleetRouter';
-import { Ec2Agents } from '../services/aws/Ec2Agents';
+import { Config } from '@backstage/config';
+import { AccountCredentials, Ec2Agents } from '../services/aws/Ec2Agents';
 import { AgentLauncher } from '../services/fleet/AgentLauncher';
 import { AgentProviders } from '../services/fleet/AgentProviders';
 import { AgentTerminator } from '../services/fleet/AgentTerminator';
@@ -9,26 +10,33 @@ import { FleetView } from '../services/fleet/FleetView';
 import { Foundation } from './foundation';
 
 /**
- * The EC2 agents of every VPC (the default agent provider). A VPC with aws.accountId takes its
- * credentials from Backstage's AWS integration (aws.mainAccount,
- * aws.accounts[] with roleName), read only when a VPC names an account: an
- * installation's `aws` config is not ours to validate otherwise.
+ * Credentials of an AWS account (a VPC's or the backup bucket's
+ * `accountId`) from Backstage's AWS integration (aws.mainAccount,
+ * aws.accounts[] with roleName). Its config is read only when something
+ * names an account: an installation's `aws` config is not ours to validate
+ * otherwise.
  */
-export function createEc2Agents(base: Foundation): Ec2Agents {
-  const { config, logger } = base.deps;
-  let awsCredentials: DefaultAwsCredentialsManager | undefined;
+export function awsAccountCredentials(
+  config: Config,
+): (accountId: string) => AccountCredentials {
+  let manager: DefaultAwsCredentialsManager | undefined;
+  return accountId => async () => {
+    manager ??= DefaultAwsCredentialsManager.fromConfig(config);
+    const { sdkCredentialProvider } = await manager.getCredentialProvider({
+      accountId,
+    });
+    return sdkCredentialProvider();
+  };
+}
+
+/** The EC2 agents of every VPC: the default agent provider. */
+export function createEc2Agents(
+  base: Foundation,
+  accountCredentials: (accountId: string) => AccountCredentials,
+): Ec2Agents {
   return Ec2Agents.fromConfig(base.batchJobsConfig.vpcs, {
-    logger,
-    accountCredentials: accountId => {
-      awsCredentials ??= DefaultAwsCredentialsManager.fromConfig(config);
-      const manager = awsCredentials;
-      return async () => {
-        const { sdkCredentialProvider } = await manager.getCredentialProvider({
-          accountId,
-        });
-        return sdkCredentialProvider();
-      };
-    },
+    logger: base.deps.logger,
+    accountCredentials,
   });
 }
 

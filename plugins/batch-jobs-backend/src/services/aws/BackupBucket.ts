@@ -6,6 +6,7 @@ import {
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
+import type { AccountCredentials } from './Ec2Agents';
 import { BackupObject } from '../../routines/decisions';
 import { ArchiveInspection, inspectBackupArchive } from './backupArchive';
 
@@ -17,18 +18,24 @@ export interface BackupBucketConfig {
   region: string;
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** The bucket's account: credentials from Backstage's AWS integration (an assumed role). */
+  accountId?: string;
   /** Path-style URLs (LocalStack, the sandbox, S3-compatible stores). */
   forcePathStyle: boolean;
 }
 
 /** Names the bucket and the call in every failure, and keeps AWS' status out of ours. */
 function fail(error: unknown, what: string, where: string): Error {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const status = e?.$metadata?.httpStatusCode;
   return new Error(
-    `S3 ${what} on ${where} failed: ${e?.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${
-      e?.message && e.message !== e.name ? `: ${e.message}` : ''
-    }`,
+    `S3 ${what} on ${where} failed: ${e?.name ?? 'Error'}${
+      status ? ` (HTTP ${status})` : ''
+    }${e?.message && e.message !== e.name ? `: ${e.message}` : ''}`,
   );
 }
 
@@ -40,11 +47,25 @@ function fail(error: unknown, what: string, where: string): Error {
 export class BackupBucket {
   private readonly client: S3Client;
 
-  constructor(readonly config: BackupBucketConfig) {
+  constructor(
+    readonly config: BackupBucketConfig,
+    options: {
+      /** The credentials of an account (`accountId`), from the AWS integration. */
+      accountCredentials?: (accountId: string) => AccountCredentials;
+    } = {},
+  ) {
+    if (config.accountId && !options.accountCredentials) {
+      throw new Error(
+        `The backup bucket names account ${config.accountId}, but no AWS account credentials are available`,
+      );
+    }
+    const credentials = config.accountId
+      ? options.accountCredentials!(config.accountId)
+      : config.credentials;
     this.client = new S3Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      ...(config.credentials ? { credentials: config.credentials } : {}),
+      ...(credentials ? { credentials } : {}),
       forcePathStyle: config.forcePathStyle,
       maxAttempts: 3,
     });
@@ -67,7 +88,9 @@ export class BackupBucket {
           out.push({
             key: o.Key,
             size: Number(o.Size ?? 0),
-            lastModified: o.LastModified ? new Date(o.LastModified) : new Date(0),
+            lastModified: o.LastModified
+              ? new Date(o.LastModified)
+              : new Date(0),
           });
         }
       }
@@ -86,7 +109,9 @@ export class BackupBucket {
       return {
         key,
         size: Number(res.ContentLength ?? 0),
-        lastModified: res.LastModified ? new Date(res.LastModified) : new Date(0),
+        lastModified: res.LastModified
+          ? new Date(res.LastModified)
+          : new Date(0),
       };
     } catch (error) {
       throw fail(error, 'HeadObject', `s3://${this.config.bucket}/${key}`);
@@ -122,7 +147,9 @@ export class BackupBucket {
           Range: `bytes=0-${count - 1}`,
         }),
       );
-      return res.Body ? await res.Body.transformToByteArray() : new Uint8Array();
+      return res.Body
+        ? await res.Body.transformToByteArray()
+        : new Uint8Array();
     } catch (error) {
       throw fail(error, 'GetObject', `s3://${this.config.bucket}/${key}`);
     }
