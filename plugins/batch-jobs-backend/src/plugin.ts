@@ -47,6 +47,8 @@ import { drainOnShutdown } from './routines/drainOnShutdown';
 import { JenkinsClient } from './services/jenkins/JenkinsClient';
 import { JobDirectory } from './services/jenkins/JobDirectory';
 import { JobsView } from './services/jobs/JobsView';
+import { PipelineRuns } from './services/jobs/PipelineRuns';
+import { SubmitInput } from './services/actions/SubmitInput';
 import { JobWriter } from './services/jobs/JobWriter';
 import { JobConfigHistory } from './services/jobs/JobConfigHistory';
 import { DatabaseJobConfigHistoryStore } from './database/DatabaseJobConfigHistoryStore';
@@ -164,10 +166,13 @@ export const batchJobsPlugin = createBackendPlugin({
           cache: readCache,
           ttlMs: batchJobsConfig.cache.scheduleTtlSeconds * 1000,
         });
+        // Pipeline builds' stages and inputs (Stage View REST API).
+        const runs = new PipelineRuns({ directory, clients });
         const jobs = new JobsView({
           config: batchJobsConfig,
           directory,
           clients,
+          runs,
           cache: readCache,
           configs,
           audit,
@@ -338,6 +343,13 @@ export const batchJobsPlugin = createBackendPlugin({
             runJob,
             stopBuild,
             pauseJob,
+            runs,
+            submitInput: new SubmitInput({
+              ...actionDeps,
+              idempotency,
+              runs,
+              gate,
+            }),
           }),
         );
         const fleetDeps = {

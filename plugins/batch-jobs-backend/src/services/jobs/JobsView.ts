@@ -35,6 +35,7 @@ import { JobConfigs } from '../schedules/JobConfigs';
 import { describeSchedule, jobStats } from '../schedules/jobSchedule';
 import { ReadCache, SerializedView } from './ReadCache';
 import { mapLimit } from './mapLimit';
+import { PipelineRuns } from './PipelineRuns';
 
 /** Upper bound of one builds page. @public */
 export const MAX_BUILDS_PAGE = 100;
@@ -109,6 +110,8 @@ export class JobsView {
       audit: AuditStore;
       logger: LoggerService;
       now?: () => number;
+      /** Adds the failing stage and a pending input to pipelines' last builds. */
+      runs?: PipelineRuns;
     },
   ) {}
 
@@ -222,7 +225,9 @@ export class JobsView {
           result.jobs.push(errorJob(selector.raw, label, errorMessage(error)));
           continue;
         }
-        const matches = listing ? this.match(vpc, folder, selector, listing) : [];
+        const matches = listing
+          ? this.match(vpc, folder, selector, listing)
+          : [];
         // Only a claim an operator's binding confirms shows the job.
         let shown = 0;
         for (const [fullName, raw] of matches) {
@@ -291,9 +296,44 @@ export class JobsView {
           : [],
       ),
     );
+    await mapLimit(jobs, SCHEDULE_CONCURRENCY, job =>
+      this.addPipelineNotes(client, job),
+    );
     jobs.sort((a, b) => a.fullName.localeCompare(b.fullName));
     result.jobs.push(...jobs);
     return result;
+  }
+
+  /**
+   * A failed pipeline build says in which stage, a running one whether it
+   * waits for input: one Stage View read per such last build (finished
+   * ones cached as long as schedules); a failure only leaves them out.
+   */
+  private async addPipelineNotes(
+    client: JenkinsClient,
+    job: JobSummary,
+  ): Promise<void> {
+    const build = job.lastBuild;
+    const runs = this.options.runs;
+    if (!runs || !build || job.kind !== 'pipeline') return;
+    const finished = build.status === 'failure' || build.status === 'unstable';
+    if (!finished && build.status !== 'running') return;
+    const { cache } = this.options.config;
+    try {
+      const notes = (await this.options.cache.get(
+        `jenkins:${client.name}:notes:${job.fullName}#${build.number}:${build.status}`,
+        (finished ? cache.scheduleTtlSeconds : cache.ttlSeconds) * 1000,
+        async () =>
+          (await runs.notesFor(client, job.fullName, build.number)) as any,
+      )) as { failedStage?: string; waitingForInput?: string };
+      Object.assign(build, notes);
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not read stages of ${job.fullName} #${
+          build.number
+        }: ${errorMessage(error)}`,
+      );
+    }
   }
 
   /** Jobs of `listing` (the selector's parent folder) that the selector picks. */
