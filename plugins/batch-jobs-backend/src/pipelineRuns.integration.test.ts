@@ -1,4 +1,7 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   Sandbox,
   TEST_OWNERSHIP,
@@ -245,6 +248,87 @@ describe('pipeline stages and inputs against the sandbox', () => {
       outcome: 'succeeded',
       target: `${MAIN}#${build.number}`,
     });
+  });
+
+  it("notifies the entity's owners once when a build starts waiting for input", async () => {
+    const sent: any[] = [];
+    const scheduler = mockServices.scheduler() as any;
+    await startSandboxBackend(sandbox, {
+      entities: [ORDERS],
+      batchJobs: {
+        alerts: { timezone: 'UTC', events: ['failure'] },
+        ownership: [
+          ...TEST_OWNERSHIP,
+          { entity: ORDERS_REF, jobs: ['orders/multibranch'] },
+        ],
+      },
+      features: [
+        scheduler.factory({ skipTaskRunOnStartup: true }),
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({
+            send: async (n: any) => {
+              sent.push(n);
+            },
+          }),
+        }),
+      ],
+    });
+    const tick = () => scheduler.triggerTask('batch-jobs-build-alerts');
+    const build = await buildAtInput();
+    await tick();
+    await tick();
+    const notices = sent.filter(n => n.payload.topic === 'batch-jobs.inputs');
+    expect(notices).toEqual([
+      {
+        recipients: {
+          type: 'entity',
+          entityRef: ['group:default/team-payments'],
+        },
+        payload: expect.objectContaining({
+          title: `Waiting for input: main #${build.number}`,
+          description: expect.stringContaining('Deploy orders to DEV?'),
+          severity: 'high',
+        }),
+      },
+    ]);
+    expect(notices[0].payload.link).toContain(`build=${build.number}`);
+    // Out of the way of the next build of the job.
+    sandbox.world.answerInput(
+      build,
+      sandbox.world.users.get('admin')!,
+      'abort',
+    );
+  });
+
+  it('refuses the input to a user without batch-jobs.input.submit', async () => {
+    const { server: denied } = await startSandboxBackend(sandbox, {
+      entities: [ORDERS],
+      permission: AuthorizeResult.DENY,
+      batchJobs: {
+        ownership: [
+          ...TEST_OWNERSHIP,
+          { entity: ORDERS_REF, jobs: ['orders/multibranch'] },
+        ],
+      },
+    });
+    const build = await buildAtInput();
+    const res = await api(denied).post('/builds/input', {
+      vpc: 'DEV',
+      job: MAIN,
+      number: build.number,
+      inputId: 'Deploy',
+      action: 'abort',
+      entityRef: ORDERS_REF,
+    });
+    expect(res.status).toBe(403);
+    expect(build.inputDecision).toBeUndefined();
+    sandbox.world.answerInput(
+      build,
+      sandbox.world.users.get('admin')!,
+      'abort',
+    );
   });
 
   describe('in a VPC that requires approval', () => {
