@@ -36,8 +36,11 @@ describe('pipeline runs, inputs, multibranch and /me', () => {
 
   const job = (fullName: string) => sandbox.world.item(fullName) as any;
 
-  /** Starts a build of `fullName` and moves time until it runs on an agent. */
+  /** Starts a build of `fullName` and moves time until it runs on an agent (the seeded waiting one aborted first). */
   async function startBuild(fullName: string) {
+    for (const waiting of job(fullName).builds.filter((b: any) => sandbox.world.waitsForInput(b))) {
+      sandbox.world.answerInput(waiting, sandbox.world.users.get('admin')!, 'abort');
+    }
     const res = await request(sandbox, 'POST', `${jobPath(fullName)}/build?delay=0`);
     expect(res.status).toBe(201);
     await sandbox.advance(1000);
@@ -121,6 +124,15 @@ describe('pipeline runs, inputs, multibranch and /me', () => {
     expect(integration.startTimeMillis + integration.durationMillis).toBeLessThanOrEqual(
       test.startTimeMillis + test.durationMillis,
     );
+  });
+
+  it('starts with main waiting at its input, holding no executor', async () => {
+    const waiting = job(MAIN).builds.at(-1);
+    expect(sandbox.world.waitsForInput(waiting)).toBe(true);
+    expect(sandbox.world.nodes.some(n => n.executors.includes(waiting))).toBe(false);
+    const run = await getJson(sandbox, `${jobPath(MAIN)}/${waiting.number}/wfapi/describe`);
+    expect(run.status).toBe('PAUSED_PENDING_INPUT');
+    expect(run.stages.map((s: any) => s.name)).toEqual(['Build', 'Test', 'unit', 'integration', 'Approve']);
   });
 
   it('holds a build at its input until someone proceeds with a parameter', async () => {

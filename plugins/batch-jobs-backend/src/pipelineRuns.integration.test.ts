@@ -69,6 +69,12 @@ describe('pipeline stages and inputs against the sandbox', () => {
 
   /** Starts a build in Jenkins as `userId` and moves time until it waits at its input. */
   async function buildAtInput(userId = 'admin') {
+    // The one waiting (seeded, or left by a test) would block the job.
+    const admin = sandbox.world.users.get('admin')!;
+    for (const b of jenkinsJob(MAIN).builds) {
+      if (sandbox.world.waitsForInput(b))
+        sandbox.world.answerInput(b, admin, 'abort');
+    }
     sandbox.world.schedule(
       jenkinsJob(MAIN),
       [{ kind: 'user', userId, userName: userId }],

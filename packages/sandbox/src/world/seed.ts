@@ -280,6 +280,30 @@ function seedMultibranch(
       profile: { meanDurationMs: 3 * MINUTE, failureRate: 0.2, worker: false, topic: 'orders', stages: ordersStages(branch) },
     });
     seedHistory(world, job, { ...options, buildsPerJob: [4, 8] }, queueIds, now);
+    const last = job.builds[job.builds.length - 1];
+    if (inputOf(job) && (!last || last.result !== null)) {
+      // main waits at its input right now, for a person's go (the demo's and the journey's).
+      const timestamp = now - 5 * MINUTE;
+      job.builds.push({
+        job,
+        number: job.nextBuildNumber++,
+        queueId: queueIds.next++,
+        causes: [{ kind: 'user', userId: 'john.smith', userName: 'John Smith' }],
+        params: null,
+        timestamp,
+        agentAt: timestamp + 600,
+        workMs: 3 * MINUTE,
+        plannedResult: 'SUCCESS',
+        result: null,
+        completedAt: null,
+        // An input outside a node block holds no executor.
+        builtOn: null,
+        log: null,
+        abortedBy: null,
+        bigLog: false,
+        queuedAt: timestamp - 5000,
+      });
+    }
   }
 }
 
