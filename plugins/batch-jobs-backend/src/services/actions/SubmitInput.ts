@@ -109,7 +109,7 @@ export class SubmitInput {
           jenkins: client.name,
           number: input.number,
           inputId: step.id,
-          message: step.message,
+          inputMessage: step.message,
         },
       },
       key: undefined,
