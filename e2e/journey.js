@@ -352,8 +352,8 @@ async function main() {
       await page
         .getByText('Waiting for input: Deploy orders to DEV?')
         .waitFor();
-      // MUI's select is a button named by its label and value.
-      await page.getByRole('button', { name: /rolling/ }).click();
+      // MUI's select: a button named by the parameter.
+      await page.getByRole('button', { name: 'STRATEGY' }).click();
       await page.getByRole('option', { name: 'blue-green' }).click();
       await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       await page.getByText(/Proceeded: the build goes on/).waitFor();
