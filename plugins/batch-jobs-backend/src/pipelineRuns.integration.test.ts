@@ -344,6 +344,48 @@ describe('pipeline stages and inputs against the sandbox', () => {
       ({ server: gated } = await backend(sandbox, { gated: true }));
     });
 
+    it('knows the starter of a portal run from its audit row, though Jenkins saw the service account', async () => {
+      const admin = sandbox.world.users.get('admin')!;
+      for (const b of jenkinsJob(MAIN).builds) {
+        if (sandbox.world.waitsForInput(b))
+          sandbox.world.answerInput(b, admin, 'abort');
+      }
+      // A run in a gated VPC: Jane asks, John approves, Jane executes.
+      const held = await api(gated).post(
+        '/jobs/run',
+        { vpc: 'DEV', job: MAIN, parameters: {}, entityRef: ORDERS_REF },
+        'gated-run-main',
+      );
+      expect(held.status).toBe(202);
+      const id = held.body.requestId;
+      expect(
+        (await api(gated, JOHN).post(`/approvals/${id}/approve`)).status,
+      ).toBe(200);
+      const done = await api(gated).post(`/approvals/${id}/execute`);
+      expect(done.status).toBe(200);
+      await sandbox.advance(15 * 60_000);
+      const build = jenkinsJob(MAIN).builds.at(-1);
+      expect(build.queueId).toBe(done.body.result.queueItemId);
+      expect(build.causes).toEqual([
+        expect.objectContaining({ userId: 'admin' }),
+      ]);
+      expect(sandbox.world.waitsForInput(build)).toBe(true);
+
+      const answer = (auth?: string) =>
+        api(gated, auth).post('/builds/input', {
+          vpc: 'DEV',
+          job: MAIN,
+          number: build.number,
+          inputId: 'Deploy',
+          action: 'proceed',
+          entityRef: ORDERS_REF,
+        });
+      const refused = await answer();
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toMatch(/may not proceed/);
+      expect((await answer(JOHN)).status).toBe(200);
+    });
+
     it('refuses the input to the person who started the build, and lets another proceed', async () => {
       const build = await buildAtInput('jane');
       const answer = (auth?: string) =>
