@@ -287,19 +287,25 @@ export class JenkinsRouter {
       return;
     }
     if (rest[0] === 'execution' && rest[1] === 'node' && rest[3] === 'wfapi' && rest.length === 5) {
-      const node = rest[4] === 'describe' ? view.node(rest[2]) : rest[4] === 'log' ? view.log(rest[2]) : undefined;
+      let node;
+      if (rest[4] === 'describe') node = view.node(rest[2]);
+      else if (rest[4] === 'log') node = view.log(rest[2]);
       if (!node) throw new HttpError(404, 'Not Found');
       this.json(r, node);
       return;
     }
     const stageView = is(rest, 'wfapi', 'inputSubmit');
-    const inputId = stageView ? r.params.get('inputId') ?? '' : rest[0] === 'input' && rest.length === 3 ? rest[1] : undefined;
+    let inputId: string | undefined;
+    if (stageView) inputId = r.params.get('inputId') ?? '';
+    else if (rest[0] === 'input' && rest.length === 3) inputId = rest[1];
     if (inputId === undefined) throw new HttpError(404, 'Not Found');
     requirePost(r);
     const input = inputOf(build.job);
     // InputAction.getDynamic: only an input the build waits at is reachable.
     if (!input || input.id !== inputId || !this.world.waitsForInput(build)) throw new HttpError(404, 'Not Found');
-    const verb = stageView ? (r.params.has('abort') ? 'abort' : 'proceed') : rest[2];
+    let verb = rest[2];
+    // Stage View's form posts `abort` to abort, anything else proceeds.
+    if (stageView) verb = r.params.has('abort') ? 'abort' : 'proceed';
     if (verb === 'abort') {
       this.world.answerInput(build, user, 'abort');
     } else if (verb === 'proceedEmpty') {

@@ -96,7 +96,6 @@ export function stagesOf(build: Build, now: number): StageRun[] {
   const out: StageRun[] = [];
   let at = build.agentAt;
   let nextId = 6;
-  let failedAlready = false;
   for (const stage of plan) {
     if (at > Math.min(now, end)) break;
     const id = String(nextId);
@@ -104,13 +103,7 @@ export function stagesOf(build: Build, now: number): StageRun[] {
     if (stage.input) {
       const waitedUntil = decision?.at ?? Math.min(now, end);
       const pause = Math.max(0, waitedUntil - at);
-      const status: StageStatus = !decision
-        ? build.result === null
-          ? 'PAUSED_PENDING_INPUT'
-          : 'ABORTED'
-        : decision.kind === 'proceed'
-        ? 'SUCCESS'
-        : 'ABORTED';
+      const status = inputStatus(build);
       out.push({
         id,
         name: stage.name,
@@ -140,43 +133,61 @@ export function stagesOf(build: Build, now: number): StageRun[] {
     const length = stage.share * build.workMs;
     const stageEnd = at + length;
     const last = stage === plan[plan.length - 1] || stageEnd >= end - 1;
-    const runs = (from: number, ms: number, name: string, stageId: string, parentId?: string): StageRun => {
-      const until = Math.min(from + ms, now, end);
-      const finished = from + ms <= Math.min(now, end) && !(last && build.result === null);
-      let status: StageStatus;
-      if (build.result === 'ABORTED' && !finished) status = 'ABORTED';
-      else if (!finished) status = build.result === null ? 'IN_PROGRESS' : statusOfResult(build);
-      else status = last && build.result !== null ? statusOfResult(build) : 'SUCCESS';
-      if (failedAlready && status === 'FAILED') status = 'SUCCESS';
-      return {
-        id: stageId,
-        name,
-        status,
-        startTimeMillis: from,
-        durationMillis: Math.max(0, Math.round(until - from)),
-        pauseDurationMillis: 0,
-        parentId,
-        step: {
-          id: String(Number(stageId) + 1),
-          name: 'Shell Script',
-          description: `./bin/${slug(name)}`,
-        },
-        log: stageLog(build, name, status),
-      };
-    };
-    const parent = runs(at, length, stage.name, id);
-    out.push(parent);
-    (stage.parallel ?? []).forEach((branch, i) => {
-      const branchId = String(Number(id) + 2 + i * 2);
-      const branchRun = runs(at, branch.share * build.workMs, branch.name, branchId, id);
+    const span = { build, now, end, last };
+    out.push(stageRun(span, { from: at, ms: length, name: stage.name, id }));
+    const branches = stage.parallel ?? [];
+    for (const [i, branch] of branches.entries()) {
+      const run = stageRun(span, {
+        from: at,
+        ms: branch.share * build.workMs,
+        name: branch.name,
+        id: String(Number(id) + 2 + i * 2),
+        parentId: id,
+      });
       // A failing build fails in its last branch, the others pass.
-      if (branchRun.status === 'FAILED' && i < stage.parallel!.length - 1) branchRun.status = 'SUCCESS';
-      out.push(branchRun);
-    });
-    if (parent.status === 'FAILED') failedAlready = true;
+      if (run.status === 'FAILED' && i < branches.length - 1) run.status = 'SUCCESS';
+      out.push(run);
+    }
     at = stageEnd;
   }
   return out;
+}
+
+/** An input stage: waiting, proceeded, or aborted (by a person or with the build). */
+function inputStatus(build: Build): StageStatus {
+  const decision = build.inputDecision;
+  if (decision) return decision.kind === 'proceed' ? 'SUCCESS' : 'ABORTED';
+  return build.result === null ? 'PAUSED_PENDING_INPUT' : 'ABORTED';
+}
+
+/**
+ * A stage (or branch) of `ms` from `from`, as visible at `now`: a build
+ * ending ends its last stage with its result; an aborted build aborts
+ * what was running.
+ */
+function stageRun(
+  span: { build: Build; now: number; end: number; last: boolean },
+  stage: { from: number; ms: number; name: string; id: string; parentId?: string },
+): StageRun {
+  const { build, now, end, last } = span;
+  const { from, ms, name } = stage;
+  const until = Math.min(from + ms, now, end);
+  const finished = from + ms <= Math.min(now, end) && !(last && build.result === null);
+  let status: StageStatus;
+  if (build.result === 'ABORTED' && !finished) status = 'ABORTED';
+  else if (!finished) status = build.result === null ? 'IN_PROGRESS' : statusOfResult(build);
+  else status = last && build.result !== null ? statusOfResult(build) : 'SUCCESS';
+  return {
+    id: stage.id,
+    name,
+    status,
+    startTimeMillis: from,
+    durationMillis: Math.max(0, Math.round(until - from)),
+    pauseDurationMillis: 0,
+    parentId: stage.parentId,
+    step: { id: String(Number(stage.id) + 1), name: 'Shell Script', description: `./bin/${slug(name)}` },
+    log: stageLog(build, name, status),
+  };
 }
 
 function statusOfResult(build: Build): StageStatus {
