@@ -107,6 +107,15 @@ describe('pipeline runs, inputs, multibranch and /me', () => {
     expect(log.text).toContain('+ ./bin/run-daily-settlement-report');
   });
 
+  it('lists a job\'s newest runs (wfapi/runs) like the run history capture', async () => {
+    const runs = await getJson(sandbox, `${jobPath(FEATURE)}/wfapi/runs`);
+    const captured = capture('wfapi-runs/jenkins-rest__runHistory.json');
+    expect(runs.length).toBe(Math.min(10, job(FEATURE).builds.length));
+    expect(runs[0].id).toBe(String(job(FEATURE).builds.at(-1).number));
+    for (const key of Object.keys(captured[1])) expect(runs[0]).toHaveProperty(key);
+    expect(runs[0]._links.self.href).toMatch(/\/job\/feature%252FORD-214\/\d+\/wfapi\/describe$/);
+  });
+
   it('lists parallel branches after their stage and marks where a failed run failed', async () => {
     const failed = job(FEATURE).builds.findLast((b: any) => b.result === 'FAILURE');
     expect(failed).toBeDefined();

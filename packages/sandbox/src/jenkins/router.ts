@@ -208,6 +208,12 @@ export class JenkinsRouter {
       return;
     }
 
+    if (job.kind === 'pipeline' && is(rest, 'wfapi', 'runs')) {
+      // JobAPI.doRuns: the newest runs (Stage View shows 10), newest first.
+      const newest = job.builds.slice(-10).reverse();
+      this.json(r, newest.map(b => new StageView(this.world, shapes, b).run()));
+      return;
+    }
     const build = this.findBuild(job, rest[0]);
     if (!build) throw new HttpError(404, 'Not Found');
     await this.build(r, build, rest.slice(1), shapes, user);
