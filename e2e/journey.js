@@ -329,11 +329,43 @@ async function main() {
         .waitFor();
     });
 
+    // Issue 21: a pipeline build's stages, and its input proceeded from the portal.
+    await step(page, '18-stage-view', async () => {
+      await page.goto(`${base}/catalog/default/component/orders`);
+      await entityTab(page, 'Batch Jobs').click();
+      await page.getByText('Jobs in DEV').waitFor();
+      await page
+        .getByText('waiting for input: Deploy orders to DEV?')
+        .first()
+        .waitFor();
+      await page.getByRole('link', { name: 'main', exact: true }).click();
+      const builds = page.getByRole('cell', { name: /^#\d+$/ });
+      await builds.first().waitFor();
+      await builds.first().click();
+      await page.getByRole('list', { name: 'Stages' }).waitFor();
+      await page.locator('[aria-label="Parallel branches of Test"]').waitFor();
+      await page.getByRole('button', { name: 'Stage Build: Success' }).click();
+      await page.locator('[aria-label="Log of stage Build"]').waitFor();
+    });
+
+    await step(page, '19-proceed-input', async () => {
+      await page
+        .getByText('Waiting for input: Deploy orders to DEV?')
+        .waitFor();
+      // MUI's select: a button named by the parameter.
+      await page.getByRole('button', { name: 'STRATEGY' }).click();
+      await page.getByRole('option', { name: 'blue-green' }).click();
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click();
+      await page.getByText(/Proceeded: the build goes on/).waitFor();
+      await page.getByRole('tab', { name: 'Audit' }).click();
+      await page.getByText('Proceed input').first().waitFor();
+    });
+
     // Issue 8: an upstream fault reads as a clear error, for one VPC only.
     // report-builder has not been viewed yet, so no cached list hides the fault.
     if (!sandbox) {
       console.log(
-        'skip 18-jenkins-fault-error-panel: no --sandbox URL to inject the fault through',
+        'skip 20-jenkins-fault-error-panel: no --sandbox URL to inject the fault through',
       );
     } else {
       const faults = `${sandbox}/__sandbox/faults`;
@@ -351,7 +383,7 @@ async function main() {
       if (!res.ok)
         throw new Error(`the sandbox refused the fault: HTTP ${res.status}`);
       try {
-        await step(page, '18-jenkins-fault-error-panel', async () => {
+        await step(page, '20-jenkins-fault-error-panel', async () => {
           await page.goto(`${base}/catalog/default/component/report-builder`);
           await entityTab(page, 'Batch Jobs').click();
           await page.getByRole('tab', { name: /^DEV/ }).click();
@@ -367,7 +399,7 @@ async function main() {
             .first()
             .waitFor();
           await page.screenshot({
-            path: path.join(out, '18-jenkins-fault-error-panel-DEV.png'),
+            path: path.join(out, '20-jenkins-fault-error-panel-DEV.png'),
             fullPage: true,
           });
           await page.getByRole('tab', { name: /^STG/ }).click();

@@ -69,6 +69,103 @@ export interface BuildSummary {
   estimatedDurationMs: number;
   causes: BuildCause[];
   parameters: BuildParameter[];
+  /** A failed or unstable pipeline build: the stage where it went wrong. */
+  failedStage?: string;
+  /** A pipeline build paused at an `input` step: the input's message. */
+  waitingForInput?: string;
+}
+
+/**
+ * Where a pipeline run or stage stands (Stage View's status, lower-cased).
+ * @public
+ */
+export type StageStatus =
+  | 'success'
+  | 'failed'
+  | 'unstable'
+  | 'aborted'
+  | 'in_progress'
+  | 'paused_pending_input'
+  | 'not_executed'
+  | 'unknown';
+
+/** One stage of a pipeline build; a stage run in parallel branches lists them. @public */
+export interface BuildStage {
+  /** Jenkins flow node id of the stage; names its log. */
+  id: string;
+  name: string;
+  status: StageStatus;
+  /** Null for a stage that did not run (NOT_EXECUTED). */
+  startedAt: string | null;
+  durationMs: number;
+  /** Time spent waiting for input. */
+  pauseDurationMs: number;
+  /** Parallel branches (or nested stages) run inside this stage. */
+  branches?: BuildStage[];
+}
+
+/** A parameter of an `input` step. @public */
+export interface InputParameter {
+  name: string;
+  type: 'string' | 'text' | 'boolean' | 'choice' | 'password' | 'other';
+  description?: string;
+  default?: string | boolean;
+  choices?: string[];
+}
+
+/** An `input` step a build waits at. @public */
+export interface PendingInput {
+  /** The step's id (Jenkins capitalises it), used to proceed or abort. */
+  id: string;
+  message: string;
+  /** Caption of the proceed button, e.g. "Deploy". */
+  proceedText: string;
+  parameters: InputParameter[];
+}
+
+/** `GET /builds/stages`: the stages of a build; empty for a freestyle build. @public */
+export interface BuildStagesResponse {
+  vpc: string;
+  job: string;
+  number: number;
+  /** False for a freestyle build (no stages; show the console log). */
+  pipeline: boolean;
+  status: StageStatus | null;
+  stages: BuildStage[];
+  /** The stage that failed (or made the build unstable), innermost first. */
+  failedStage?: { id: string; name: string; status: StageStatus };
+  pendingInputs: PendingInput[];
+}
+
+/** `GET /builds/stages/log`: one stage's log (its steps' logs, in order). @public */
+export interface StageLogResponse {
+  id: string;
+  name: string;
+  status: StageStatus;
+  text: string;
+  /** The stage is still writing. */
+  hasMore: boolean;
+}
+
+/** `POST /builds/input`: proceed (with parameters) or abort a pending input. @public */
+export interface SubmitInputRequest {
+  vpc: string;
+  job: string;
+  number: number;
+  inputId: string;
+  action: 'proceed' | 'abort';
+  parameters?: Record<string, string | boolean>;
+  entityRef?: string;
+}
+
+/** @public */
+export interface SubmitInputResponse {
+  auditId: string;
+  vpc: string;
+  job: string;
+  number: number;
+  inputId: string;
+  action: 'proceed' | 'abort';
 }
 
 /** @public */

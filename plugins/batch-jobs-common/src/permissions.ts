@@ -149,6 +149,18 @@ export const batchJobsVpcReadPermission = createPermission({
   resourceType: BATCH_JOBS_VPC_RESOURCE_TYPE,
 });
 
+/**
+ * Answer a pipeline build's `input` step (Proceed, with its parameters, or
+ * Abort). Authorized with the entity ref; in a VPC that requires approval
+ * the person who started the build may not proceed it.
+ * @public
+ */
+export const batchJobsInputSubmitPermission = createPermission({
+  name: 'batch-jobs.input.submit',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE_CATALOG_ENTITY,
+});
+
 /** @public */
 export const batchJobsPermissions: Permission[] = [
   batchJobsVpcReadPermission,
@@ -163,4 +175,5 @@ export const batchJobsPermissions: Permission[] = [
   batchJobsJobRunPermission,
   batchJobsBuildStopPermission,
   batchJobsJobPausePermission,
+  batchJobsInputSubmitPermission,
 ];

@@ -11,6 +11,8 @@ import { Value, pruner, stringify, toJson } from './exported';
 import { authenticationRequiredPage, jettyErrorPage } from './pages';
 import { Shapes, lastWhere } from './shapes';
 import { TreeSyntaxError, parseTree } from './tree';
+import { StageView } from './stageView';
+import { inputOf } from '../world/stages';
 
 /** A request as the Jenkins routes see it. */
 export interface JenkinsRequest {
@@ -110,6 +112,17 @@ export class JenkinsRouter {
       await this.crumb(r, user);
       return;
     }
+    if (head === 'me' && rest[0] === 'api') {
+      // Jenkins.getMe: the authenticated user, the first call of many clients.
+      await this.api(r, rest.slice(1), () => shapes.user(user));
+      return;
+    }
+    if (head === 'user' && rest[1] === 'api') {
+      const named = [...this.world.users.values()].find(u => u.id.toLowerCase() === rest[0].toLowerCase());
+      if (!named) throw new HttpError(404, 'Not Found');
+      await this.api(r, rest.slice(2), () => shapes.user(named));
+      return;
+    }
     if (head === 'whoAmI' && is(rest, 'api', 'json')) {
       await this.whoAmI(r, user);
       return;
@@ -195,6 +208,12 @@ export class JenkinsRouter {
       return;
     }
 
+    if (job.kind === 'pipeline' && is(rest, 'wfapi', 'runs')) {
+      // JobAPI.doRuns: the newest runs (Stage View shows 10), newest first.
+      const newest = job.builds.slice(-10).reverse();
+      this.json(r, newest.map(b => new StageView(this.world, shapes, b).run()));
+      return;
+    }
     const build = this.findBuild(job, rest[0]);
     if (!build) throw new HttpError(404, 'Not Found');
     await this.build(r, build, rest.slice(1), shapes, user);
@@ -239,6 +258,10 @@ export class JenkinsRouter {
       await this.progressiveText(r, build);
       return;
     }
+    if (build.job.kind === 'pipeline' && (rest[0] === 'wfapi' || rest[0] === 'execution' || rest[0] === 'input')) {
+      await this.pipelineRun(r, build, rest, shapes, user);
+      return;
+    }
     const mode = rest.length === 1 ? STOP_MODES.find(m => m === rest[0]) : undefined;
     // Only pipeline runs (WorkflowRun) have doTerm and doKill.
     if (mode && (mode === 'stop' || build.job.kind === 'pipeline')) {
@@ -250,6 +273,58 @@ export class JenkinsRouter {
       return;
     }
     throw new HttpError(404, 'Not Found');
+  }
+
+  // --- pipeline runs: Stage View REST API and input steps -----------------
+
+  /**
+   * `wfapi/describe`, `wfapi/pendingInputActions`, `execution/node/<id>/wfapi/{describe,log}`
+   * (pipeline-stage-view's RunExt, StageNodeExt, FlowNodeLogExt, InputActionExt) and the
+   * input step's `input/<id>/{proceedEmpty,submit,abort}` and `wfapi/inputSubmit`.
+   */
+  private async pipelineRun(r: JenkinsRequest, build: Build, rest: string[], shapes: Shapes, user: User): Promise<void> {
+    const view = new StageView(this.world, shapes, build);
+    if (is(rest, 'wfapi') || is(rest, 'wfapi', 'describe')) {
+      this.json(r, view.run());
+      return;
+    }
+    if (is(rest, 'wfapi', 'pendingInputActions')) {
+      this.json(r, view.pendingInputs());
+      return;
+    }
+    if (rest[0] === 'execution' && rest[1] === 'node' && rest[3] === 'wfapi' && rest.length === 5) {
+      let node;
+      if (rest[4] === 'describe') node = view.node(rest[2]);
+      else if (rest[4] === 'log') node = view.log(rest[2]);
+      if (!node) throw new HttpError(404, 'Not Found');
+      this.json(r, node);
+      return;
+    }
+    const stageView = is(rest, 'wfapi', 'inputSubmit');
+    let inputId: string | undefined;
+    if (stageView) inputId = r.params.get('inputId') ?? '';
+    else if (rest[0] === 'input' && rest.length === 3) inputId = rest[1];
+    if (inputId === undefined) throw new HttpError(404, 'Not Found');
+    requirePost(r);
+    const input = inputOf(build.job);
+    // InputAction.getDynamic: only an input the build waits at is reachable.
+    if (!input || input.id !== inputId || !this.world.waitsForInput(build)) throw new HttpError(404, 'Not Found');
+    let verb = rest[2];
+    // Stage View's form posts `abort` to abort, anything else proceeds.
+    if (stageView) verb = r.params.has('abort') ? 'abort' : 'proceed';
+    if (verb === 'abort') {
+      this.world.answerInput(build, user, 'abort');
+    } else if (verb === 'proceedEmpty') {
+      this.world.answerInput(build, user, 'proceed');
+    } else if (verb === 'submit' || verb === 'proceed') {
+      // The form's submit button: `proceed` (its caption) goes on, anything else aborts.
+      if (verb === 'submit' && !r.params.has('proceed')) this.world.answerInput(build, user, 'abort');
+      else this.world.answerInput(build, user, 'proceed', inputValues(input.params, r.params.get('json')));
+    } else {
+      throw new HttpError(404, 'Not Found');
+    }
+    r.res.writeHead(200, { 'Content-Length': 0 });
+    r.res.end();
   }
 
   // --- triggering ---------------------------------------------------------
@@ -634,6 +709,22 @@ function crumbOf(r: JenkinsRequest): string | undefined {
 
 function acceptsGzip(r: JenkinsRequest): boolean {
   return /\bgzip\b/.test(String(r.req.headers['accept-encoding'] ?? ''));
+}
+
+/** An input's submitted form (`json={"parameter":[{name,value}]}`), checked against its definitions. */
+function inputValues(defs: ParamDefinition[], json: string | null): ParamValue[] {
+  let entries: Array<{ name: string; value: unknown }> = [];
+  if (json) {
+    try {
+      entries = ([] as unknown[]).concat(JSON.parse(json).parameter ?? []) as typeof entries;
+    } catch {
+      throw new HttpError(400, 'This page expects a form submission');
+    }
+  }
+  return defs.map(def => {
+    const entry = entries.find(e => e?.name === def.name);
+    return valueOf(def, entry?.value === undefined ? undefined : String(entry.value));
+  });
 }
 
 /** TimeDuration.fromString: "10", "10sec", "500ms", "2min". */

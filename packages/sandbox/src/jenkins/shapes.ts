@@ -9,6 +9,7 @@ import type {
   ParamValue,
   QueueItem,
   Result,
+  User,
 } from '../world/model';
 import type { World } from '../world/world';
 import { Bean, LazyList, RawJson, Value, bean } from './exported';
@@ -17,6 +18,7 @@ import { Bean, LazyList, RawJson, Value, bean } from './exported';
 const CLASS = {
   hudson: 'hudson.model.Hudson',
   folder: 'com.cloudbees.hudson.plugins.folder.Folder',
+  multibranch: 'org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject',
   pipeline: 'org.jenkinsci.plugins.workflow.job.WorkflowJob',
   freestyle: 'hudson.model.FreeStyleProject',
   pipelineRun: 'org.jenkinsci.plugins.workflow.job.WorkflowRun',
@@ -72,16 +74,49 @@ export class Shapes {
     ]);
   }
 
+  /**
+   * A user as `/me/api/json` and `/user/<id>/api/json` export it
+   * (hudson.model.User), with the properties a plain current controller
+   * gives every user.
+   */
+  user(user: User): Bean {
+    const property = (cls: string, props: Array<[string, number, () => Value]> = []) => bean(cls, props);
+    return bean('hudson.model.User', [
+      ['absoluteUrl', 1, () => `${this.root}user/${encodeURIComponent(user.id.toLowerCase())}`],
+      ['description', 1, () => null],
+      ['fullName', 1, () => user.fullName],
+      ['id', 1, () => user.id],
+      [
+        'property',
+        1,
+        () => [
+          property('jenkins.security.ApiTokenProperty'),
+          property('com.cloudbees.plugins.credentials.UserCredentialsProvider$UserCredentialsProperty'),
+          property('hudson.model.MyViewsProperty'),
+          property('org.jenkinsci.plugins.displayurlapi.user.PreferredProviderUserProperty'),
+          property('hudson.model.PaneStatusProperties'),
+          property('jenkins.security.seed.UserSeedProperty'),
+          property('hudson.search.UserSearchProperty', [['insensitiveSearch', 2, () => true]]),
+          property('hudson.model.TimeZoneProperty'),
+          property('hudson.tasks.Mailer$UserProperty', [['address', 2, () => `${user.id}@sandbox.invalid`]]),
+        ],
+      ],
+    ]);
+  }
+
   item(item: Item): Bean {
     return item.kind === 'folder' ? this.folder(item) : this.job(item);
   }
 
   private itemProps(item: Item): Array<[string, number, () => Value]> {
-    const displayPath = item.fullName.split('/').join(' \u00bb ');
+    const displayName = (it: Item) => (it.kind === 'folder' ? it.name : it.displayName ?? it.name);
+    const path: string[] = [];
+    for (let it: Item | null = item; it && it.fullName; it = it.parent) path.unshift(displayName(it));
+    const displayPath = path.join(' \u00bb ');
     return [
       ['description', 1, () => item.description],
-      ['displayName', 1, () => item.name],
-      ['displayNameOrNull', 1, () => null],
+      ['displayName', 1, () => displayName(item)],
+      ['displayNameOrNull', 1, () => (item.kind === 'folder' ? null : item.displayName ?? null)],
       ['fullDisplayName', 1, () => displayPath],
       ['fullName', 1, () => item.fullName],
       ['name', 3, () => item.name],
@@ -90,7 +125,7 @@ export class Shapes {
   }
 
   folder(folder: Folder): Bean {
-    return bean(CLASS.folder, [
+    return bean(folder.multibranch ? CLASS.multibranch : CLASS.folder, [
       [
         'actions',
         1,

@@ -1,4 +1,5 @@
 import type { BuildLog } from './logs';
+import type { StagePlan } from './stages';
 
 /** The objects of the simulated Jenkins controller. Plain data; behaviour lives in World. */
 
@@ -38,11 +39,15 @@ export interface Folder {
   parent: Folder | null;
   /** Sorted case-insensitively by name, as Jenkins keeps them. */
   children: Item[];
+  /** A multibranch Pipeline project: its jobs are branches, named with `/` encoded as `%2F`. */
+  multibranch?: boolean;
 }
 
 export interface Job {
   kind: 'pipeline' | 'freestyle';
   name: string;
+  /** What Jenkins shows instead of the name: a branch job's branch (`feature/ORD-214`). */
+  displayName?: string;
   fullName: string;
   description: string;
   parent: Folder;
@@ -68,6 +73,8 @@ export interface JobProfile {
   worker: boolean;
   /** What the main step says it processes, e.g. "settlement". */
   topic: string;
+  /** A pipeline's stages; default: checkout, then the work. */
+  stages?: StagePlan[];
 }
 
 export type Item = Folder | Job;
@@ -105,6 +112,8 @@ export interface Build {
   ignores?: 'stop' | 'term';
   /** Escalations asked for so far, in order (stop, term, kill). */
   stopRequests?: Array<{ mode: StopMode; at: number }>;
+  /** How the pipeline's input step was answered; absent while it waits (or it has none). */
+  inputDecision?: { kind: 'proceed' | 'abort'; by: string; at: number; values: ParamValue[] };
 }
 
 /** Jenkins' escalating ways to end a pipeline build: `stop`, then `term`, then `kill`. */

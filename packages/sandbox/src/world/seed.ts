@@ -2,6 +2,7 @@ import type { Build, Cause, Folder, Job, JobProfile, Node, ParamDefinition, Para
 import { Random } from './random';
 import { NextRuns, SANDBOX_TIMEZONE, World, defaultParams, plannedOutcome } from './world';
 import type { Clock } from './clock';
+import { StagePlan, inputOf, workBeforeInput } from './stages';
 
 export const VPCS = ['DEV', 'STG', 'PROD'] as const;
 
@@ -200,9 +201,110 @@ export function createDemoWorld(options: SeedOptions): World {
       seedHistory(world, job, options, queueIds, now);
     }
   }
+  // After every template, so that their seeded history stays as it was.
+  seedMultibranch(world, world.item('DEV') as Folder, options, queueIds, now);
   world.reserveQueueIds(queueIds.next);
   world.start();
   return world;
+}
+
+/** Branches of the DEV orders multibranch project, as Git names them. */
+export const MULTIBRANCH_BRANCHES = ['main', 'feature/ORD-214'];
+
+/**
+ * The orders pipeline: a build, tests in parallel branches, and on `main` a
+ * person's go before the deployment (an `input` step with a parameter).
+ */
+export function ordersStages(branch: string): StagePlan[] {
+  const stages: StagePlan[] = [
+    { name: 'Build', share: 0.3 },
+    {
+      name: 'Test',
+      share: 0.4,
+      parallel: [
+        { name: 'unit', share: 0.25 },
+        { name: 'integration', share: 0.4 },
+      ],
+    },
+  ];
+  if (branch !== 'main') return [...stages, { name: 'Publish', share: 0.3 }];
+  return [
+    ...stages,
+    {
+      name: 'Approve',
+      share: 0,
+      input: {
+        id: 'Deploy',
+        message: 'Deploy orders to DEV?',
+        ok: 'Deploy',
+        params: [
+          { type: 'choice', name: 'STRATEGY', description: 'How the release rolls out', choices: ['rolling', 'blue-green'] },
+        ],
+      },
+    },
+    { name: 'Deploy', share: 0.3 },
+  ];
+}
+
+/**
+ * DEV's orders service builds from a multibranch Pipeline project: one job
+ * per branch, named as branch-api's NameEncoder names it (`feature/ORD-214`
+ * → `feature%2FORD-214`, which is `feature%252FORD-214` in a URL).
+ */
+function seedMultibranch(
+  world: World,
+  vpcFolder: Folder,
+  options: SeedOptions,
+  queueIds: { next: number },
+  now: number,
+): void {
+  const service = world.addFolder(vpcFolder, 'orders', 'Order intake pipelines');
+  const project = world.addFolder(service, 'multibranch', 'Builds every branch of the orders repository');
+  project.multibranch = true;
+  for (const branch of MULTIBRANCH_BRANCHES) {
+    const name = branch.replace(/\//g, '%2F');
+    const job = world.addJob({
+      kind: 'pipeline',
+      name,
+      displayName: branch,
+      fullName: `${project.fullName}/${name}`,
+      description: '',
+      parent: project,
+      params: [],
+      timerSpec: null,
+      label: `${vpcFolder.name}-batch-agent`,
+      concurrentBuild: false,
+      disabled: false,
+      builds: [],
+      nextBuildNumber: 1,
+      profile: { meanDurationMs: 3 * MINUTE, failureRate: 0.2, worker: false, topic: 'orders', stages: ordersStages(branch) },
+    });
+    seedHistory(world, job, { ...options, buildsPerJob: [4, 8] }, queueIds, now);
+    const last = job.builds[job.builds.length - 1];
+    if (inputOf(job) && (!last || last.result !== null)) {
+      // main waits at its input right now, for a person's go (the demo's and the journey's).
+      const timestamp = now - 5 * MINUTE;
+      job.builds.push({
+        job,
+        number: job.nextBuildNumber++,
+        queueId: queueIds.next++,
+        causes: [{ kind: 'user', userId: 'john.smith', userName: 'John Smith' }],
+        params: null,
+        timestamp,
+        agentAt: timestamp + 600,
+        workMs: 3 * MINUTE,
+        plannedResult: 'SUCCESS',
+        result: null,
+        completedAt: null,
+        // An input outside a node block holds no executor.
+        builtOn: null,
+        log: null,
+        abortedBy: null,
+        bigLog: false,
+        queuedAt: timestamp - 5000,
+      });
+    }
+  }
 }
 
 /** Each template once, then (benchmarks) copies of a service's non-worker templates up to `perService`. */
@@ -375,6 +477,10 @@ function seedHistory(
       build.result = null;
       build.completedAt = null;
       build.abortedBy = null;
+    }
+    if (inputOf(job)) {
+      // Seeded history was approved when it got there.
+      build.inputDecision = { kind: 'proceed', by: 'Jane Doe', at: agentAt + workBeforeInput(build), values: [] };
     }
     previousEnd = build.completedAt ?? Infinity;
     job.builds.push(build);

@@ -14,6 +14,7 @@ import type {
   User,
 } from './model';
 import { Random } from './random';
+import { inputOf, waitsForInput, workBeforeInput } from './stages';
 
 /** Jenkins' cron: the next times a TimerTrigger spec fires for a job. */
 export type NextRuns = (
@@ -113,7 +114,7 @@ export class World {
         const node = this.nodes.find(n => n.name === build.builtOn);
         const slot = node?.executors.indexOf(null) ?? -1;
         if (node && slot >= 0) node.executors[slot] = build;
-        if (build.agentAt !== null && Number.isFinite(build.workMs)) {
+        if (build.agentAt !== null && Number.isFinite(build.workMs) && !this.stopsAtInput(build)) {
           this.events.push(build.agentAt + build.workMs, { type: 'finish', build });
         }
       }
@@ -600,9 +601,41 @@ export class World {
     build.builtOn = slot.node.name;
     build.agentAt = now;
     build.log = null;
-    if (Number.isFinite(build.workMs)) {
+    // A build with an undecided input step ends only once someone proceeds.
+    if (Number.isFinite(build.workMs) && !this.stopsAtInput(build)) {
       this.events.push(now + build.workMs, { type: 'finish', build });
     }
+  }
+
+  private stopsAtInput(build: Build): boolean {
+    return inputOf(build.job) !== undefined && !build.inputDecision;
+  }
+
+  /** Whether the build stands at its input step now. */
+  waitsForInput(build: Build): boolean {
+    this.catchUp();
+    return waitsForInput(build, this.now());
+  }
+
+  /**
+   * Answers a build's pending input (InputStepExecution.doProceed/doAbort):
+   * proceeding runs the rest of the work from now; aborting ends the build
+   * ABORTED, "Rejected by" the user.
+   */
+  answerInput(build: Build, by: User, kind: 'proceed' | 'abort', values: ParamValue[] = []): void {
+    this.catchUp();
+    const now = this.now();
+    build.inputDecision = { kind, by: by.fullName, at: now, values };
+    build.log = null;
+    if (kind === 'abort') {
+      build.result = 'ABORTED';
+      build.completedAt = now;
+      build.abortedBy = by.fullName;
+      this.release(build);
+      this.maintain(now);
+      return;
+    }
+    this.events.push(now + build.workMs - workBeforeInput(build), { type: 'finish', build });
   }
 
   private release(build: Build): void {

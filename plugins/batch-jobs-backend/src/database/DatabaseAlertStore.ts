@@ -10,7 +10,8 @@ export interface AlertKey {
   vpc: string;
   job: string;
   buildNumber: number;
-  event: BuildAlertEvent;
+  /** `input`: the build started waiting at an `input` step. */
+  event: BuildAlertEvent | 'input';
 }
 
 /** @public */

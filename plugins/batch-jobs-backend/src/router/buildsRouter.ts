@@ -10,6 +10,8 @@ import {
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { Rerun } from '../services/actions/Rerun';
+import { SubmitInput } from '../services/actions/SubmitInput';
+import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView, MAX_BUILDS_PAGE } from '../services/jobs/JobsView';
 import { LogStreamLimiter } from '../services/jobs/LogStreamLimiter';
@@ -46,6 +48,31 @@ const rerunBody = z.object({
 
 const queueQuery = z.object({ vpc: vpcParam, id: positiveInt });
 
+const stagesQuery = z.object({
+  vpc: vpcParam,
+  job: jobParam,
+  number: positiveInt,
+});
+
+const stageLogQuery = stagesQuery.extend({
+  // A flow node id: Jenkins numbers them.
+  stage: z
+    .string({ invalid_type_error: 'must be given once' })
+    .regex(/^\d{1,12}$/, 'must be a flow node id (digits)'),
+});
+
+const inputBody = z.object({
+  vpc: z.string().min(1).max(100),
+  job: z.string().min(1).max(1000),
+  number: z.number().int().positive(),
+  inputId: z.string().min(1).max(200),
+  action: z.enum(['proceed', 'abort']),
+  parameters: z
+    .record(z.union([z.string().max(100_000), z.boolean()]))
+    .optional(),
+  entityRef: z.string().min(1).max(500).optional(),
+});
+
 /** Builds, logs, reruns and queue items. */
 export function createBuildsRouter(options: {
   httpAuth: HttpAuthService;
@@ -54,6 +81,9 @@ export function createBuildsRouter(options: {
   rerun: Rerun;
   directory: JobDirectory;
   readAccess: JobReadAccess;
+  /** Stages and inputs of pipeline builds; without them those routes are absent. */
+  runs?: PipelineRuns;
+  submitInput?: SubmitInput;
   /** Log streams one user may hold open at once. */
   maxLogStreamsPerUser?: number;
 }) {
@@ -134,6 +164,33 @@ export function createBuildsRouter(options: {
     });
     res.status(202).json(response);
   });
+
+  const { runs, submitInput } = options;
+  if (runs) {
+    router.get('/builds/stages', async (req, res) => {
+      const query = parse(stagesQuery, req.query, 'stages query');
+      await readableJob(req, query.vpc, query.job);
+      res.json(await runs.stages(query));
+    });
+
+    router.get('/builds/stages/log', async (req, res) => {
+      const query = parse(stageLogQuery, req.query, 'stage log query');
+      await readableJob(req, query.vpc, query.job);
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await runs.stageLog(query));
+    });
+  }
+
+  if (submitInput) {
+    router.post('/builds/input', async (req, res) => {
+      const body = parse(inputBody, req.body, 'input answer');
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const { userEntityRef } = await userInfo.getUserInfo(credentials);
+      res.json(
+        await submitInput.submit(body, { credentials, actor: userEntityRef }),
+      );
+    });
+  }
 
   router.get('/queue', async (req, res) => {
     const query = parse(queueQuery, req.query, 'queue query');

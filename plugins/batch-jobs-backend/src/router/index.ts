@@ -13,6 +13,8 @@ import { StopBuild } from '../services/actions/StopBuild';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView } from '../services/jobs/JobsView';
+import { PipelineRuns } from '../services/jobs/PipelineRuns';
+import { SubmitInput } from '../services/actions/SubmitInput';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { createAuditRouter } from './auditRouter';
 import { createBuildsRouter } from './buildsRouter';
@@ -38,6 +40,9 @@ export interface RouterOptions {
   runJob?: RunJob;
   stopBuild?: StopBuild;
   pauseJob?: PauseJob;
+  /** Pipeline stages and inputs: read them, answer an input. */
+  runs?: PipelineRuns;
+  submitInput?: SubmitInput;
 }
 
 /** The plugin's HTTP API, one router per concern. @public */

@@ -5,8 +5,10 @@ import { PauseJob } from '../services/actions/PauseJob';
 import { Rerun } from '../services/actions/Rerun';
 import { RunJob } from '../services/actions/RunJob';
 import { StopBuild } from '../services/actions/StopBuild';
+import { SubmitInput } from '../services/actions/SubmitInput';
 import { registerBatchJobsActions } from '../services/assistant/registerActions';
 import { JobsView } from '../services/jobs/JobsView';
+import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { JobTemplates } from '../services/templates/JobTemplates';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
 import { actionDeps, Foundation } from './foundation';
@@ -20,10 +22,13 @@ export async function setupJobs(base: Foundation, templates: JobTemplates) {
   const { batchJobsConfig, directory, clients, readCache, configs, audit } =
     base;
   const { logger, config } = base.deps;
+  // Pipeline builds' stages and inputs (Stage View REST API).
+  const runs = new PipelineRuns({ directory, clients });
   const jobs = new JobsView({
     config: batchJobsConfig,
     directory,
     clients,
+    runs,
     cache: readCache,
     configs,
     audit,
@@ -77,6 +82,8 @@ export async function setupJobs(base: Foundation, templates: JobTemplates) {
       runJob,
       stopBuild,
       pauseJob,
+      runs,
+      submitInput: new SubmitInput({ ...deps, idempotency, runs, gate }),
     }),
   );
   return { jobs, rerun, runJob, stopBuild, pauses, pauseJob };

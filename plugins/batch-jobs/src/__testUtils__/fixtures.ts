@@ -156,6 +156,15 @@ export function createFakeApi(
     stopBuild: jest.fn(),
     pauseJob: jest.fn(),
     resumeJob: jest.fn(),
+    getBuildStages: jest.fn(async (request: BuildRef) => ({
+      ...request,
+      pipeline: false,
+      status: null,
+      stages: [],
+      pendingInputs: [],
+    })),
+    getStageLog: jest.fn(),
+    submitInput: jest.fn(),
     getVpcTimeline: jest.fn(async ({ vpc }: { vpc: string }) => ({
       vpc,
       from: '2026-11-02T09:00:00.000Z',

@@ -2,6 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   ApprovalPendingResponse,
   AuditPage,
+  BuildStagesResponse,
   BuildsPage,
   EntityJobsResponse,
   JobParametersResponse,
@@ -13,7 +14,10 @@ import {
   RunJobRequest,
   RunJobResponse,
   StopBuildRequest,
+  StageLogResponse,
   StopBuildResponse,
+  SubmitInputRequest,
+  SubmitInputResponse,
   VpcTimeline,
 } from '@batch-jobs/plugin-batch-jobs-common';
 
@@ -83,6 +87,12 @@ export interface BatchJobsApi {
   pauseJob(request: PauseJobRequest): Promise<PauseJobResponse>;
   /** Resumes (enables) a paused job. */
   resumeJob(request: ResumeJobRequest): Promise<PauseJobResponse>;
+  /** A pipeline build's stages, the failed one and the inputs it waits at; `pipeline: false` for freestyle. */
+  getBuildStages(request: BuildRef): Promise<BuildStagesResponse>;
+  /** One stage's log (`stage`: the stage's id). */
+  getStageLog(request: BuildRef & { stage: string }): Promise<StageLogResponse>;
+  /** Proceeds (with parameters) or aborts the input a build waits at; audited under the user. */
+  submitInput(request: SubmitInputRequest): Promise<SubmitInputResponse>;
   /**
    * Every scheduled run of a VPC's jobs between `from` and `to` (at most 7
    * days), grouped by agent label, with the intervals where runs outnumber

@@ -3,6 +3,7 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   AuditPage,
+  BuildStagesResponse,
   BuildsPage,
   EntityJobsResponse,
   JobParametersResponse,
@@ -18,7 +19,10 @@ import {
   RunJobRequest,
   RunJobResponse,
   StopBuildRequest,
+  StageLogResponse,
   StopBuildResponse,
+  SubmitInputRequest,
+  SubmitInputResponse,
   VpcTimeline,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
@@ -156,6 +160,31 @@ export class BatchJobsClient implements BatchJobsApi {
 
   async resumeJob(request: ResumeJobRequest): Promise<PauseJobResponse> {
     return this.json(await this.post('jobs/enable', request));
+  }
+
+  async getBuildStages(request: BuildRef): Promise<BuildStagesResponse> {
+    const query = new URLSearchParams({
+      vpc: request.vpc,
+      job: request.job,
+      number: String(request.number),
+    });
+    return this.json(await this.request(`builds/stages?${query}`));
+  }
+
+  async getStageLog(
+    request: BuildRef & { stage: string },
+  ): Promise<StageLogResponse> {
+    const query = new URLSearchParams({
+      vpc: request.vpc,
+      job: request.job,
+      number: String(request.number),
+      stage: request.stage,
+    });
+    return this.json(await this.request(`builds/stages/log?${query}`));
+  }
+
+  async submitInput(request: SubmitInputRequest): Promise<SubmitInputResponse> {
+    return this.json(await this.post('builds/input', request));
   }
 
   private post(path: string, body: unknown): Promise<Response> {

@@ -18,6 +18,7 @@ import { AuditStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { EntitySelection, JobDirectory } from '../jenkins/JobDirectory';
 import { isFolder, mapCauses } from '../jenkins/mapping';
+import { mapPendingInputs } from '../jenkins/stages';
 import { RawBuild, RawJob } from '../jenkins/types';
 import { AlertDecision, decideAlerts } from './alertDecisions';
 import { BuildAlert, alertTitle, buildSlackMessage } from './slackMessage';
@@ -192,6 +193,82 @@ export class BuildAlertWatcher {
       if (!claimed) continue;
       await this.report(vpc, client, key, decision, owners);
     }
+    await this.watchInput(vpc, client, fullName, job, owners);
+  }
+
+  /**
+   * A pipeline build that starts waiting at an `input` step: its entities'
+   * owners hear it once (the store's claim), with the input's message and a
+   * link to proceed or abort it in the portal. One Stage View read per
+   * running pipeline build not yet reported.
+   */
+  private async watchInput(
+    vpc: VpcConfig,
+    client: JenkinsClient,
+    fullName: string,
+    job: RawJob,
+    owners: Linked[],
+  ) {
+    const { notifications, config, store, logger } = this.options;
+    const last = job.lastBuild;
+    if (!notifications || !config.notifyOwners) return;
+    if (!last?.building || typeof last.number !== 'number') return;
+    if (!/WorkflowJob$/.test(job._class ?? '')) return;
+    const key: AlertKey = {
+      vpc: vpc.name,
+      job: fullName,
+      buildNumber: last.number,
+      event: 'input',
+    };
+    const seenKey = JSON.stringify(key);
+    if (this.seen.has(seenKey)) return;
+    const run = await client.describeRun(fullName, last.number);
+    if (run.status !== 'PAUSED_PENDING_INPUT') return;
+    this.seen.add(seenKey);
+    if (!(await store.claim(key))) return;
+    const [input] = mapPendingInputs(
+      await client.pendingInputs(fullName, last.number),
+    );
+    const ownerRefs = [
+      ...new Set(
+        owners.map(o => ownerOf(o.entity)).filter((r): r is string => !!r),
+      ),
+    ];
+    let state: 'sent' | 'failed' | 'skipped' = ownerRefs.length
+      ? 'sent'
+      : 'skipped';
+    let error: string | undefined;
+    if (ownerRefs.length) {
+      try {
+        await notifications.send({
+          recipients: { type: 'entity', entityRef: ownerRefs },
+          payload: {
+            title: `Waiting for input: ${fullName.split('/').pop()} #${
+              last.number
+            }`,
+            description: `${input?.message ?? 'A pipeline input'} (${
+              vpc.name
+            }) — proceed or abort it in the portal`,
+            link: portalLink(
+              config.portalBaseUrl,
+              owners[0].entity,
+              vpc.name,
+              fullName,
+              last.number,
+            ),
+            severity: 'high',
+            topic: 'batch-jobs.inputs',
+          },
+        });
+      } catch (e) {
+        state = 'failed';
+        error = message(e);
+        logger.warn(`Could not send input notification: ${error}`);
+      }
+    }
+    await store
+      .record(key, { state, attempts: 1, ...(error ? { error } : {}) })
+      .catch(e => logger.warn(`Could not record input notification: ${e}`));
   }
 
   private async report(

@@ -17,6 +17,7 @@ import {
   RawQueueItem,
 } from './types';
 import { JobRunConfig, parseJobConfig, parseTimerSpec } from './mapping';
+import { RawNodeLog, RawPendingInput, RawRun, RawStageNode } from './stages';
 
 /** Why a build or queue item exists: its CauseAction's causes. */
 const CAUSES_TREE =
@@ -472,6 +473,90 @@ export class JenkinsClient {
       '',
       `${mode} of build '${fullName}' #${number}`,
     );
+  }
+
+  /** A pipeline run's stages (Stage View's `wfapi/describe`); NotFoundError for a freestyle build. */
+  async describeRun(fullName: string, number: number): Promise<RawRun> {
+    return this.getJson<RawRun>(
+      `${jobPath(fullName)}/${number}/wfapi/describe`,
+      {},
+      `stages of build '${fullName}' #${number}`,
+    );
+  }
+
+  /** A stage with its step nodes (`execution/node/<id>/wfapi/describe`). */
+  async describeStage(
+    fullName: string,
+    number: number,
+    nodeId: string,
+  ): Promise<RawStageNode> {
+    return this.getJson<RawStageNode>(
+      `${jobPath(fullName)}/${number}/execution/node/${encodeURIComponent(
+        nodeId,
+      )}/wfapi/describe`,
+      {},
+      `stage ${nodeId} of build '${fullName}' #${number}`,
+    );
+  }
+
+  /** One flow node's log (`execution/node/<id>/wfapi/log`), HTML-escaped text. */
+  async nodeLog(
+    fullName: string,
+    number: number,
+    nodeId: string,
+  ): Promise<RawNodeLog> {
+    return this.getJson<RawNodeLog>(
+      `${jobPath(fullName)}/${number}/execution/node/${encodeURIComponent(
+        nodeId,
+      )}/wfapi/log`,
+      {},
+      `log of node ${nodeId} of build '${fullName}' #${number}`,
+    );
+  }
+
+  /** The `input` steps a run waits at (`wfapi/pendingInputActions`). */
+  async pendingInputs(
+    fullName: string,
+    number: number,
+  ): Promise<RawPendingInput[]> {
+    return this.getJson<RawPendingInput[]>(
+      `${jobPath(fullName)}/${number}/wfapi/pendingInputActions`,
+      {},
+      `pending inputs of build '${fullName}' #${number}`,
+    );
+  }
+
+  /**
+   * Answers an `input` step as its form does: `input/<id>/submit` with the
+   * parameters in `json` and `proceed` (without parameters
+   * `input/<id>/proceedEmpty`), or `input/<id>/abort`. Never retried.
+   */
+  async answerInput(
+    fullName: string,
+    number: number,
+    inputId: string,
+    answer:
+      | {
+          action: 'proceed';
+          parameters: Array<{ name: string; value: string | boolean }>;
+        }
+      | { action: 'abort' },
+  ): Promise<void> {
+    const base = `${jobPath(fullName)}/${number}/input/${encodeURIComponent(
+      inputId,
+    )}`;
+    const what = `${answer.action} of input '${inputId}' of build '${fullName}' #${number}`;
+    if (answer.action === 'abort') {
+      await this.post(`${base}/abort`, '', what);
+    } else if (answer.parameters.length === 0) {
+      await this.post(`${base}/proceedEmpty`, '', what);
+    } else {
+      const body = new URLSearchParams({
+        json: JSON.stringify({ parameter: answer.parameters }),
+        proceed: 'Proceed',
+      }).toString();
+      await this.post(`${base}/submit`, body, what);
+    }
   }
 
   /** Cancels a waiting queue item (`/queue/cancelItem`). */

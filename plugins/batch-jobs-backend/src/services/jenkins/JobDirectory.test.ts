@@ -52,11 +52,21 @@ describe('JobDirectory', () => {
     ).toBe('DEV/payments-settlement/migrate-ledger');
   });
 
+  it('accepts a multibranch branch job, whose name holds an encoded slash', () => {
+    expect(
+      directory.resolveJob('DEV', 'DEV/orders/multibranch/feature%2FORD-214')
+        .fullName,
+    ).toBe('DEV/orders/multibranch/feature%2FORD-214');
+  });
+
   it.each([
     ['PROD', 'PROD/x', /Unknown VPC 'PROD'/],
     ['DEV', 'STG/payments-settlement/x', /not in VPC 'DEV'/],
     ['DEV', 'DEV/../STG/x', /'\.' and '\.\.' are not allowed/],
-    ['DEV', 'DEV/a%2Fb', /character Jenkins does not allow/],
+    ['DEV', 'DEV/a%252Fb', /character Jenkins does not allow/],
+    ['DEV', 'DEV/a%2fb', /character Jenkins does not allow/],
+    ['DEV', 'DEV/a%2E%2E', /character Jenkins does not allow/],
+    ['DEV', 'DEV/%%2F2F', /character Jenkins does not allow/],
     ['DEV', 'DEV/a\u0000b', /character Jenkins does not allow/],
     ['DEV', 'DEV//x', /empty/],
     ['DEV', 'DEV', /not in VPC/],

@@ -91,9 +91,18 @@ const MAX_CLAIM_VPCS = 50;
 const MAX_ERROR_LENGTH = 500;
 
 // Characters Jenkins itself refuses in item names (Jenkins.checkGoodName), plus
-// anything that could smuggle a path: '%' covers %2F, '\' Windows separators.
+// anything that could smuggle a path: '%', '\' Windows separators.
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[?*/\\%!@#$^&|<>[\]:;\u0000-\u001f\u007f]/;
+
+/**
+ * Multibranch projects name a branch job by its branch with the slash
+ * encoded (`feature/ORD-214` → `feature%2FORD-214`, branch-api's
+ * NameEncoder): that one escape is a literal part of the name. It is
+ * encoded again toward Jenkins (`feature%252FORD-214`), so it can never
+ * become a path separator; every other '%' is still refused.
+ */
+const ENCODED_SLASH = /%2F/g;
 
 function checkSegment(segment: string, label: string, allowGlob: boolean) {
   if (segment === '' || segment.trim() !== segment) {
@@ -102,7 +111,8 @@ function checkSegment(segment: string, label: string, allowGlob: boolean) {
   if (segment === '.' || segment === '..') {
     throw new InputError(`${label}: '.' and '..' are not allowed`);
   }
-  const forbidden = allowGlob ? segment.replace(/\*/g, '') : segment;
+  const unescaped = segment.replace(ENCODED_SLASH, '');
+  const forbidden = allowGlob ? unescaped.replace(/\*/g, '') : unescaped;
   if (FORBIDDEN.test(forbidden)) {
     throw new InputError(
       `${label}: segment '${sanitize(

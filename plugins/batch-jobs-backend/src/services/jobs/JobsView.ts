@@ -34,6 +34,7 @@ import { JobConfigs } from '../schedules/JobConfigs';
 import { describeSchedule, jobStats } from '../schedules/jobSchedule';
 import { ReadCache, SerializedView } from './ReadCache';
 import { mapLimit } from './mapLimit';
+import { PipelineRuns } from './PipelineRuns';
 
 /** Upper bound of one builds page. @public */
 export const MAX_BUILDS_PAGE = 100;
@@ -110,6 +111,8 @@ export class JobsView {
       /** Current versions of the job templates besides the standard one. */
       templateVersions?: () => Promise<Map<string, number>>;
       now?: () => number;
+      /** Adds the failing stage and a pending input to pipelines' last builds. */
+      runs?: PipelineRuns;
     },
   ) {}
 
@@ -309,9 +312,44 @@ export class JobsView {
           : [],
       ),
     );
+    await mapLimit(jobs, SCHEDULE_CONCURRENCY, job =>
+      this.addPipelineNotes(client, job),
+    );
     jobs.sort((a, b) => a.fullName.localeCompare(b.fullName));
     result.jobs.push(...jobs);
     return result;
+  }
+
+  /**
+   * A failed pipeline build says in which stage, a running one whether it
+   * waits for input: one Stage View read per such last build (finished
+   * ones cached as long as schedules); a failure only leaves them out.
+   */
+  private async addPipelineNotes(
+    client: JenkinsClient,
+    job: JobSummary,
+  ): Promise<void> {
+    const build = job.lastBuild;
+    const runs = this.options.runs;
+    if (!runs || !build || job.kind !== 'pipeline') return;
+    const finished = build.status === 'failure' || build.status === 'unstable';
+    if (!finished && build.status !== 'running') return;
+    const { cache } = this.options.config;
+    try {
+      const notes = (await this.options.cache.get(
+        `jenkins:${client.name}:notes:${job.fullName}#${build.number}:${build.status}`,
+        (finished ? cache.scheduleTtlSeconds : cache.ttlSeconds) * 1000,
+        async () =>
+          (await runs.notesFor(client, job.fullName, build.number)) as any,
+      )) as { failedStage?: string; waitingForInput?: string };
+      Object.assign(build, notes);
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not read stages of ${job.fullName} #${
+          build.number
+        }: ${errorMessage(error)}`,
+      );
+    }
   }
 
   /** Jobs of `listing` (the selector's parent folder) that the selector picks. */

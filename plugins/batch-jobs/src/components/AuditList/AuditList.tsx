@@ -17,6 +17,8 @@ import { useAudit } from '../../hooks/useAudit';
 
 const ACTION_LABELS: Record<string, string> = {
   'build.rerun': 'Rerun build',
+  'input.proceed': 'Proceed input',
+  'input.abort': 'Abort input',
 };
 
 /** The interesting part of an event's detail: resulting build, queue item or error. */

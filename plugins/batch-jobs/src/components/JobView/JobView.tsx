@@ -27,6 +27,7 @@ import {
   RERUNNABLE_STATUSES,
 } from '../BuildStatus';
 import { LogViewer } from '../LogViewer';
+import { BuildStages } from '../BuildStages';
 import { PauseJobButton, PauseLabel } from '../PauseJob';
 import { RunJobButton } from '../RunJob';
 import { StopBuildButton, StopBuildDialog } from '../StopBuild';
@@ -306,6 +307,11 @@ export function JobView(props: JobViewProps) {
               ) : undefined
             }
           >
+            <BuildStages
+              build={{ vpc, job, number: selectedBuild }}
+              entityRef={entityRef}
+              onChanged={builds.refresh}
+            />
             <LogViewer build={{ vpc, job, number: selectedBuild }} />
           </InfoCard>
         ) : (

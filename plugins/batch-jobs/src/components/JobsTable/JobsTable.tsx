@@ -128,6 +128,16 @@ export function JobsTable(props: {
           >
             <BuildStatusLabel status={job.lastBuild.status} /> #
             {job.lastBuild.number}
+            {job.lastBuild.failedStage && (
+              <Typography variant="caption" display="block" color="error">
+                in stage {job.lastBuild.failedStage}
+              </Typography>
+            )}
+            {job.lastBuild.waitingForInput && (
+              <Typography variant="caption" display="block">
+                waiting for input: {job.lastBuild.waitingForInput}
+              </Typography>
+            )}
           </Link>
         );
       },
@@ -180,7 +190,12 @@ export function JobsTable(props: {
       render: job =>
         job.error ? null : (
           // Stacked: side by side they pushed the table wider than the card.
-          <Box display="flex" flexDirection="column" alignItems="stretch" gridGap={4}>
+          <Box
+            display="flex"
+            flexDirection="column"
+            alignItems="stretch"
+            gridGap={4}
+          >
             <RunJobButton
               entityRef={entityRef}
               vpc={vpc}

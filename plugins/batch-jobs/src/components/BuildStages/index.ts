@@ -1,0 +1,1 @@
+export { BuildStages, InputForm, StageStatusLabel } from './BuildStages';

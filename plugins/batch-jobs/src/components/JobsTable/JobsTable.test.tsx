@@ -1,0 +1,40 @@
+import { screen } from '@testing-library/react';
+import { build, createFakeApi, job } from '../../__testUtils__/fixtures';
+import { renderWithApis } from '../../__testUtils__/render';
+import { JobsTable } from './JobsTable';
+
+describe('JobsTable', () => {
+  it("shows the failing stage beside a failed pipeline's result, and a pending input's message", async () => {
+    await renderWithApis(
+      <JobsTable
+        vpc="DEV"
+        jobs={[
+          job('DEV', 'orders-release', {
+            lastBuild: build(41, {
+              status: 'failure',
+              result: 'FAILURE',
+              failedStage: 'integration',
+            }),
+          }),
+          job('DEV', 'orders-deploy', {
+            lastBuild: build(7, {
+              status: 'running',
+              result: null,
+              building: true,
+              waitingForInput: 'Deploy orders to DEV?',
+            }),
+          }),
+          job('DEV', 'daily-report'),
+        ]}
+      />,
+      { api: createFakeApi() },
+    );
+    const failed = await screen.findByText('in stage integration');
+    expect(failed.closest('tr')).toHaveTextContent('orders-release');
+    const waiting = screen.getByText(
+      'waiting for input: Deploy orders to DEV?',
+    );
+    expect(waiting.closest('tr')).toHaveTextContent('orders-deploy');
+    expect(screen.getAllByText(/in stage|waiting for input/)).toHaveLength(2);
+  });
+});
