@@ -95,36 +95,31 @@ export class AgentProviders {
 
   /** The provider's launch, or a 400 saying it has none in this VPC. */
   launcherOf(vpc: string) {
-    const provider = this.forVpc(vpc);
-    if (!provider.launch || !provider.capabilities(vpc).launch) {
-      throw new InputError(
-        `Agents of VPC ${vpc} come from '${
-          provider.id
-        }', which cannot launch agents${
-          provider.id === 'ec2'
-            ? ' without AWS configuration (batchJobs.vpcs[].aws)'
-            : ''
-        }`,
-      );
-    }
-    return provider.launch.bind(provider);
+    const provider = this.capable(vpc, 'launch');
+    return provider.launch!.bind(provider);
   }
 
   /** The provider's terminate, or a 400 saying it has none in this VPC. */
   terminatorOf(vpc: string) {
+    const provider = this.capable(vpc, 'terminate');
+    return provider.terminate!.bind(provider);
+  }
+
+  /** The VPC's provider when it can `what`; else a 400 naming the provider. */
+  private capable(vpc: string, what: 'launch' | 'terminate') {
     const provider = this.forVpc(vpc);
-    if (!provider.terminate || !provider.capabilities(vpc).terminate) {
+    if (!provider[what] || !provider.capabilities(vpc)[what]) {
       throw new InputError(
         `Agents of VPC ${vpc} come from '${
           provider.id
-        }', which cannot terminate agents${
+        }', which cannot ${what} agents${
           provider.id === 'ec2'
             ? ' without AWS configuration (batchJobs.vpcs[].aws)'
             : ''
         }`,
       );
     }
-    return provider.terminate.bind(provider);
+    return provider;
   }
 
   /**

@@ -16,7 +16,8 @@ export interface XmlElement {
   text: string;
 }
 
-const parser = new XMLParser({
+// Everything as written: order kept, no value coerced or trimmed.
+const READ_AS_WRITTEN = {
   preserveOrder: true,
   ignoreAttributes: false,
   attributeNamePrefix: '',
@@ -25,8 +26,9 @@ const parser = new XMLParser({
   trimValues: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
-  htmlEntities: true,
-});
+} as const;
+
+const parser = new XMLParser({ ...READ_AS_WRITTEN, htmlEntities: true });
 
 type Ordered = Record<string, any>;
 
@@ -81,14 +83,7 @@ export function descendants(el: XmlElement): XmlElement[] {
 // The same reading, with each element's place in the text (fast-xml-parser's
 // metadata), for edits that leave everything else of the document as it was.
 const locatingParser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
+  ...READ_AS_WRITTEN,
   captureMetaData: true,
 });
 const META = XMLParser.getMetaDataSymbol() as symbol;

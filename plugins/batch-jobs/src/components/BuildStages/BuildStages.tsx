@@ -1,15 +1,6 @@
 import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import {
-  Progress,
-  ResponseErrorPanel,
-  StatusAborted,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
@@ -31,6 +22,7 @@ import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import { BuildRef, batchJobsApiRef } from '../../api';
 import { errorMessage, formatDuration, formatTimestamp } from '../../format';
+import { StatusTone, ToneLabel } from '../BuildStatus/BuildStatus';
 import { PermissionGate } from '../PermissionGate';
 
 const STATUS_LABELS: Record<StageStatus, string> = {
@@ -44,24 +36,24 @@ const STATUS_LABELS: Record<StageStatus, string> = {
   unknown: 'Unknown',
 };
 
+const STAGE_TONES: Record<StageStatus, StatusTone> = {
+  success: 'ok',
+  failed: 'error',
+  unstable: 'warning',
+  paused_pending_input: 'warning',
+  aborted: 'aborted',
+  in_progress: 'running',
+  not_executed: 'pending',
+  unknown: 'pending',
+};
+
 /** A stage's status as a coloured Backstage status. */
 export function StageStatusLabel(props: { status: StageStatus }) {
-  const label = STATUS_LABELS[props.status] ?? props.status;
-  switch (props.status) {
-    case 'success':
-      return <StatusOK>{label}</StatusOK>;
-    case 'failed':
-      return <StatusError>{label}</StatusError>;
-    case 'unstable':
-    case 'paused_pending_input':
-      return <StatusWarning>{label}</StatusWarning>;
-    case 'aborted':
-      return <StatusAborted>{label}</StatusAborted>;
-    case 'in_progress':
-      return <StatusRunning>{label}</StatusRunning>;
-    default:
-      return <StatusPending>{label}</StatusPending>;
-  }
+  return (
+    <ToneLabel tone={STAGE_TONES[props.status] ?? 'pending'}>
+      {STATUS_LABELS[props.status] ?? props.status}
+    </ToneLabel>
+  );
 }
 
 const useStyles = makeStyles(theme => ({

@@ -35,23 +35,47 @@ export const RERUNNABLE_STATUSES: ReadonlySet<BuildStatus> = new Set([
   'aborted',
 ]);
 
+/** How a status shows: Backstage's coloured status components. */
+export type StatusTone =
+  | 'ok'
+  | 'error'
+  | 'warning'
+  | 'aborted'
+  | 'running'
+  | 'pending';
+
+const TONES = {
+  ok: StatusOK,
+  error: StatusError,
+  warning: StatusWarning,
+  aborted: StatusAborted,
+  running: StatusRunning,
+  pending: StatusPending,
+};
+
+/** A label in the colour of its tone (builds, stages). */
+export function ToneLabel(props: { tone: StatusTone; children: string }) {
+  const Status = TONES[props.tone];
+  return <Status>{props.children}</Status>;
+}
+
+const BUILD_TONES: Record<BuildStatus, StatusTone> = {
+  success: 'ok',
+  failure: 'error',
+  unstable: 'warning',
+  aborted: 'aborted',
+  running: 'running',
+  not_built: 'pending',
+  unknown: 'pending',
+};
+
 /** Jenkins' result as a coloured Backstage status. */
 export function BuildStatusLabel(props: { status: BuildStatus }) {
-  const label = STATUS_LABELS[props.status] ?? props.status;
-  switch (props.status) {
-    case 'success':
-      return <StatusOK>{label}</StatusOK>;
-    case 'failure':
-      return <StatusError>{label}</StatusError>;
-    case 'unstable':
-      return <StatusWarning>{label}</StatusWarning>;
-    case 'aborted':
-      return <StatusAborted>{label}</StatusAborted>;
-    case 'running':
-      return <StatusRunning>{label}</StatusRunning>;
-    default:
-      return <StatusPending>{label}</StatusPending>;
-  }
+  return (
+    <ToneLabel tone={BUILD_TONES[props.status] ?? 'pending'}>
+      {STATUS_LABELS[props.status] ?? props.status}
+    </ToneLabel>
+  );
 }
 
 const useStyles = makeStyles(theme => ({
