@@ -23,6 +23,7 @@ import {
 import { registerApprovalExecutors } from './setup/approvalExecutors';
 import { scheduleBuildAlerts } from './setup/buildAlerts';
 import { createEc2Agents, setupFleet } from './setup/fleet';
+import { setupFleetRefresh } from './setup/fleetRefresh';
 import { setupFoundation } from './setup/foundation';
 import { setupJobConfig } from './setup/jobConfig';
 import { createJobTemplates } from './setup/jobTemplates';
@@ -109,6 +110,7 @@ export const batchJobsPlugin = createBackendPlugin({
         });
         await scheduleSettlement(base, { agents, pauses: jobs.pauses });
         const fleet = await setupFleet(base, agents);
+        const { refresher } = await setupFleetRefresh(base, agents);
         const { redeployer } = await setupOperations(base, jobs.stopBuild);
         await scheduleBuildAlerts(base, alertChannels);
 
@@ -134,6 +136,7 @@ export const batchJobsPlugin = createBackendPlugin({
           ...jobs,
           ...fleet,
           redeployer,
+          refresher,
           writer,
           history,
           routines: routines.runner,

@@ -55,6 +55,7 @@ export async function setupFleet(base: Foundation, agents: AgentProviders) {
         clients,
         agents,
         logger,
+        maxImageAgeDays: batchJobsConfig.fleet.maxImageAgeDays,
       }),
       launcher,
       terminator,
