@@ -4,7 +4,9 @@ import {
   EC2Client,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { mockServices } from '@backstage/backend-test-utils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { knex as createKnex, Knex } from 'knex';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import {
   Sandbox,
   api as apiOf,
   closeSandbox,
+  sandboxAws,
   startSandboxBackend,
   startTestSandbox,
 } from './__testUtils__/integration';
@@ -332,5 +335,137 @@ describe('agent fleet refresh against the sandbox', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('agent fleet refresh: the gate, controls and bad input', () => {
+  const BOB = 'user:default/bob';
+  const JANE_REF = 'user:default/jane';
+  let sandbox: Sandbox;
+  let server: any;
+  const notifications: any[] = [];
+  const api = (user = JANE_REF) =>
+    apiOf(server, mockCredentials.user.header(user));
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    const aws = sandboxAws(sandbox);
+    ({ server } = await startSandboxBackend(sandbox, {
+      batchJobs: {
+        vpcs: [
+          { name: 'DEV', jenkins: 'sandbox', folder: 'DEV', aws },
+          { name: 'STG', jenkins: 'sandbox', folder: 'STG', aws, requireApproval: true },
+          { name: 'PROD', jenkins: 'sandbox', folder: 'PROD' },
+        ],
+        cache: { ttlSeconds: 0 },
+        fleet: { connectTimeoutSeconds: CONNECT_TIMEOUT_S, pollIntervalSeconds: 0.2 },
+      },
+      features: [
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({
+            send: async (n: any) => {
+              notifications.push(n);
+            },
+          }),
+        }),
+      ],
+    }));
+    // The batch templates of DEV and STG move to a version 2.
+    for (const vpc of ['DEV', 'STG']) {
+      sandbox.aws.createLaunchTemplateVersion(
+        sandbox.aws.findLaunchTemplate({ name: `${vpc}-BATCH-JENKINS-AGENT` }),
+        { sourceVersion: '$Default', data: {} },
+      );
+      sandbox.aws.setDefaultVersion(
+        sandbox.aws.findLaunchTemplate({ name: `${vpc}-BATCH-JENKINS-AGENT` }),
+        '2',
+      );
+    }
+  });
+
+  afterAll(() => closeSandbox(sandbox));
+
+  async function follow(id: string, until: (r: any) => boolean = r => !['running', 'rolling-back'].includes(r.state)) {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const res = await api().get(`/fleet/refreshes/${id}`);
+      expect(res.status).toBe(200);
+      if (until(res.body) || Date.now() > end) return res.body;
+      await sandbox.advance(10_000);
+      await sleep(100);
+    }
+  }
+
+  it('in a VPC that needs four eyes: held, approved by another person, executed by the requester, notified at the end', async () => {
+    const runs = () => sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
+    const before = runs();
+    const held = await api().post('/vpcs/STG/fleet/refresh', { batchSize: 2, reason: 'CVE-2026-1234' });
+    expect(held.status).toBe(202);
+    expect(held.body).toMatchObject({ approvalRequired: true, approval: { status: 'pending' } });
+    expect(runs()).toBe(before);
+    const id = held.body.requestId;
+    expect((await api(BOB).post(`/approvals/${id}/approve`)).status).toBe(200);
+    const done = await api().post(`/approvals/${id}/execute`);
+    expect(done.status).toBe(200);
+    expect(done.body.result).toMatchObject({ kind: 'fleet.refresh', vpc: 'STG', approvedBy: BOB, reason: 'CVE-2026-1234' });
+
+    const refresh = await follow(done.body.result.id);
+    expect(refresh.state).toBe('succeeded');
+    expect(refresh.agents.filter((a: any) => a.state === 'replaced')).toHaveLength(3);
+    expect(refresh.agents.filter((a: any) => a.state === 'skipped').map((a: any) => a.type)).toEqual(['worker']);
+    await sleep(100);
+    expect(notifications).toContainEqual(
+      expect.objectContaining({
+        recipients: { type: 'entity', entityRef: JANE_REF },
+        payload: expect.objectContaining({ title: 'Agent refresh of STG: succeeded', topic: 'batch-jobs.fleet.refresh' }),
+      }),
+    );
+  });
+
+  it('pauses (nothing moves), resumes, and aborts: the batch in flight rolls back', async () => {
+    const started = await api().post('/vpcs/DEV/fleet/refresh', { batchSize: 1 });
+    expect(started.status).toBe(202);
+    const id = started.body.id;
+    const paused = await api().post(`/fleet/refreshes/${id}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: 'paused', message: `Paused by ${JANE_REF}` });
+    expect((await api().post(`/fleet/refreshes/${id}/pause`)).status).toBe(409);
+    const runs = sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
+    await sandbox.advance(60_000);
+    const still = await api().get(`/fleet/refreshes/${id}`);
+    expect(still.body.state).toBe('paused');
+    expect(sandbox.aws.requests.filter(r => r.action === 'RunInstances').length).toBe(runs);
+
+    expect((await api().post(`/fleet/refreshes/${id}/resume`)).body.state).toBe('running');
+    const launching = await follow(id, r => r.agents.some((a: any) => a.state === 'launching' && a.replacement));
+    const replacement = launching.agents.find((a: any) => a.state === 'launching').replacement;
+    const aborted = await api().post(`/fleet/refreshes/${id}/abort`);
+    expect(aborted.status).toBe(200);
+    expect(aborted.body.state).toBe('aborted');
+    expect(['shutting-down', 'terminated']).toContain(sandbox.aws.instances.get(replacement.instanceId)!.state);
+    expect(sandbox.world.node(replacement.node)).toBeUndefined();
+    const audit = await api().get('/audit', { vpc: 'DEV' });
+    expect(audit.body.items.map((e: any) => e.action)).toEqual(
+      expect.arrayContaining(['fleet.refresh.pause', 'fleet.refresh.resume', 'fleet.refresh.abort']),
+    );
+  });
+
+  it.each([
+    ['unknown VPC', '/vpcs/NOPE/fleet/refresh', {}, /NOPE/],
+    ['VPC without AWS', '/vpcs/PROD/fleet/refresh', {}, /needs EC2 launch templates/],
+    ['batch size 0', '/vpcs/DEV/fleet/refresh', { batchSize: 0 }, /batchSize/],
+    ['batch size a string', '/vpcs/DEV/fleet/refresh', { batchSize: '2' }, /batchSize/],
+    ['unknown field', '/vpcs/DEV/fleet/refresh', { force: true }, /force/],
+    ['minimum above what is online', '/vpcs/DEV/fleet/refresh', { minHealthyExecutors: 500 }, /minHealthyExecutors 500 is more than/],
+    ['refresh id not a uuid', '/fleet/refreshes/nope/pause', {}, /refresh id/],
+    ['unknown action', '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/reboot', {}, /refresh action/],
+    ['unknown refresh', '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/pause', {}, /No fleet refresh/],
+  ])('%s: a 4xx that says so', async (_label, path, body, says) => {
+    const res = await api().post(path, body);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(res.body.error.message).toMatch(says);
   });
 });
