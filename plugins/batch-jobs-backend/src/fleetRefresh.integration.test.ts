@@ -141,7 +141,11 @@ describe('agent fleet refresh against the sandbox', () => {
   }
 
   /** Every agent of `vpc` online, by polling launches to their end. */
-  async function launch(api: ReturnType<typeof apiOf>, vpc: string, count: number) {
+  async function launch(
+    api: ReturnType<typeof apiOf>,
+    vpc: string,
+    count: number,
+  ) {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       const res = await api.post('/fleet/agents', { vpc, type: 'batch' });
@@ -166,15 +170,32 @@ describe('agent fleet refresh against the sandbox', () => {
     try {
       // DEV as the issue has it: five batch agents, two of them busy.
       const gone = sandbox.world.nodes.filter(
-        n => n.labels.includes('DEV-batch-agent') && n.offline && !n.temporarilyOffline,
+        n =>
+          n.labels.includes('DEV-batch-agent') &&
+          n.offline &&
+          !n.temporarilyOffline,
       );
       for (const node of gone) sandbox.world.removeNode(node);
       const orphans = sandbox.aws
         .visibleInstances()
-        .filter(i => i.vpc === 'DEV' && i.state === 'running' && !sandbox.world.node(`${i.instanceId}-EC2-AGENT`));
+        .filter(
+          i =>
+            i.vpc === 'DEV' &&
+            i.state === 'running' &&
+            !sandbox.world.node(`${i.instanceId}-EC2-AGENT`),
+        );
       sandbox.aws.terminateInstances(orphans.map(i => i.instanceId));
-      const worker = (await fleetOf(api, 'DEV')).agents.find((a: any) => a.type === 'worker');
-      expect((await api.del(`/fleet/agents/${worker.node}`, { vpc: 'DEV', force: 'true' })).status).toBe(200);
+      const worker = (await fleetOf(api, 'DEV')).agents.find(
+        (a: any) => a.type === 'worker',
+      );
+      expect(
+        (
+          await api.del(`/fleet/agents/${worker.node}`, {
+            vpc: 'DEV',
+            force: 'true',
+          })
+        ).status,
+      ).toBe(200);
       await launch(api, 'DEV', 3);
       await sandbox.advance(1_000);
       const before = await fleetOf(api, 'DEV');
@@ -184,17 +205,31 @@ describe('agent fleet refresh against the sandbox', () => {
       if (busy.length < 2) {
         // Any DEV batch job of a few minutes will do.
         const jobs = [...(sandbox.world as any).items.values()].filter(
-          (j: any) => j.kind !== 'folder' && j.fullName.startsWith('DEV/') && j.label === 'DEV-batch-agent' && Number.isFinite(j.profile?.meanDurationMs) && j.profile.meanDurationMs >= 60_000,
+          (j: any) =>
+            j.kind !== 'folder' &&
+            j.fullName.startsWith('DEV/') &&
+            j.label === 'DEV-batch-agent' &&
+            Number.isFinite(j.profile?.meanDurationMs) &&
+            j.profile.meanDurationMs >= 60_000,
         );
         for (const job of jobs.slice(0, 2 - busy.length)) {
-          sandbox.world.schedule(job, [{ kind: 'user', userId: 'admin' }] as any, null, 0);
+          sandbox.world.schedule(
+            job,
+            [{ kind: 'user', userId: 'admin' }] as any,
+            null,
+            0,
+          );
         }
         await sandbox.advance(1_000);
-        busy = (await fleetOf(api, 'DEV')).agents.filter((a: any) => a.executors.busy > 0);
+        busy = (await fleetOf(api, 'DEV')).agents.filter(
+          (a: any) => a.executors.busy > 0,
+        );
       }
       expect(busy.length).toBeGreaterThanOrEqual(2);
       const runningBuilds = busy.flatMap((a: any) =>
-        sandbox.world.nodes.find(n => n.name === a.node)!.executors.filter(Boolean),
+        sandbox.world.nodes
+          .find(n => n.name === a.node)!
+          .executors.filter(Boolean),
       );
       const oldNodes = agents.map((a: any) => a.node);
       const oldInstances = agents.map((a: any) => a.instanceId);
@@ -202,7 +237,9 @@ describe('agent fleet refresh against the sandbox', () => {
       const imageId = await newDefaultVersion('DEV', ['batch', 'worker']);
       const stale = await fleetOf(api, 'DEV');
       expect(stale.images).toMatchObject({ agents: 5, stale: 5 });
-      expect(stale.images.summary).toMatch(/^5 of 5 agents stale, oldest image \d+ days$/);
+      expect(stale.images.summary).toMatch(
+        /^5 of 5 agents stale, oldest image \d+ days$/,
+      );
       for (const agent of stale.agents) {
         expect(agent.image).toMatchObject({
           launchTemplateVersion: 1,
@@ -210,33 +247,54 @@ describe('agent fleet refresh against the sandbox', () => {
           defaultImageId: imageId,
           stale: true,
         });
-        expect(agent.image.staleReasons).toContain('launch template version 1, default is 2');
+        expect(agent.image.staleReasons).toContain(
+          'launch template version 1, default is 2',
+        );
       }
 
       const mark = sandbox.world.executorTimeline.length;
-      const started = await api.post('/vpcs/DEV/fleet/refresh', { batchSize: 2, minHealthyExecutors: 4 });
+      const started = await api.post('/vpcs/DEV/fleet/refresh', {
+        batchSize: 2,
+        minHealthyExecutors: 4,
+      });
       expect(started.status).toBe(202);
-      expect(started.body).toMatchObject({ kind: 'fleet.refresh', vpc: 'DEV', state: 'running', batchSize: 2 });
+      expect(started.body).toMatchObject({
+        kind: 'fleet.refresh',
+        vpc: 'DEV',
+        state: 'running',
+        batchSize: 2,
+      });
       const second = await api.post('/vpcs/DEV/fleet/refresh', {});
       expect(second.status).toBe(409);
 
       const refresh = await follow(api, started.body.id);
       expect(refresh.message).toBeNull();
       expect(refresh.state).toBe('succeeded');
-      expect(refresh.agents.map((a: any) => a.state)).toEqual(Array(5).fill('replaced'));
-      expect(refresh.agents.map((a: any) => a.batch).sort()).toEqual([1, 1, 2, 2, 3]);
+      expect(refresh.agents.map((a: any) => a.state)).toEqual(
+        Array(5).fill('replaced'),
+      );
+      expect(refresh.agents.map((a: any) => a.batch).sort()).toEqual([
+        1, 1, 2, 2, 3,
+      ]);
 
       const after = await fleetOf(api, 'DEV');
       const online = after.agents.filter((a: any) => a.status === 'online');
       expect(online).toHaveLength(5);
       for (const agent of online) {
-        expect(agent.image).toMatchObject({ launchTemplateVersion: 2, imageId, stale: false });
+        expect(agent.image).toMatchObject({
+          launchTemplateVersion: 2,
+          imageId,
+          stale: false,
+        });
       }
       expect(after.images).toMatchObject({ agents: 5, stale: 0 });
       for (const id of oldInstances) {
-        expect(['shutting-down', 'terminated']).toContain(sandbox.aws.instances.get(id)!.state);
+        expect(['shutting-down', 'terminated']).toContain(
+          sandbox.aws.instances.get(id)!.state,
+        );
       }
-      for (const node of oldNodes) expect(sandbox.world.node(node)).toBeUndefined();
+      for (const node of oldNodes)
+        expect(sandbox.world.node(node)).toBeUndefined();
       // The builds running at the start finished on their own.
       for (const build of runningBuilds as any[]) {
         expect(build.completedAt).not.toBeNull();
@@ -247,13 +305,22 @@ describe('agent fleet refresh against the sandbox', () => {
         .slice(mark)
         .filter(e => e.label === 'DEV-batch-agent');
       expect(timeline.length).toBeGreaterThan(0);
-      expect(Math.min(...timeline.map(e => e.online))).toBeGreaterThanOrEqual(4);
+      expect(Math.min(...timeline.map(e => e.online))).toBeGreaterThanOrEqual(
+        4,
+      );
 
       const audit = await api.get('/audit', { vpc: 'DEV' });
       expect(audit.body.items).toContainEqual(
-        expect.objectContaining({ action: 'fleet.refresh', outcome: 'succeeded' }),
+        expect.objectContaining({
+          action: 'fleet.refresh',
+          outcome: 'succeeded',
+        }),
       );
-      expect(audit.body.items.filter((e: any) => e.action === 'agent.replace' && e.outcome === 'succeeded')).toHaveLength(5);
+      expect(
+        audit.body.items.filter(
+          (e: any) => e.action === 'agent.replace' && e.outcome === 'succeeded',
+        ),
+      ).toHaveLength(5);
 
       const nothing = await api.post('/vpcs/DEV/fleet/refresh', {});
       expect(nothing.status).toBe(400);
@@ -270,20 +337,35 @@ describe('agent fleet refresh against the sandbox', () => {
       const running = () =>
         sandbox.aws
           .visibleInstances()
-          .filter(i => i.vpc === 'STG' && ['pending', 'running'].includes(i.state))
+          .filter(
+            i => i.vpc === 'STG' && ['pending', 'running'].includes(i.state),
+          )
           .map(i => i.instanceId)
           .sort();
-      const nodes = () => sandbox.world.nodes.map(n => `${n.name}:${n.offline}:${n.temporarilyOffline}`).sort();
+      const nodes = () =>
+        sandbox.world.nodes
+          .map(n => `${n.name}:${n.offline}:${n.temporarilyOffline}`)
+          .sort();
       const instancesBefore = running();
       const nodesBefore = nodes();
 
-      sandbox.aws.faults.set({ action: 'RunInstances', agentNeverConnects: true, times: 1 });
-      const started = await api.post('/vpcs/STG/fleet/refresh', { batchSize: 2 });
+      sandbox.aws.faults.set({
+        action: 'RunInstances',
+        agentNeverConnects: true,
+        times: 1,
+      });
+      const started = await api.post('/vpcs/STG/fleet/refresh', {
+        batchSize: 2,
+      });
       expect(started.status).toBe(202);
-      const replacements = started.body.agents.filter((a: any) => a.replacement).map((a: any) => a.replacement.instanceId);
+      const replacements = started.body.agents
+        .filter((a: any) => a.replacement)
+        .map((a: any) => a.replacement.instanceId);
       expect(replacements).toHaveLength(2);
       // The worker is on its template's default version already.
-      expect(started.body.agents.find((a: any) => a.type === 'worker').state).toBe('skipped');
+      expect(
+        started.body.agents.find((a: any) => a.type === 'worker').state,
+      ).toBe('skipped');
 
       const refresh = await follow(api, started.body.id, { stepMs: 5_000 });
       expect(refresh.state).toBe('rolled-back');
@@ -306,23 +388,33 @@ describe('agent fleet refresh against the sandbox', () => {
   it('PROD: a backend restart mid-refresh resumes it, without a second instance per agent', async () => {
     await newDefaultVersion('PROD', ['batch']);
     const first = await backend('prod.sqlite');
-    const started = await first.api.post('/vpcs/PROD/fleet/refresh', { batchSize: 1 });
+    const started = await first.api.post('/vpcs/PROD/fleet/refresh', {
+      batchSize: 1,
+    });
     expect(started.status).toBe(202);
     const id = started.body.id;
     const midway = await follow(first.api, id, {
       stepMs: 5_000,
-      until: r => r.state !== 'running' || r.agents.some((a: any) => a.state === 'replaced'),
+      until: r =>
+        r.state !== 'running' ||
+        r.agents.some((a: any) => a.state === 'replaced'),
     });
     // One agent replaced, the other's replacement launched: the backend dies.
     expect(midway.state).toBe('running');
-    expect(midway.agents.map((a: any) => a.state).sort()).toEqual(['launching', 'replaced', 'skipped']);
+    expect(midway.agents.map((a: any) => a.state).sort()).toEqual([
+      'launching',
+      'replaced',
+      'skipped',
+    ]);
     await first.stop();
 
     const second = await backend('prod.sqlite');
     try {
       const refresh = await follow(second.api, id, { stepMs: 20_000 });
       expect(refresh.state).toBe('succeeded');
-      const replaced = refresh.agents.filter((a: any) => a.state === 'replaced');
+      const replaced = refresh.agents.filter(
+        (a: any) => a.state === 'replaced',
+      );
       expect(replaced).toHaveLength(2);
       const launched = sandbox.aws
         .visibleInstances()
@@ -354,11 +446,20 @@ describe('agent fleet refresh: the gate, controls and bad input', () => {
       batchJobs: {
         vpcs: [
           { name: 'DEV', jenkins: 'sandbox', folder: 'DEV', aws },
-          { name: 'STG', jenkins: 'sandbox', folder: 'STG', aws, requireApproval: true },
+          {
+            name: 'STG',
+            jenkins: 'sandbox',
+            folder: 'STG',
+            aws,
+            requireApproval: true,
+          },
           { name: 'PROD', jenkins: 'sandbox', folder: 'PROD' },
         ],
         cache: { ttlSeconds: 0 },
-        fleet: { connectTimeoutSeconds: CONNECT_TIMEOUT_S, pollIntervalSeconds: 0.2 },
+        fleet: {
+          connectTimeoutSeconds: CONNECT_TIMEOUT_S,
+          pollIntervalSeconds: 0.2,
+        },
       },
       features: [
         createServiceFactory({
@@ -387,7 +488,11 @@ describe('agent fleet refresh: the gate, controls and bad input', () => {
 
   afterAll(() => closeSandbox(sandbox));
 
-  async function follow(id: string, until: (r: any) => boolean = r => !['running', 'rolling-back'].includes(r.state)) {
+  async function follow(
+    id: string,
+    until: (r: any) => boolean = r =>
+      !['running', 'rolling-back'].includes(r.state),
+  ) {
     const end = Date.now() + 60_000;
     for (;;) {
       const res = await api().get(`/fleet/refreshes/${id}`);
@@ -399,69 +504,189 @@ describe('agent fleet refresh: the gate, controls and bad input', () => {
   }
 
   it('in a VPC that needs four eyes: held, approved by another person, executed by the requester, notified at the end', async () => {
-    const runs = () => sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
+    const runs = () =>
+      sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
     const before = runs();
-    const held = await api().post('/vpcs/STG/fleet/refresh', { batchSize: 2, reason: 'CVE-2026-1234' });
+    const held = await api().post('/vpcs/STG/fleet/refresh', {
+      batchSize: 2,
+      reason: 'CVE-2026-1234',
+    });
     expect(held.status).toBe(202);
-    expect(held.body).toMatchObject({ approvalRequired: true, approval: { status: 'pending' } });
+    expect(held.body).toMatchObject({
+      approvalRequired: true,
+      approval: { status: 'pending' },
+    });
     expect(runs()).toBe(before);
     const id = held.body.requestId;
     expect((await api(BOB).post(`/approvals/${id}/approve`)).status).toBe(200);
     const done = await api().post(`/approvals/${id}/execute`);
     expect(done.status).toBe(200);
-    expect(done.body.result).toMatchObject({ kind: 'fleet.refresh', vpc: 'STG', approvedBy: BOB, reason: 'CVE-2026-1234' });
+    expect(done.body.result).toMatchObject({
+      kind: 'fleet.refresh',
+      vpc: 'STG',
+      approvedBy: BOB,
+      reason: 'CVE-2026-1234',
+    });
 
     const refresh = await follow(done.body.result.id);
     expect(refresh.state).toBe('succeeded');
-    expect(refresh.agents.filter((a: any) => a.state === 'replaced')).toHaveLength(3);
-    expect(refresh.agents.filter((a: any) => a.state === 'skipped').map((a: any) => a.type)).toEqual(['worker']);
+    expect(
+      refresh.agents.filter((a: any) => a.state === 'replaced'),
+    ).toHaveLength(3);
+    expect(
+      refresh.agents
+        .filter((a: any) => a.state === 'skipped')
+        .map((a: any) => a.type),
+    ).toEqual(['worker']);
     await sleep(100);
     expect(notifications).toContainEqual(
       expect.objectContaining({
         recipients: { type: 'entity', entityRef: JANE_REF },
-        payload: expect.objectContaining({ title: 'Agent refresh of STG: succeeded', topic: 'batch-jobs.fleet.refresh' }),
+        payload: expect.objectContaining({
+          title: 'Agent refresh of STG: succeeded',
+          topic: 'batch-jobs.fleet.refresh',
+        }),
       }),
     );
   });
 
   it('pauses (nothing moves), resumes, and aborts: the batch in flight rolls back', async () => {
-    const started = await api().post('/vpcs/DEV/fleet/refresh', { batchSize: 1 });
+    const started = await api().post('/vpcs/DEV/fleet/refresh', {
+      batchSize: 1,
+    });
     expect(started.status).toBe(202);
     const id = started.body.id;
     const paused = await api().post(`/fleet/refreshes/${id}/pause`);
     expect(paused.status).toBe(200);
-    expect(paused.body).toMatchObject({ state: 'paused', message: `Paused by ${JANE_REF}` });
+    expect(paused.body).toMatchObject({
+      state: 'paused',
+      message: `Paused by ${JANE_REF}`,
+    });
     expect((await api().post(`/fleet/refreshes/${id}/pause`)).status).toBe(409);
-    const runs = sandbox.aws.requests.filter(r => r.action === 'RunInstances').length;
+    const runs = sandbox.aws.requests.filter(
+      r => r.action === 'RunInstances',
+    ).length;
     await sandbox.advance(60_000);
     const still = await api().get(`/fleet/refreshes/${id}`);
     expect(still.body.state).toBe('paused');
-    expect(sandbox.aws.requests.filter(r => r.action === 'RunInstances').length).toBe(runs);
+    expect(
+      sandbox.aws.requests.filter(r => r.action === 'RunInstances').length,
+    ).toBe(runs);
 
-    expect((await api().post(`/fleet/refreshes/${id}/resume`)).body.state).toBe('running');
-    const launching = await follow(id, r => r.agents.some((a: any) => a.state === 'launching' && a.replacement));
-    const replacement = launching.agents.find((a: any) => a.state === 'launching').replacement;
+    expect((await api().post(`/fleet/refreshes/${id}/resume`)).body.state).toBe(
+      'running',
+    );
+    const launching = await follow(id, r =>
+      r.agents.some((a: any) => a.state === 'launching' && a.replacement),
+    );
+    const replacement = launching.agents.find(
+      (a: any) => a.state === 'launching',
+    ).replacement;
     const aborted = await api().post(`/fleet/refreshes/${id}/abort`);
     expect(aborted.status).toBe(200);
     expect(aborted.body.state).toBe('aborted');
-    expect(['shutting-down', 'terminated']).toContain(sandbox.aws.instances.get(replacement.instanceId)!.state);
+    expect(['shutting-down', 'terminated']).toContain(
+      sandbox.aws.instances.get(replacement.instanceId)!.state,
+    );
     expect(sandbox.world.node(replacement.node)).toBeUndefined();
     const audit = await api().get('/audit', { vpc: 'DEV' });
     expect(audit.body.items.map((e: any) => e.action)).toEqual(
-      expect.arrayContaining(['fleet.refresh.pause', 'fleet.refresh.resume', 'fleet.refresh.abort']),
+      expect.arrayContaining([
+        'fleet.refresh.pause',
+        'fleet.refresh.resume',
+        'fleet.refresh.abort',
+      ]),
     );
+  });
+
+  it('pauses when running builds outlast the drain timeout; abort brings the old agent back, its build untouched', async () => {
+    const template = sandbox.aws.findLaunchTemplate({
+      name: 'DEV-WORKER-JENKINS-AGENT',
+    });
+    sandbox.aws.createLaunchTemplateVersion(template, {
+      sourceVersion: '$Default',
+      data: {},
+    });
+    sandbox.aws.setDefaultVersion(template, '2');
+    const worker = (
+      await api().get('/fleet', { vpc: 'DEV' })
+    ).body.vpcs[0].agents.find(
+      (a: any) => a.type === 'worker' && a.status === 'online',
+    );
+    const build = sandbox.world.node(worker.node)!.executors.find(Boolean)!;
+    expect(build).toBeTruthy();
+
+    const started = await api().post('/vpcs/DEV/fleet/refresh', {
+      batchSize: 10,
+      drainTimeoutSeconds: 1,
+    });
+    expect(started.status).toBe(202);
+    const paused = await follow(started.body.id, r => r.state !== 'running');
+    expect(paused.state).toBe('paused');
+    expect(paused.message).toMatch(
+      new RegExp(
+        `${worker.node} still runs 1 build after 1 s of draining: resume to wait again, or abort`,
+      ),
+    );
+    expect(sandbox.world.node(worker.node)!.temporarilyOffline).toBe(true);
+    const replacement = paused.agents.find(
+      (a: any) => a.node === worker.node,
+    ).replacement;
+
+    const aborted = await api().post(
+      `/fleet/refreshes/${started.body.id}/abort`,
+    );
+    expect(aborted.body.state).toBe('aborted');
+    expect(sandbox.world.node(worker.node)).toMatchObject({
+      temporarilyOffline: false,
+      offline: false,
+    });
+    expect(sandbox.world.node(replacement.node)).toBeUndefined();
+    expect(['shutting-down', 'terminated']).toContain(
+      sandbox.aws.instances.get(replacement.instanceId)!.state,
+    );
+    expect(build).toMatchObject({
+      completedAt: null,
+      abortedBy: null,
+      builtOn: worker.node,
+    });
   });
 
   it.each([
     ['unknown VPC', '/vpcs/NOPE/fleet/refresh', {}, /NOPE/],
-    ['VPC without AWS', '/vpcs/PROD/fleet/refresh', {}, /needs EC2 launch templates/],
+    [
+      'VPC without AWS',
+      '/vpcs/PROD/fleet/refresh',
+      {},
+      /needs EC2 launch templates/,
+    ],
     ['batch size 0', '/vpcs/DEV/fleet/refresh', { batchSize: 0 }, /batchSize/],
-    ['batch size a string', '/vpcs/DEV/fleet/refresh', { batchSize: '2' }, /batchSize/],
+    [
+      'batch size a string',
+      '/vpcs/DEV/fleet/refresh',
+      { batchSize: '2' },
+      /batchSize/,
+    ],
     ['unknown field', '/vpcs/DEV/fleet/refresh', { force: true }, /force/],
-    ['minimum above what is online', '/vpcs/DEV/fleet/refresh', { minHealthyExecutors: 500 }, /minHealthyExecutors 500 is more than/],
+    [
+      'minimum above what is online',
+      '/vpcs/DEV/fleet/refresh',
+      { minHealthyExecutors: 500 },
+      /minHealthyExecutors 500 is more than/,
+    ],
     ['refresh id not a uuid', '/fleet/refreshes/nope/pause', {}, /refresh id/],
-    ['unknown action', '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/reboot', {}, /refresh action/],
-    ['unknown refresh', '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/pause', {}, /No fleet refresh/],
+    [
+      'unknown action',
+      '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/reboot',
+      {},
+      /refresh action/,
+    ],
+    [
+      'unknown refresh',
+      '/fleet/refreshes/0b6f5d1e-2c3a-4f4b-9a8e-1d2c3b4a5f60/pause',
+      {},
+      /No fleet refresh/,
+    ],
   ])('%s: a 4xx that says so', async (_label, path, body, says) => {
     const res = await api().post(path, body);
     expect(res.status).toBeGreaterThanOrEqual(400);

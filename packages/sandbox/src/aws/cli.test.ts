@@ -181,9 +181,9 @@ describeWithCli('the AWS CLI against the endpoint', () => {
         '$Default',
       ),
     ).LaunchTemplateVersions;
-    expect(versions.map((v: any) => [v.VersionNumber, v.DefaultVersion])).toEqual(
-      [[2, true]],
-    );
+    expect(
+      versions.map((v: any) => [v.VersionNumber, v.DefaultVersion]),
+    ).toEqual([[2, true]]);
     const run = JSON.parse(
       await aws(
         'ec2',

@@ -404,7 +404,8 @@ export class AwsWorld {
     }
     const base = source?.data;
     const version: LaunchTemplateVersion = {
-      versionNumber: Math.max(...template.versions.map(v => v.versionNumber)) + 1,
+      versionNumber:
+        Math.max(...template.versions.map(v => v.versionNumber)) + 1,
       createTime: Math.floor(this.clock.now() / 1000) * 1000,
       createdBy: request.createdBy ?? template.createdBy,
       versionDescription: request.versionDescription,
@@ -429,7 +430,10 @@ export class AwsWorld {
   }
 
   /** A version by number, `$Latest` or `$Default`, as EC2 resolves them. */
-  templateVersion(template: LaunchTemplate, wanted: string): LaunchTemplateVersion {
+  templateVersion(
+    template: LaunchTemplate,
+    wanted: string,
+  ): LaunchTemplateVersion {
     let number = Number(wanted);
     if (wanted === '$Latest')
       number = Math.max(...template.versions.map(v => v.versionNumber));

@@ -21,6 +21,8 @@ interface Row {
   state: string;
   active_vpc: string | null;
   body: string;
+  lease_owner: string | null;
+  lease_until: Date | string | number | null;
   created_at: Date | string | number;
   updated_at: Date | string | number;
 }
@@ -41,6 +43,12 @@ export interface FleetRefreshStore {
   listUnfinished(): Promise<FleetRefresh[]>;
   /** The VPC's refreshes, newest first. */
   listByVpc(vpc: string, limit: number): Promise<FleetRefresh[]>;
+  /**
+   * Takes the refresh for one pass: false while another replica holds an
+   * unexpired lease on it (the pass is then skipped).
+   */
+  claim(id: string, owner: string, ttlMs: number): Promise<boolean>;
+  release(id: string, owner: string): Promise<void>;
 }
 
 const toIso = (v: Date | string | number) => new Date(v).toISOString();
@@ -125,6 +133,27 @@ export class DatabaseFleetRefreshStore implements FleetRefreshStore {
         updated_at: this.now(),
       });
     return (await this.get(id))!;
+  }
+
+  async claim(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    const taken = await this.db<Row>(TABLE)
+      .where({ id })
+      // Not even its own holder takes it twice: one pass at a time.
+      .andWhere(q =>
+        q.whereNull('lease_until').orWhere('lease_until', '<', now),
+      )
+      .update({
+        lease_owner: owner,
+        lease_until: new Date(now.getTime() + ttlMs),
+      });
+    return taken > 0;
+  }
+
+  async release(id: string, owner: string): Promise<void> {
+    await this.db<Row>(TABLE)
+      .where({ id, lease_owner: owner })
+      .update({ lease_owner: null, lease_until: null });
   }
 
   async listUnfinished(): Promise<FleetRefresh[]> {

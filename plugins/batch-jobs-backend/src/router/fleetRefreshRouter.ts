@@ -14,7 +14,12 @@ const startBody = z
   .object({
     batchSize: z.number().int().min(1).max(50).optional(),
     minHealthyExecutors: z.number().int().min(0).max(10_000).optional(),
-    drainTimeoutSeconds: z.number().int().min(1).max(7 * 24 * 3600).optional(),
+    drainTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600)
+      .optional(),
     reason: z.string().max(200).optional(),
   })
   .strict();

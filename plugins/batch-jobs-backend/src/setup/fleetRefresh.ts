@@ -32,6 +32,8 @@ export async function setupFleetRefresh(
       readAccess: base.readAccess,
     }),
   );
+  // A pass in progress at shutdown ends (and lets go of its lease) first.
+  base.deps.lifecycle.addShutdownHook(() => refresher.drain());
   // A refresh outlives requests and restarts: move the unfinished ones on.
   await base.scheduler.scheduleTask({
     id: 'batch-jobs-fleet-refreshes',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   LoggerService,
   PermissionsService,
@@ -7,6 +7,7 @@ import {
   ConflictError,
   InputError,
   NotFoundError,
+  ServiceUnavailableError,
   isError,
 } from '@backstage/errors';
 import type { NotificationService } from '@backstage/plugin-notifications-node';
@@ -37,6 +38,11 @@ import { AgentProviders } from './AgentProviders';
 import { buildsOf } from './FleetView';
 
 const ENDED = new Set(['shutting-down', 'terminated', 'stopping', 'stopped']);
+/**
+ * How long a pass may hold a refresh before another replica takes it over
+ * (its replica died mid-pass); a shutdown waits for its passes instead.
+ */
+const PASS_LEASE_MS = 2 * 60_000;
 /** Agents still being worked on in the current batch. */
 const IN_BATCH = new Set(['launching', 'ready', 'draining']);
 
@@ -99,6 +105,9 @@ export function healthyExecutors(
  */
 export class FleetRefresher {
   private readonly inFlight = new Map<string, Promise<FleetRefresh>>();
+  /** This replica, as the holder of a pass's lease. */
+  private readonly owner = randomUUID();
+  private stopping = false;
 
   constructor(
     private readonly options: {
@@ -171,7 +180,8 @@ export class FleetRefresher {
       const node = nodes.get(machine.nodeName);
       const label = node?.labels.find(l => labels.includes(l));
       if (!node || !label) continue; // not (yet) a Jenkins agent
-      const type: AgentType = label === vpc.agentLabels.worker ? 'worker' : 'batch';
+      const type: AgentType =
+        label === vpc.agentLabels.worker ? 'worker' : 'batch';
       const target = targets.find(t => t.type === type);
       const current =
         target !== undefined &&
@@ -192,7 +202,9 @@ export class FleetRefresher {
           ? [
               {
                 at: this.now().toISOString(),
-                message: `Already on ${target!.launchTemplateName} version ${target!.version}: skipped`,
+                message: `Already on ${target!.launchTemplateName} version ${
+                  target!.version
+                }: skipped`,
               },
             ]
           : [],
@@ -220,7 +232,8 @@ export class FleetRefresher {
         payload: settings,
         review: {
           hash,
-          hashOf: 'the VPC, batch size, minimum executors, drain timeout and reason',
+          hashOf:
+            'the VPC, batch size, minimum executors, drain timeout and reason',
         },
         actor: context.actor,
       });
@@ -307,56 +320,83 @@ export class FleetRefresher {
     if (!found) throw new NotFoundError(`No fleet refresh ${id}`);
     const vpc = this.options.directory.getVpc(found.vpc);
     await this.authorize(vpc, context);
-    // Wait for a pass in progress, so this does not race its writes.
+    // Hold the lease while changing it, so a pass (here or on another
+    // replica) does not write over the change.
     await this.inFlight.get(id)?.catch(() => undefined);
-    const refresh = (await refreshes.get(id))!;
-    const allowed: Record<typeof action, string[]> = {
-      pause: ['running'],
-      resume: ['paused'],
-      abort: ['running', 'paused'],
-    };
-    if (!allowed[action].includes(refresh.state)) {
-      throw new ConflictError(
-        `Refresh ${id} is ${refresh.state}: it cannot ${action} now`,
-      );
-    }
-    const at = this.now();
-    if (action === 'pause') {
-      refresh.state = 'paused';
-      refresh.message = `Paused by ${context.actor}`;
-    } else if (action === 'resume') {
-      refresh.state = 'running';
-      refresh.message = null;
-      // Waiting starts over: the operator chose to give it more time.
-      const connectMs = this.options.fleet.connectTimeoutSeconds * 1000;
-      for (const agent of refresh.agents) {
-        if (agent.state === 'draining') agent.drainingSince = at.toISOString();
-        if (agent.state === 'launching') {
-          agent.launchDeadline = new Date(at.getTime() + connectMs).toISOString();
-        }
+    const deadline = Date.now() + 10_000;
+    while (!(await refreshes.claim(id, this.owner, PASS_LEASE_MS))) {
+      if (Date.now() > deadline) {
+        throw new ServiceUnavailableError(
+          `Refresh ${id} is being moved on by another replica: try again in a moment`,
+        );
       }
-    } else {
-      refresh.state = 'rolling-back';
-      refresh.message = `Aborted by ${context.actor}`;
-      (refresh as AbortableRefresh).abortedBy = context.actor;
+      await new Promise(r => setTimeout(r, 200));
     }
-    const auditId = await audit.create({
-      actor: context.actor,
-      action: `fleet.refresh.${action}`,
-      entityRef: null,
-      vpc: vpc.name,
-      job: null,
-      target: `${vpc.name}/agents`,
-      parameters: {},
-      detail: { refreshId: id },
-    });
-    await audit.finish(auditId, 'succeeded', {});
-    const saved = await refreshes.save(refresh);
+    let saved: FleetRefresh;
+    try {
+      const refresh = (await refreshes.get(id))!;
+      const allowed: Record<typeof action, string[]> = {
+        pause: ['running'],
+        resume: ['paused'],
+        abort: ['running', 'paused'],
+      };
+      if (!allowed[action].includes(refresh.state)) {
+        throw new ConflictError(
+          `Refresh ${id} is ${refresh.state}: it cannot ${action} now`,
+        );
+      }
+      const at = this.now();
+      if (action === 'pause') {
+        refresh.state = 'paused';
+        refresh.message = `Paused by ${context.actor}`;
+      } else if (action === 'resume') {
+        refresh.state = 'running';
+        refresh.message = null;
+        // Waiting starts over: the operator chose to give it more time.
+        const connectMs = this.options.fleet.connectTimeoutSeconds * 1000;
+        for (const agent of refresh.agents) {
+          if (agent.state === 'draining')
+            agent.drainingSince = at.toISOString();
+          if (agent.state === 'launching') {
+            agent.launchDeadline = new Date(
+              at.getTime() + connectMs,
+            ).toISOString();
+          }
+        }
+      } else {
+        refresh.state = 'rolling-back';
+        refresh.message = `Aborted by ${context.actor}`;
+        (refresh as AbortableRefresh).abortedBy = context.actor;
+      }
+      const auditId = await audit.create({
+        actor: context.actor,
+        action: `fleet.refresh.${action}`,
+        entityRef: null,
+        vpc: vpc.name,
+        job: null,
+        target: `${vpc.name}/agents`,
+        parameters: {},
+        detail: { refreshId: id },
+      });
+      await audit.finish(auditId, 'succeeded', {});
+      saved = await refreshes.save(refresh);
+    } finally {
+      await refreshes.release(id, this.owner);
+    }
     return action === 'pause' ? saved : this.advance(saved);
+  }
+
+  /** Shutdown: starts no pass more and waits for those running, so their leases are released. */
+  async drain(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      [...this.inFlight.values()].map(p => p.catch(() => undefined)),
+    );
   }
 
   /** One pass over every unfinished refresh (the scheduled task; survives restarts). */
   async advanceAll(): Promise<void> {
+    if (this.stopping) return;
     for (const refresh of await this.options.refreshes.listUnfinished()) {
       await this.advance(refresh).catch(error =>
         this.options.logger.warn(
@@ -368,19 +408,35 @@ export class FleetRefresher {
     }
   }
 
-  /** One pass of a refresh; concurrent callers share it. */
+  /**
+   * One pass of a refresh; concurrent callers share it, and across
+   * replicas a lease lets one pass act at a time (draining flips a node's
+   * offline flag: two passes at once would undo each other).
+   */
   advance(refresh: FleetRefresh): Promise<FleetRefresh> {
     const existing = this.inFlight.get(refresh.id);
     if (existing) return existing;
-    const run = this.options.refreshes
-      .get(refresh.id)
-      .then(latest => this.pass(latest ?? refresh))
-      .finally(() => this.inFlight.delete(refresh.id));
+    const { refreshes } = this.options;
+    const run = (async () => {
+      if (
+        this.stopping ||
+        !(await refreshes.claim(refresh.id, this.owner, PASS_LEASE_MS))
+      ) {
+        return (await refreshes.get(refresh.id)) ?? refresh;
+      }
+      try {
+        const latest = await refreshes.get(refresh.id);
+        return await this.pass(latest ?? refresh);
+      } finally {
+        await refreshes.release(refresh.id, this.owner);
+      }
+    })().finally(() => this.inFlight.delete(refresh.id));
     this.inFlight.set(refresh.id, run);
     return run;
   }
 
-  private async pass(refresh: FleetRefresh): Promise<FleetRefresh> {
+  private async pass(initial: FleetRefresh): Promise<FleetRefresh> {
+    let refresh = initial;
     if (refresh.state === 'rolling-back') return this.rollBack(refresh);
     if (refresh.state !== 'running') return refresh;
     const vpc = this.options.directory.getVpc(refresh.vpc);
@@ -409,9 +465,9 @@ export class FleetRefresher {
         agent.state = 'ready';
         step(
           agent,
-          `Replacement ${agent.replacement.node} is online (label ${label}, ${node.executors} executor${
-            node.executors > 1 ? 's' : ''
-          })`,
+          `Replacement ${agent.replacement.node} is online (label ${label}, ${
+            node.executors
+          } executor${node.executors > 1 ? 's' : ''})`,
         );
         continue;
       }
@@ -427,17 +483,25 @@ export class FleetRefresher {
           } before its agent came online`,
         );
       }
-      if (agent.launchDeadline && now.getTime() >= Date.parse(agent.launchDeadline)) {
+      if (
+        agent.launchDeadline &&
+        now.getTime() >= Date.parse(agent.launchDeadline)
+      ) {
         return this.startRollBack(
           refresh,
-          `Replacement ${agent.replacement.node} of ${agent.node} did not come online within ${
+          `Replacement ${agent.replacement.node} of ${
+            agent.node
+          } did not come online within ${
             this.options.fleet.connectTimeoutSeconds
           } s (instance ${instance.state}${
             node ? ', node offline' : ', no node on Jenkins'
           }); the agent never connected`,
         );
       }
-      step(agent, `Waiting for ${agent.replacement.node} to come online (instance ${instance.state})`);
+      step(
+        agent,
+        `Waiting for ${agent.replacement.node} to come online (instance ${instance.state})`,
+      );
     }
 
     // 2. Blue/green: drain the old agents once the whole batch is online,
@@ -453,21 +517,28 @@ export class FleetRefresher {
             agent,
             `Waiting: draining ${agent.node} would leave ${
               healthy - losing
-            } executors online, below the minimum of ${refresh.minHealthyExecutors}`,
+            } executors online, below the minimum of ${
+              refresh.minHealthyExecutors
+            }`,
           );
           continue;
         }
         if (old && !old.temporarilyOffline) {
           await client.toggleOffline(
             agent.node,
-            `Draining for refresh ${refresh.id} by ${refresh.actor}: replaced by ${agent.replacement!.node}`,
+            `Draining for refresh ${refresh.id} by ${
+              refresh.actor
+            }: replaced by ${agent.replacement!.node}`,
           );
           old.online = false;
           old.temporarilyOffline = true;
         }
         agent.state = 'draining';
         agent.drainingSince = now.toISOString();
-        step(agent, `Drained ${agent.node}: no new build lands; running builds finish`);
+        step(
+          agent,
+          `Drained ${agent.node}: no new build lands; running builds finish`,
+        );
       }
     }
 
@@ -480,16 +551,26 @@ export class FleetRefresher {
           refresh.state = 'paused';
           refresh.message = `${agent.node} still runs ${old.builds} build${
             old.builds > 1 ? 's' : ''
-          } after ${refresh.drainTimeoutSeconds} s of draining: resume to wait again, or abort to bring it back online`;
+          } after ${
+            refresh.drainTimeoutSeconds
+          } s of draining: resume to wait again, or abort to bring it back online`;
           step(agent, refresh.message);
           this.notify(refresh, 'needs you');
           break;
         }
-        step(agent, `Waiting for ${old.builds} running build${old.builds > 1 ? 's' : ''} on ${agent.node}`);
+        step(
+          agent,
+          `Waiting for ${old.builds} running build${
+            old.builds > 1 ? 's' : ''
+          } on ${agent.node}`,
+        );
         continue;
       }
       await this.retire(refresh, vpc, client, agent, Boolean(old));
-      step(agent, `Node ${agent.node} deleted, instance ${agent.instanceId} terminated`);
+      step(
+        agent,
+        `Node ${agent.node} deleted, instance ${agent.instanceId} terminated`,
+      );
     }
 
     // 4. Launch what is recorded as launching but has no instance yet (a
@@ -498,11 +579,15 @@ export class FleetRefresher {
       let next = refresh.agents.filter(
         a => a.state === 'launching' && !a.replacement,
       );
-      if (next.length === 0 && !refresh.agents.some(a => IN_BATCH.has(a.state))) {
+      if (
+        next.length === 0 &&
+        !refresh.agents.some(a => IN_BATCH.has(a.state))
+      ) {
         next = refresh.agents
           .filter(a => a.state === 'pending')
           .slice(0, refresh.batchSize);
-        const number = Math.max(0, ...refresh.agents.map(a => a.batch ?? 0)) + 1;
+        const number =
+          Math.max(0, ...refresh.agents.map(a => a.batch ?? 0)) + 1;
         // Recorded before launching: a restart relaunches with the same token.
         for (const agent of next) {
           agent.state = 'launching';
@@ -518,11 +603,14 @@ export class FleetRefresher {
         }
       }
       try {
-        for (const agent of next) await this.launch(refresh, vpc, client, agent);
+        for (const agent of next)
+          await this.launch(refresh, vpc, client, agent);
       } catch (error) {
         return this.startRollBack(
           refresh,
-          `Launching a replacement failed: ${isError(error) ? error.message : error}`,
+          `Launching a replacement failed: ${
+            isError(error) ? error.message : error
+          }`,
         );
       }
     }
@@ -537,13 +625,15 @@ export class FleetRefresher {
   ) {
     const label = vpc.agentLabels[agent.type];
     const executors = vpc.naming.executors[agent.type];
-    const { machine, message } = await this.options.agents.launcherOf(vpc.name)({
-      vpc: vpc.name,
-      type: agent.type,
-      clientToken: sha256(`${refresh.id}\n${agent.node}`).slice(0, 64),
-      launchedBy: refresh.actor,
-      reason: `Refresh ${refresh.id}: replaces ${agent.node}`,
-    });
+    const { machine, message } = await this.options.agents.launcherOf(vpc.name)(
+      {
+        vpc: vpc.name,
+        type: agent.type,
+        clientToken: sha256(`${refresh.id}\n${agent.node}`).slice(0, 64),
+        launchedBy: refresh.actor,
+        reason: `Refresh ${refresh.id}: replaces ${agent.node}`,
+      },
+    );
     const at = this.now();
     agent.replacement = { instanceId: machine.id, node: machine.nodeName };
     agent.launchDeadline = new Date(
@@ -603,7 +693,10 @@ export class FleetRefresher {
           if (!(error instanceof NotFoundError)) throw error;
         });
       }
-      const state = await agents.terminatorOf(vpc.name)(vpc.name, agent.instanceId);
+      const state = await agents.terminatorOf(vpc.name)(
+        vpc.name,
+        agent.instanceId,
+      );
       agent.state = 'replaced';
       await audit.finish(auditId, 'succeeded', {
         detail: { ec2State: state ?? 'gone', nodeDeleted: hasNode },
@@ -648,21 +741,31 @@ export class FleetRefresher {
           });
           agent.steps.push({
             at: at(),
-            message: `Rolled back: replacement ${agent.replacement.instanceId} ${
-              state ? `is ${state}` : 'was already gone'
-            }, node ${agent.replacement.node} deleted`,
+            message: `Rolled back: replacement ${
+              agent.replacement.instanceId
+            } ${state ? `is ${state}` : 'was already gone'}, node ${
+              agent.replacement.node
+            } deleted`,
           });
         }
-        if (nodes.get(agent.node)?.temporarilyOffline && agent.state === 'draining') {
+        if (
+          nodes.get(agent.node)?.temporarilyOffline &&
+          agent.state === 'draining'
+        ) {
           await client.toggleOffline(agent.node, '');
-          agent.steps.push({ at: at(), message: `${agent.node} is back online` });
+          agent.steps.push({
+            at: at(),
+            message: `${agent.node} is back online`,
+          });
         }
         agent.state = 'rolled-back';
       } catch (error) {
         unfinished = true;
         agent.steps.push({
           at: at(),
-          message: `Rollback step failed, retried: ${isError(error) ? error.message : error}`,
+          message: `Rollback step failed, retried: ${
+            isError(error) ? error.message : error
+          }`,
         });
       }
     }
@@ -717,16 +820,21 @@ export class FleetRefresher {
       })
       .catch(error =>
         logger.warn(
-          `Could not send refresh notification: ${isError(error) ? error.message : error}`,
+          `Could not send refresh notification: ${
+            isError(error) ? error.message : error
+          }`,
         ),
       );
   }
 
-  private async observeNodes(client: JenkinsClient): Promise<Map<string, NodeSeen>> {
+  private async observeNodes(
+    client: JenkinsClient,
+  ): Promise<Map<string, NodeSeen>> {
     const set = await client.listFleetComputers();
     const nodes = new Map<string, NodeSeen>();
     for (const computer of set.computer ?? []) {
-      if (computer?.displayName) nodes.set(computer.displayName, seenOf(computer));
+      if (computer?.displayName)
+        nodes.set(computer.displayName, seenOf(computer));
     }
     return nodes;
   }

@@ -19,7 +19,11 @@ const context = { defaults, created, maxAgeDays: 30, now: NOW };
 describe('agent image age', () => {
   it('is stale on an older template version and an old AMI, with both reasons', () => {
     const image = agentImageOf(
-      { imageId: 'ami-0old', launchTemplateId: 'lt-0batch', launchTemplateVersion: 1 },
+      {
+        imageId: 'ami-0old',
+        launchTemplateId: 'lt-0batch',
+        launchTemplateVersion: 1,
+      },
       'batch',
       context,
     );
@@ -37,15 +41,27 @@ describe('agent image age', () => {
 
   it('is current on the default version with a young AMI', () => {
     const image = agentImageOf(
-      { imageId: 'ami-0new', launchTemplateId: 'lt-0batch', launchTemplateVersion: 2 },
+      {
+        imageId: 'ami-0new',
+        launchTemplateId: 'lt-0batch',
+        launchTemplateVersion: 2,
+      },
       'batch',
       context,
     );
-    expect(image).toMatchObject({ imageAgeDays: 3, stale: false, staleReasons: [] });
+    expect(image).toMatchObject({
+      imageAgeDays: 3,
+      stale: false,
+      staleReasons: [],
+    });
   });
 
   it('calls an instance from another template stale, and an unknown AMI has no age', () => {
-    const image = agentImageOf({ imageId: 'ami-0gone', launchTemplateId: null }, 'batch', context);
+    const image = agentImageOf(
+      { imageId: 'ami-0gone', launchTemplateId: null },
+      'batch',
+      context,
+    );
     expect(image).toMatchObject({
       imageAgeDays: null,
       stale: true,
@@ -54,8 +70,24 @@ describe('agent image age', () => {
   });
 
   it('sums up a VPC', () => {
-    const old = agentImageOf({ imageId: 'ami-0old', launchTemplateId: 'lt-0batch', launchTemplateVersion: 1 }, 'batch', context);
-    const fresh = agentImageOf({ imageId: 'ami-0new', launchTemplateId: 'lt-0batch', launchTemplateVersion: 2 }, 'batch', context);
+    const old = agentImageOf(
+      {
+        imageId: 'ami-0old',
+        launchTemplateId: 'lt-0batch',
+        launchTemplateVersion: 1,
+      },
+      'batch',
+      context,
+    );
+    const fresh = agentImageOf(
+      {
+        imageId: 'ami-0new',
+        launchTemplateId: 'lt-0batch',
+        launchTemplateVersion: 2,
+      },
+      'batch',
+      context,
+    );
     expect(summarizeImages([old, old, old, fresh, fresh], 30)).toEqual({
       agents: 5,
       stale: 3,

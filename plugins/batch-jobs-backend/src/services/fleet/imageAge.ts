@@ -43,7 +43,9 @@ export function agentImageOf(
       reasons.push(`not launched from ${target.launchTemplateName}`);
     } else if (version !== target.version) {
       reasons.push(
-        `launch template version ${version ?? '?'}, default is ${target.version}`,
+        `launch template version ${version ?? '?'}, default is ${
+          target.version
+        }`,
       );
     }
   }
@@ -80,7 +82,9 @@ export function summarizeImages(
     oldestImageDays: oldest,
     maxImageAgeDays: maxAgeDays,
     summary: `${stale} of ${agents} stale${
-      oldest !== null ? `, oldest image ${oldest} day${oldest === 1 ? '' : 's'}` : ''
+      oldest !== null
+        ? `, oldest image ${oldest} day${oldest === 1 ? '' : 's'}`
+        : ''
     }`,
   };
 }
