@@ -121,9 +121,7 @@ describe('BatchFleet image age and refresh', () => {
     fireEvent.change(screen.getByLabelText('Minimum healthy executors'), {
       target: { value: '4' },
     });
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Refresh 1 stale agents' }),
-    );
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh 1 agent' }));
     await waitFor(() =>
       expect(api.startRefresh).toHaveBeenCalledWith('STG', {
         batchSize: 2,

@@ -19,6 +19,16 @@ import { ActionDialog, ApprovalPendingNotice } from '../ActionDialog';
 
 const UNFINISHED = ['running', 'paused', 'rolling-back'];
 
+/** Agents a refresh would replace: not on their template's default version. */
+function replaceableOf(fleet: VpcFleet): number {
+  return fleet.agents.filter(
+    a =>
+      a.image &&
+      a.image.defaultVersion !== null &&
+      a.image.launchTemplateVersion !== a.image.defaultVersion,
+  ).length;
+}
+
 const AGENT_STATE_TEXT: Record<string, string> = {
   pending: 'waiting for its batch',
   launching: 'replacement launching',
@@ -140,7 +150,9 @@ function StartRefreshDialog(props: {
         pending
           ? undefined
           : {
-              label: `Refresh ${fleet.images?.stale ?? ''} stale agents`,
+              label: `Refresh ${replaceableOf(fleet)} agent${
+                replaceableOf(fleet) === 1 ? '' : 's'
+              }`,
               onClick: start,
               disabled: busy,
             }
@@ -219,7 +231,16 @@ export function FleetRefreshPanel(props: {
           onChanged={reload}
         />
       )}
-      {!unfinished && canRefresh && (fleet.images?.stale ?? 0) > 0 && (
+      {!unfinished &&
+        replaceableOf(fleet) === 0 &&
+        (fleet.images?.stale ?? 0) > 0 && (
+          <Typography variant="body2" color="textSecondary">
+            The stale agents are on their launch template's default version: a
+            refresh replaces them once a new version (a newer AMI) is the
+            default.
+          </Typography>
+        )}
+      {!unfinished && canRefresh && replaceableOf(fleet) > 0 && (
         <Button
           variant="outlined"
           size="small"
