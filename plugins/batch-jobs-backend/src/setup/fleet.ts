@@ -56,6 +56,7 @@ export async function setupFleet(base: Foundation, agents: AgentProviders) {
         agents,
         logger,
         maxImageAgeDays: batchJobsConfig.fleet.maxImageAgeDays,
+        cacheTtlMs: batchJobsConfig.cache.ttlSeconds * 1000,
       }),
       launcher,
       terminator,

@@ -14,7 +14,11 @@ import { VpcConfig } from '../../config';
 import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { RawComputer, RawComputerSet, RawQueueItem } from '../jenkins/types';
-import { AgentInstance, Ec2Agents } from '../aws/Ec2Agents';
+import {
+  AgentInstance,
+  Ec2Agents,
+  LaunchTemplateDefault,
+} from '../aws/Ec2Agents';
 import { agentImageOf, summarizeImages } from './imageAge';
 
 const ENDED = new Set(['shutting-down', 'terminated']);
@@ -163,9 +167,41 @@ export class FleetView {
       logger: LoggerService;
       /** An agent whose AMI is older than this (days) is stale; default 30. */
       maxImageAgeDays?: number;
+      /** How long a VPC's template defaults are reused (the page polls); default 0. */
+      cacheTtlMs?: number;
       now?: () => Date;
     },
   ) {}
+
+  private readonly defaultsCache = new Map<
+    string,
+    { at: number; value: Promise<LaunchTemplateDefault[]> }
+  >();
+  /** AMI creation dates never change: each is asked for once. */
+  private readonly imageDates = new Map<string, string>();
+
+  private templateDefaults(provider: Ec2Agents, vpc: string) {
+    const ttl = this.options.cacheTtlMs ?? 0;
+    const cached = this.defaultsCache.get(vpc);
+    if (cached && Date.now() - cached.at < ttl) return cached.value;
+    const value = provider.templateDefaults(vpc);
+    this.defaultsCache.set(vpc, { at: Date.now(), value });
+    value.catch(() => this.defaultsCache.delete(vpc));
+    return value;
+  }
+
+  private async creationDates(
+    provider: Ec2Agents,
+    vpc: string,
+    imageIds: string[],
+  ): Promise<Map<string, string>> {
+    const missing = imageIds.filter(id => !this.imageDates.has(id));
+    if (missing.length > 0) {
+      const found = await provider.imageCreationDates(vpc, missing);
+      for (const [id, date] of found) this.imageDates.set(id, date);
+    }
+    return this.imageDates;
+  }
 
   /**
    * Each EC2 agent's AMI and template version against its template's
@@ -180,8 +216,8 @@ export class FleetView {
     const maxAgeDays = this.options.maxImageAgeDays ?? 30;
     const byId = new Map(machines.map(m => [m.id, m as AgentInstance]));
     try {
-      const defaults = await provider.templateDefaults(fleet.vpc);
-      const created = await provider.imageCreationDates(fleet.vpc, [
+      const defaults = await this.templateDefaults(provider, fleet.vpc);
+      const created = await this.creationDates(provider, fleet.vpc, [
         ...machines.map(m => (m as AgentInstance).imageId ?? ''),
         ...defaults.map(d => d.imageId ?? ''),
       ].filter(Boolean));
