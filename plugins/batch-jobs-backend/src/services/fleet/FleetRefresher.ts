@@ -50,6 +50,8 @@ const IN_BATCH = new Set(['launching', 'ready', 'draining']);
 interface NodeSeen {
   online: boolean;
   temporarilyOffline: boolean;
+  /** Why it is offline, as Jenkins says: a refresh's drain names the refresh. */
+  offlineReason: string;
   labels: string[];
   executors: number;
   builds: number;
@@ -59,6 +61,7 @@ function seenOf(computer: RawComputer): NodeSeen {
   return {
     online: computer.offline === false,
     temporarilyOffline: Boolean(computer.temporarilyOffline),
+    offlineReason: computer.offlineCauseReason ?? '',
     labels: (computer.assignedLabels ?? []).map(l => l?.name ?? ''),
     executors: computer.numExecutors ?? 0,
     builds: buildsOf(computer).length,
@@ -523,12 +526,14 @@ export class FleetRefresher {
           );
           continue;
         }
+        // Already paused (by a person, or by this pass before a restart):
+        // the flag is a toggle, so it is left as it is.
         if (old && !old.temporarilyOffline) {
           await client.toggleOffline(
             agent.node,
-            `Draining for refresh ${refresh.id} by ${
-              refresh.actor
-            }: replaced by ${agent.replacement!.node}`,
+            `${drainMarker(refresh)} by ${refresh.actor}: replaced by ${
+              agent.replacement!.node
+            }`,
           );
           old.online = false;
           old.temporarilyOffline = true;
@@ -748,9 +753,11 @@ export class FleetRefresher {
             } deleted`,
           });
         }
+        // Only a drain of this refresh is undone: a person's pause stays.
+        const old = nodes.get(agent.node);
         if (
-          nodes.get(agent.node)?.temporarilyOffline &&
-          agent.state === 'draining'
+          old?.temporarilyOffline &&
+          old.offlineReason.includes(drainMarker(refresh))
         ) {
           await client.toggleOffline(agent.node, '');
           agent.steps.push({
@@ -870,6 +877,11 @@ export class FleetRefresher {
       'refresh agents (terminate)',
     );
   }
+}
+
+/** What a refresh's drain reason says, so a rollback knows its own drains. */
+function drainMarker(refresh: FleetRefresh): string {
+  return `Draining for refresh ${refresh.id}`;
 }
 
 /** Who aborted, kept with the refresh so its rollback ends as `aborted`. */
