@@ -6,9 +6,13 @@
  * running → see the audit entry → create a job with the "New batch job"
  * template (DEV and STG) and find it on the Batch Jobs tab → with --sandbox,
  * a Jenkins fault (DEV's folder answers an nginx 502 page) shows as an error
- * panel on DEV while STG still lists its jobs. Each step leaves a screenshot.
+ * panel on DEV while STG still lists its jobs → with --sandbox-aws, DEV's
+ * agents show as stale once a new launch template version is the default,
+ * and a rolling refresh shows its progress per agent. Each step leaves a
+ * screenshot.
  *
- *   node e2e/journey.js [--base http://localhost:3000] [--sandbox http://127.0.0.1:8080] [--out e2e-artifacts]
+ *   node e2e/journey.js [--base http://localhost:3000] [--sandbox http://127.0.0.1:8080]
+ *     [--sandbox-aws http://127.0.0.1:4566] [--out e2e-artifacts]
  *
  * Exits non-zero at the first step that does not hold. Run by `npm run e2e`
  * (which starts the portal itself) and usable against an already running one.
@@ -24,6 +28,7 @@ const arg = (name, fallback) => {
 };
 const base = arg('--base', 'http://localhost:3000');
 const sandbox = arg('--sandbox');
+const sandboxAws = arg('--sandbox-aws');
 const out = path.resolve(arg('--out', 'e2e-artifacts'));
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -39,6 +44,55 @@ const entityTab = (page, name) =>
   page
     .getByRole('navigation', { name: 'Content navigation' })
     .getByRole('link', { name, exact: true });
+
+/**
+ * One EC2 Query API call to the sandbox's AWS endpoint, as the AWS CLI
+ * would send it (the sandbox checks that a request is signed, not the
+ * signature). Returns the XML answer.
+ */
+async function ec2(action, params) {
+  const res = await fetch(sandboxAws, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=sandbox/20261102/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=e2e',
+    },
+    body: new URLSearchParams({
+      Action: action,
+      Version: '2016-11-15',
+      ...params,
+    }).toString(),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`EC2 ${action}: HTTP ${res.status} ${text}`);
+  return text;
+}
+
+/** The sandbox's newest agent AMI becomes the default of DEV's launch templates. */
+async function newDefaultVersionInDev() {
+  const images = await ec2('DescribeImages', { 'Owner.1': 'self' });
+  const newest = [
+    ...images.matchAll(
+      /<imageId>(ami-[0-9a-f]+)<\/imageId>[\s\S]*?<creationDate>([^<]+)<\/creationDate>/g,
+    ),
+  ].sort((a, b) => b[2].localeCompare(a[2]))[0][1];
+  for (const template of [
+    'DEV-BATCH-JENKINS-AGENT',
+    'DEV-WORKER-JENKINS-AGENT',
+  ]) {
+    const created = await ec2('CreateLaunchTemplateVersion', {
+      LaunchTemplateName: template,
+      SourceVersion: '$Default',
+      'LaunchTemplateData.ImageId': newest,
+    });
+    const version = /<versionNumber>(\d+)<\/versionNumber>/.exec(created)[1];
+    await ec2('ModifyLaunchTemplate', {
+      LaunchTemplateName: template,
+      SetDefaultVersion: version,
+    });
+  }
+}
 
 const steps = [];
 async function step(page, name, fn) {
@@ -189,6 +243,49 @@ async function main() {
         .first()
         .waitFor();
     });
+
+    // Issue 20: image age at a glance, and a rolling refresh's progress.
+    if (!sandboxAws) {
+      console.log(
+        'skip 10b-fleet-refresh: no --sandbox-aws URL to publish a new launch template version through',
+      );
+    } else {
+      await step(page, '10b-fleet-refresh', async () => {
+        await newDefaultVersionInDev();
+        await page.reload();
+        const age = page.getByLabel('DEV image age');
+        await age
+          .getByText(/^\d+ of \d+ agents stale, oldest image \d+ days$/)
+          .waitFor();
+        // The stale filter narrows DEV's table to the agents to replace.
+        await page
+          .getByRole('button', { name: /^Stale \(\d+\)$/ })
+          .first()
+          .click();
+        await page
+          .locator('tbody')
+          .getByText(/ → v2 .*\(stale\)$/)
+          .first()
+          .waitFor();
+        await page
+          .getByRole('button', { name: 'Refresh agents' })
+          .first()
+          .click();
+        await page.getByLabel('Batch size').fill('2');
+        await page
+          .getByRole('button', { name: /^Refresh \d+ agents?$/ })
+          .click();
+        const progress = page.getByLabel('DEV refresh progress');
+        await progress
+          .getByText(/^Refresh by .*: running · \d+ of \d+ agents replaced/)
+          .waitFor({ timeout: 60000 });
+        await progress
+          .getByText(/replacement launching|replacement online|draining/)
+          .first()
+          .waitFor({ timeout: 60000 });
+        await progress.scrollIntoViewIfNeeded();
+      });
+    }
 
     await step(page, '11-routine-dry-run', async () => {
       // The innermost element holding both the sweep's status and its buttons

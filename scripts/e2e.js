@@ -154,7 +154,8 @@ async function startPortal({ extraNodes = 0 } = {}) {
     stop();
     throw e;
   }
-  return { backendUrl, sandboxUrl, logDir, stop, dumpLogs };
+  const awsUrl = `http://127.0.0.1:${awsPort}`;
+  return { backendUrl, sandboxUrl, awsUrl, logDir, stop, dumpLogs };
 }
 
 /** Builds packages/app/dist unless `skipBuild` and it exists; checks Chromium. */
@@ -200,6 +201,8 @@ async function main() {
       portal.backendUrl,
       '--sandbox',
       portal.sandboxUrl,
+      '--sandbox-aws',
+      portal.awsUrl,
       '--out',
       'e2e-artifacts',
     ],

@@ -258,6 +258,23 @@ export interface Config {
       /** How often running launches are checked, in seconds. Default: 5. */
       pollIntervalSeconds?: number;
       /**
+       * An agent whose AMI is older than this many days is stale (as is one
+       * not on its launch template's default version). Default: 30.
+       */
+      maxImageAgeDays?: number;
+      /** Defaults of a rolling refresh; each refresh may set its own. */
+      refresh?: {
+        /** Replacements launched at once. Default: 1. */
+        batchSize?: number;
+        /** Executors of the VPC that stay online throughout. Default: 0. */
+        minHealthyExecutors?: number;
+        /**
+         * How long a drained agent's running builds may take, in seconds,
+         * before the refresh pauses for the operator. Default: 3600.
+         */
+        drainTimeoutSeconds?: number;
+      };
+      /**
        * The team's naming and tag conventions for agents, checked at
        * start-up; each VPC may override any of them (`vpcs[].naming`).
        */

@@ -69,6 +69,14 @@ export interface FleetConfig {
   connectTimeoutSeconds: number;
   /** How often running launch operations are advanced. */
   pollIntervalSeconds: number;
+  /** An agent whose AMI is older than this (days) is stale. */
+  maxImageAgeDays: number;
+  /** Defaults of a rolling refresh (`fleet.refresh`). */
+  refresh: {
+    batchSize: number;
+    minHealthyExecutors: number;
+    drainTimeoutSeconds: number;
+  };
 }
 
 /** Build alerts (Slack and Backstage notifications). @public */
@@ -349,6 +357,33 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         'batchJobs.fleet.pollIntervalSeconds',
         5,
       ),
+      maxImageAgeDays: positiveNumber(
+        section,
+        'fleet.maxImageAgeDays',
+        'batchJobs.fleet.maxImageAgeDays',
+        30,
+      ),
+      refresh: {
+        batchSize:
+          positiveNumber(
+            section,
+            'fleet.refresh.batchSize',
+            'batchJobs.fleet.refresh.batchSize',
+            1,
+          ) || fail('batchJobs.fleet.refresh.batchSize', 'expected at least 1'),
+        minHealthyExecutors: positiveNumber(
+          section,
+          'fleet.refresh.minHealthyExecutors',
+          'batchJobs.fleet.refresh.minHealthyExecutors',
+          0,
+        ),
+        drainTimeoutSeconds: positiveNumber(
+          section,
+          'fleet.refresh.drainTimeoutSeconds',
+          'batchJobs.fleet.refresh.drainTimeoutSeconds',
+          3600,
+        ),
+      },
     },
     cache: {
       ttlSeconds: positiveNumber(

@@ -27,6 +27,7 @@ import {
   createEc2Agents,
   setupFleet,
 } from './setup/fleet';
+import { setupFleetRefresh } from './setup/fleetRefresh';
 import { setupFoundation } from './setup/foundation';
 import { setupJobConfig } from './setup/jobConfig';
 import { createJobTemplates } from './setup/jobTemplates';
@@ -114,6 +115,7 @@ export const batchJobsPlugin = createBackendPlugin({
         });
         await scheduleSettlement(base, { agents, pauses: jobs.pauses });
         const fleet = await setupFleet(base, agents);
+        const { refresher } = await setupFleetRefresh(base, agents);
         const { redeployer } = await setupOperations(base, jobs.stopBuild);
         await scheduleBuildAlerts(base, alertChannels);
 
@@ -140,6 +142,7 @@ export const batchJobsPlugin = createBackendPlugin({
           ...jobs,
           ...fleet,
           redeployer,
+          refresher,
           writer,
           history,
           routines: routines.runner,

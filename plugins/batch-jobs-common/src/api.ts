@@ -460,6 +460,43 @@ export interface FleetAgent {
   launchedBy: string | null;
   /** The `batch-jobs.io/reason` tag. */
   reason: string | null;
+  /** Its AMI and launch template version against the VPC's template; absent when the provider does not say. */
+  image?: AgentImage;
+}
+
+/**
+ * What an agent machine runs: its AMI and the launch template version it
+ * came from, against the default version of its type's template.
+ * @public
+ */
+export interface AgentImage {
+  imageId: string | null;
+  /** ISO creation date of the AMI; null when EC2 does not describe it (any more). */
+  imageCreatedAt: string | null;
+  /** Whole days since the AMI was created. */
+  imageAgeDays: number | null;
+  launchTemplateId: string | null;
+  /** The version it was launched from (EC2's `aws:ec2launchtemplate:version` tag). */
+  launchTemplateVersion: number | null;
+  /** The default version of the VPC's template for its agent type, and that version's AMI. */
+  defaultVersion: number | null;
+  defaultImageId: string | null;
+  /** Not on the default version, or its AMI is older than the configured age. */
+  stale: boolean;
+  /** Why it is stale, in plain words; empty when it is not. */
+  staleReasons: string[];
+}
+
+/** How current a VPC's agents are: "3 of 5 agents stale, oldest image 74 days". @public */
+export interface FleetImageSummary {
+  /** Agents with a known machine (ended ones left out). */
+  agents: number;
+  stale: number;
+  /** Age in days of the oldest AMI an agent runs; null when none is known. */
+  oldestImageDays: number | null;
+  /** The configured age (days) after which an AMI makes its agents stale. */
+  maxImageAgeDays: number;
+  summary: string;
 }
 
 /** Executors of a VPC's agents. @public */
@@ -499,6 +536,8 @@ export interface VpcFleet {
   jenkinsError?: string;
   /** Set when EC2 could not be read (Jenkins side still shown). */
   ec2Error?: string;
+  /** Image age of the agents, when the provider knows their images (EC2). */
+  images?: FleetImageSummary;
   /**
    * Where the VPC's agents come from (`ec2` unless a backend module set
    * another provider) and what it can do: the page offers only those.

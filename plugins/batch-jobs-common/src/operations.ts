@@ -71,6 +71,96 @@ export interface WorkerRedeployOperation {
   updatedAt: string;
 }
 
+// --- Fleet refresh --------------------------------------------------------------
+
+/** POST /vpcs/:vpc/fleet/refresh body; defaults from `batchJobs.fleet.refresh`. @public */
+export interface StartFleetRefreshRequest {
+  /** Replacements launched at once. */
+  batchSize?: number;
+  /** Executors of the VPC that must stay online (not drained) throughout. */
+  minHealthyExecutors?: number;
+  /** How long a drained agent's running builds may take before the refresh pauses for the operator. */
+  drainTimeoutSeconds?: number;
+  reason?: string;
+}
+
+/**
+ * `running` → `succeeded`; `paused` by a person or by a drain that timed
+ * out; `rolling-back` → `rolled-back` when a replacement never came online;
+ * `aborted` (the batch in flight rolled back first); `failed` when the
+ * rollback itself could not finish.
+ * @public
+ */
+export type FleetRefreshState =
+  | 'running'
+  | 'paused'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'aborted'
+  | 'succeeded'
+  | 'failed';
+
+/**
+ * One old agent: `pending` → `launching` (its replacement) → `ready`
+ * (replacement online) → `draining` (old one temporarily offline, builds
+ * finishing) → `replaced` (node deleted, instance terminated). `skipped`
+ * when already on the default version; `rolled-back` when its batch was.
+ * @public
+ */
+export type FleetRefreshAgentState =
+  | 'pending'
+  | 'launching'
+  | 'ready'
+  | 'draining'
+  | 'replaced'
+  | 'skipped'
+  | 'rolled-back';
+
+/** @public */
+export interface FleetRefreshAgent {
+  node: string;
+  instanceId: string;
+  type: 'batch' | 'worker';
+  executors: number;
+  /** The launch template version it runs, when known. */
+  fromVersion: number | null;
+  state: FleetRefreshAgentState;
+  /** 1-based batch it was (or is being) replaced in. */
+  batch: number | null;
+  replacement: { instanceId: string; node: string } | null;
+  /** When its replacement must be online, else the batch rolls back. */
+  launchDeadline: string | null;
+  drainingSince: string | null;
+  steps: Array<{ at: string; message: string }>;
+}
+
+/** GET /fleet/refreshes/:id; POST /vpcs/:vpc/fleet/refresh → 202 with this. @public */
+export interface FleetRefresh {
+  id: string;
+  kind: 'fleet.refresh';
+  state: FleetRefreshState;
+  vpc: string;
+  actor: string;
+  approvedBy: string | null;
+  reason: string | null;
+  batchSize: number;
+  minHealthyExecutors: number;
+  drainTimeoutSeconds: number;
+  /** What replacements launch from, per agent type: the template's default version then. */
+  targets: Array<{
+    type: 'batch' | 'worker';
+    launchTemplateId: string | null;
+    version: number | null;
+    imageId: string | null;
+  }>;
+  agents: FleetRefreshAgent[];
+  /** Why it is paused, rolled back or failed, in plain words. */
+  message: string | null;
+  auditId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 // --- Four-eyes gate ------------------------------------------------------------
 
 /**
@@ -91,6 +181,7 @@ export type ApprovalAction =
   | 'agent.launch'
   | 'agent.terminate'
   | 'workers.redeploy'
+  | 'fleet.refresh'
   | 'routine.run';
 
 /**

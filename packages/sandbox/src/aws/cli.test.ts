@@ -129,6 +129,79 @@ describeWithCli('the AWS CLI against the endpoint', () => {
     expect(missing).toContain('InvalidLaunchTemplateName.NotFoundException');
   }, 60_000);
 
+  it('moves a launch template to a new AMI: images, versions, default, launches', async () => {
+    const images = JSON.parse(
+      await aws('ec2', 'describe-images', '--owners', 'self'),
+    ).Images;
+    expect(images).toHaveLength(2);
+    const newest = [...images].sort((a: any, b: any) =>
+      b.CreationDate.localeCompare(a.CreationDate),
+    )[0];
+    expect(newest.CreationDate).toMatch(/^\d{4}-\d\d-\d\dT/);
+    const created = JSON.parse(
+      await aws(
+        'ec2',
+        'create-launch-template-version',
+        '--launch-template-name',
+        'DEV-BATCH-JENKINS-AGENT',
+        '--source-version',
+        '1',
+        '--version-description',
+        'new AMI',
+        '--launch-template-data',
+        JSON.stringify({ ImageId: newest.ImageId }),
+      ),
+    ).LaunchTemplateVersion;
+    expect(created).toMatchObject({
+      VersionNumber: 2,
+      DefaultVersion: false,
+      LaunchTemplateData: { ImageId: newest.ImageId, InstanceType: 'm5.large' },
+    });
+    const modified = JSON.parse(
+      await aws(
+        'ec2',
+        'modify-launch-template',
+        '--launch-template-name',
+        'DEV-BATCH-JENKINS-AGENT',
+        '--default-version',
+        '2',
+      ),
+    ).LaunchTemplate;
+    expect(modified).toMatchObject({
+      DefaultVersionNumber: 2,
+      LatestVersionNumber: 2,
+    });
+    const versions = JSON.parse(
+      await aws(
+        'ec2',
+        'describe-launch-template-versions',
+        '--launch-template-name',
+        'DEV-BATCH-JENKINS-AGENT',
+        '--versions',
+        '$Default',
+      ),
+    ).LaunchTemplateVersions;
+    expect(
+      versions.map((v: any) => [v.VersionNumber, v.DefaultVersion]),
+    ).toEqual([[2, true]]);
+    const run = JSON.parse(
+      await aws(
+        'ec2',
+        'run-instances',
+        '--launch-template',
+        'LaunchTemplateName=DEV-BATCH-JENKINS-AGENT',
+        '--count',
+        '1',
+      ),
+    );
+    expect(run.Instances[0].ImageId).toBe(newest.ImageId);
+    expect(run.Instances[0].Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'aws:ec2launchtemplate:version', Value: '2' },
+      ]),
+    );
+  }, 60_000);
+
   it('copies a file to and from the backups bucket (multipart above 8 MB)', async () => {
     const file = join(home, 'backup.tar.gz');
     writeFileSync(file, Buffer.alloc(9_000_000, 7));

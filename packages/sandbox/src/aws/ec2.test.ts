@@ -1,11 +1,15 @@
 import {
+  CreateLaunchTemplateVersionCommand,
   CreateTagsCommand,
   DeleteTagsCommand,
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeLaunchTemplatesCommand,
   DescribeTagsCommand,
   EC2Client,
   Instance,
+  ModifyLaunchTemplateCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   paginateDescribeInstances,
@@ -622,6 +626,95 @@ describe('EC2 Query API', () => {
       const next = (await launchWorker('never-2')).Instances![0].InstanceId!;
       expect(world.instances.get(next)!.agentConnects).toBe(true);
     });
+  });
+
+  it('versions launch templates: a new AMI, the default moved, launches record their version', async () => {
+    const { Images } = await ec2.send(
+      new DescribeImagesCommand({ Owners: ['self'] }),
+    );
+    const [old, fresh] = [...Images!].sort((a, b) =>
+      a.CreationDate!.localeCompare(b.CreationDate!),
+    );
+    expect(Date.parse(old.CreationDate!)).toBeLessThan(START - 200 * 24 * HOUR);
+    expect(Date.parse(fresh.CreationDate!)).toBe(START - 3 * 24 * HOUR);
+
+    const name = 'STG-WORKER-JENKINS-AGENT';
+    const created = await ec2.send(
+      new CreateLaunchTemplateVersionCommand({
+        LaunchTemplateName: name,
+        SourceVersion: '$Default',
+        LaunchTemplateData: { ImageId: fresh.ImageId },
+      }),
+    );
+    expect(created.LaunchTemplateVersion).toMatchObject({
+      VersionNumber: 2,
+      DefaultVersion: false,
+      LaunchTemplateData: { ImageId: fresh.ImageId, InstanceType: 'm5.xlarge' },
+    });
+    const unknownImage = await ec2
+      .send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateName: name,
+          LaunchTemplateData: { ImageId: 'ami-0000000000000dead' },
+        }),
+      )
+      .catch(e => e);
+    expect(unknownImage.name).toBe('InvalidAMIID.NotFound');
+
+    // Not the default yet: $Default launches stay on version 1.
+    const defaults = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({
+        LaunchTemplateName: name,
+        Versions: ['$Default'],
+      }),
+    );
+    expect(defaults.LaunchTemplateVersions!.map(v => v.VersionNumber)).toEqual([
+      1,
+    ]);
+
+    const modified = await ec2.send(
+      new ModifyLaunchTemplateCommand({
+        LaunchTemplateName: name,
+        DefaultVersion: '2',
+      }),
+    );
+    expect(modified.LaunchTemplate).toMatchObject({
+      DefaultVersionNumber: 2,
+      LatestVersionNumber: 2,
+    });
+    const all = await ec2.send(
+      new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name }),
+    );
+    expect(
+      all.LaunchTemplateVersions!.map(v => [v.VersionNumber, v.DefaultVersion]),
+    ).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    const missing = await ec2
+      .send(
+        new ModifyLaunchTemplateCommand({
+          LaunchTemplateName: name,
+          DefaultVersion: '9',
+        }),
+      )
+      .catch(e => e);
+    expect(missing.name).toBe('InvalidLaunchTemplateId.VersionNotFound');
+
+    const run = await ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateName: name },
+        MinCount: 1,
+        MaxCount: 1,
+      }),
+    );
+    const instance = run.Instances![0];
+    expect(instance.ImageId).toBe(fresh.ImageId);
+    expect(instance.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'aws:ec2launchtemplate:version', Value: '2' },
+      ]),
+    );
   });
 
   it('requires a signature but accepts any access key', async () => {

@@ -8,10 +8,12 @@ import { AwsError } from './errors';
 import { XML_DECLARATION, itemSet, node, text } from './xml';
 import {
   AwsWorld,
+  Ec2Image,
   Ec2Instance,
   INSTANCE_STATE_CODES,
   InstanceStateName,
   LaunchTemplate,
+  LaunchTemplateVersion,
   Reservation,
   Tag,
 } from './world';
@@ -100,6 +102,10 @@ const ACTIONS: Record<string, ActionHandler> = {
   DeleteTags: deleteTags,
   DescribeTags: describeTags,
   DescribeLaunchTemplates: describeLaunchTemplates,
+  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
+  DescribeImages: describeImages,
 };
 
 export function isEc2Action(action: string): boolean {
@@ -528,6 +534,200 @@ function describeLaunchTemplates(
   );
 }
 
+/** The template a request names by `LaunchTemplateId` or `LaunchTemplateName`, if the caller reaches it. */
+function requestedTemplate(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): LaunchTemplate {
+  const id = params.get('LaunchTemplateId');
+  const name = params.get('LaunchTemplateName');
+  if (id && name) {
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'You can specify either a launch template ID or a launch template name, but not both.',
+    );
+  }
+  if (!id && !name) {
+    throw new AwsError(
+      'MissingParameter',
+      'The request must contain the parameter LaunchTemplateName or LaunchTemplateId',
+    );
+  }
+  const template = world.findLaunchTemplate({ id, name });
+  if (!reaches(world, extra, template.vpc)) {
+    // Another account's template does not exist for an assumed role.
+    throw id
+      ? new AwsError(
+          'InvalidLaunchTemplateId.NotFound',
+          `The specified launch template, with template ID ${id}, does not exist.`,
+        )
+      : new AwsError(
+          'InvalidLaunchTemplateName.NotFoundException',
+          `The specified launch template, with template name ${name}, does not exist.`,
+        );
+  }
+  return template;
+}
+
+function createLaunchTemplateVersion(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
+  const template = requestedTemplate(world, params, extra);
+  const data = (key: string) => params.get(`LaunchTemplateData.${key}`);
+  const securityGroupIds = values(params, 'LaunchTemplateData.SecurityGroupId');
+  const version = world.createLaunchTemplateVersion(template, {
+    sourceVersion: params.get('SourceVersion'),
+    versionDescription: params.get('VersionDescription'),
+    data: {
+      ...(data('ImageId') ? { imageId: data('ImageId') } : {}),
+      ...(data('InstanceType') ? { instanceType: data('InstanceType') } : {}),
+      ...(data('KeyName') ? { keyName: data('KeyName') } : {}),
+      ...(securityGroupIds.length > 0 ? { securityGroupIds } : {}),
+    },
+  });
+  return node(
+    'launchTemplateVersion',
+    launchTemplateVersionBody(template, version),
+  );
+}
+
+const VERSION_FILTERS: Record<
+  string,
+  (t: LaunchTemplate, v: LaunchTemplateVersion) => string[]
+> = {
+  'is-default-version': (t, v) => [
+    String(v.versionNumber === t.defaultVersionNumber),
+  ],
+  'image-id': (_t, v) => [v.data.imageId],
+  'instance-type': (_t, v) => [v.data.instanceType],
+  'create-time': (_t, v) => [iso(v.createTime)],
+};
+
+function describeLaunchTemplateVersions(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
+  const template = requestedTemplate(world, params, extra);
+  const wanted = values(params, 'LaunchTemplateVersion');
+  let versions = wanted.length
+    ? [...new Set(wanted.map(w => world.templateVersion(template, w)))]
+    : [...template.versions].sort((a, b) => b.versionNumber - a.versionNumber);
+  const min = params.get('MinVersion');
+  const max = params.get('MaxVersion');
+  if (min) versions = versions.filter(v => v.versionNumber >= Number(min));
+  if (max) versions = versions.filter(v => v.versionNumber <= Number(max));
+  const filters = filtersOf(params);
+  versions = versions.filter(version =>
+    filters.every(filter => {
+      const get = VERSION_FILTERS[filter.name];
+      if (!get) {
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The filter '${filter.name}' is invalid`,
+        );
+      }
+      const actual = get(template, version);
+      return filter.values.some(p => actual.some(v => wildcard(p, v)));
+    }),
+  );
+  const page = paginate(
+    versions,
+    params,
+    params.get('MaxResults'),
+    1,
+    200,
+    v => v.versionNumber,
+  );
+  return (
+    itemSet('launchTemplateVersionSet', page.items, v =>
+      launchTemplateVersionBody(template, v),
+    ) + text('nextToken', page.nextToken)
+  );
+}
+
+function modifyLaunchTemplate(
+  world: AwsWorld,
+  params: Params,
+  extra: Ec2Extra,
+): string {
+  const template = requestedTemplate(world, params, extra);
+  const wanted = params.get('SetDefaultVersion');
+  if (wanted !== undefined) world.setDefaultVersion(template, wanted);
+  return node('launchTemplate', launchTemplateBody(template));
+}
+
+const IMAGE_FILTERS: Record<string, (i: Ec2Image) => string[]> = {
+  'image-id': i => [i.imageId],
+  name: i => [i.name],
+  'owner-id': i => [i.ownerId],
+  state: () => ['available'],
+  'creation-date': i => [iso(i.creationDate)],
+};
+
+function describeImages(
+  world: AwsWorld,
+  params: Params,
+  _extra: Ec2Extra,
+): string {
+  const ids = values(params, 'ImageId');
+  const owners = values(params, 'Owner');
+  const missing = ids.filter(id => !world.images.has(id));
+  if (missing.length > 0) {
+    throw new AwsError(
+      'InvalidAMIID.NotFound',
+      `The image id '[${missing.join(', ')}]' does not exist`,
+    );
+  }
+  let images = [...world.images.values()];
+  if (ids.length > 0) images = images.filter(i => ids.includes(i.imageId));
+  if (owners.length > 0) {
+    images = images.filter(i =>
+      owners.some(o => o === 'self' || o === i.ownerId),
+    );
+  }
+  const filters = filtersOf(params);
+  images = images.filter(image =>
+    filters.every(filter => {
+      const get = IMAGE_FILTERS[filter.name];
+      if (!get) {
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The filter '${filter.name}' is invalid`,
+        );
+      }
+      const actual = get(image);
+      return filter.values.some(p => actual.some(v => wildcard(p, v)));
+    }),
+  );
+  return itemSet('imagesSet', images, image =>
+    [
+      text('imageId', image.imageId),
+      text('imageLocation', `${image.ownerId}/${image.name}`),
+      text('imageState', 'available'),
+      text('imageOwnerId', image.ownerId),
+      text('creationDate', iso(image.creationDate)),
+      text('isPublic', false),
+      text('architecture', 'x86_64'),
+      text('imageType', 'machine'),
+      text('name', image.name),
+      text('description', image.description),
+      text('rootDeviceType', 'ebs'),
+      text('rootDeviceName', '/dev/xvda'),
+      node('blockDeviceMapping'),
+      text('virtualizationType', 'hvm'),
+      text('hypervisor', 'xen'),
+      text('enaSupport', true),
+      text('platformDetails', 'Linux/UNIX'),
+      text('usageOperation', 'RunInstances'),
+      text('bootMode', 'uefi-preferred'),
+    ].join(''),
+  );
+}
+
 // --- rendering ---------------------------------------------------------------
 
 function reservationBody(
@@ -642,6 +842,39 @@ function launchTemplateBody(t: LaunchTemplate): string {
     ) +
     text('launchTemplateId', t.launchTemplateId) +
     text('launchTemplateName', t.launchTemplateName)
+  );
+}
+
+function launchTemplateVersionBody(
+  t: LaunchTemplate,
+  v: LaunchTemplateVersion,
+): string {
+  return (
+    text('launchTemplateId', t.launchTemplateId) +
+    text('launchTemplateName', t.launchTemplateName) +
+    text('versionNumber', v.versionNumber) +
+    text('versionDescription', v.versionDescription) +
+    text('createTime', iso(v.createTime)) +
+    text('createdBy', v.createdBy ?? t.createdBy) +
+    text('defaultVersion', v.versionNumber === t.defaultVersionNumber) +
+    node(
+      'launchTemplateData',
+      text('imageId', v.data.imageId),
+      text('instanceType', v.data.instanceType),
+      text('keyName', v.data.keyName),
+      itemSet('securityGroupIdSet', v.data.securityGroupIds, id => id),
+      itemSet(
+        'tagSpecificationSet',
+        v.data.instanceTags.length ? [v.data.instanceTags] : [],
+        tags =>
+          text('resourceType', 'instance') +
+          itemSet(
+            'tagSet',
+            tags,
+            tag => text('key', tag.key) + text('value', tag.value),
+          ),
+      ),
+    )
   );
 }
 

@@ -20,6 +20,7 @@ export type {
   AgentType,
   AwsRequestRecord,
   AwsWorldOptions,
+  Ec2Image,
   Ec2Instance,
   InstanceStateListener,
   InstanceStateName,

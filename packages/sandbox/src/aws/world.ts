@@ -53,7 +53,19 @@ export interface LaunchTemplateData {
 export interface LaunchTemplateVersion {
   versionNumber: number;
   createTime: number;
+  createdBy?: string;
+  versionDescription?: string;
   data: LaunchTemplateData;
+}
+
+/** An AMI the account owns, as DescribeImages lists it. @public */
+export interface Ec2Image {
+  imageId: string;
+  name: string;
+  description: string;
+  /** Epoch ms, whole seconds; EC2 reports it as `creationDate`. */
+  creationDate: number;
+  ownerId: string;
 }
 
 /** @public */
@@ -225,6 +237,8 @@ export class AwsWorld {
   readonly accountId: string;
   readonly vpcs = new Map<string, VpcInfo>();
   readonly launchTemplates: LaunchTemplate[] = [];
+  /** The agent AMIs: the one the templates start with, and a newer one to move to. */
+  readonly images = new Map<string, Ec2Image>();
   /** Every instance ever launched, terminated ones included (see `isVisible`). */
   readonly instances = new Map<string, Ec2Instance>();
   readonly reservations = new Map<string, Reservation>();
@@ -281,6 +295,18 @@ export class AwsWorld {
     }
     const imageId = `ami-0${setup.hex(16)}`;
     const created = now - 200 * 24 * HOUR;
+    // Their own stream, so the images do not shift the other seeded ids.
+    const images = Random.derive(options.seed, 'aws', 'images');
+    this.registerImage({
+      imageId,
+      name: 'jenkins-agent-al2023-2026.05',
+      creationDate: created - 10 * 24 * HOUR,
+    });
+    this.registerImage({
+      imageId: `ami-0${images.hex(16)}`,
+      name: 'jenkins-agent-al2023-2026.10',
+      creationDate: now - 3 * 24 * HOUR,
+    });
     for (const vpc of this.vpcs.values()) {
       for (const type of ['batch', 'worker'] as const) {
         const instanceTags: Tag[] = [
@@ -326,6 +352,108 @@ export class AwsWorld {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** Adds an AMI owned by the account (what CreateImage or a pipeline would leave). */
+  registerImage(image: {
+    imageId?: string;
+    name: string;
+    description?: string;
+    creationDate?: number;
+  }): Ec2Image {
+    const registered: Ec2Image = {
+      imageId: image.imageId ?? `ami-0${this.ids.hex(16)}`,
+      name: image.name,
+      description: image.description ?? `Jenkins agent image ${image.name}`,
+      creationDate:
+        Math.floor((image.creationDate ?? this.clock.now()) / 1000) * 1000,
+      ownerId: this.accountId,
+    };
+    this.images.set(registered.imageId, registered);
+    return registered;
+  }
+
+  /**
+   * CreateLaunchTemplateVersion: a new version from `source` (default: the
+   * default version) with `data` overriding it, numbered after the latest.
+   * The default version stays until ModifyLaunchTemplate moves it.
+   */
+  createLaunchTemplateVersion(
+    template: LaunchTemplate,
+    request: {
+      sourceVersion?: string;
+      versionDescription?: string;
+      data: Partial<LaunchTemplateData>;
+      createdBy?: string;
+    },
+  ): LaunchTemplateVersion {
+    const source = request.sourceVersion
+      ? this.templateVersion(template, request.sourceVersion)
+      : undefined;
+    if (request.data.imageId && !this.images.has(request.data.imageId)) {
+      throw new AwsError(
+        'InvalidAMIID.NotFound',
+        `The image id '[${request.data.imageId}]' does not exist`,
+      );
+    }
+    if (!source && !request.data.imageId) {
+      throw new AwsError(
+        'InvalidLaunchTemplateData',
+        'The launch template data must specify an ImageId or a SourceVersion.',
+      );
+    }
+    const base = source?.data;
+    const version: LaunchTemplateVersion = {
+      versionNumber:
+        Math.max(...template.versions.map(v => v.versionNumber)) + 1,
+      createTime: Math.floor(this.clock.now() / 1000) * 1000,
+      createdBy: request.createdBy ?? template.createdBy,
+      versionDescription: request.versionDescription,
+      data: {
+        imageId: request.data.imageId ?? base!.imageId,
+        instanceType:
+          request.data.instanceType ??
+          base?.instanceType ??
+          INSTANCE_TYPE_BY_AGENT[template.agentType],
+        keyName: request.data.keyName ?? base?.keyName ?? 'jenkins-agents',
+        securityGroupIds:
+          request.data.securityGroupIds ?? base?.securityGroupIds ?? [],
+        subnetId:
+          request.data.subnetId ??
+          base?.subnetId ??
+          this.vpcs.get(template.vpc)!.subnetId,
+        instanceTags: request.data.instanceTags ?? base?.instanceTags ?? [],
+      },
+    };
+    template.versions.push(version);
+    return version;
+  }
+
+  /** A version by number, `$Latest` or `$Default`, as EC2 resolves them. */
+  templateVersion(
+    template: LaunchTemplate,
+    wanted: string,
+  ): LaunchTemplateVersion {
+    let number = Number(wanted);
+    if (wanted === '$Latest')
+      number = Math.max(...template.versions.map(v => v.versionNumber));
+    if (wanted === '$Default') number = template.defaultVersionNumber;
+    const version = template.versions.find(v => v.versionNumber === number);
+    if (!version) {
+      throw new AwsError(
+        'InvalidLaunchTemplateId.VersionNotFound',
+        `Could not find launch template version ${wanted} for launch template ${template.launchTemplateId}.`,
+      );
+    }
+    return version;
+  }
+
+  /** ModifyLaunchTemplate's SetDefaultVersion. */
+  setDefaultVersion(template: LaunchTemplate, wanted: string): void {
+    template.defaultVersionNumber = this.templateVersion(
+      template,
+      wanted,
+    ).versionNumber;
   }
 
   /** Subscribes to instance state changes; returns the unsubscribe function. */
@@ -443,18 +571,7 @@ export class AwsWorld {
         );
       }
       template = this.findLaunchTemplate(ref);
-      const wanted = ref.version ?? '$Default';
-      let number = Number(wanted);
-      if (wanted === '$Latest')
-        number = Math.max(...template.versions.map(v => v.versionNumber));
-      if (wanted === '$Default') number = template.defaultVersionNumber;
-      version = template.versions.find(v => v.versionNumber === number);
-      if (!version) {
-        throw new AwsError(
-          'InvalidLaunchTemplateId.VersionNotFound',
-          `Could not find launch template version ${wanted} for launch template ${template.launchTemplateId}.`,
-        );
-      }
+      version = this.templateVersion(template, ref.version ?? '$Default');
       versionLabel = String(version.versionNumber);
     }
 

@@ -56,6 +56,12 @@ export class World {
   private readonly events = new EventQueue<WorldEvent>();
   private readonly finishListeners = new Set<(build: Build, at: number) => void>();
   private nextQueueId = 1;
+  /**
+   * Executors that take work (online, not paused), per label, each time a
+   * count changes: tests assert capacity never dropped below a floor.
+   */
+  readonly executorTimeline: Array<{ at: number; label: string; online: number }> = [];
+  private readonly executorsNow = new Map<string, number>();
   /** Bumped when a job's timer is re-armed (config update) so older timer events are ignored. */
   private readonly timerVersions = new WeakMap<Job, number>();
   /** Time up to which events have been applied. */
@@ -93,7 +99,25 @@ export class World {
     this.nodes.push(node);
     // The built-in node first, then agents by name, as Jenkins lists them.
     this.nodes.sort((a, b) => Number(b.builtIn) - Number(a.builtIn) || a.name.localeCompare(b.name));
+    this.recordExecutors(this.clock.now());
     return node;
+  }
+
+  /** Executors per label that take work now (online, not temporarily offline). */
+  onlineExecutors(label: string): number {
+    return this.nodes
+      .filter(n => !n.offline && n.labels.includes(label))
+      .reduce((sum, n) => sum + n.numExecutors, 0);
+  }
+
+  private recordExecutors(at: number): void {
+    const labels = new Set([...this.executorsNow.keys(), ...this.nodes.flatMap(n => n.labels)]);
+    for (const label of labels) {
+      const online = this.onlineExecutors(label);
+      if ((this.executorsNow.get(label) ?? 0) === online && this.executorsNow.has(label)) continue;
+      this.executorsNow.set(label, online);
+      this.executorTimeline.push({ at, label, online });
+    }
   }
 
   addUser(user: User): void {
@@ -321,6 +345,7 @@ export class World {
   removeNode(node: Node): void {
     const index = this.nodes.indexOf(node);
     if (index >= 0) this.nodes.splice(index, 1);
+    this.recordExecutors(this.clock.now());
   }
 
   /** The agent's channel opened (its JNLP agent connected): it takes work unless a person paused it. */
@@ -331,6 +356,7 @@ export class World {
       node.offline = false;
       node.offlineCause = null;
     }
+    this.recordExecutors(at);
     this.maintain(at);
   }
 
@@ -339,6 +365,7 @@ export class World {
     node.connected = false;
     node.offline = true;
     if (!node.temporarilyOffline) node.offlineCause = { kind: 'channel', message, timestamp: at };
+    this.recordExecutors(at);
   }
 
   /** `/computer/<n>/toggleOffline`: a person pauses or resumes an agent. */
@@ -356,6 +383,7 @@ export class World {
       node.offline = true;
       node.offlineCause = { kind: 'user', userId: user.id, message, timestamp: now };
     }
+    this.recordExecutors(now);
   }
 
   /** Applies every event due up to the clock's time. */

@@ -8,6 +8,7 @@ import { Rerun } from '../services/actions/Rerun';
 import { RunJob } from '../services/actions/RunJob';
 import { AgentLauncher } from '../services/fleet/AgentLauncher';
 import { AgentTerminator } from '../services/fleet/AgentTerminator';
+import { FleetRefresher } from '../services/fleet/FleetRefresher';
 import { JobConfigHistory } from '../services/jobs/JobConfigHistory';
 import { JobWriter } from '../services/jobs/JobWriter';
 import { RoutineRunner } from '../routines/RoutineRunner';
@@ -28,13 +29,14 @@ export function registerApprovalExecutors(
     launcher: AgentLauncher;
     terminator: AgentTerminator;
     redeployer: WorkerRedeployer;
+    refresher: FleetRefresher;
     writer: JobWriter;
     history: JobConfigHistory;
     routines: RoutineRunner;
   },
 ) {
   const { rerun, runJob, pauseJob, launcher, terminator } = actions;
-  const { redeployer, writer, history, routines } = actions;
+  const { redeployer, refresher, writer, history, routines } = actions;
   const write: ApprovalExecutor = (request, approval, context) => {
     const { mode, ...input } = request.payload as any;
     return writer.write(input, { ...context, approval }, mode);
@@ -70,6 +72,14 @@ export function registerApprovalExecutors(
     'workers.redeploy': (request, approval, context) => {
       const { vpc, jobs } = request.payload as any;
       return redeployer.redeploy(vpc, { jobs }, { ...context, approval });
+    },
+    'fleet.refresh': (request, approval, context) => {
+      const { vpc, reason, ...settings } = request.payload as any;
+      return refresher.start(
+        vpc,
+        { ...settings, reason: reason ?? undefined },
+        { ...context, approval },
+      );
     },
     'job.restore': (request, approval, context) => {
       const { vpc, job, versionId, entityRef } = request.payload as any;

@@ -63,6 +63,8 @@ export async function setupFleet(base: Foundation, agents: AgentProviders) {
         clients,
         agents,
         logger,
+        maxImageAgeDays: batchJobsConfig.fleet.maxImageAgeDays,
+        cacheTtlMs: batchJobsConfig.cache.ttlSeconds * 1000,
       }),
       launcher,
       terminator,

@@ -87,6 +87,10 @@ export function fakeApi(overrides: Partial<BatchFleetApi> = {}): jest.Mocked<Bat
     launchAgent: jest.fn(async () => operation('running', ['launch', 'pending', 'node-created'])),
     getOperation: jest.fn(async () => operation('succeeded', ['launch', 'pending', 'node-created', 'running', 'online'])),
     terminateAgent: jest.fn(),
+    startRefresh: jest.fn(),
+    listRefreshes: jest.fn(async () => ({ items: [] })),
+    getRefresh: jest.fn(),
+    controlRefresh: jest.fn(),
     ...overrides,
   } as jest.Mocked<BatchFleetApi>;
 }

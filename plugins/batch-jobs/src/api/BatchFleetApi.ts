@@ -2,7 +2,9 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import {
   ApprovalPendingResponse,
   FleetOperation,
+  FleetRefresh,
   FleetResponse,
+  StartFleetRefreshRequest,
   LaunchAgentRequest,
   TerminateAgentResponse,
 } from '@batch-jobs/plugin-batch-jobs-common';
@@ -24,6 +26,18 @@ export interface BatchFleetApi {
     node: string;
     force?: boolean;
   }): Promise<TerminateAgentResponse>;
+  /** Starts a rolling refresh of a VPC's agents (202), or a pending approval in a four-eyes VPC. */
+  startRefresh(
+    vpc: string,
+    request: StartFleetRefreshRequest,
+  ): Promise<FleetRefresh | ApprovalPendingResponse>;
+  /** The VPC's refreshes, newest first. */
+  listRefreshes(vpc: string): Promise<{ items: FleetRefresh[] }>;
+  getRefresh(id: string): Promise<FleetRefresh>;
+  controlRefresh(
+    id: string,
+    action: 'pause' | 'resume' | 'abort',
+  ): Promise<FleetRefresh>;
 }
 
 /** @public */

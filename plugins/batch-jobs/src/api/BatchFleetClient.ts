@@ -3,7 +3,9 @@ import { ResponseError } from '@backstage/errors';
 import {
   ApprovalPendingResponse,
   FleetOperation,
+  FleetRefresh,
   FleetResponse,
+  StartFleetRefreshRequest,
   LaunchAgentRequest,
   TerminateAgentResponse,
 } from '@batch-jobs/plugin-batch-jobs-common';
@@ -57,6 +59,45 @@ export class BatchFleetClient implements BatchFleetApi {
       await this.request(
         `fleet/agents/${encodeURIComponent(request.node)}?${query}`,
         { method: 'DELETE' },
+      ),
+    );
+  }
+
+  async startRefresh(
+    vpc: string,
+    request: StartFleetRefreshRequest,
+  ): Promise<FleetRefresh | ApprovalPendingResponse> {
+    return this.json(
+      await this.request(`vpcs/${encodeURIComponent(vpc)}/fleet/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(request),
+      }),
+    );
+  }
+
+  async listRefreshes(vpc: string): Promise<{ items: FleetRefresh[] }> {
+    return this.json(
+      await this.request(`vpcs/${encodeURIComponent(vpc)}/fleet/refreshes`),
+    );
+  }
+
+  async getRefresh(id: string): Promise<FleetRefresh> {
+    return this.json(
+      await this.request(`fleet/refreshes/${encodeURIComponent(id)}`),
+    );
+  }
+
+  async controlRefresh(
+    id: string,
+    action: 'pause' | 'resume' | 'abort',
+  ): Promise<FleetRefresh> {
+    return this.json(
+      await this.request(
+        `fleet/refreshes/${encodeURIComponent(id)}/${encodeURIComponent(
+          action,
+        )}`,
+        { method: 'POST' },
       ),
     );
   }

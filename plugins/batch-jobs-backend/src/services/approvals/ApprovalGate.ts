@@ -88,6 +88,7 @@ const AUDITED_AS: Record<ApprovalAction, string[]> = {
   'agent.launch': ['agent.launch'],
   'agent.terminate': ['agent.terminate'],
   'workers.redeploy': ['worker.redeploy'],
+  'fleet.refresh': ['fleet.refresh'],
   'routine.run': ['routine.run'],
 };
 

@@ -19,6 +19,7 @@ import type { AuditStore, NewAuditEvent } from '../../database/types';
 /** Actions that remove or change what others run on. */
 const HIGH = [
   'agent.terminate',
+  'agent.replace',
   'approval.approve',
   'approval.execute',
   'job.restore',
@@ -27,6 +28,7 @@ const HIGH = [
   'routine.backup.delete',
   'workers.redeploy',
   'worker.redeploy',
+  'fleet.refresh',
 ];
 
 function severityOf(action: string): AuditorServiceEventSeverityLevel {

@@ -1,5 +1,7 @@
 import {
+  DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeLaunchTemplateVersionsCommand,
   DescribeLaunchTemplatesCommand,
   EC2Client,
   EC2ClientConfig,
@@ -20,6 +22,7 @@ export type AccountCredentials = () => Promise<{
 }>;
 import {
   AGENT_NODE_TAG,
+  AgentType,
   LAUNCH_REASON_TAG,
   LAUNCHED_BY_TAG,
 } from '@batch-jobs/plugin-batch-jobs-common';
@@ -52,6 +55,19 @@ export interface AgentInstance extends BatchJobsAgentMachine {
   /** Where it runs; EC2 drops both once the instance is terminated. */
   vpcId: string | null;
   subnetId: string | null;
+  imageId?: string | null;
+  /** The launch template (and version) it came from: EC2's `aws:ec2launchtemplate:*` tags. */
+  launchTemplateId?: string | null;
+  launchTemplateVersion?: number | null;
+}
+
+/** The default version of one of a VPC's launch templates, and what it launches. @public */
+export interface LaunchTemplateDefault {
+  type: AgentType;
+  launchTemplateId: string;
+  launchTemplateName: string;
+  version: number;
+  imageId: string | null;
 }
 
 /** An error from an EC2 call, already in plain words; `failure` keeps the classification. @public */
@@ -299,6 +315,74 @@ export class Ec2Agents implements BatchJobsAgentProvider {
     return machine => checkAgentOwnership(machine as AgentInstance, rules);
   }
 
+  /**
+   * The default version of each of the VPC's launch templates (batch,
+   * worker) and its AMI: one DescribeLaunchTemplateVersions per template.
+   * A template that does not exist is left out.
+   */
+  async templateDefaults(vpc: string): Promise<LaunchTemplateDefault[]> {
+    const aws = this.awsOf(vpc);
+    const client = this.client(vpc);
+    const out: LaunchTemplateDefault[] = [];
+    for (const type of ['batch', 'worker'] as const) {
+      const name = aws!.launchTemplates[type];
+      try {
+        const res = await client.send(
+          new DescribeLaunchTemplateVersionsCommand({
+            LaunchTemplateName: name,
+            Versions: ['$Default'],
+          }),
+        );
+        const v = res.LaunchTemplateVersions?.[0];
+        if (v?.LaunchTemplateId && v.VersionNumber !== undefined) {
+          out.push({
+            type,
+            launchTemplateId: v.LaunchTemplateId,
+            launchTemplateName: name,
+            version: v.VersionNumber,
+            imageId: v.LaunchTemplateData?.ImageId ?? null,
+          });
+        }
+      } catch (error) {
+        const failure = classifyEc2Error(
+          error,
+          this.context(vpc, 'DescribeLaunchTemplateVersions', name),
+        );
+        if (failure.kind === 'not-found') continue;
+        throw this.fail(error, vpc, 'DescribeLaunchTemplateVersions', name);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Creation dates of AMIs (ISO), by id: one DescribeImages with an
+   * `image-id` filter, so a deregistered image is missing, not an error.
+   */
+  async imageCreationDates(
+    vpc: string,
+    imageIds: string[],
+  ): Promise<Map<string, string>> {
+    const ids = [...new Set(imageIds)];
+    const out = new Map<string, string>();
+    if (ids.length === 0) return out;
+    try {
+      const res = await this.client(vpc).send(
+        new DescribeImagesCommand({
+          Filters: [{ Name: 'image-id', Values: ids }],
+        }),
+      );
+      for (const image of res.Images ?? []) {
+        if (image.ImageId && image.CreationDate) {
+          out.set(image.ImageId, new Date(image.CreationDate).toISOString());
+        }
+      }
+    } catch (error) {
+      throw this.fail(error, vpc, 'DescribeImages');
+    }
+    return out;
+  }
+
   /** Terminates an instance; returns its new state (`shutting-down`), or undefined when EC2 no longer knows it. */
   async terminate(
     vpc: string,
@@ -391,5 +475,10 @@ function toAgentInstance(i: Instance, naming: AgentNaming): AgentInstance {
     tags,
     vpcId: i.VpcId ?? null,
     subnetId: i.SubnetId ?? null,
+    imageId: i.ImageId ?? null,
+    launchTemplateId: tags['aws:ec2launchtemplate:id'] ?? null,
+    launchTemplateVersion: tags['aws:ec2launchtemplate:version']
+      ? Number(tags['aws:ec2launchtemplate:version'])
+      : null,
   };
 }

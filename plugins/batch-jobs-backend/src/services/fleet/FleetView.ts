@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
 import {
   AgentBuild,
+  AgentImage,
   AgentStatus,
   FleetAgent,
   FleetQueueItem,
@@ -13,6 +14,14 @@ import { VpcConfig } from '../../config';
 import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { RawComputer, RawComputerSet, RawQueueItem } from '../jenkins/types';
+import {
+  AgentInstance,
+  Ec2Agents,
+  LaunchTemplateDefault,
+} from '../aws/Ec2Agents';
+import { agentImageOf, summarizeImages } from './imageAge';
+
+const ENDED = new Set(['shutting-down', 'terminated']);
 
 /** Builds running on a node's executors. @public */
 export function buildsOf(computer: RawComputer): AgentBuild[] {
@@ -156,8 +165,86 @@ export class FleetView {
       clients: Map<string, JenkinsClient>;
       agents: AgentProviders;
       logger: LoggerService;
+      /** An agent whose AMI is older than this (days) is stale; default 30. */
+      maxImageAgeDays?: number;
+      /** How long a VPC's template defaults are reused (the page polls); default 0. */
+      cacheTtlMs?: number;
+      now?: () => Date;
     },
   ) {}
+
+  private readonly defaultsCache = new Map<
+    string,
+    { at: number; value: Promise<LaunchTemplateDefault[]> }
+  >();
+  /** AMI creation dates never change: each is asked for once. */
+  private readonly imageDates = new Map<string, string>();
+
+  private templateDefaults(provider: Ec2Agents, vpc: string) {
+    const ttl = this.options.cacheTtlMs ?? 0;
+    const cached = this.defaultsCache.get(vpc);
+    if (cached && Date.now() - cached.at < ttl) return cached.value;
+    const value = provider.templateDefaults(vpc);
+    this.defaultsCache.set(vpc, { at: Date.now(), value });
+    value.catch(() => this.defaultsCache.delete(vpc));
+    return value;
+  }
+
+  private async creationDates(
+    provider: Ec2Agents,
+    vpc: string,
+    imageIds: string[],
+  ): Promise<Map<string, string>> {
+    const missing = imageIds.filter(id => !this.imageDates.has(id));
+    if (missing.length > 0) {
+      const found = await provider.imageCreationDates(vpc, missing);
+      for (const [id, date] of found) this.imageDates.set(id, date);
+    }
+    return this.imageDates;
+  }
+
+  /**
+   * Each EC2 agent's AMI and template version against its template's
+   * default, and the VPC's summary. Other providers say nothing of images.
+   */
+  private async withImages(
+    fleet: VpcFleet,
+    provider: unknown,
+    machines: BatchJobsAgentMachine[] | null,
+  ): Promise<VpcFleet> {
+    if (!(provider instanceof Ec2Agents) || !machines) return fleet;
+    const maxAgeDays = this.options.maxImageAgeDays ?? 30;
+    const byId = new Map(machines.map(m => [m.id, m as AgentInstance]));
+    try {
+      const defaults = await this.templateDefaults(provider, fleet.vpc);
+      const created = await this.creationDates(provider, fleet.vpc, [
+        ...machines.map(m => (m as AgentInstance).imageId ?? ''),
+        ...defaults.map(d => d.imageId ?? ''),
+      ].filter(Boolean));
+      const now = this.options.now?.() ?? new Date();
+      const images: AgentImage[] = [];
+      const agents = fleet.agents.map(agent => {
+        const machine = agent.instanceId ? byId.get(agent.instanceId) : undefined;
+        if (!machine || ENDED.has(machine.state)) return agent;
+        const image = agentImageOf(machine, agent.type, {
+          defaults,
+          created,
+          maxAgeDays,
+          now,
+        });
+        images.push(image);
+        return { ...agent, image };
+      });
+      return { ...fleet, agents, images: summarizeImages(images, maxAgeDays) };
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not read the images of VPC ${fleet.vpc}: ${
+          isError(error) ? error.message : error
+        }`,
+      );
+      return fleet;
+    }
+  }
 
   async list(vpcNames?: string[]): Promise<VpcFleet[]> {
     const { clients, agents } = this.options;
@@ -210,7 +297,7 @@ export class FleetView {
           ...(instances.error ? { ec2Error: instances.error } : {}),
           agentProvider: { id: provider.id, capabilities },
         };
-        return fleet;
+        return this.withImages(fleet, provider, instances.list);
       }),
     );
   }

@@ -47,6 +47,23 @@ function statusText(agent: FleetAgent): string {
   }`;
 }
 
+/** "v1 → v2 · 74 d", the image column: its template version against the default, and its AMI's age. */
+function imageText(agent: FleetAgent): string {
+  const image = agent.image;
+  if (!image) return '—';
+  const version =
+    image.launchTemplateVersion === null
+      ? 'no template'
+      : `v${image.launchTemplateVersion}`;
+  const target =
+    image.defaultVersion !== null &&
+    image.defaultVersion !== image.launchTemplateVersion
+      ? ` → v${image.defaultVersion}`
+      : '';
+  const age = image.imageAgeDays !== null ? ` · ${image.imageAgeDays} d` : '';
+  return `${version}${target}${age}${image.stale ? ' (stale)' : ''}`;
+}
+
 function matches(agent: FleetAgent, text: string): boolean {
   const haystack = [
     agent.node,
@@ -70,6 +87,7 @@ const COLUMNS = [
   'Builds',
   'Status',
   'EC2',
+  'Image',
   'Launched',
 ];
 
@@ -104,6 +122,12 @@ const AgentRow = memo(
         <TableCell>{statusText(a)}</TableCell>
         <TableCell className={classes.nowrap}>
           {a.ec2State ?? 'not listed'}
+        </TableCell>
+        <TableCell
+          className={classes.nowrap}
+          title={a.image?.staleReasons.join('; ') || a.image?.imageId || ''}
+        >
+          {imageText(a)}
         </TableCell>
         <TableCell>
           {a.launchTime
@@ -157,6 +181,11 @@ export function AgentsTable(props: {
   const classes = useStyles();
   const [states, setStates] = useState<AgentState[]>([]);
   const [text, setText] = useState('');
+  const [staleOnly, setStaleOnly] = useState(false);
+  const staleCount = useMemo(
+    () => agents.filter(a => a.image?.stale).length,
+    [agents],
+  );
 
   const counts = useMemo(() => {
     const byState: Record<AgentState, number> = {
@@ -171,13 +200,14 @@ export function AgentsTable(props: {
 
   const shown = useMemo(() => {
     const needle = text.trim().toLocaleLowerCase('en-US');
-    if (states.length === 0 && !needle) return agents;
+    if (states.length === 0 && !needle && !staleOnly) return agents;
     return agents.filter(
       a =>
         (states.length === 0 || states.includes(agentState(a))) &&
+        (!staleOnly || a.image?.stale) &&
         (!needle || matches(a, needle)),
     );
-  }, [agents, states, text]);
+  }, [agents, states, text, staleOnly]);
 
   // Keep the page across live refreshes; step back when a filter or a
   // shrinking fleet leaves it past the end.
@@ -214,6 +244,17 @@ export function AgentsTable(props: {
               </ToggleButton>
             ))}
           </ToggleButtonGroup>
+          {agents.some(a => a.image) && (
+            <ToggleButton
+              size="small"
+              value="stale"
+              selected={staleOnly}
+              onChange={() => setStaleOnly(!staleOnly)}
+              aria-label={`Stale (${staleCount})`}
+            >
+              Stale ({staleCount})
+            </ToggleButton>
+          )}
           <TextField
             size="small"
             variant="outlined"

@@ -22,6 +22,7 @@ import { ApprovalsList, RedeployWorkersButton } from '../Operations';
 import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
 import { PermissionGate } from '../PermissionGate';
 import { AgentsTable } from './AgentsTable';
+import { FleetRefreshPanel } from './FleetRefreshPanel';
 import { useFleet } from './useFleet';
 
 /** @public */
@@ -89,7 +90,22 @@ function VpcFleetView(props: {
         <Chip label={`${totals.busy} busy`} />
         <Chip label={`${totals.idle} idle`} />
         <Chip label={`${totals.offline} offline`} />
+        {fleet.images && (
+          <Chip
+            label={fleet.images.summary}
+            color={fleet.images.stale > 0 ? 'secondary' : 'default'}
+            aria-label={`${fleet.vpc} image age`}
+          />
+        )}
       </Box>
+      {fleet.images && (
+        <FleetRefreshPanel
+          fleet={fleet}
+          pollMs={pollMs}
+          canRefresh={canLaunch && canTerminate}
+          onChanged={reload}
+        />
+      )}
       {fleet.jenkinsError && (
         <Alert severity="error">Jenkins: {fleet.jenkinsError}</Alert>
       )}
