@@ -9,8 +9,10 @@ const DELIVERIES = 'alert_deliveries';
 export interface AlertKey {
   vpc: string;
   job: string;
+  /** For `missed`: the expected minute (epoch minutes); for `outage-over`: the outage's id. */
   buildNumber: number;
-  event: BuildAlertEvent;
+  /** Build events, a scheduled run that did not happen, a controller back after an outage. */
+  event: BuildAlertEvent | 'missed' | 'outage-over';
 }
 
 /** @public */
