@@ -104,7 +104,7 @@ export interface ScheduledJobFacts {
   pause?: { by: string; reason: string; at: number; until: number | null };
 }
 
-/** How long after its minute a timer may fire: the cron thread can lag on a busy controller. */
+/** How long after its minute a timer may fire: the cron thread can lag on a busy controller. @public */
 export const TIMER_FIRE_SLACK_MS = 5 * 60_000;
 
 function queueReason(why: string | null): ScheduledRunReason {

@@ -13,6 +13,8 @@ import { batchFleetApiRef } from './api/BatchFleetApi';
 import { BatchFleetClient } from './api/BatchFleetClient';
 import { batchRoutinesApiRef } from './api/BatchRoutinesApi';
 import { BatchRoutinesClient } from './api/BatchRoutinesClient';
+import { batchMissedRunsApiRef } from './api/BatchMissedRunsApi';
+import { BatchMissedRunsClient } from './api/BatchMissedRunsClient';
 import { batchOperationsApiRef } from './api/BatchOperationsApi';
 import { BatchOperationsClient } from './api/BatchOperationsClient';
 import { fleetRouteRef, rootRouteRef } from './routes';
@@ -52,6 +54,12 @@ export const batchJobsPlugin = createPlugin({
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchJobConfigClient({ discoveryApi, fetchApi }),
     }),
+    createApiFactory({
+      api: batchMissedRunsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchMissedRunsClient({ discoveryApi, fetchApi }),
+    }),
   ],
   routes: {
     entityContent: rootRouteRef,
@@ -64,30 +72,30 @@ export const batchJobsPlugin = createPlugin({
  * the audit trail.
  * @public
  */
-export const EntityBatchJobsContent: () => JSX.Element = batchJobsPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityBatchJobsContent',
-    component: () =>
-      import('./components/BatchJobsContent').then(m => m.BatchJobsContent),
-    mountPoint: rootRouteRef,
-  }),
-);
+export const EntityBatchJobsContent: () => JSX.Element =
+  batchJobsPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityBatchJobsContent',
+      component: () =>
+        import('./components/BatchJobsContent').then(m => m.BatchJobsContent),
+      mountPoint: rootRouteRef,
+    }),
+  );
 
 /**
  * Overview card: recent failures across VPCs, linking into the tab.
  * @public
  */
-export const EntityBatchJobsCard: (
-  props: BatchJobsCardProps,
-) => JSX.Element = batchJobsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityBatchJobsCard',
-    component: {
-      lazy: () =>
-        import('./components/BatchJobsCard').then(m => m.BatchJobsCard),
-    },
-  }),
-);
+export const EntityBatchJobsCard: (props: BatchJobsCardProps) => JSX.Element =
+  batchJobsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityBatchJobsCard',
+      component: {
+        lazy: () =>
+          import('./components/BatchJobsCard').then(m => m.BatchJobsCard),
+      },
+    }),
+  );
 
 /**
  * The "Batch Fleet" page: every VPC's EC2 Jenkins agents, launch and terminate.

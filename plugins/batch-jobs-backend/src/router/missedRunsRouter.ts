@@ -4,7 +4,9 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
@@ -23,6 +25,12 @@ const reportQuery = z.object({
   to: isoTime.transform(t => Date.parse(t)).optional(),
   /** One job's runs (the job view); needs only read access to that job. */
   job: jobParam.optional(),
+  /** The runs of this entity's jobs only (its jobs table); needs no VPC-wide read. */
+  entityRef: z
+    .string({ invalid_type_error: 'must be given once' })
+    .min(1)
+    .max(500)
+    .optional(),
 });
 
 const choice = z.enum(['all', 'latest', 'none']);
@@ -50,7 +58,7 @@ const operationParams = z.object({
 
 /**
  * Missed and late scheduled runs, and catching them up:
- * - `GET /vpcs/:vpc/missed-runs[?from&to&job]` → MissedRunsReport
+ * - `GET /vpcs/:vpc/missed-runs[?from&to&job&entityRef]` → MissedRunsReport
  * - `POST /missed-runs/run` → 202 a run of one missed run (RunJob: gate, audit)
  * - `POST /vpcs/:vpc/catch-up` → 202 CatchUpOperation; `GET` lists them
  * - `GET /vpcs/:vpc/catch-up/:id`, `POST /vpcs/:vpc/catch-up/:id/stop`
@@ -58,13 +66,14 @@ const operationParams = z.object({
 export function createMissedRunsRouter(options: {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
+  catalog: CatalogService;
   directory: JobDirectory;
   readAccess: JobReadAccess;
   missedRuns: MissedRuns;
   catchUp: CatchUp;
 }) {
-  const { httpAuth, userInfo, directory, readAccess, missedRuns, catchUp } =
-    options;
+  const { httpAuth, userInfo, catalog, directory, readAccess } = options;
+  const { missedRuns, catchUp } = options;
   const router = Router();
   router.use(express.json());
 
@@ -92,7 +101,23 @@ export function createMissedRunsRouter(options: {
     const credentials = await httpAuth.credentials(req);
     const vpcConfig = directory.getVpc(vpc);
     let includeJob: ((fullName: string) => boolean) | undefined;
-    if (query.job) {
+    if (query.entityRef) {
+      let ref;
+      try {
+        ref = parseEntityRef(query.entityRef);
+      } catch (error) {
+        throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
+      }
+      // Read with the caller's credentials: what they cannot see does not exist.
+      const entity = await catalog.getEntityByRef(ref, { credentials });
+      if (!entity) {
+        throw new NotFoundError(`Entity '${query.entityRef}' not found`);
+      }
+      const selection = await directory.selectionFor(entity);
+      includeJob = name =>
+        directory.selects(selection, vpcConfig, name) &&
+        (!query.job || name === query.job);
+    } else if (query.job) {
       const { fullName } = await readAccess.readableJob(
         vpc,
         query.job,

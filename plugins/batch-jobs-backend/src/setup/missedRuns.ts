@@ -79,6 +79,7 @@ export async function setupMissedRuns(
     createMissedRunsRouter({
       httpAuth,
       userInfo,
+      catalog: base.deps.catalog,
       directory,
       readAccess: base.readAccess,
       missedRuns,
