@@ -391,6 +391,85 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     expect(alarms).toEqual([]);
   });
 
+  it("runs one missed run at a click with its scheduled time, audited, and lists an entity's jobs only", async () => {
+    const report = await api(b.server).get('/vpcs/DEV/missed-runs', {
+      entityRef: 'component:default/payments-settlement',
+      from: iso(START),
+      to: iso(OUTAGE_END),
+    });
+    expect(report.status).toBe(200);
+    expect(report.body.runs.length).toBeGreaterThan(0);
+    expect(
+      report.body.runs.every((r: any) =>
+        r.job.startsWith('DEV/payments-settlement/'),
+      ),
+    ).toBe(true);
+    const first = report.body.runs.find(
+      (r: any) => r.job === RECONCILE && r.state === 'missed',
+    );
+    const before = catchUpBuilds(RECONCILE).length;
+    const run = await api(b.server).post(
+      '/missed-runs/run',
+      { vpc: 'DEV', job: RECONCILE, expected: first.expected },
+      'catch-up-one-1',
+    );
+    expect(run.status).toBe(202);
+    expect(run.body).toEqual(
+      expect.objectContaining({
+        state: 'queued',
+        queueItemId: expect.any(Number),
+      }),
+    );
+    await sandbox.advance(MIN);
+    const builds = catchUpBuilds(RECONCILE).slice(before);
+    expect(
+      builds.map(x => x.params.find((p: any) => p.name === PARAM).value),
+    ).toEqual([first.expected]);
+    const audit = await knex('audit_events')
+      .where({ id: run.body.auditId })
+      .first();
+    expect(audit).toEqual(
+      expect.objectContaining({
+        action: 'job.run',
+        actor: 'user:default/jane',
+      }),
+    );
+  });
+
+  it('calls a timer run waiting for an executor late, for want of one with its label', async () => {
+    const REPORT = 'DEV/report-builder/daily-report';
+    const spec = jobOf(REPORT).timerSpec;
+    const [next] = nextRunsOf(spec, {
+      jobFullName: REPORT,
+      after: new Date(sandbox.world.now()),
+      count: 1,
+      timezone: 'UTC',
+    });
+    sandbox.world.withholdLabel('DEV-batch-agent', true);
+    try {
+      await sandbox.advance(next.getTime() + 15 * MIN - sandbox.world.now());
+      const report = await api(b.server).get('/vpcs/DEV/missed-runs', {
+        job: REPORT,
+        from: iso(next.getTime() - MIN),
+      });
+      expect(report.status).toBe(200);
+      expect(report.body.runs).toEqual([
+        expect.objectContaining({
+          job: REPORT,
+          expected: next.toISOString(),
+          state: 'late',
+          lateByMs: 15 * MIN,
+          reason: {
+            kind: 'no-executor',
+            why: 'There are no nodes with the label \u2018DEV-batch-agent\u2019',
+          },
+        }),
+      ]);
+    } finally {
+      sandbox.world.withholdLabel('DEV-batch-agent', false);
+    }
+  });
+
   it('answers a bad catch-up request with a 400 that says what is wrong', async () => {
     const bad = await api(b.server).post('/vpcs/DEV/catch-up', {
       choice: 'some',
