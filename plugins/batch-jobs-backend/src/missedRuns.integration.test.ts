@@ -1,4 +1,11 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  BatchJobsMissedRunAlert,
+  batchJobsAlertChannelsExtensionPoint,
+} from '@batch-jobs/plugin-batch-jobs-node';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
 import { notificationService } from '@backstage/plugin-notifications-node';
@@ -65,6 +72,26 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
   let sandbox: Sandbox;
   let knex: Knex;
   const notifications: any[] = [];
+  // A module's alert channel, on each replica: gets the same alerts once.
+  const channelAlerts: BatchJobsMissedRunAlert[] = [];
+  const pagerModule = createBackendModule({
+    pluginId: 'batch-jobs',
+    moduleId: 'test-pager',
+    register(env) {
+      env.registerInit({
+        deps: { alerts: batchJobsAlertChannelsExtensionPoint },
+        async init({ alerts }) {
+          alerts.addAlertChannel({
+            id: 'pager',
+            deliver: async () => undefined,
+            deliverMissedRun: async alert => {
+              channelAlerts.push(alert);
+            },
+          });
+        },
+      });
+    },
+  });
   const replicas: Array<{ server: any; stop: () => Promise<void> }> = [];
 
   async function replica() {
@@ -94,6 +121,7 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
         },
       },
       features: [
+        pagerModule,
         schedulerServiceFactory,
         mockServices.database.factory({ knex }),
         createServiceFactory({
@@ -240,6 +268,12 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     expect(devAlerts.length).toBe(expected.length);
     expect(new Set(devAlerts.map(n => n.payload.title)).size).toBe(
       expected.length,
+    );
+    const paged = channelAlerts.filter(
+      a => a.vpc === 'DEV' && a.event === 'missed',
+    );
+    expect(paged.map(a => a.expected!.toISOString()).sort()).toEqual(
+      expected.map(e => e.expected).sort(),
     );
     const recoveries = await knex('alert_deliveries').where({
       vpc: 'DEV',

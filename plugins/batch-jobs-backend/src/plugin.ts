@@ -112,7 +112,7 @@ export const batchJobsPlugin = createBackendPlugin({
         const fleet = await setupFleet(base, agents);
         const { redeployer } = await setupOperations(base, jobs.stopBuild);
         await scheduleBuildAlerts(base, alertChannels);
-        await setupMissedRuns(base, jobs);
+        await setupMissedRuns(base, jobs, alertChannels);
 
         // Routines: offline-node sweep, orphan reaper, Jenkins backup.
         const routines = await setupRoutines({

@@ -1,3 +1,4 @@
+import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import { DatabaseAlertStore } from '../database/DatabaseAlertStore';
 import { DatabaseCatchUpStore } from '../database/DatabaseCatchUpStore';
 import { PauseStore } from '../database/DatabasePauseStore';
@@ -19,6 +20,7 @@ import { actionDeps, Foundation } from './foundation';
 export async function setupMissedRuns(
   base: Foundation,
   jobs: { runJob: RunJob; pauses: PauseStore },
+  channels: BatchJobsAlertChannel[],
 ) {
   const { batchJobsConfig, directory, clients, configs, db } = base;
   const { logger, config, httpAuth, userInfo, lifecycle } = base.deps;
@@ -30,6 +32,7 @@ export async function setupMissedRuns(
     directory,
     clients,
     configs,
+    cache: base.readCache,
     pauses: jobs.pauses,
     reachability,
     logger,
@@ -56,6 +59,7 @@ export async function setupMissedRuns(
     catalog: base.deps.catalog,
     auth: base.deps.auth,
     notifications: base.deps.notifications,
+    channels,
     logger,
   });
   await base.scheduler.scheduleTask({

@@ -1,4 +1,5 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
+import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import {
   Entity,
   parseEntityRef,
@@ -70,6 +71,8 @@ export class MissedRunWatcher {
       catalog: CatalogService;
       auth: AuthService;
       notifications?: NotificationService;
+      /** Channels backend modules added; those with deliverMissedRun get these alerts. */
+      channels?: BatchJobsAlertChannel[];
       logger: LoggerService;
     },
   ) {}
@@ -221,6 +224,28 @@ export class MissedRunWatcher {
         attempts++;
       } catch (error) {
         errors.push(`notifications: ${message(error)}`);
+      }
+    }
+    for (const channel of this.options.channels ?? []) {
+      if (!channel.deliverMissedRun) continue;
+      attempts++;
+      try {
+        await channel.deliverMissedRun(
+          {
+            event: key.event === 'outage-over' ? 'outage-over' : 'missed',
+            vpc: vpc.name,
+            jobs: alert.jobs,
+            ...(key.event === 'missed'
+              ? { expected: new Date(key.buildNumber * MINUTE) }
+              : {}),
+            title: alert.title,
+            text: alert.text,
+          },
+          { ownerRefs: owners },
+        );
+      } catch (error) {
+        errors.push(`${channel.id}: ${message(error)}`);
+        logger.warn(`Alert channel ${channel.id} failed: ${message(error)}`);
       }
     }
     let state: 'sent' | 'failed' | 'skipped' = 'sent';

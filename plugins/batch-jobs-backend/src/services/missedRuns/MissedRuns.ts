@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
+import { JsonValue } from '@backstage/types';
 import {
   MissedRunsReport,
   ScheduledJobFacts,
@@ -14,6 +15,7 @@ import { JenkinsClient, isQueueItemOf } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { isFolder, mapCauses } from '../jenkins/mapping';
 import { RawBuild, RawJob, RawQueueItem } from '../jenkins/types';
+import { ReadCache } from '../jobs/ReadCache';
 import { mapLimit } from '../jobs/mapLimit';
 import { JobConfigs } from '../schedules/JobConfigs';
 import { MissedRunsConfig } from './missedRunsConfig';
@@ -77,6 +79,7 @@ export class MissedRuns {
       directory: JobDirectory;
       clients: Map<string, JenkinsClient>;
       configs: JobConfigs;
+      cache: ReadCache;
       pauses: PauseStore;
       reachability: ReachabilityStore;
       logger: LoggerService;
@@ -139,7 +142,12 @@ export class MissedRuns {
     let jobs: Array<KnownTimerJob & { raw?: RawJob }>;
     let queue: RawQueueItem[] = [];
     if (reachable) {
-      const tree = await client.listVpcTree(vpc.folder);
+      // The same cached tree as the schedule timeline's.
+      const tree = (await this.options.cache.get(
+        `jenkins:${client.name}:vpctree:${vpc.folder}`,
+        this.options.config.cache.ttlSeconds * 1000,
+        async () => (await client.listVpcTree(vpc.folder)) as JsonValue,
+      )) as RawJob;
       const candidates = [...jobsOf(tree)].filter(
         job => job.fullName && directory.isInVpc(vpc, job.fullName),
       );
@@ -218,10 +226,17 @@ export class MissedRuns {
         let disabled = false;
         if (reachable) {
           // Enough builds to reach back over the window's runs, and others.
-          const history = await client.listTimerHistory(
-            job.fullName,
-            Math.min(500, expected.length * 2 + 20),
-          );
+          const count = Math.min(500, expected.length * 2 + 20);
+          // Briefly cached: the watcher and every viewer read the same history.
+          const history = (await this.options.cache.get(
+            `jenkins:${client.name}:timerhistory:${job.fullName}:${count}`,
+            this.options.config.cache.ttlSeconds * 1000,
+            async () =>
+              (await client.listTimerHistory(
+                job.fullName,
+                count,
+              )) as unknown as JsonValue,
+          )) as RawJob;
           disabled = history.buildable === false;
           timerBuilds = (history.allBuilds ?? [])
             .map(timerBuildFact)
