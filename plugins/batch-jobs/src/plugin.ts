@@ -72,30 +72,30 @@ export const batchJobsPlugin = createPlugin({
  * the audit trail.
  * @public
  */
-export const EntityBatchJobsContent: () => JSX.Element =
-  batchJobsPlugin.provide(
-    createRoutableExtension({
-      name: 'EntityBatchJobsContent',
-      component: () =>
-        import('./components/BatchJobsContent').then(m => m.BatchJobsContent),
-      mountPoint: rootRouteRef,
-    }),
-  );
+export const EntityBatchJobsContent: () => JSX.Element = batchJobsPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityBatchJobsContent',
+    component: () =>
+      import('./components/BatchJobsContent').then(m => m.BatchJobsContent),
+    mountPoint: rootRouteRef,
+  }),
+);
 
 /**
  * Overview card: recent failures across VPCs, linking into the tab.
  * @public
  */
-export const EntityBatchJobsCard: (props: BatchJobsCardProps) => JSX.Element =
-  batchJobsPlugin.provide(
-    createComponentExtension({
-      name: 'EntityBatchJobsCard',
-      component: {
-        lazy: () =>
-          import('./components/BatchJobsCard').then(m => m.BatchJobsCard),
-      },
-    }),
-  );
+export const EntityBatchJobsCard: (
+  props: BatchJobsCardProps,
+) => JSX.Element = batchJobsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityBatchJobsCard',
+    component: {
+      lazy: () =>
+        import('./components/BatchJobsCard').then(m => m.BatchJobsCard),
+    },
+  }),
+);
 
 /**
  * The "Batch Fleet" page: every VPC's EC2 Jenkins agents, launch and terminate.
