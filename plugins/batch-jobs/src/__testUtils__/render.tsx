@@ -116,9 +116,7 @@ export function renderWithApis(
  */
 export function FreshPermissionCache(props: { children: ReactNode }) {
   return (
-    <SWRConfig value={{ provider: () => new Map() }}>
-      {props.children}
-    </SWRConfig>
+    <SWRConfig value={{ provider: () => new Map() }}>{props.children}</SWRConfig>
   );
 }
 
