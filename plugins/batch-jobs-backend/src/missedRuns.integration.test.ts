@@ -391,6 +391,46 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     expect(values).toEqual(runs);
   });
 
+  it("after a crash between marking a run and Jenkins' answer, starts it only when Jenkins does not have it", async () => {
+    const valueOf = (b: any) =>
+      b.params.find((p: any) => p.name === PARAM).value;
+    const had = valueOf(catchUpBuilds(RECONCILE).slice(-1)[0]);
+    const lost = '2026-11-02T08:47:00.000Z';
+    const count = (value: string) =>
+      catchUpBuilds(RECONCILE).filter(x => valueOf(x) === value).length;
+    const before = { had: count(had), lost: count(lost) };
+    const now = new Date();
+    // What a replica killed mid-start leaves: both runs marked, no lease.
+    await knex('catch_up_operations').insert({
+      id: '6f1c2c1e-0000-4000-8000-000000000001',
+      vpc: 'DEV',
+      state: 'running',
+      requested_by: 'user:default/jane',
+      concurrency: 1,
+      runs: JSON.stringify([
+        { job: RECONCILE, expected: had, state: 'pending', phase: 'starting' },
+        { job: RECONCILE, expected: lost, state: 'pending', phase: 'starting' },
+      ]),
+      active_vpc: 'DEV',
+      created_at: now,
+      updated_at: now,
+    });
+    const op = await until(
+      'the other replica to take it over',
+      async () => {
+        await sandbox.advance(MIN);
+        const r = await api(b.server).get(
+          '/vpcs/DEV/catch-up/6f1c2c1e-0000-4000-8000-000000000001',
+        );
+        return r.body.state === 'succeeded' && r.body;
+      },
+      60_000,
+    );
+    expect(op.runs.map((r: any) => r.state)).toEqual(['finished', 'finished']);
+    expect(count(had)).toBe(before.had);
+    expect(count(lost)).toBe(before.lost + 1);
+  });
+
   it('shows the runs of a job a person paused as "paused by", not as missed alarms', async () => {
     const pause = await api(b.server).post('/jobs/disable', {
       vpc: 'DEV',

@@ -418,7 +418,9 @@ export class CatchUp {
       run.state = 'started';
       run.queueItemId = queued.id;
     } else {
-      return; // left `starting`; the caller's next step starts it
+      // Jenkins never got it: started again below, like any pending run.
+      delete run.phase;
+      return;
     }
     delete run.phase;
   }
