@@ -228,6 +228,20 @@ export interface Config {
       /** Send Backstage notifications to the owner of the job's entity. Default: true. */
       notifyOwners?: boolean;
     };
+    /**
+     * Missed and late scheduled runs, controller outages and catch-up.
+     * "Did not run" alerts go out when `alerts` is configured.
+     */
+    missedRuns?: {
+      /** Minutes a timer build may wait in the queue and still be on time. Default: 10. */
+      graceMinutes?: number;
+      /** Parameter a catch-up run receives the scheduled time in (ISO), when the job declares it. Default: SCHEDULED_TIME. */
+      scheduledTimeParameter?: string;
+      /** How often each Jenkins is probed, missed runs alerted and catch-ups advanced, in seconds. Default: 30. */
+      pollIntervalSeconds?: number;
+      /** How far back the report looks by default, in hours. Default: 24. */
+      lookbackHours?: number;
+    };
     /** The four-eyes gate of VPCs with `requireApproval`. */
     approvals?: {
       /** Hours a request waits for a decision before it expires. Default: 24. */

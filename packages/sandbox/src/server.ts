@@ -67,6 +67,9 @@ export function createSandboxServer(
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('X-Jenkins', JENKINS_VERSION);
     res.setHeader('X-Jenkins-Session', instanceSession);
+    // The controller's clock (the sandbox's), as Jetty sends it: clients
+    // that compare schedules with the controller's time can read it here.
+    res.setHeader('Date', new Date(world.now()).toUTCString());
 
     const url = new URL(rawUrl, 'http://sandbox.invalid');
     try {
@@ -81,6 +84,12 @@ export function createSandboxServer(
       }
       if (url.pathname.startsWith('/__sandbox/')) {
         control(world, url.pathname, method, params, res, hooks.advance);
+        return;
+      }
+      if (world.isDown(world.now())) {
+        // A controller in an outage: nothing listens, the connection is refused.
+        if (req.socket.resetAndDestroy) req.socket.resetAndDestroy();
+        else req.socket.destroy();
         return;
       }
       if (await faults.apply(method, url.pathname, req, res)) return;
@@ -233,6 +242,34 @@ function control(
     }
     advance(ms);
     reply(200, { now: world.now() });
+    return;
+  }
+  if (path === '/__sandbox/outage' && method === 'POST') {
+    // A controller outage from `start` (epoch ms of sandbox time, default now) for `minutes`.
+    const start = params.has('start') ? Number(params.get('start')) : world.now();
+    const minutes = Number(params.get('minutes'));
+    if (!Number.isFinite(start) || !Number.isFinite(minutes) || minutes <= 0) {
+      reply(400, { error: 'Give minutes (> 0) and optionally start (epoch ms of sandbox time)' });
+      return;
+    }
+    world.addOutage(start, start + minutes * 60_000);
+    reply(200, { start, end: start + minutes * 60_000 });
+    return;
+  }
+  if (path === '/__sandbox/outage' && method === 'DELETE') {
+    world.clearOutages();
+    reply(200, {});
+    return;
+  }
+  if (path === '/__sandbox/withheld-label' && method === 'POST') {
+    // The "no executor for label" fault: withheld=false lifts it.
+    const label = params.get('label');
+    if (!label) {
+      reply(400, { error: 'Give the label whose executors are withheld' });
+      return;
+    }
+    world.withholdLabel(label, params.get('withheld') !== 'false');
+    reply(200, { label, withheld: world.isWithheld(label) });
     return;
   }
   if (path === '/__sandbox/stubborn' && method === 'POST') {

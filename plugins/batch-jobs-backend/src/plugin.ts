@@ -32,6 +32,7 @@ import { setupFoundation } from './setup/foundation';
 import { setupJobConfig } from './setup/jobConfig';
 import { createJobTemplates } from './setup/jobTemplates';
 import { setupJobs } from './setup/jobs';
+import { setupMissedRuns } from './setup/missedRuns';
 import { setupOperations } from './setup/operations';
 import { registerPermissions } from './setup/permissions';
 import { scheduleSettlement } from './setup/settlement';
@@ -118,6 +119,7 @@ export const batchJobsPlugin = createBackendPlugin({
         const { refresher } = await setupFleetRefresh(base, agents);
         const { redeployer } = await setupOperations(base, jobs.stopBuild);
         await scheduleBuildAlerts(base, alertChannels);
+        await setupMissedRuns(base, jobs, alertChannels);
 
         // Routines: offline-node sweep, orphan reaper, Jenkins backup.
         const routines = await setupRoutines({

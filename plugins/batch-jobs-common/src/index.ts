@@ -10,3 +10,4 @@ export * from './jobHistory';
 export * from './routines';
 export * from './cron';
 export * from './operations';
+export * from './missedRuns';

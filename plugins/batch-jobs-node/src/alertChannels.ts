@@ -26,6 +26,24 @@ export interface BatchJobsBuildAlert {
 }
 
 /**
+ * A scheduled run that did not happen (`missed`), or a controller answering
+ * again after an outage (`outage-over`, with the runs to catch up).
+ * Reported once per run (or outage) across replicas and restarts.
+ * @public
+ */
+export interface BatchJobsMissedRunAlert {
+  event: 'missed' | 'outage-over';
+  vpc: string;
+  /** Jenkins full names of the jobs concerned. */
+  jobs: string[];
+  /** The minute the run should have started (missed). */
+  expected?: Date;
+  /** One line for a title, and the whole story with the reason. */
+  title: string;
+  text: string;
+}
+
+/**
  * Somewhere build alerts go besides the built-in Slack webhooks and
  * Backstage notifications: a pager, a chat other than Slack, a ticket queue.
  * @public
@@ -43,6 +61,14 @@ export interface BatchJobsAlertChannel {
       /** Owners (group or user refs) of the entities the job belongs to. */
       ownerRefs: string[];
     },
+  ): Promise<void>;
+  /**
+   * Delivers a "did not run" alert or an outage's recovery note; channels
+   * without it get only build alerts.
+   */
+  deliverMissedRun?(
+    alert: BatchJobsMissedRunAlert,
+    context: { ownerRefs: string[] },
   ): Promise<void>;
 }
 

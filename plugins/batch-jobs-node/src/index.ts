@@ -17,6 +17,7 @@ export type {
   BatchJobsAlertChannel,
   BatchJobsAlertChannelsExtensionPoint,
   BatchJobsBuildAlert,
+  BatchJobsMissedRunAlert,
 } from './alertChannels';
 export { batchJobsAgentProviderExtensionPoint } from './agentProviders';
 export type {

@@ -27,6 +27,8 @@ import { batchFleetApiRef } from './api/BatchFleetApi';
 import { BatchFleetClient } from './api/BatchFleetClient';
 import { batchJobConfigApiRef } from './api/BatchJobConfigApi';
 import { BatchJobConfigClient } from './api/BatchJobConfigClient';
+import { batchMissedRunsApiRef } from './api/BatchMissedRunsApi';
+import { BatchMissedRunsClient } from './api/BatchMissedRunsClient';
 import { batchOperationsApiRef } from './api/BatchOperationsApi';
 import { BatchOperationsClient } from './api/BatchOperationsClient';
 import { batchRoutinesApiRef } from './api/BatchRoutinesApi';
@@ -93,6 +95,18 @@ export const batchJobConfigApi = ApiBlueprint.make({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchJobConfigClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha */
+export const batchMissedRunsApi = ApiBlueprint.make({
+  name: 'missed-runs',
+  params: defineParams =>
+    defineParams({
+      api: batchMissedRunsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchMissedRunsClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -187,6 +201,7 @@ export default createFrontendPlugin({
     batchOperationsApi,
     batchRoutinesApi,
     batchJobConfigApi,
+    batchMissedRunsApi,
     batchJobsEntityContent,
     batchJobsEntityCard,
     batchFleetEntityCard,

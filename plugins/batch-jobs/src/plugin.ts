@@ -13,6 +13,8 @@ import { batchFleetApiRef } from './api/BatchFleetApi';
 import { BatchFleetClient } from './api/BatchFleetClient';
 import { batchRoutinesApiRef } from './api/BatchRoutinesApi';
 import { BatchRoutinesClient } from './api/BatchRoutinesClient';
+import { batchMissedRunsApiRef } from './api/BatchMissedRunsApi';
+import { BatchMissedRunsClient } from './api/BatchMissedRunsClient';
 import { batchOperationsApiRef } from './api/BatchOperationsApi';
 import { BatchOperationsClient } from './api/BatchOperationsClient';
 import { fleetRouteRef, rootRouteRef } from './routes';
@@ -51,6 +53,12 @@ export const batchJobsPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new BatchJobConfigClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: batchMissedRunsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new BatchMissedRunsClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {

@@ -690,7 +690,7 @@ function why(world: World, item: QueueItem, label: string, now: number): string 
       return `Build #${running.number} is already in progress${eta}`;
     }
     case 'buildable': {
-      const nodes = world.nodes.filter(n => n.labels.includes(label));
+      const nodes = world.isWithheld(label) ? [] : world.nodes.filter(n => n.labels.includes(label));
       if (nodes.length === 0) return `There are no nodes with the label \u2018${label}\u2019`;
       if (nodes.every(n => n.offline)) return `All nodes of label \u2018${label}\u2019 are offline`;
       return `Waiting for next available executor on \u2018${label}\u2019`;

@@ -66,6 +66,10 @@ export class World {
   private readonly timerVersions = new WeakMap<Job, number>();
   /** Time up to which events have been applied. */
   private appliedUntil: number;
+  /** Windows [start, end) of sandbox time in which the controller is down (a failover, a DR test). */
+  private readonly outages: Array<{ start: number; end: number }> = [];
+  /** Labels no executor serves (the "no executor for label" fault): their work waits in the queue. */
+  private readonly withheldLabels = new Set<string>();
 
   constructor(
     readonly seed: number,
@@ -224,6 +228,41 @@ export class World {
       if (job.builds[i].result === null) return job.builds[i];
     }
     return undefined;
+  }
+
+  /** Whether the controller is down at sandbox time `time` (an outage window covers it). */
+  isDown(time: number): boolean {
+    return this.outages.some(o => time >= o.start && time < o.end);
+  }
+
+  /** Whether a label's executors are withheld by the fault. */
+  isWithheld(label: string): boolean {
+    return this.withheldLabels.has(label);
+  }
+
+  // --- faults -------------------------------------------------------------
+
+  /**
+   * A controller outage over [start, end) of sandbox time: timers fire
+   * nothing (Jenkins does not fire missed cron runs when it comes back) and
+   * the HTTP API refuses. Builds already running go on, as on agents that
+   * outlive a controller restart.
+   */
+  addOutage(start: number, end: number): void {
+    if (!(end > start)) throw new Error('An outage must end after it starts');
+    this.outages.push({ start, end });
+  }
+
+  clearOutages(): void {
+    this.outages.splice(0);
+  }
+
+  /** The "no executor for label" fault: work on `label` waits until it is lifted. */
+  withholdLabel(label: string, withheld: boolean): void {
+    this.catchUp();
+    if (withheld) this.withheldLabels.add(label);
+    else this.withheldLabels.delete(label);
+    this.maintain(this.now());
   }
 
   // --- acting -------------------------------------------------------------
@@ -408,8 +447,9 @@ export class World {
         // A deleted job, or a timer replaced by a config update.
         if (this.items.get(event.job.fullName) !== event.job) break;
         if (event.version !== (this.timerVersions.get(event.job) ?? 0)) break;
-        // Jenkins' TimerTrigger asks a disabled job to build, which it refuses.
-        if (!event.job.disabled) {
+        // Jenkins' TimerTrigger asks a disabled job to build, which it refuses;
+        // a controller that is down fires nothing.
+        if (!event.job.disabled && !this.isDown(at)) {
           this.scheduleAt(at, event.job, [{ kind: 'timer' }], defaultParams(event.job), 0);
         }
         this.armTimer(event.job, at);
@@ -675,6 +715,7 @@ export class World {
 
   private freeExecutor(label: string): { node: Node; index: number } | undefined {
     for (const node of this.nodes) {
+      if (this.withheldLabels.has(label)) return undefined;
       if (node.offline || !node.labels.includes(label) && node.name !== label) continue;
       const index = node.executors.indexOf(null);
       if (index >= 0) return { node, index };

@@ -9,9 +9,14 @@ const DELIVERIES = 'alert_deliveries';
 export interface AlertKey {
   vpc: string;
   job: string;
+  /** For `missed`: the expected minute (epoch minutes); for `outage-over`: the outage's id. */
   buildNumber: number;
-  /** `input`: the build started waiting at an `input` step. */
-  event: BuildAlertEvent | 'input';
+  /**
+   * Build events; `input`: the build started waiting at an `input` step;
+   * `missed`: a scheduled run that did not happen; `outage-over`: a
+   * controller back after an outage.
+   */
+  event: BuildAlertEvent | 'input' | 'missed' | 'outage-over';
 }
 
 /** @public */

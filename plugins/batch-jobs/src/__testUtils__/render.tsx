@@ -1,3 +1,7 @@
+import {
+  BatchMissedRunsApi,
+  batchMissedRunsApiRef,
+} from '../api/BatchMissedRunsApi';
 import { Entity } from '@backstage/catalog-model';
 import { ApiRef } from '@backstage/core-plugin-api';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
@@ -77,6 +81,8 @@ export function renderWithApis(
      * no kept versions.
      */
     jobConfigApi?: Partial<BatchJobConfigApi>;
+    /** Missed runs and catch-up; absent: the app has none (nothing shown). */
+    missedRunsApi?: Partial<BatchMissedRunsApi>;
     entity?: Entity;
     routeEntries?: string[];
   },
@@ -86,6 +92,9 @@ export function renderWithApis(
     [permissionApiRef, options.permissionApi ?? mockApis.permission()],
     [batchJobConfigApiRef, { ...sameEverywhere, ...options.jobConfigApi }],
   ];
+  if (options.missedRunsApi) {
+    apis.push([batchMissedRunsApiRef, options.missedRunsApi]);
+  }
   return renderInTestApp(
     <FreshPermissionCache>
       <TestApiProvider apis={apis as any}>

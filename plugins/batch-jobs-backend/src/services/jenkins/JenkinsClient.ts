@@ -328,6 +328,38 @@ export class JenkinsClient {
     );
   }
 
+  /**
+   * Whether the controller answers, and its clock (the `Date` header; ours
+   * when it sends none): expected timer runs are on the controller's time.
+   */
+  async ping(): Promise<{ controllerNow: Date }> {
+    const res = await this.request<unknown>({
+      method: 'GET',
+      url: '/api/json',
+      params: { tree: 'mode' },
+      what: 'reachability probe',
+    });
+    const date = Date.parse(headerValue(res.headers.date) ?? '');
+    return { controllerNow: new Date(Number.isNaN(date) ? Date.now() : date) };
+  }
+
+  /**
+   * A job's newest builds with their causes and time in the queue (the
+   * metrics plugin's TimeInQueueAction, when installed): what the missed
+   * runs check compares with the timer's schedule.
+   */
+  async listTimerHistory(fullName: string, count: number): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(fullName)}/api/json`,
+      {
+        tree:
+          `_class,buildable,${PARAMS_TREE},allBuilds[number,timestamp,` +
+          `actions[causes[_class],blockedDurationMillis,buildableDurationMillis,waitingDurationMillis]]{0,${count}}`,
+      },
+      `job '${fullName}'`,
+    );
+  }
+
   /** The raw `TimerTrigger` spec from config.xml, or null when the job has no timer. */
   async getTimerSpec(fullName: string): Promise<string | null> {
     return parseTimerSpec(await this.getConfigXml(fullName));

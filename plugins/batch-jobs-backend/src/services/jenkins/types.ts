@@ -29,6 +29,10 @@ export interface RawAction {
   _class?: string;
   causes?: RawCause[];
   parameters?: RawParameterValue[];
+  /** TimeInQueueAction (metrics plugin): where the build waited before it started. */
+  blockedDurationMillis?: number;
+  buildableDurationMillis?: number;
+  waitingDurationMillis?: number;
 }
 
 /** @public */

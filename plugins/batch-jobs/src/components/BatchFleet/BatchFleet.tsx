@@ -18,6 +18,7 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
+import { OutageSummary } from '../MissedRuns';
 import { ApprovalsList, RedeployWorkersButton } from '../Operations';
 import { LaunchAgentDialog, TerminateAgentDialog } from './AgentDialogs';
 import { PermissionGate } from '../PermissionGate';
@@ -85,6 +86,7 @@ function VpcFleetView(props: {
         </Box>
       }
     >
+      <OutageSummary vpc={fleet.vpc} />
       <Box display="flex" mb={1} style={{ gap: 8 }} aria-label={`${fleet.vpc} totals`}>
         <Chip label={`${totals.online} online`} color="primary" />
         <Chip label={`${totals.busy} busy`} />

@@ -31,6 +31,7 @@ import { RERUNNABLE_STATUSES } from '../BuildStatus';
 import { JobsTable } from '../JobsTable';
 import { ScheduleTimeline } from '../ScheduleTimeline';
 import { JobView } from '../JobView';
+import { useMissedRuns } from '../MissedRuns';
 
 const AUDIT_TAB = '__audit';
 
@@ -80,6 +81,10 @@ function VpcPanel(props: {
   onChanged?: () => void;
 }) {
   const { vpc } = props;
+  const { value: missedRuns } = useMissedRuns({
+    vpc: vpc.vpc,
+    entityRef: props.entityRef,
+  });
   if (vpc.error) {
     return (
       <WarningPanel
@@ -110,6 +115,7 @@ function VpcPanel(props: {
           jobs={vpc.jobs}
           entityRef={props.entityRef}
           onChanged={props.onChanged}
+          missedRuns={missedRuns}
         />
       </Grid>
       <Grid item xs={12}>

@@ -32,6 +32,7 @@ import { PauseJobButton, PauseLabel } from '../PauseJob';
 import { RunJobButton } from '../RunJob';
 import { StopBuildButton, StopBuildDialog } from '../StopBuild';
 import { JobStats } from '../JobStats';
+import { MissedRunsCard } from '../MissedRuns';
 import { JobComparePanel } from '../JobCompare';
 import { NextRuns } from '../NextRuns';
 import { RerunButton, RerunDialog } from '../RerunButton';
@@ -240,6 +241,11 @@ export function JobView(props: JobViewProps) {
               <JobStats stats={summary.stats} width={240} height={48} />
             </InfoCard>
           </Grid>
+          {summary.schedule.spec && (
+            <Grid item xs={12}>
+              <MissedRunsCard vpc={vpc} job={job} entityRef={entityRef} />
+            </Grid>
+          )}
           {props.vpcs && props.vpcs.length > 1 && (
             <Grid item xs={12}>
               <JobComparePanel

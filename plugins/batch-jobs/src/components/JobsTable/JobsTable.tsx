@@ -1,5 +1,8 @@
 import { Link, Table, TableColumn } from '@backstage/core-components';
-import { JobSummary } from '@batch-jobs/plugin-batch-jobs-common';
+import {
+  JobSummary,
+  MissedRunsReport,
+} from '@batch-jobs/plugin-batch-jobs-common';
 import { useState } from 'react';
 import Tooltip from '@material-ui/core/Tooltip';
 import Box from '@material-ui/core/Box';
@@ -14,6 +17,7 @@ import { NextRuns } from '../NextRuns';
 import { PauseJobButton, PauseJobDialog, PauseLabel } from '../PauseJob';
 import { RunJobButton, RunJobDialog } from '../RunJob';
 import { TemplateChip } from '../JobTemplate';
+import { MissedRunBadges } from '../MissedRuns';
 
 const useStyles = makeStyles(theme => ({
   spec: {
@@ -36,6 +40,8 @@ export function JobsTable(props: {
   entityRef?: string;
   /** Called after an action changed a job, to refresh the list. */
   onChanged?: () => void;
+  /** Missed and late runs of the VPC's jobs: "missed 2" / "late" badges. */
+  missedRuns?: MissedRunsReport;
 }) {
   const classes = useStyles();
   const { vpc, jobs, entityRef, onChanged } = props;
@@ -61,6 +67,7 @@ export function JobsTable(props: {
             {job.fullName}
           </Typography>
           <TemplateChip template={job.template} />
+          <MissedRunBadges report={props.missedRuns} job={job.fullName} />
           {isPaused(job) && (
             <Box display="flex" alignItems="center" gridGap={4}>
               <Chip size="small" color="secondary" label="paused" />

@@ -127,6 +127,43 @@ describe('ScheduleTimelineChart', () => {
     ).toBeInTheDocument();
   });
 
+  it('draws runs that did not happen as hollow marks and the outage as a band', async () => {
+    await renderInTestApp(
+      <ScheduleTimelineChart
+        timeline={timeline}
+        timeZone="UTC"
+        missed={{
+          runs: [
+            {
+              job: 'DEV/data-platform/extract-a',
+              expected: at(1),
+              state: 'missed',
+              reason: {
+                kind: 'controller-unreachable',
+                jenkins: 'dev',
+                since: at(0, 30),
+              },
+            },
+          ],
+          outages: [{ jenkins: 'dev', since: at(0, 30), until: at(3) }],
+        }}
+      />,
+    );
+    const hollow = screen.getAllByTestId('timeline-missed-run');
+    expect(hollow).toHaveLength(1);
+    expect(hollow[0]).toHaveAttribute(
+      'title',
+      expect.stringMatching(/^Did not run: extract-a 01:00/),
+    );
+    expect(screen.getAllByTestId('timeline-run')).toHaveLength(6);
+    // Across every label group: the controller ran none of them.
+    expect(
+      screen.getAllByRole('img', {
+        name: 'Outage 00:30–03:00: controller dev unreachable',
+      }),
+    ).toHaveLength(timeline.labels.length);
+  });
+
   it('says when no job has a timer', async () => {
     await renderInTestApp(
       <ScheduleTimelineChart timeline={{ ...timeline, labels: [] }} />,

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { batchJobsApiRef } from '../../api/BatchJobsApi';
 import { errorMessage } from '../../format';
+import { useMissedRuns } from '../MissedRuns/useMissedRuns';
 import { ScheduleTimelineChart } from './ScheduleTimelineChart';
 
 const HOUR = 3_600_000;
@@ -51,16 +52,30 @@ export function ScheduleTimeline(props: ScheduleTimelineProps) {
   const [rangeId, setRangeId] = useState<TimelineRangeId>(initialRange);
   const range = TIMELINE_RANGES.find(r => r.id === rangeId)!;
 
+  // Runs that did not happen lately pull the start back (at most a day) so
+  // their hollow marks and the outage band are in view.
+  const { value: missed } = useMissedRuns({ vpc, entityRef });
+  const current = now ?? Date.now();
+  const pastStarts = [
+    ...(missed?.runs ?? [])
+      .filter(r => r.state === 'missed')
+      .map(r => Date.parse(r.expected)),
+    ...(missed?.outages ?? []).map(o => Date.parse(o.since)),
+  ].filter(t => t < current && t > current - 24 * HOUR);
+  const pastFrom = pastStarts.length
+    ? Math.floor(Math.min(...pastStarts) / HOUR) * HOUR
+    : undefined;
+
   const { value, loading, error, retry } = useAsyncRetry(async () => {
     // Whole minutes: runs start on minute boundaries.
-    const from = Math.floor((now ?? Date.now()) / 60_000) * 60_000;
+    const from = pastFrom ?? Math.floor((now ?? Date.now()) / 60_000) * 60_000;
     return api.getVpcTimeline({
       vpc,
       from: new Date(from),
       to: new Date(from + range.ms),
       ...(entityRef ? { entityRef } : {}),
     });
-  }, [api, vpc, entityRef, range.ms, now]);
+  }, [api, vpc, entityRef, range.ms, now, pastFrom]);
 
   return (
     <Box>
@@ -90,7 +105,11 @@ export function ScheduleTimeline(props: ScheduleTimelineProps) {
         </Box>
       )}
       {!loading && !error && value && (
-        <ScheduleTimelineChart timeline={value} timeZone={timeZone} />
+        <ScheduleTimelineChart
+          timeline={value}
+          timeZone={timeZone}
+          missed={missed}
+        />
       )}
     </Box>
   );

@@ -1,4 +1,5 @@
 import {
+  MissedRunsReport,
   TimelineLabel,
   TimelineRun,
   VpcTimeline,
@@ -69,6 +70,22 @@ const useStyles = makeStyles(theme => ({
   },
   median: {
     background: theme.palette.primary.light,
+  },
+  // A run that should have happened and did not: only its outline.
+  hollow: {
+    background: 'transparent',
+    border: `2px solid ${theme.palette.error.main}`,
+  },
+  outage: {
+    position: 'absolute',
+    top: 0,
+    bottom: 0,
+    minWidth: 3,
+    pointerEvents: 'auto',
+    background: `repeating-linear-gradient(45deg, ${alpha(
+      theme.palette.text.secondary,
+      0.18,
+    )} 0 6px, transparent 6px 12px)`,
   },
   default: {
     background: theme.palette.grey[500],
@@ -173,6 +190,8 @@ export interface ScheduleTimelineChartProps {
   timeline: VpcTimeline;
   /** IANA zone the axis and tooltips use. Default: the browser's. */
   timeZone?: string;
+  /** Runs that did not happen (hollow marks) and controller outages (bands). */
+  missed?: Pick<MissedRunsReport, 'runs' | 'outages'>;
 }
 
 /**
@@ -182,8 +201,18 @@ export interface ScheduleTimelineChartProps {
  * @public
  */
 export function ScheduleTimelineChart(props: ScheduleTimelineChartProps) {
-  const { timeline, timeZone } = props;
+  const { timeline, timeZone, missed } = props;
   const classes = useStyles();
+  const missedRuns = new Set(
+    (missed?.runs ?? [])
+      .filter(r => r.state === 'missed')
+      .map(r => `${r.job} ${Date.parse(r.expected)}`),
+  );
+  const outages = (missed?.outages ?? []).map(o => ({
+    ...o,
+    start: Date.parse(o.since),
+    end: o.until ? Date.parse(o.until) : Date.parse(timeline.to),
+  }));
   const from = Date.parse(timeline.from);
   const to = Date.parse(timeline.to);
   const span = Math.max(1, to - from);
@@ -260,7 +289,12 @@ export function ScheduleTimelineChart(props: ScheduleTimelineChartProps) {
                       const start = Date.parse(run.start);
                       const end = Date.parse(run.end);
                       let sourceClass = '';
-                      if (run.durationSource === 'median') {
+                      const didNotRun = missedRuns.has(
+                        `${run.fullName} ${start}`,
+                      );
+                      if (didNotRun) {
+                        sourceClass = classes.hollow;
+                      } else if (run.durationSource === 'median') {
                         sourceClass = classes.median;
                       } else if (run.durationSource === 'default') {
                         sourceClass = classes.default;
@@ -268,13 +302,14 @@ export function ScheduleTimelineChart(props: ScheduleTimelineChartProps) {
                       return (
                         <div
                           key={run.start}
-                          data-testid="timeline-run"
+                          data-testid={
+                            didNotRun ? 'timeline-missed-run' : 'timeline-run'
+                          }
                           className={`${classes.bar} ${sourceClass}`}
                           style={{ left: pos(start), width: width(start, end) }}
-                          title={`${run.job} ${range(
-                            start,
-                            end,
-                          )} (expected ${formatDuration(
+                          title={`${didNotRun ? 'Did not run: ' : ''}${
+                            run.job
+                          } ${range(start, end)} (expected ${formatDuration(
                             run.expectedDurationMs,
                           )}, ${run.durationSource})`}
                         />
@@ -284,6 +319,28 @@ export function ScheduleTimelineChart(props: ScheduleTimelineChartProps) {
                 </div>
               ))}
               <div className={classes.overlaps}>
+                {outages.map(outage => (
+                  <Tooltip
+                    key={`outage ${outage.since}`}
+                    title={`Controller ${outage.jenkins} unreachable (${range(
+                      outage.start,
+                      outage.end,
+                    )})`}
+                  >
+                    <div
+                      className={classes.outage}
+                      style={{
+                        left: pos(outage.start),
+                        width: width(outage.start, outage.end),
+                      }}
+                      role="img"
+                      aria-label={`Outage ${range(
+                        outage.start,
+                        outage.end,
+                      )}: controller ${outage.jenkins} unreachable`}
+                    />
+                  </Tooltip>
+                ))}
                 {label.overlaps.map(overlap => {
                   const start = Date.parse(overlap.start);
                   const end = Date.parse(overlap.end);

@@ -1,0 +1,4 @@
+export { MissedRunBadges } from './MissedRunBadges';
+export { MissedRunsCard } from './MissedRunsCard';
+export { CatchUpDialog, OutageSummary } from './OutageSummary';
+export { useMissedRuns } from './useMissedRuns';
