@@ -4,6 +4,7 @@ import {
   DatabaseFleetRefreshStore,
   NewFleetRefresh,
 } from './DatabaseFleetRefreshStore';
+import { rollBackTo } from '../__testUtils__/migrations';
 
 jest.setTimeout(60_000);
 
@@ -78,11 +79,7 @@ describe.each(databases.eachSupportedId())(
       ]);
       expect((await store.get(dev.id))!.state).toBe('succeeded');
 
-      for (let step = 0; step < 50; step++) {
-        const [, pending] = await db.migrate.list({ directory: migrationsDir });
-        if (pending.some((m: any) => (m.file ?? m.name) === MIGRATION)) break;
-        await db.migrate.down({ directory: migrationsDir });
-      }
+      await rollBackTo(db, MIGRATION);
       expect(await db.schema.hasTable('fleet_refreshes')).toBe(false);
       await db.migrate.latest({ directory: migrationsDir });
       expect(await db.schema.hasTable('fleet_refreshes')).toBe(true);

@@ -5,6 +5,7 @@ import {
   DatabaseJobConfigHistoryStore,
   NewJobConfigVersion,
 } from './DatabaseJobConfigHistoryStore';
+import { rollBackTo } from '../__testUtils__/migrations';
 
 jest.setTimeout(60_000);
 
@@ -107,11 +108,7 @@ describe.each(databases.eachSupportedId())(
       expect(await store.get('not-a-uuid')).toBeUndefined();
 
       expect(await db.schema.hasTable('job_config_history')).toBe(true);
-      for (let step = 0; step < 50; step++) {
-        const [, pending] = await db.migrate.list({ directory: migrationsDir });
-        if (pending.some((m: any) => (m.file ?? m.name) === MIGRATION)) break;
-        await db.migrate.down({ directory: migrationsDir });
-      }
+      await rollBackTo(db, MIGRATION);
       expect(await db.schema.hasTable('job_config_history')).toBe(false);
       await db.migrate.latest({ directory: migrationsDir });
       expect(await db.schema.hasTable('job_config_history')).toBe(true);

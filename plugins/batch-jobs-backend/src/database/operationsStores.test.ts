@@ -4,6 +4,7 @@ import { Knex } from 'knex';
 import { DatabaseAlertStore } from './DatabaseAlertStore';
 import { DatabaseApprovalStore } from './DatabaseApprovalStore';
 import { DatabaseOperationStore } from './DatabaseOperationStore';
+import { rollBackTo } from '../__testUtils__/migrations';
 
 jest.setTimeout(60_000);
 
@@ -45,19 +46,14 @@ describe.each(databases.eachSupportedId())(
       }
       // Newest first: later migrations, then the approvals' pins, then
       // idempotency_keys.audit_id, then these tables.
-      const downTo = async (migration: string) => {
-        for (let step = 0; step < 50; step++) {
-          const [, pending] = await db.migrate.list({
-            directory: migrationsDir,
-          });
-          if (pending.some((m: any) => (m.file ?? m.name) === migration)) {
-            return;
-          }
-          await db.migrate.down({ directory: migrationsDir });
-        }
-        throw new Error(`${migration} was never rolled back`);
-      };
-      for (const c of ['progress', 'lease_owner', 'lease_expires_at', 'lease_epoch', 'active_vpc']) {
+      const downTo = (migration: string) => rollBackTo(db, migration);
+      for (const c of [
+        'progress',
+        'lease_owner',
+        'lease_expires_at',
+        'lease_epoch',
+        'active_vpc',
+      ]) {
         expect(await db.schema.hasColumn('batch_operations', c)).toBe(true);
       }
       await downTo('20261220090000_operation_leases.js');
@@ -100,7 +96,9 @@ describe.each(databases.eachSupportedId())(
         { id: newer, state: 'running', active_vpc: 'STG', lease_owner: null },
         { id: other, state: 'running', active_vpc: 'PROD', lease_owner: null },
       ]);
-      await db('batch_operations').whereIn('id', [older, newer, other]).delete();
+      await db('batch_operations')
+        .whereIn('id', [older, newer, other])
+        .delete();
       await downTo('20261220090000_operation_leases.js');
       await downTo('20261218090000_approval_pins.js');
       expect(await db.schema.hasColumn('approval_requests', 'pin_hash')).toBe(
@@ -177,9 +175,7 @@ describe.each(databases.eachSupportedId())(
       // A second one of the VPC, from any replica: 409 naming the first.
       await expect(
         store.create(op('STG'), { owner: 'replica-b', ttlMs: 10_000 }),
-      ).rejects.toThrow(
-        new RegExp(`already running: operation ${first.id}`),
-      );
+      ).rejects.toThrow(new RegExp(`already running: operation ${first.id}`));
       const prod = await store.create(op('PROD'), lease);
       const held = (await store.claimed(first.id))!;
       expect(held.lease).toEqual({ owner: 'replica-a', epoch: 0 });
