@@ -4,8 +4,7 @@ import {
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { parseEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
@@ -72,7 +71,7 @@ export function createMissedRunsRouter(options: {
   missedRuns: MissedRuns;
   catchUp: CatchUp;
 }) {
-  const { httpAuth, userInfo, catalog, directory, readAccess } = options;
+  const { httpAuth, userInfo, directory, readAccess } = options;
   const { missedRuns, catchUp } = options;
   const router = Router();
   router.use(express.json());
@@ -102,21 +101,12 @@ export function createMissedRunsRouter(options: {
     const vpcConfig = directory.getVpc(vpc);
     let includeJob: ((fullName: string) => boolean) | undefined;
     if (query.entityRef) {
-      let ref;
-      try {
-        ref = parseEntityRef(query.entityRef);
-      } catch (error) {
-        throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
-      }
-      // Read with the caller's credentials: what they cannot see does not exist.
-      const entity = await catalog.getEntityByRef(ref, { credentials });
-      if (!entity) {
-        throw new NotFoundError(`Entity '${query.entityRef}' not found`);
-      }
-      const selection = await directory.selectionFor(entity);
-      includeJob = name =>
-        directory.selects(selection, vpcConfig, name) &&
-        (!query.job || name === query.job);
+      const claimed = await readAccess.entityJobs(
+        vpcConfig,
+        query.entityRef,
+        credentials,
+      );
+      includeJob = name => claimed(name) && (!query.job || name === query.job);
     } else if (query.job) {
       const { fullName } = await readAccess.readableJob(
         vpc,

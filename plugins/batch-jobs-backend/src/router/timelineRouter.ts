@@ -1,7 +1,6 @@
 import Router from 'express-promise-router';
 import { HttpAuthService } from '@backstage/backend-plugin-api';
-import { parseEntityRef } from '@backstage/catalog-model';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
@@ -40,7 +39,7 @@ export function createTimelineRouter(options: {
   readAccess: JobReadAccess;
   now?: () => number;
 }) {
-  const { httpAuth, timeline, catalog, directory, readAccess } = options;
+  const { httpAuth, timeline, directory, readAccess } = options;
   const router = Router();
 
   router.get('/vpcs/:vpc/timeline', async (req, res) => {
@@ -50,20 +49,11 @@ export function createTimelineRouter(options: {
     const vpcConfig = directory.getVpc(vpc);
     let includeJob: ((fullName: string) => boolean) | undefined;
     if (query.entityRef) {
-      let ref;
-      try {
-        ref = parseEntityRef(query.entityRef);
-      } catch (error) {
-        throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
-      }
-      // Read with the caller's credentials: what they cannot see does not exist.
-      const entity = await catalog.getEntityByRef(ref, { credentials });
-      if (!entity) {
-        throw new NotFoundError(`Entity '${query.entityRef}' not found`);
-      }
-      const selection = await directory.selectionFor(entity);
-      includeJob = fullName =>
-        directory.selects(selection, vpcConfig, fullName);
+      includeJob = await readAccess.entityJobs(
+        vpcConfig,
+        query.entityRef,
+        credentials,
+      );
     } else {
       await readAccess.checkVpc(vpcConfig, credentials, 'the whole timeline');
     }

@@ -2,7 +2,8 @@ import {
   BackstageCredentials,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { batchJobsVpcReadPermission } from '@batch-jobs/plugin-batch-jobs-common';
 import { VpcConfig } from '../../config';
@@ -50,6 +51,31 @@ export class JobReadAccess {
     const resolved = this.options.directory.resolveJob(vpcName, job);
     await this.checkJob(resolved.vpc, resolved.fullName, credentials);
     return resolved;
+  }
+
+  /**
+   * Which jobs of `vpc` an entity's view shows: those the entity validly
+   * claims, the entity read with the caller's credentials (what they cannot
+   * see does not exist: 404). 400 for a malformed ref.
+   */
+  async entityJobs(
+    vpc: VpcConfig,
+    entityRef: string,
+    credentials: BackstageCredentials,
+  ): Promise<(fullName: string) => boolean> {
+    let ref;
+    try {
+      ref = parseEntityRef(entityRef);
+    } catch (error) {
+      throw new InputError(`Invalid entityRef: ${(error as Error).message}`);
+    }
+    const { catalog, directory } = this.options;
+    const entity = await catalog.getEntityByRef(ref, { credentials });
+    if (!entity) {
+      throw new NotFoundError(`Entity '${entityRef}' not found`);
+    }
+    const selection = await directory.selectionFor(entity);
+    return fullName => directory.selects(selection, vpc, fullName);
   }
 
   /** Throws a NotFoundError unless the caller may read the job `fullName` of `vpc`. */

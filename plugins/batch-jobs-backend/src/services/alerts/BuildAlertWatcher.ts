@@ -1,10 +1,6 @@
 import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
@@ -23,6 +19,7 @@ import { RawBuild, RawJob } from '../jenkins/types';
 import { AlertDecision, decideAlerts } from './alertDecisions';
 import { BuildAlert, alertTitle, buildSlackMessage } from './slackMessage';
 import { SlackWebhooks } from './SlackWebhooks';
+import { ownerOf } from './owners';
 
 const PORTAL_VERBS: Record<string, string> = {
   'build.rerun': 'Rerun',
@@ -439,23 +436,6 @@ function whenOf(build: RawBuild, event: BuildAlertEvent): Date {
   const start = build.timestamp ?? Date.now();
   if (event === 'start') return new Date(start);
   return new Date(start + (build.duration ?? 0));
-}
-
-function ownerOf(entity: Entity): string | undefined {
-  const relation = entity.relations?.find(r => r.type === 'ownedBy');
-  if (relation) return relation.targetRef;
-  const owner = entity.spec?.owner;
-  if (typeof owner !== 'string' || !owner) return undefined;
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(owner, {
-        defaultKind: 'group',
-        defaultNamespace: entity.metadata.namespace ?? 'default',
-      }),
-    );
-  } catch {
-    return undefined;
-  }
 }
 
 function portalLink(

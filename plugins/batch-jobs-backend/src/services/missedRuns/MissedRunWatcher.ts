@@ -1,10 +1,5 @@
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
-import {
-  Entity,
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
 import { isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
@@ -22,6 +17,7 @@ import { SlackWebhooks } from '../alerts/SlackWebhooks';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { MissedRuns } from './MissedRuns';
+import { ownerOf } from '../alerts/owners';
 
 const message = (e: unknown) => (isError(e) ? e.message : String(e));
 const MINUTE = 60_000;
@@ -288,22 +284,5 @@ export class MissedRunWatcher {
       if (owner) owners.add(owner);
     }
     return [...owners];
-  }
-}
-
-function ownerOf(entity: Entity): string | undefined {
-  const relation = entity.relations?.find(r => r.type === 'ownedBy');
-  if (relation) return relation.targetRef;
-  const owner = entity.spec?.owner;
-  if (typeof owner !== 'string' || !owner) return undefined;
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(owner, {
-        defaultKind: 'group',
-        defaultNamespace: entity.metadata.namespace ?? 'default',
-      }),
-    );
-  } catch {
-    return undefined;
   }
 }
