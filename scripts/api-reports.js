@@ -6,9 +6,9 @@
  *
  * TypeScript prints the members of an inferred union in the order it met
  * them, which shifts whenever any file of the program changes (seen with
- * the entity-content `group` union of catalog-react). The order means
- * nothing, so runs of `| 'literal'` lines are sorted: a report then changes
- * only when the API does.
+ * the entity-content `group` union of catalog-react, and the extensions'
+ * `output` unions). The order means nothing, so the members of every
+ * one-per-line union are sorted: a report then changes only when the API does.
  *
  *   --ci   compare instead of write: exits 1, with the diff, when a report
  *          differs from the code (the committed reports are left as they are)
@@ -33,29 +33,44 @@ function reportFiles() {
     );
 }
 
-/** Sorts each run of consecutive `| 'literal'` lines of the same indent. */
+/**
+ * Sorts the members of each union written one member per line (`| A`), a
+ * member being its `|` line and the deeper-indented lines that continue it.
+ */
 function normalize(text) {
   const lines = text.split('\n');
   const out = [];
-  let run = [];
-  const flush = () => {
-    const last = run.length && run[run.length - 1].endsWith(';') ? ';' : '';
-    const items = run.map(l => l.replace(/;$/, '')).sort();
-    if (last) items[items.length - 1] += last;
-    out.push(...items);
-    run = [];
-  };
-  for (const line of lines) {
-    const literal = /^(\s*)\| '[^']*';?$/.exec(line);
-    if (literal && (run.length === 0 || run[0].startsWith(`${literal[1]}|`))) {
-      run.push(line);
+  const indentOf = line => /^\s*/.exec(line)[0].length;
+  const memberAt = (line, indent) =>
+    indentOf(line) === indent && line.slice(indent).startsWith('| ');
+  let i = 0;
+  while (i < lines.length) {
+    if (!/^\s*\| /.test(lines[i])) {
+      out.push(lines[i++]);
       continue;
     }
-    flush();
-    if (literal) run.push(line);
-    else out.push(line);
+    const indent = indentOf(lines[i]);
+    const members = [];
+    while (i < lines.length && memberAt(lines[i], indent)) {
+      const member = [lines[i++]];
+      while (
+        i < lines.length &&
+        lines[i].trim() !== '' &&
+        indentOf(lines[i]) > indent
+      ) {
+        member.push(lines[i++]);
+      }
+      members.push(member);
+    }
+    // The union's closing `;` belongs to the position, not to a member.
+    const last = members[members.length - 1];
+    const semicolon = last[last.length - 1].endsWith(';');
+    if (semicolon) last[last.length - 1] = last[last.length - 1].slice(0, -1);
+    members.sort((a, b) => (a.join('\n') < b.join('\n') ? -1 : 1));
+    const sorted = members.flat();
+    if (semicolon) sorted[sorted.length - 1] += ';';
+    out.push(...sorted);
   }
-  flush();
   return out.join('\n');
 }
 
