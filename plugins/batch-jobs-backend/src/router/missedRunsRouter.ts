@@ -153,6 +153,13 @@ export function createMissedRunsRouter(options: {
     const body = parse(catchUpBody, req.body, 'catch-up request');
     checkRange(body.from, body.to);
     const context = await userContext(req);
+    // A VPC-wide catch-up acts on the runs of every job there: only for who
+    // may read them all (else its refusals would name other teams' jobs).
+    await readAccess.checkVpc(
+      directory.getVpc(vpc),
+      context.credentials,
+      'the missed runs of every job',
+    );
     res.status(202).json(await catchUp.start({ vpc, ...body }, context));
   });
 
@@ -166,6 +173,11 @@ export function createMissedRunsRouter(options: {
   router.post('/vpcs/:vpc/catch-up/:id/stop', async (req, res) => {
     const { vpc, id } = parse(operationParams, req.params, 'catch-up');
     const context = await userContext(req);
+    await readAccess.checkVpc(
+      directory.getVpc(vpc),
+      context.credentials,
+      'catch-ups',
+    );
     res.json(await catchUp.stop(vpc, id, context));
   });
 

@@ -222,6 +222,7 @@ export class MissedRuns {
           after = batch[batch.length - 1].getTime();
         }
         if (expected.length === 0) return undefined;
+        let judged = expected;
         let timerBuilds: TimerBuildFact[] = [];
         let disabled = false;
         if (reachable) {
@@ -241,7 +242,16 @@ export class MissedRuns {
           timerBuilds = (history.allBuilds ?? [])
             .map(timerBuildFact)
             .filter((b): b is TimerBuildFact => !!b);
+          // Jenkins keeps only so many builds (its build discarder), and a
+          // job may be younger than the window: a run expected before the
+          // oldest build it still has is evidence of nothing.
+          const starts = (history.allBuilds ?? [])
+            .map(b => b?.timestamp)
+            .filter((t): t is number => typeof t === 'number');
+          const oldest = starts.length ? Math.min(...starts) : Infinity;
+          judged = expected.filter(t => t >= oldest);
         }
+        if (judged.length === 0) return undefined;
         const waiting = queue.find(
           item =>
             isQueueItemOf(item, job.fullName) &&
@@ -252,7 +262,7 @@ export class MissedRuns {
         const pause = pauseByJob.get(job.fullName);
         return {
           job: job.fullName,
-          expected,
+          expected: judged,
           timerBuilds,
           disabled,
           ...(waiting && typeof waiting.inQueueSince === 'number'
