@@ -3,6 +3,7 @@ import {
   api as apiOf,
   closeSandbox,
   startAllowedAndDenied,
+  startSandboxBackend,
   startTestSandbox,
 } from './__testUtils__/integration';
 
@@ -55,6 +56,26 @@ describe('agent fleet against the sandbox', () => {
     expect(res.status).toBe(200);
     return res.body.vpcs[0];
   };
+
+  it('serves fleet pages polling at the same moment from one read of Jenkins and EC2', async () => {
+    // With a read cache (the tests' default has none), fleet reads are kept briefly.
+    const { server: cached } = await startSandboxBackend(sandbox, {
+      aws: {},
+      batchJobs: { cache: { ttlSeconds: 10 } },
+    });
+    const before = sandbox.requests.length;
+    const awsBefore = sandbox.aws.requests.length;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => api(cached).get('/fleet')));
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.body.vpcs).toEqual(answers[0].body.vpcs);
+    }
+    const jenkinsCalls = sandbox.requests.slice(before);
+    expect(jenkinsCalls.filter(r => r.path.startsWith('/computer/api/json'))).toHaveLength(1);
+    expect(jenkinsCalls.filter(r => r.path.startsWith('/queue/api/json'))).toHaveLength(1);
+    const describes = sandbox.aws.requests.slice(awsBefore).filter(r => r.action === 'DescribeInstances');
+    expect(describes).toHaveLength(3);
+  });
 
   it("shows each VPC's agents with their EC2 state, totals and queue", async () => {
     const before = sandbox.requests.length;

@@ -24,7 +24,7 @@ describe('missed runs before the oldest build Jenkins keeps', () => {
     sandbox = await startTestSandbox();
     const { server } = await startSandboxBackend(sandbox);
     const job = 'DEV/push-notifier/push-dispatch';
-    const builds = sandbox.world.item(job).builds;
+    const builds = (sandbox.world.item(job) as any).builds;
     const oldest = Math.min(...builds.map((b: any) => b.timestamp));
 
     const res = await api(server).get('/vpcs/DEV/missed-runs');

@@ -120,7 +120,13 @@ export function joinFleet(
       reason: instance.reason,
     });
   }
-  const totals: FleetTotals = { agents: agents.length, online: 0, busy: 0, idle: 0, offline: 0 };
+  const totals: FleetTotals = {
+    agents: agents.length,
+    online: 0,
+    busy: 0,
+    idle: 0,
+    offline: 0,
+  };
   for (const a of agents) {
     if (a.status === 'online') {
       totals.online += a.executors.total;
@@ -130,7 +136,9 @@ export function joinFleet(
       totals.offline += a.executors.total;
     }
   }
-  const folder = vpc.folder ? `/job/${vpc.folder.split('/').map(encodeURIComponent).join('/job/')}/` : '';
+  const folder = vpc.folder
+    ? `/job/${vpc.folder.split('/').map(encodeURIComponent).join('/job/')}/`
+    : '';
   const fleetQueue: FleetQueueItem[] = [];
   for (const item of queue) {
     const label = labelOfWhy(item.why);
@@ -144,13 +152,24 @@ export function joinFleet(
       url: item.task?.url ?? null,
       label,
       why: item.why ?? null,
-      inQueueSince: item.inQueueSince ? new Date(item.inQueueSince).toISOString() : null,
+      inQueueSince: item.inQueueSince
+        ? new Date(item.inQueueSince).toISOString()
+        : null,
       stuck: Boolean(item.stuck),
     });
   }
-  agents.sort((a, b) => (a.type ?? '').localeCompare(b.type ?? '') || (a.node ?? a.instanceId ?? '').localeCompare(b.node ?? b.instanceId ?? ''));
+  agents.sort(
+    (a, b) =>
+      (a.type ?? '').localeCompare(b.type ?? '') ||
+      (a.node ?? a.instanceId ?? '').localeCompare(
+        b.node ?? b.instanceId ?? '',
+      ),
+  );
   return { agents, totals, queue: fleetQueue };
 }
+
+/** The longest a fleet read is reused: the page shows live state. */
+const FLEET_CACHE_MAX_MS = 2_000;
 
 /**
  * `GET /fleet`: per VPC, agents from Jenkins (one `tree=` request for all
@@ -217,14 +236,20 @@ export class FleetView {
     const byId = new Map(machines.map(m => [m.id, m as AgentInstance]));
     try {
       const defaults = await this.templateDefaults(provider, fleet.vpc);
-      const created = await this.creationDates(provider, fleet.vpc, [
-        ...machines.map(m => (m as AgentInstance).imageId ?? ''),
-        ...defaults.map(d => d.imageId ?? ''),
-      ].filter(Boolean));
+      const created = await this.creationDates(
+        provider,
+        fleet.vpc,
+        [
+          ...machines.map(m => (m as AgentInstance).imageId ?? ''),
+          ...defaults.map(d => d.imageId ?? ''),
+        ].filter(Boolean),
+      );
       const now = this.options.now?.() ?? new Date();
       const images: AgentImage[] = [];
       const agents = fleet.agents.map(agent => {
-        const machine = agent.instanceId ? byId.get(agent.instanceId) : undefined;
+        const machine = agent.instanceId
+          ? byId.get(agent.instanceId)
+          : undefined;
         if (!machine || ENDED.has(machine.state)) return agent;
         const image = agentImageOf(machine, agent.type, {
           defaults,
@@ -246,6 +271,33 @@ export class FleetView {
     }
   }
 
+  /**
+   * Jenkins' and the provider's reads, shared while in flight and for a
+   * moment after (the read cache's TTL, at most FLEET_CACHE_MAX_MS): N open
+   * fleet pages polling together cost one read.
+   */
+  private readonly reads = new Map<
+    string,
+    { at: number; value: Promise<unknown> }
+  >();
+
+  private shared<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const ttl = Math.min(this.options.cacheTtlMs ?? 0, FLEET_CACHE_MAX_MS);
+    const now = Date.now();
+    const kept = this.reads.get(key);
+    if (kept && (kept.at < 0 || now - kept.at < ttl)) {
+      return kept.value as Promise<T>;
+    }
+    const entry = { at: -1, value: read() as Promise<unknown> };
+    this.reads.set(key, entry);
+    const settled = () => {
+      entry.at = Date.now();
+      if (ttl === 0 && this.reads.get(key) === entry) this.reads.delete(key);
+    };
+    entry.value.then(settled, settled);
+    return entry.value as Promise<T>;
+  }
+
   async list(vpcNames?: string[]): Promise<VpcFleet[]> {
     const { clients, agents } = this.options;
     const vpcs = vpcNames
@@ -257,13 +309,15 @@ export class FleetView {
         const client = clients.get(name)!;
         return [
           name,
-          Promise.all([client.listFleetComputers(), client.listQueue()]).then(
-            ([computers, queue]) => ({ computers, queue, error: undefined }),
-            error => ({
-              computers: { computer: [] } as RawComputerSet,
-              queue: { items: [] as RawQueueItem[] },
-              error: isError(error) ? error.message : String(error),
-            }),
+          this.shared(`jenkins:${name}`, () =>
+            Promise.all([client.listFleetComputers(), client.listQueue()]).then(
+              ([computers, queue]) => ({ computers, queue, error: undefined }),
+              error => ({
+                computers: { computer: [] } as RawComputerSet,
+                queue: { items: [] as RawQueueItem[] },
+                error: isError(error) ? error.message : String(error),
+              }),
+            ),
           ),
         ] as const;
       }),
@@ -275,9 +329,14 @@ export class FleetView {
         const [j, instances] = await Promise.all([
           jenkins.get(vpc.jenkins)!,
           capabilities.list
-            ? provider.listAgents(vpc.name).then(
-                list => ({ list, error: undefined }),
-                error => ({ list: null, error: isError(error) ? error.message : String(error) }),
+            ? this.shared(`agents:${vpc.name}`, () =>
+                provider.listAgents(vpc.name).then(
+                  list => ({ list, error: undefined }),
+                  error => ({
+                    list: null,
+                    error: isError(error) ? error.message : String(error),
+                  }),
+                ),
               )
             : Promise.resolve({ list: null, error: undefined }),
         ]);
