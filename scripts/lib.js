@@ -46,21 +46,25 @@ function useSupportedNode() {
 
 /** The headers native addons build against for the running Node. */
 function nodedirForThisNode() {
-  // The pinned Node from the npm registry ships include/node beside bin/.
-  const beside = path.resolve(path.dirname(process.execPath), '..');
-  if (fs.existsSync(path.join(beside, 'include', 'node', 'node.h'))) {
-    return beside;
-  }
-  // A distribution's Node keeps them under /usr (nodejs.org, where node-gyp
+  // The pinned Node from the npm registry ships include/node beside bin/; a
+  // distribution's Node keeps them under /usr (nodejs.org, where node-gyp
   // would download them, is unreachable from our machines).
-  if (fs.existsSync('/usr/include/node/node.h')) {
-    const v = fs.readFileSync('/usr/include/node/node_version.h', 'utf8');
-    const major = /#define NODE_MAJOR_VERSION (\d+)/.exec(v)?.[1];
-    if (Number(major) === Number(process.versions.node.split('.')[0])) {
-      return '/usr';
-    }
+  const running = Number(process.versions.node.split('.')[0]);
+  const beside = path.resolve(path.dirname(process.execPath), '..');
+  return [beside, '/usr'].find(dir => headersMajor(dir) === running);
+}
+
+/** The Node major version whose headers `dir` holds (include/node), if any. */
+function headersMajor(dir) {
+  try {
+    const v = fs.readFileSync(
+      path.join(dir, 'include', 'node', 'node_version.h'),
+      'utf8',
+    );
+    return Number(/#define NODE_MAJOR_VERSION (\d+)/.exec(v)?.[1]);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 function buildEnv(extra = {}) {
@@ -70,7 +74,11 @@ function buildEnv(extra = {}) {
   if (!(env.PATH ?? '').split(path.delimiter).includes(dir)) {
     env.PATH = `${dir}${path.delimiter}${env.PATH ?? ''}`;
   }
-  if (!env.npm_config_nodedir) {
+  // An npmrc `nodedir` (npm exports it to scripts) may hold another Node's
+  // headers: native modules built against them crash this Node on load.
+  const running = Number(process.versions.node.split('.')[0]);
+  const given = env.npm_config_nodedir;
+  if (!given || (headersMajor(given) ?? running) !== running) {
     const nodedir = nodedirForThisNode();
     if (nodedir) env.npm_config_nodedir = nodedir;
   }
