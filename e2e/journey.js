@@ -630,17 +630,25 @@ async function main() {
           const timeline = page.getByRole('figure', {
             name: 'Scheduled runs in DEV',
           });
-          await timeline
+          const band = timeline
             .getByRole('img', {
               name: /^Outage .*: controller sandbox unreachable$/,
             })
-            .first()
-            .waitFor({ timeout: 60000 });
+            .first();
+          await band.waitFor({ timeout: 60000 });
+          // The minute the timer did not fire: a hollow mark in its lane.
           await timeline
-            .locator('[data-testid="timeline-missed-run"]')
-            .first()
+            .locator(
+              `[data-testid="timeline-missed-run"][title^="Did not run: ${everyMinute} "]`,
+            )
             .waitFor();
           await timeline.scrollIntoViewIfNeeded();
+          // A minute is a sliver of the day: its tooltip shows where it is.
+          await band.dispatchEvent('mouseover');
+          await page
+            .getByRole('tooltip')
+            .getByText(/^Controller sandbox unreachable \(/)
+            .waitFor();
         });
 
         // The innermost element holding DEV's title and the outage line is DEV's card.
