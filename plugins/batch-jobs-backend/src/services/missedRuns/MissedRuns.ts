@@ -135,7 +135,9 @@ export class MissedRuns {
     ).map(o => ({
       jenkins: o.jenkins,
       since: o.since.getTime(),
-      until: o.until?.getTime() ?? null,
+      // The controller answered this report: an outage the watcher has not
+      // closed yet (it probes once a poll) is over, not still going on.
+      until: o.until?.getTime() ?? (reachable ? now : null),
     }));
     const openOutage = outages.find(o => o.until === null);
 
