@@ -61,9 +61,10 @@ async function waitForCatalog(backendUrl, timeoutMs) {
 
 /**
  * Starts the sandbox (with `extraNodes` more agents) and the backend serving
- * the built app, on free ports. Also used by bench/fleet-page.js.
+ * the built app, on free ports, with `extraConfig` lines under `batchJobs`.
+ * Also used by bench/fleet-page.js.
  */
-async function startPortal({ extraNodes = 0 } = {}) {
+async function startPortal({ extraNodes = 0, extraConfig = [] } = {}) {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-jobs-e2e-'));
   const [sandboxPort, awsPort, backendPort] = [
     await freePort(),
@@ -84,6 +85,7 @@ async function startPortal({ extraNodes = 0 } = {}) {
           apiToken: 'sandbox-token',
         },
       }),
+      ...extraConfig,
       '',
     ].join('\n'),
   );
@@ -183,12 +185,26 @@ function prepare(skipBuild) {
   }
 }
 
+/**
+ * For the journey's outage step (issue 19): a probe every 5 s records a short
+ * outage, and a look-back shorter than the grace leaves every run outside an
+ * outage unjudged (runs inside one are judged at once), so the missed runs
+ * shown are exactly the outage's, not the hours before the journey created
+ * its jobs.
+ */
+const JOURNEY_MISSED_RUNS = [
+  '  missedRuns:',
+  '    pollIntervalSeconds: 5',
+  '    graceMinutes: 20',
+  '    lookbackHours: 0.25',
+];
+
 async function main() {
   prepare(process.argv.includes('--skip-build'));
   fs.rmSync(path.join(root, 'e2e-artifacts', 'journey.json'), { force: true });
   let portal;
   try {
-    portal = await startPortal();
+    portal = await startPortal({ extraConfig: JOURNEY_MISSED_RUNS });
   } catch (e) {
     console.error(`e2e set-up failed: ${e.message}`);
     process.exit(1);

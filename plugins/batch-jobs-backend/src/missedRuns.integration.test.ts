@@ -557,3 +557,50 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     expect(range.status).toBe(400);
   });
 });
+
+describe('missed runs: a controller back before the watcher noticed', () => {
+  it("shows an outage the watcher has not closed yet as over once the report's own call is answered", async () => {
+    const sandbox = await startTestSandbox();
+    const knex = await databases.init(PG ? 'POSTGRES_15' : 'SQLITE_3');
+    const backend = await startSandboxBackend(sandbox, {
+      entities: [PAYMENTS_SETTLEMENT],
+      batchJobs: {
+        cache: { ttlSeconds: 0 },
+        // One probe soon after the start, the next an hour later.
+        missedRuns: { pollIntervalSeconds: 3600, lookbackHours: 12 },
+      },
+      features: [
+        schedulerServiceFactory,
+        mockServices.database.factory({ knex }),
+      ],
+    });
+    try {
+      await until('the first probe', async () =>
+        knex('jenkins_reachability')
+          .where({ jenkins: 'sandbox' })
+          .whereNotNull('last_ok_at')
+          .first(),
+      );
+      // A probe found the controller down; it is back, and no probe has seen it yet.
+      await knex('jenkins_outages').insert({
+        jenkins: 'sandbox',
+        since: new Date(START - 5 * MIN),
+        until: null,
+        error: 'connect ECONNREFUSED',
+        open_jenkins: 'sandbox',
+      });
+      const report = await api(backend.server).get('/vpcs/DEV/missed-runs');
+      expect(report.status).toBe(200);
+      expect(report.body.outages).toEqual([
+        {
+          jenkins: 'sandbox',
+          since: iso(START - 5 * MIN),
+          until: report.body.now,
+        },
+      ]);
+    } finally {
+      await backend.stop();
+      await closeSandbox(sandbox);
+    }
+  });
+});

@@ -135,7 +135,9 @@ export class MissedRuns {
     ).map(o => ({
       jenkins: o.jenkins,
       since: o.since.getTime(),
-      until: o.until?.getTime() ?? null,
+      // The controller answered this report: an outage the watcher has not
+      // closed yet (it probes once a poll) is over, not still going on.
+      until: o.until?.getTime() ?? (reachable ? now : null),
     }));
     const openOutage = outages.find(o => o.until === null);
 
@@ -244,12 +246,17 @@ export class MissedRuns {
             .filter((b): b is TimerBuildFact => !!b);
           // Jenkins keeps only so many builds (its build discarder), and a
           // job may be younger than the window: a run expected before the
-          // oldest build it still has is evidence of nothing.
+          // oldest build it still has is evidence of nothing, unless the
+          // controller was down then (nothing could fire).
           const starts = (history.allBuilds ?? [])
             .map(b => b?.timestamp)
             .filter((t): t is number => typeof t === 'number');
           const oldest = starts.length ? Math.min(...starts) : Infinity;
-          judged = expected.filter(t => t >= oldest);
+          judged = expected.filter(
+            t =>
+              t >= oldest ||
+              outages.some(o => t >= o.since && t <= (o.until ?? now)),
+          );
         }
         if (judged.length === 0) return undefined;
         const waiting = queue.find(
