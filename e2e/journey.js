@@ -664,7 +664,7 @@ async function main() {
         await step(page, '23-fleet-outage-line', async () => {
           await navLink(page, 'Batch Fleet').click();
           await devCard
-            .getByText(/^\d+ scheduled runs did not run since /)
+            .getByText(/^\d+ scheduled runs? did not run since /)
             .waitFor({ timeout: 60000 });
           await devCard.scrollIntoViewIfNeeded();
         });

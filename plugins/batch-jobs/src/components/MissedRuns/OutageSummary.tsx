@@ -26,6 +26,11 @@ import { errorMessage, formatTimestamp } from '../../format';
 import { usePolledAsync } from '../../hooks/usePolledAsync';
 import { useMissedRuns } from './useMissedRuns';
 
+/** `1 scheduled run`, `3 scheduled runs`. */
+function runs(count: number): string {
+  return `${count} scheduled run${count === 1 ? '' : 's'}`;
+}
+
 const CHOICES: Array<{ value: CatchUpChoice; label: string }> = [
   { value: 'latest', label: 'the latest run' },
   { value: 'all', label: 'every missed run' },
@@ -133,7 +138,7 @@ export function CatchUpDialog(props: {
         ) : (
           <>
             <DialogContentText>
-              {missed.length} scheduled runs did not run between{' '}
+              {runs(missed.length)} did not run between{' '}
               {formatTimestamp(report.from)} and {formatTimestamp(report.to)}.
               Choose what to run of each job; they start at most as many at once
               as there are free executors, each recorded in the audit trail
@@ -220,10 +225,10 @@ export function OutageSummary(props: { vpc: string }) {
         {open
           ? `Controller ${open.jenkins} unreachable since ${formatTimestamp(
               open.since,
-            )}, ${report.missedCount} scheduled runs missed so far`
-          : `${
-              report.missedCount
-            } scheduled runs did not run since ${formatTimestamp(report.from)}${
+            )}, ${runs(report.missedCount)} missed so far`
+          : `${runs(report.missedCount)} did not run since ${formatTimestamp(
+              report.from,
+            )}${
               last?.until
                 ? ` (controller ${
                     last.jenkins
