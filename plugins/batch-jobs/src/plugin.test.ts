@@ -21,6 +21,7 @@ describe('batch-jobs plugin', () => {
       'plugin.batch-jobs.operations',
       'plugin.batch-jobs.routines',
       'plugin.batch-jobs.job-config',
+      'plugin.batch-jobs.missed-runs',
     ]);
     expect(EntityBatchJobsContent).toBeDefined();
     expect(EntityBatchJobsCard).toBeDefined();
