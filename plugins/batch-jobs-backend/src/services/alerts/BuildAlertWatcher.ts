@@ -1,6 +1,6 @@
 import type { BatchJobsAlertChannel } from '@batch-jobs/plugin-batch-jobs-node';
 import { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity } from '@backstage/catalog-model';
 import { isError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
@@ -12,26 +12,20 @@ import { AlertsConfig, VpcConfig } from '../../config';
 import { AlertKey, AlertStore } from '../../database/DatabaseAlertStore';
 import { AuditStore } from '../../database/types';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
-import { EntitySelection, JobDirectory } from '../jenkins/JobDirectory';
+import { JobDirectory } from '../jenkins/JobDirectory';
 import { isFolder, mapCauses } from '../jenkins/mapping';
 import { mapPendingInputs } from '../jenkins/stages';
 import { RawBuild, RawJob } from '../jenkins/types';
 import { AlertDecision, decideAlerts } from './alertDecisions';
 import { BuildAlert, alertTitle, buildSlackMessage } from './slackMessage';
 import { SlackWebhooks } from './SlackWebhooks';
-import { ownerOf } from './owners';
+import { boundEntities, LinkedEntity, ownerOf } from './owners';
 
 const PORTAL_VERBS: Record<string, string> = {
   'build.rerun': 'Rerun',
   'job.run': 'Run',
   'worker.redeploy': 'Redeployed',
 };
-
-interface Linked {
-  entity: Entity;
-  ref: string;
-  selection: EntitySelection;
-}
 
 const message = (e: unknown) => (isError(e) ? e.message : String(e));
 
@@ -70,36 +64,17 @@ export class BuildAlertWatcher {
 
   /** One look at every linked job of every VPC. */
   async tick(): Promise<void> {
-    const { catalog, auth, directory, logger } = this.options;
-    // Only an entity a binding names can own a job, whichever locator reads
-    // its claims (annotations, modules'): fetch those, not the catalog.
-    const bound = directory.boundEntityRefs();
-    if (bound.length === 0) return;
-    let entities: Entity[];
+    const { directory, logger } = this.options;
+    let linked: LinkedEntity[];
     try {
-      const { items } = await catalog.getEntitiesByRefs(
-        { entityRefs: bound },
-        { credentials: await auth.getOwnServiceCredentials() },
-      );
-      entities = items.filter((e): e is Entity => Boolean(e));
+      linked = await boundEntities(this.options);
     } catch (error) {
       logger.warn(
         `Alert watcher could not read the catalog: ${message(error)}`,
       );
       return;
     }
-    const linked: Linked[] = [];
-    for (const entity of entities) {
-      try {
-        linked.push({
-          entity,
-          ref: stringifyEntityRef(entity),
-          selection: await directory.selectionFor(entity),
-        });
-      } catch {
-        // No usable claim: nothing to watch.
-      }
-    }
+    if (linked.length === 0) return;
     for (const vpc of directory.listVpcs()) {
       const inVpc = linked.filter(l =>
         l.selection.vpcs.some(v => v.name === vpc.name),
@@ -114,7 +89,7 @@ export class BuildAlertWatcher {
     if (this.seen.size > 50_000) this.seen.clear();
   }
 
-  private async watchVpc(vpc: VpcConfig, linked: Linked[]) {
+  private async watchVpc(vpc: VpcConfig, linked: LinkedEntity[]) {
     const { directory, logger } = this.options;
     const client = this.options.clients.get(vpc.jenkins)!;
     const folders = new Set<string>();
@@ -159,7 +134,7 @@ export class BuildAlertWatcher {
     client: JenkinsClient,
     fullName: string,
     job: RawJob,
-    owners: Linked[],
+    owners: LinkedEntity[],
   ) {
     const { store } = this.options;
     const builds = (job.builds ?? [])
@@ -204,7 +179,7 @@ export class BuildAlertWatcher {
     client: JenkinsClient,
     fullName: string,
     job: RawJob,
-    owners: Linked[],
+    owners: LinkedEntity[],
   ) {
     const { notifications, config, store, logger } = this.options;
     const last = job.lastBuild;
@@ -273,7 +248,7 @@ export class BuildAlertWatcher {
     client: JenkinsClient,
     key: AlertKey,
     decision: AlertDecision,
-    owners: Linked[],
+    owners: LinkedEntity[],
   ) {
     const { config, store, slack, logger } = this.options;
     const build = await client.getBuild(key.job, decision.number);
@@ -348,7 +323,7 @@ export class BuildAlertWatcher {
   }
 
   /** The VPC's webhook and those the entities name, each once. */
-  private webhooksFor(vpc: VpcConfig, owners: Linked[]): string[] {
+  private webhooksFor(vpc: VpcConfig, owners: LinkedEntity[]): string[] {
     const urls = new Set<string>();
     if (vpc.alerts.slackWebhookUrl) urls.add(vpc.alerts.slackWebhookUrl);
     for (const owner of owners) {

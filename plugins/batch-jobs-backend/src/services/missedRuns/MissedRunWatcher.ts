@@ -17,7 +17,7 @@ import { SlackWebhooks } from '../alerts/SlackWebhooks';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { MissedRuns } from './MissedRuns';
-import { ownerOf } from '../alerts/owners';
+import { boundEntities, ownersOfJobs } from '../alerts/owners';
 
 const message = (e: unknown) => (isError(e) ? e.message : String(e));
 const MINUTE = 60_000;
@@ -264,25 +264,8 @@ export class MissedRunWatcher {
 
   /** Owners of the catalog entities that claim any of the jobs. */
   private async ownersOf(vpc: VpcConfig, jobs: string[]): Promise<string[]> {
-    const { catalog, auth, directory } = this.options;
-    const bound = directory.boundEntityRefs();
-    if (bound.length === 0 || jobs.length === 0) return [];
-    const { items } = await catalog.getEntitiesByRefs(
-      { entityRefs: bound },
-      { credentials: await auth.getOwnServiceCredentials() },
-    );
-    const owners = new Set<string>();
-    for (const entity of items) {
-      if (!entity) continue;
-      try {
-        const selection = await directory.selectionFor(entity);
-        if (!jobs.some(job => directory.selects(selection, vpc, job))) continue;
-      } catch {
-        continue;
-      }
-      const owner = ownerOf(entity);
-      if (owner) owners.add(owner);
-    }
-    return [...owners];
+    if (jobs.length === 0) return [];
+    const linked = await boundEntities(this.options);
+    return ownersOfJobs(this.options.directory, linked, vpc, jobs);
   }
 }
