@@ -5,7 +5,6 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
@@ -65,7 +64,6 @@ const operationParams = z.object({
 export function createMissedRunsRouter(options: {
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
-  catalog: CatalogService;
   directory: JobDirectory;
   readAccess: JobReadAccess;
   missedRuns: MissedRuns;

@@ -1,7 +1,6 @@
 import Router from 'express-promise-router';
 import { HttpAuthService } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { z } from 'zod';
@@ -34,7 +33,6 @@ const timelineQuery = z.object({
 export function createTimelineRouter(options: {
   httpAuth: HttpAuthService;
   timeline: ScheduleTimeline;
-  catalog: CatalogService;
   directory: JobDirectory;
   readAccess: JobReadAccess;
   now?: () => number;

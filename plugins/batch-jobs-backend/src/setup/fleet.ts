@@ -65,6 +65,7 @@ export async function setupFleet(base: Foundation, agents: AgentProviders) {
         logger,
         maxImageAgeDays: batchJobsConfig.fleet.maxImageAgeDays,
         cacheTtlMs: batchJobsConfig.cache.ttlSeconds * 1000,
+        cache: base.readCache,
       }),
       launcher,
       terminator,

@@ -83,7 +83,6 @@ export async function setupMissedRuns(
     createMissedRunsRouter({
       httpAuth,
       userInfo,
-      catalog: base.deps.catalog,
       directory,
       readAccess: base.readAccess,
       missedRuns,

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
+import { JsonValue } from '@backstage/types';
 import {
   AgentBuild,
   AgentImage,
@@ -11,6 +12,7 @@ import {
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { BatchJobsAgentMachine } from '@batch-jobs/plugin-batch-jobs-node';
 import { VpcConfig } from '../../config';
+import { ReadCache } from '../jobs/ReadCache';
 import { AgentProviders } from './AgentProviders';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { RawComputer, RawComputerSet, RawQueueItem } from '../jenkins/types';
@@ -188,25 +190,24 @@ export class FleetView {
       maxImageAgeDays?: number;
       /** How long a VPC's template defaults are reused (the page polls); default 0. */
       cacheTtlMs?: number;
+      cache: ReadCache;
       now?: () => Date;
     },
   ) {}
 
-  private readonly defaultsCache = new Map<
-    string,
-    { at: number; value: Promise<LaunchTemplateDefault[]> }
-  >();
   /** AMI creation dates never change: each is asked for once. */
   private readonly imageDates = new Map<string, string>();
 
-  private templateDefaults(provider: Ec2Agents, vpc: string) {
-    const ttl = this.options.cacheTtlMs ?? 0;
-    const cached = this.defaultsCache.get(vpc);
-    if (cached && Date.now() - cached.at < ttl) return cached.value;
-    const value = provider.templateDefaults(vpc);
-    this.defaultsCache.set(vpc, { at: Date.now(), value });
-    value.catch(() => this.defaultsCache.delete(vpc));
-    return value;
+  /** A VPC's template defaults, reused for the read cache's TTL (the page polls). */
+  private templateDefaults(
+    provider: Ec2Agents,
+    vpc: string,
+  ): Promise<LaunchTemplateDefault[]> {
+    return this.options.cache.get(
+      `fleet:template-defaults:${vpc}`,
+      this.options.cacheTtlMs ?? 0,
+      () => provider.templateDefaults(vpc) as unknown as Promise<JsonValue>,
+    ) as unknown as Promise<LaunchTemplateDefault[]>;
   }
 
   private async creationDates(
@@ -272,30 +273,18 @@ export class FleetView {
   }
 
   /**
-   * Jenkins' and the provider's reads, shared while in flight and for a
-   * moment after (the read cache's TTL, at most FLEET_CACHE_MAX_MS): N open
+   * Jenkins' and the provider's reads through the read cache: shared while
+   * in flight and kept for its TTL, at most FLEET_CACHE_MAX_MS, so N open
    * fleet pages polling together cost one read.
    */
-  private readonly reads = new Map<
-    string,
-    { at: number; value: Promise<unknown> }
-  >();
-
   private shared<T>(key: string, read: () => Promise<T>): Promise<T> {
     const ttl = Math.min(this.options.cacheTtlMs ?? 0, FLEET_CACHE_MAX_MS);
-    const now = Date.now();
-    const kept = this.reads.get(key);
-    if (kept && (kept.at < 0 || now - kept.at < ttl)) {
-      return kept.value as Promise<T>;
-    }
-    const entry = { at: -1, value: read() as Promise<unknown> };
-    this.reads.set(key, entry);
-    const settled = () => {
-      entry.at = Date.now();
-      if (ttl === 0 && this.reads.get(key) === entry) this.reads.delete(key);
-    };
-    entry.value.then(settled, settled);
-    return entry.value as Promise<T>;
+    // JSON by contract: Jenkins' answers, and machines of strings, numbers and nulls.
+    return this.options.cache.get(
+      `fleet:${key}`,
+      ttl,
+      read as unknown as () => Promise<JsonValue>,
+    ) as unknown as Promise<T>;
   }
 
   async list(vpcNames?: string[]): Promise<VpcFleet[]> {
