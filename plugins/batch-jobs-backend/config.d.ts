@@ -346,6 +346,20 @@ export interface Config {
        * earlier. Default: 600.
        */
       scheduleTtlSeconds?: number;
+      /**
+       * While a job list is open in any tab, one poller per Jenkins item
+       * checks it this often (a few bytes per job) and reads it again only
+       * when it changed; open tabs are told through Backstage signals.
+       * Default: 15.
+       */
+      watchIntervalSeconds?: number;
+      /**
+       * How long a job list waits for schedules and build stats that are not
+       * cached yet (one config.xml per job on a cold cache), counted from
+       * the start of the request; what is not read by then follows via a
+       * signal or the next refresh. Default: 250.
+       */
+      extrasWaitMs?: number;
     };
     /**
      * Routines the backend runs by itself (scheduler, global scope: one

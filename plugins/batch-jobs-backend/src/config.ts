@@ -111,7 +111,14 @@ export interface ApprovalsConfig {
 export interface BatchJobsConfig {
   jenkins: JenkinsInstanceConfig[];
   vpcs: VpcConfig[];
-  cache: { ttlSeconds: number; scheduleTtlSeconds: number };
+  cache: {
+    ttlSeconds: number;
+    scheduleTtlSeconds: number;
+    /** Poll interval of watched job lists. */
+    watchIntervalSeconds: number;
+    /** How long a job list waits for uncached schedules and stats. */
+    extrasWaitMs: number;
+  };
   /** Rows left `pending` by a crash are settled after this long. */
   audit: { staleAfterSeconds: number };
   fleet: FleetConfig;
@@ -397,6 +404,18 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         'cache.scheduleTtlSeconds',
         'batchJobs.cache.scheduleTtlSeconds',
         600,
+      ),
+      watchIntervalSeconds: positiveNumber(
+        section,
+        'cache.watchIntervalSeconds',
+        'batchJobs.cache.watchIntervalSeconds',
+        15,
+      ),
+      extrasWaitMs: positiveNumber(
+        section,
+        'cache.extrasWaitMs',
+        'batchJobs.cache.extrasWaitMs',
+        250,
       ),
     },
     audit: {

@@ -5,6 +5,7 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   batchJobsAgentProviderExtensionPoint,
   batchJobsAlertChannelsExtensionPoint,
@@ -99,6 +100,7 @@ export const batchJobsPlugin = createBackendPlugin({
         notifications: notificationService,
         auditor: coreServices.auditor,
         actionsRegistry: actionsRegistryServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const base = await setupFoundation(deps, { jobLocators });

@@ -227,6 +227,22 @@ export interface JobSummary {
    * config.xml could not be read).
    */
   template?: JobTemplateInfo;
+  /**
+   * Parts still being read from Jenkins (a cold cache on a slow
+   * controller): the list answers without them, and a refresh (a signal on
+   * `batch-jobs:entity-jobs:<entityRef>`, else the next poll) brings them.
+   */
+  loading?: Array<'schedule' | 'stats'>;
+}
+
+/**
+ * The signal channel on which the backend tells an entity's open job lists
+ * that they changed in Jenkins (or that schedules still loading arrived);
+ * the message carries no data: the tab reads the list again.
+ * @public
+ */
+export function entityJobsChannel(entityRef: string): string {
+  return `batch-jobs:entity-jobs:${entityRef.toLocaleLowerCase('en-US')}`;
 }
 
 /** Which job template, at which version, rendered a job. @public */

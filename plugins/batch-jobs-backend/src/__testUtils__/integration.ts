@@ -116,7 +116,10 @@ export interface SandboxConfigOptions {
  * folder in every VPC goes to its component (their annotations claim them).
  */
 export const TEST_OWNERSHIP = [
-  { entity: 'component:default/payments-settlement', jobs: ['payments-settlement'] },
+  {
+    entity: 'component:default/payments-settlement',
+    jobs: ['payments-settlement'],
+  },
   { entity: 'component:default/push-notifier', jobs: ['push-notifier'] },
   { entity: 'component:default/report-builder', jobs: ['report-builder'] },
 ];
@@ -136,9 +139,15 @@ export function sandboxConfig(
         folder: name,
         ...(options.aws && { aws: sandboxAws(sandbox, options.aws) }),
       })),
-      cache: { ttlSeconds: 0 },
       ownership: TEST_OWNERSHIP,
       ...options.batchJobs,
+      // No read cache; lists wait for every schedule (a loaded CI machine
+      // must not make them arrive later), unless a suite says otherwise.
+      cache: {
+        ttlSeconds: 0,
+        extrasWaitMs: 600_000,
+        ...(options.batchJobs?.cache as JsonObject | undefined),
+      },
     },
   };
 }
@@ -334,7 +343,10 @@ export function catalogVisibleTo(
         get(target, prop, receiver) {
           if (prop === 'getEntityByRef') {
             return async (ref: any, options: any) =>
-              shows(options?.credentials, await target.getEntityByRef(ref, options));
+              shows(
+                options?.credentials,
+                await target.getEntityByRef(ref, options),
+              );
           }
           if (prop === 'getEntitiesByRefs') {
             return async (req: any, options: any) => {
@@ -362,7 +374,11 @@ export function catalogVisibleTo(
  * entity ref), like a policy would; service callers are allowed.
  */
 export function permissionsPerUser(
-  allows: (user: string, permission: Permission, resourceRef?: string) => boolean,
+  allows: (
+    user: string,
+    permission: Permission,
+    resourceRef?: string,
+  ) => boolean,
 ) {
   return createServiceFactory({
     service: coreServices.permissions,

@@ -36,8 +36,13 @@ export function createJobsRouter(options: {
     }
     // The entity check above is per request; the list itself is mapped and
     // serialised once per cache TTL for every viewer of the entity.
-    const view = await jobs.entityJobsView(entity, response =>
-      pauseJob ? pauseJob.decorate(response) : Promise.resolve(response),
+    const principal = credentials.principal as { userEntityRef?: string };
+    const view = await jobs.entityJobsView(
+      entity,
+      response =>
+        pauseJob ? pauseJob.decorate(response) : Promise.resolve(response),
+      // Keeps the entity's listings watched and this user told of changes.
+      { userRef: principal.userEntityRef },
     );
     res.set('ETag', view.etag);
     if (req.fresh) {

@@ -32,6 +32,7 @@ import { AuditorForwardingStore } from '../services/audit/AuditorForwardingStore
 import { JenkinsClient } from '../services/jenkins/JenkinsClient';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { ReadCache } from '../services/jobs/ReadCache';
+import { SignalsService } from '@backstage/plugin-signals-node';
 import { JobConfigs } from '../services/schedules/JobConfigs';
 
 /** The Backstage services the plugin's init receives. */
@@ -53,6 +54,7 @@ export interface PluginDeps {
   notifications: NotificationService;
   auditor: AuditorService;
   actionsRegistry: ActionsRegistryService;
+  signals: SignalsService;
 }
 
 /** What every part of the plugin shares: config, database, Jenkins, the checks and the gate. */

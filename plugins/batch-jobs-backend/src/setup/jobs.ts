@@ -8,6 +8,8 @@ import { StopBuild } from '../services/actions/StopBuild';
 import { SubmitInput } from '../services/actions/SubmitInput';
 import { registerBatchJobsActions } from '../services/assistant/registerActions';
 import { JobsView } from '../services/jobs/JobsView';
+import { JobListings } from '../services/jobs/JobListings';
+import { entityJobsChannel } from '@batch-jobs/plugin-batch-jobs-common';
 import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { JobTemplates } from '../services/templates/JobTemplates';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
@@ -24,7 +26,44 @@ export async function setupJobs(base: Foundation, templates: JobTemplates) {
   const { logger, config } = base.deps;
   // Pipeline builds' stages and inputs (Stage View REST API).
   const runs = new PipelineRuns({ directory, clients });
+  const { cache: cacheConfig } = batchJobsConfig;
+  // One poller per watched Jenkins item, whatever the number of open tabs.
+  const listings = new JobListings({
+    cache: readCache,
+    logger,
+    intervalMs: Math.max(100, cacheConfig.watchIntervalSeconds * 1000),
+    // Tabs with signals poll once a minute; a closed tab stops costing soon after.
+    leaseMs: Math.max(90_000, 3 * cacheConfig.watchIntervalSeconds * 1000),
+    ttlMs: cacheConfig.ttlSeconds * 1000,
+    statsTtlMs: cacheConfig.scheduleTtlSeconds * 1000,
+  });
+  base.deps.lifecycle.addShutdownHook(() => listings.stop());
+  const announce = async (entityRefs: string[], userRefs: string[]) => {
+    for (const entityRef of entityRefs) {
+      readCache.dropViews(JobsView.viewKeyPrefix(entityRef));
+      // Only to users who read the list (and passed its checks) lately.
+      const recipients = userRefs.length
+        ? userRefs
+        : listings.watchersOf(entityRef);
+      if (recipients.length === 0) continue;
+      await base.deps.signals.publish({
+        recipients: { type: 'user', entityRef: recipients },
+        channel: entityJobsChannel(entityRef),
+        message: { changed: 'jobs' },
+      });
+    }
+  };
+  listings.setChangeListener(({ entityRefs, userRefs }) =>
+    announce(entityRefs, userRefs),
+  );
   const jobs = new JobsView({
+    listings,
+    extrasWaitMs: cacheConfig.extrasWaitMs,
+    onExtrasLoaded: entityRef => {
+      announce([entityRef], listings.watchersOf(entityRef)).catch(error =>
+        logger.warn(`Could not announce a job list change: ${error}`),
+      );
+    },
     config: batchJobsConfig,
     directory,
     clients,

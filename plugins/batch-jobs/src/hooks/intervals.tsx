@@ -4,6 +4,8 @@ import { createContext, PropsWithChildren, useContext } from 'react';
 export interface PollIntervals {
   /** Jobs table when nothing runs. */
   jobs: number;
+  /** Jobs table when the backend signals changes (a safety net). */
+  signalled: number;
   /** Jobs table and builds table while a build runs. */
   running: number;
   /** Builds table when nothing runs. */
@@ -16,6 +18,7 @@ export interface PollIntervals {
 
 export const defaultPollIntervals: PollIntervals = {
   jobs: 15_000,
+  signalled: 60_000,
   running: 5_000,
   builds: 30_000,
   log: 2_000,

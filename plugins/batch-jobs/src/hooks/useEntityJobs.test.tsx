@@ -1,6 +1,7 @@
 import { TestApiProvider } from '@backstage/test-utils';
 import { renderHook, waitFor } from '@testing-library/react';
 import { PropsWithChildren } from 'react';
+import { signalApiRef, SignalApi } from '@backstage/plugin-signals-react';
 import { batchJobsApiRef } from '../api';
 import { createFakeApi, jobsResponse } from '../__testUtils__/fixtures';
 import { PollIntervalsProvider } from './intervals';
@@ -21,7 +22,11 @@ function idleResponse() {
   for (const vpc of response.vpcs) {
     for (const job of vpc.jobs) {
       if (job.lastBuild) {
-        job.lastBuild = { ...job.lastBuild, building: false, status: 'success' };
+        job.lastBuild = {
+          ...job.lastBuild,
+          building: false,
+          status: 'success',
+        };
       }
     }
   }
@@ -55,12 +60,59 @@ describe('useEntityJobs', () => {
     await new Promise(r => setTimeout(r, 150));
     expect(api.getEntityJobs).toHaveBeenCalledTimes(1);
 
-    await waitFor(() => expect(result.current.error?.message).toBe('backend restarting'), {
-      timeout: 1000,
-    });
+    await waitFor(
+      () => expect(result.current.error?.message).toBe('backend restarting'),
+      {
+        timeout: 1000,
+      },
+    );
     expect(result.current.value?.vpcs).toHaveLength(3);
     await waitFor(() => expect(result.current.error).toBeUndefined(), {
       timeout: 1000,
     });
+  });
+
+  it('with signals, re-reads when the backend signals the entity and otherwise polls slowly', async () => {
+    const listeners = new Map<string, () => void>();
+    const signals: SignalApi = {
+      subscribe: (channel, onMessage) => {
+        listeners.set(channel, () => onMessage({ changed: 'jobs' } as any));
+        return { unsubscribe: () => listeners.delete(channel) };
+      },
+    };
+    const api = createFakeApi({
+      getEntityJobs: jest.fn().mockImplementation(async () => idleResponse()),
+    });
+    const { result, unmount } = renderHook(
+      () => useEntityJobs('Component:default/Payments'),
+      {
+        wrapper: ({ children }: PropsWithChildren<{}>) => (
+          <TestApiProvider
+            apis={[
+              [batchJobsApiRef, api],
+              [signalApiRef, signals],
+            ]}
+          >
+            <PollIntervalsProvider
+              intervals={{ jobs: 50, running: 20, signalled: 60_000 }}
+            >
+              {children}
+            </PollIntervalsProvider>
+          </TestApiProvider>
+        ),
+      },
+    );
+    await waitFor(() => expect(result.current.value).toBeDefined());
+    // The channel is the entity's, lower-cased like entity refs compare.
+    const channel = 'batch-jobs:entity-jobs:component:default/payments';
+    expect([...listeners.keys()]).toEqual([channel]);
+    // Without signals it would poll every 50 ms; with them it waits.
+    await new Promise(r => setTimeout(r, 300));
+    expect(api.getEntityJobs).toHaveBeenCalledTimes(1);
+
+    listeners.get(channel)!();
+    await waitFor(() => expect(api.getEntityJobs).toHaveBeenCalledTimes(2));
+    unmount();
+    expect(listeners.size).toBe(0);
   });
 });

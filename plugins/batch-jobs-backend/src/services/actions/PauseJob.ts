@@ -11,6 +11,7 @@ import {
 import { PauseRecord, PauseStore } from '../../database/DatabasePauseStore';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { ReadCache } from '../jobs/ReadCache';
+import { listingCacheKeys } from '../jobs/JobListings';
 import { approvalDetail } from '../approvals/ApprovalGate';
 import { checkPin, pinHash } from '../approvals/pins';
 import { ActionContext } from './RunJob';
@@ -401,10 +402,11 @@ export class PauseJob {
   private async forget(client: JenkinsClient, fullName: string) {
     const cache = this.options.cache;
     if (!cache) return;
-    await Promise.all(
-      ancestorFolders(fullName).map(folder =>
+    await Promise.all([
+      ...ancestorFolders(fullName).map(folder =>
         cache.delete(`jenkins:${client.name}:folder:${folder}`),
       ),
-    );
+      ...listingCacheKeys(client.name, fullName).map(key => cache.delete(key)),
+    ]);
   }
 }

@@ -41,6 +41,35 @@ export const RECENT_BUILDS_TREE =
 export const FOLDER_TREE = `jobs[${JOB_TREE},${RECENT_BUILDS_TREE},jobs[${JOB_TREE},${RECENT_BUILDS_TREE}]]`;
 
 /**
+ * A job list row without its build history: the job, its last build and the
+ * number of its newest finished build (which says when stats are stale).
+ */
+const LIST_JOB_TREE = `${JOB_TREE},lastCompletedBuild[number]`;
+
+/**
+ * One item an entity names (a job, or a folder and its jobs), as the job
+ * list shows it: about what the community plugin reads for a folder.
+ */
+export const ITEM_TREE = `${LIST_JOB_TREE},jobs[${LIST_JOB_TREE}]`;
+
+/** A folder's jobs and its sub-folders' jobs, without build history (glob selectors). */
+export const FOLDER_LIST_TREE = `jobs[${LIST_JOB_TREE},jobs[${LIST_JOB_TREE}]]`;
+
+/** Recent finished builds of an item's jobs, for the stats column (read when they change). */
+const STATS_JOB_TREE = `name,${RECENT_BUILDS_TREE}`;
+export const ITEM_STATS_TREE = `${STATS_JOB_TREE},jobs[${STATS_JOB_TREE}]`;
+export const FOLDER_STATS_TREE = `jobs[${STATS_JOB_TREE},jobs[${STATS_JOB_TREE}]]`;
+
+/**
+ * What says that a job list changed (jobs added or removed, a build started
+ * or finished, a job paused): a few bytes per job, polled while tabs watch.
+ */
+const CHANGE_JOB_TREE =
+  'name,color,buildable,lastBuild[number,result],lastCompletedBuild[number]';
+export const ITEM_CHANGE_TREE = `${CHANGE_JOB_TREE},jobs[${CHANGE_JOB_TREE}]`;
+export const FOLDER_CHANGE_TREE = `jobs[${CHANGE_JOB_TREE},jobs[${CHANGE_JOB_TREE}]]`;
+
+/**
  * What the timeline needs of every job of a VPC: kind, whether timers fire
  * (buildable), Jenkins' duration estimate and the newest timer cause (to
  * notice a changed spec), a few durations for a median. Three levels of
@@ -168,6 +197,18 @@ export class JenkinsClient {
       `${jobPath(folder)}/api/json`,
       { tree: FOLDER_TREE },
       `folder '${folder || '/'}'`,
+    );
+  }
+
+  /**
+   * An item (job or folder, '' is the root) read with `tree`, e.g.
+   * ITEM_TREE for a job list or ITEM_CHANGE_TREE to notice changes.
+   */
+  async getItem(path: string, tree: string): Promise<RawJob> {
+    return this.getJson<RawJob>(
+      `${jobPath(path)}/api/json`,
+      { tree },
+      path ? `job '${path}'` : `folder '/'`,
     );
   }
 

@@ -313,7 +313,12 @@ describe('readBatchJobsConfig', () => {
       timeoutMs: 15000,
       readRetries: 2,
     });
-    expect(config.cache).toEqual({ ttlSeconds: 10, scheduleTtlSeconds: 600 });
+    expect(config.cache).toEqual({
+      ttlSeconds: 10,
+      scheduleTtlSeconds: 600,
+      watchIntervalSeconds: 15,
+      extrasWaitMs: 250,
+    });
     expect(config.vpcs[2].folder).toBe('');
   });
 });

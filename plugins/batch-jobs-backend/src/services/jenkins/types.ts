@@ -81,6 +81,8 @@ export interface RawJob {
   /** Old controllers list parameter definitions under actions. */
   actions?: Array<(RawAction & RawJobProperty) | null>;
   lastBuild?: RawBuild | null;
+  /** Newest finished build (when asked for). */
+  lastCompletedBuild?: { number?: number } | null;
   allBuilds?: RawBuild[];
   builds?: RawBuild[];
   /** Present on folders (when asked for). */

@@ -41,6 +41,7 @@ import { checkPin, pinHash, unifiedDiff } from '../approvals/pins';
 import { JenkinsClient, jobPath } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { ReadCache } from './ReadCache';
+import { listingCacheKeys } from './JobListings';
 import { JobConfigs } from '../schedules/JobConfigs';
 import {
   diffDefinitions,
@@ -655,10 +656,15 @@ export class JobWriter {
     await Promise.all([
       configs?.invalidate(client, fullName),
       ...(cache
-        ? ancestorFolders(fullName).flatMap(folder => [
-            cache.delete(`jenkins:${client.name}:folder:${folder}`),
-            cache.delete(`jenkins:${client.name}:vpctree:${folder}`),
-          ])
+        ? [
+            ...ancestorFolders(fullName).flatMap(folder => [
+              cache.delete(`jenkins:${client.name}:folder:${folder}`),
+              cache.delete(`jenkins:${client.name}:vpctree:${folder}`),
+            ]),
+            ...listingCacheKeys(client.name, fullName).map(key =>
+              cache.delete(key),
+            ),
+          ]
         : []),
     ]);
   }

@@ -1,7 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError, isError } from '@backstage/errors';
-import { JsonValue } from '@backstage/types';
 import {
   BuildCause,
   BuildSummary,
@@ -32,7 +31,9 @@ import {
 import { RawBuild, RawJob } from '../jenkins/types';
 import { JobConfigs } from '../schedules/JobConfigs';
 import { describeSchedule, jobStats } from '../schedules/jobSchedule';
+import { JobRunConfig } from '../jenkins/mapping';
 import { ReadCache, SerializedView } from './ReadCache';
+import { JobListings, ListingSource, ListingWatcher } from './JobListings';
 import { mapLimit } from './mapLimit';
 import { PipelineRuns } from './PipelineRuns';
 
@@ -113,8 +114,30 @@ export class JobsView {
       now?: () => number;
       /** Adds the failing stage and a pending input to pipelines' last builds. */
       runs?: PipelineRuns;
+      /** Job listings, watched while tabs look at them; read directly when absent. */
+      listings?: JobListings;
+      /**
+       * How long a list waits for schedules and stats that are not cached
+       * yet (ms); what is not read by then follows (`loading`), and the
+       * entity's viewers are told (`onExtrasLoaded`).
+       */
+      extrasWaitMs?: number;
+      onExtrasLoaded?: (entityRef: string) => void;
     },
-  ) {}
+  ) {
+    this.listings =
+      options.listings ??
+      new JobListings({
+        cache: options.cache,
+        logger: options.logger,
+        intervalMs: options.config.cache.ttlSeconds * 1000,
+        leaseMs: 0,
+        ttlMs: options.config.cache.ttlSeconds * 1000,
+        statsTtlMs: options.config.cache.scheduleTtlSeconds * 1000,
+      });
+  }
+
+  private readonly listings: JobListings;
 
   private timezoneOf(vpc: VpcConfig): string {
     return (
@@ -145,28 +168,67 @@ export class JobsView {
   async entityJobsView(
     entity: Entity,
     finish: (response: EntityJobsResponse) => Promise<EntityJobsResponse>,
+    viewer?: { userRef?: string },
   ): Promise<SerializedView> {
     const selection = await this.options.directory.selectionFor(entity);
-    const key = JSON.stringify([
-      'entity-jobs',
-      stringifyEntityRef(entity),
-      selection.key,
-    ]);
-    return this.options.cache.getSerialized(
+    const entityRef = stringifyEntityRef(entity);
+    const key = JSON.stringify(['entity-jobs', entityRef, selection.key]);
+    const watcher = { entityRef, userRef: viewer?.userRef };
+    const view = await this.options.cache.getSerialized(
       key,
       this.options.config.cache.ttlSeconds * 1000,
-      async () => finish(await this.listEntityJobs(entity, selection)),
+      async () => finish(await this.listEntityJobs(entity, selection, watcher)),
     );
+    // A view served from memory still says who watches its listings.
+    if (viewer) this.touchListings(selection, watcher);
+    return view;
+  }
+
+  /** The serialised views of `entityRef` (to drop them when Jenkins changed). */
+  static viewKeyPrefix(entityRef: string): string {
+    return JSON.stringify(['entity-jobs', entityRef]).slice(0, -1);
+  }
+
+  private touchListings(selection: EntitySelection, watcher: ListingWatcher) {
+    for (const vpc of selection.vpcs) {
+      const client = this.options.clients.get(vpc.jenkins);
+      if (!client) continue;
+      for (const source of this.sourcesOf(vpc, selection).keys()) {
+        // Renews the watch; the read is served from memory or the cache.
+        this.listings
+          .read(client, parseSource(source), watcher)
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  /** Where each selector of `vpc` is read from: its item, or its folder for a glob. */
+  private sourcesOf(
+    vpc: VpcConfig,
+    selection: EntitySelection,
+  ): Map<string, JobSelector[]> {
+    const sources = new Map<string, JobSelector[]>();
+    for (const selector of selection.selectorsByVpc.get(vpc.name) ?? []) {
+      const folder = this.options.directory.parentFolder(vpc, selector);
+      const last = selector.segments[selector.segments.length - 1];
+      const source: ListingSource = last.includes('*')
+        ? { kind: 'folder', path: folder }
+        : { kind: 'item', path: [folder, last].filter(Boolean).join('/') };
+      const key = JSON.stringify([source.kind, source.path]);
+      sources.set(key, [...(sources.get(key) ?? []), selector]);
+    }
+    return sources;
   }
 
   async listEntityJobs(
     entity: Entity,
     selection?: EntitySelection,
+    watcher?: ListingWatcher,
   ): Promise<EntityJobsResponse> {
     const { directory } = this.options;
     const claims = selection ?? (await directory.selectionFor(entity));
     const vpcs: VpcJobs[] = await Promise.all(
-      claims.vpcs.map(vpc => this.vpcJobs(vpc, claims)),
+      claims.vpcs.map(vpc => this.vpcJobs(vpc, claims, watcher)),
     );
     for (const { name, namedBy } of claims.unknownVpcs) {
       vpcs.push({
@@ -182,7 +244,9 @@ export class JobsView {
   private async vpcJobs(
     vpc: VpcConfig,
     selection: EntitySelection,
+    watcher?: ListingWatcher,
   ): Promise<VpcJobs> {
+    const started = this.now;
     const { directory } = this.options;
     const client = this.clientFor(vpc);
     const result: VpcJobs = { vpc: vpc.name, jenkins: client.name, jobs: [] };
@@ -190,17 +254,15 @@ export class JobsView {
       result.jobs.push(errorJob(bad.raw, bad.raw, bad.error));
     }
 
-    const folders = new Map<string, JobSelector[]>();
-    for (const selector of selection.selectorsByVpc.get(vpc.name) ?? []) {
-      const folder = directory.parentFolder(vpc, selector);
-      folders.set(folder, [...(folders.get(folder) ?? []), selector]);
-    }
+    const sources = this.sourcesOf(vpc, selection);
     const listings = await Promise.all(
-      [...folders.keys()].map(async folder => {
+      [...sources.keys()].map(async key => {
+        const source = parseSource(key);
         try {
-          return { folder, listing: await this.listFolder(client, folder) };
+          const listing = await this.listings.read(client, source, watcher);
+          return { key, source, listing };
         } catch (error) {
-          return { folder, error };
+          return { key, source, error };
         }
       }),
     );
@@ -218,8 +280,11 @@ export class JobsView {
     }
 
     const found = new Map<string, RawJob>();
-    for (const { folder, listing, error } of listings) {
-      for (const selector of folders.get(folder) ?? []) {
+    // Which listing each job came from: its stats are read per listing.
+    const sourceOf = new Map<string, ListingSource>();
+    for (const { key, source, listing, error } of listings) {
+      for (const selector of sources.get(key) ?? []) {
+        const folder = directory.parentFolder(vpc, selector);
         const label = [folder, selector.segments[selector.segments.length - 1]]
           .filter(Boolean)
           .join('/');
@@ -237,6 +302,7 @@ export class JobsView {
           const claim = directory.claimOf(selection, vpc, fullName);
           if (claim === 'valid') {
             found.set(fullName, raw);
+            sourceOf.set(fullName, source);
             shown++;
           } else if (claim === 'conflict') {
             shown++;
@@ -270,15 +336,28 @@ export class JobsView {
 
     const entries = [...found.entries()];
     const timezone = this.timezoneOf(vpc);
-    const runConfigs = await mapLimit(
-      entries,
-      SCHEDULE_CONCURRENCY,
-      ([fullName, raw]) => this.runConfig(client, fullName, raw, timezone),
+    const extras = await this.extras(client, entries, {
+      sourceOf,
+      timezone,
+      started,
+      entityRef: selection.entityRef,
+    });
+    const runConfigs = entries.map(
+      ([fullName]) =>
+        extras.configs.get(fullName) ?? {
+          spec: null,
+          label: null,
+          templateVersion: null,
+          template: null,
+        },
     );
     const now = this.now;
     const templateVersions = await this.templateVersionsFor(runConfigs);
     const jobs = entries.map(([fullName, raw], i) => {
-      const job = mapJob(raw, {
+      const loading: Array<'schedule' | 'stats'> = [];
+      if (!extras.configs.has(fullName)) loading.push('schedule');
+      if (!extras.stats.has(fullName)) loading.push('stats');
+      const mapped = mapJob(raw, {
         now,
         fullName,
         schedule: describeSchedule(runConfigs[i].spec, {
@@ -286,8 +365,11 @@ export class JobsView {
           timezone,
           now,
         }),
-        stats: jobStats(raw.builds),
+        stats: extras.stats.has(fullName)
+          ? jobStats(extras.stats.get(fullName))
+          : undefined,
       });
+      const job: JobSummary = loading.length ? { ...mapped, loading } : mapped;
       // From the same cached config.xml read as the schedule.
       const { templateVersion, template: templateId } = runConfigs[i];
       const current =
@@ -380,12 +462,115 @@ export class JobsView {
     return out;
   }
 
-  private listFolder(client: JenkinsClient, folder: string): Promise<RawJob> {
-    return this.options.cache.get(
-      `jenkins:${client.name}:folder:${folder}`,
-      this.options.config.cache.ttlSeconds * 1000,
-      async () => (await client.listFolder(folder)) as JsonValue as any,
-    ) as Promise<RawJob>;
+  /**
+   * Schedules (config.xml) and recent builds of the listed jobs: from the
+   * cache, else read now. The list waits for them only until `extrasWaitMs`
+   * after it started; what is not read by then shows as loading, and the
+   * entity's viewers are told once it is (a slow Jenkins must not hold the
+   * list back by one config.xml read per job).
+   */
+  private async extras(
+    client: JenkinsClient,
+    entries: Array<[string, RawJob]>,
+    context: {
+      sourceOf: Map<string, ListingSource>;
+      timezone: string;
+      started: number;
+      entityRef: string;
+    },
+  ): Promise<{
+    configs: Map<string, JobRunConfig>;
+    stats: Map<string, RawBuild[]>;
+  }> {
+    const { timezone, sourceOf } = context;
+    const configs = new Map<string, JobRunConfig>();
+    const stats = new Map<string, RawBuild[]>();
+    const work: Array<() => Promise<void>> = [];
+    for (const [fullName, raw] of entries) {
+      const context2 = { lastBuild: raw.lastBuild, timezone };
+      const cached = await this.options.configs.peek(
+        client,
+        fullName,
+        context2,
+      );
+      if (cached) configs.set(fullName, cached);
+      else
+        work.push(async () => {
+          configs.set(
+            fullName,
+            await this.runConfig(client, fullName, raw, timezone),
+          );
+        });
+    }
+    const bySource = new Map<
+      string,
+      {
+        source: ListingSource;
+        jobs: Array<{ fullName: string; lastCompleted: number | null }>;
+      }
+    >();
+    for (const [fullName, raw] of entries) {
+      const source = sourceOf.get(fullName)!;
+      const key = JSON.stringify([source.kind, source.path]);
+      const group = bySource.get(key) ?? { source, jobs: [] };
+      group.jobs.push({
+        fullName,
+        lastCompleted: raw.lastCompletedBuild?.number ?? null,
+      });
+      bySource.set(key, group);
+    }
+    for (const { source, jobs } of bySource.values()) {
+      const known = await this.listings.stats(client, source, jobs);
+      // Stale stats show until fresh ones are read: one build behind at most.
+      for (const job of jobs) {
+        const builds = known.builds.get(job.fullName);
+        if (builds) stats.set(job.fullName, builds);
+      }
+      if (known.fresh) continue;
+      work.push(async () => {
+        try {
+          const read = await known.load();
+          for (const job of jobs)
+            stats.set(job.fullName, read.get(job.fullName) ?? []);
+        } catch (error) {
+          this.options.logger.warn(
+            `Could not read recent builds of ${
+              source.path || '/'
+            }: ${errorMessage(error)}`,
+          );
+          for (const job of jobs)
+            if (!stats.has(job.fullName)) stats.set(job.fullName, []);
+        }
+      });
+    }
+    if (work.length === 0) return { configs, stats };
+
+    const all = mapLimit(work, SCHEDULE_CONCURRENCY, w => w());
+    const budget =
+      (this.options.extrasWaitMs ?? Number.POSITIVE_INFINITY) -
+      (this.now - context.started);
+    let done = false;
+    if (budget === Number.POSITIVE_INFINITY) {
+      await all;
+      done = true;
+    } else if (budget > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      done = await Promise.race([
+        all.then(() => true),
+        new Promise<boolean>(resolve => {
+          timer = setTimeout(() => resolve(false), budget);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    if (!done) {
+      all.then(
+        () => this.options.onExtrasLoaded?.(context.entityRef),
+        () => undefined,
+      );
+    }
+    // A snapshot: reads finishing later must not change a list being mapped.
+    return { configs: new Map(configs), stats: new Map(stats) };
   }
 
   /**
@@ -420,11 +605,7 @@ export class JobsView {
     fullName: string,
     raw: RawJob,
     timezone: string,
-  ): Promise<{
-    spec: string | null;
-    templateVersion: number | null;
-    template: string | null;
-  }> {
+  ): Promise<JobRunConfig> {
     try {
       return await this.options.configs.get(client, fullName, {
         lastBuild: raw.lastBuild,
@@ -434,7 +615,7 @@ export class JobsView {
       this.options.logger.warn(
         `Could not read schedule of ${fullName}: ${errorMessage(error)}`,
       );
-      return { spec: null, templateVersion: null, template: null };
+      return { spec: null, label: null, templateVersion: null, template: null };
     }
   }
 
@@ -640,4 +821,9 @@ function errorJob(name: string, fullName: string, error: string): JobSummary {
     lastBuild: null,
     error,
   };
+}
+
+function parseSource(key: string): ListingSource {
+  const [kind, path] = JSON.parse(key) as [ListingSource['kind'], string];
+  return { kind, path };
 }

@@ -114,6 +114,38 @@ export class ReadCache {
     }
   }
 
+  /** The cached value of `key`, if any; never loads. */
+  async peek<T extends JsonValue>(key: string): Promise<T | undefined> {
+    try {
+      return await this.cache.get<T>(key);
+    } catch (error) {
+      this.logger.warn(`Cache read failed: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Stores `value` under `key` for `ttlMs` (a poller that read it anyway). */
+  async set<T extends JsonValue>(
+    key: string,
+    value: T,
+    ttlMs: number,
+  ): Promise<void> {
+    try {
+      await this.cache.set(key, value, { ttl: ttlMs });
+    } catch (error) {
+      this.logger.warn(`Cache write failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Drops this process's serialised views whose key starts with `prefix`
+   * (Jenkins changed under them; other replicas keep theirs for the TTL).
+   */
+  dropViews(prefix: string): void {
+    for (const key of [...this.views.keys()])
+      if (key.startsWith(prefix)) this.views.delete(key);
+  }
+
   /** Forgets `key`, e.g. after we changed what it caches. */
   async delete(key: string): Promise<void> {
     this.views.clear();
@@ -123,6 +155,14 @@ export class ReadCache {
     } catch (error) {
       this.logger.warn(`Cache delete failed: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Changes whenever we changed something in Jenkins (any `delete`), on
+   * every replica: memory that mirrors Jenkins compares it before use.
+   */
+  async currentGeneration(): Promise<string> {
+    return this.generation();
   }
 
   private async generation(): Promise<string> {

@@ -103,6 +103,34 @@ export class JobConfigs {
     };
   }
 
+  /** The cached configuration of a job when it is still good, else undefined; never reads Jenkins. */
+  async peek(
+    client: JenkinsClient,
+    fullName: string,
+    context: { lastBuild?: RawBuild | null; timezone: string },
+  ): Promise<JobRunConfig | undefined> {
+    const cached = await this.options.cache.peek<CachedJobConfig>(
+      this.key(client, fullName),
+    );
+    if (
+      !cached ||
+      cached.templateVersion === undefined ||
+      cached.template === undefined ||
+      !explainsLastBuild(cached, context.lastBuild, {
+        fullName,
+        timezone: context.timezone,
+      })
+    ) {
+      return undefined;
+    }
+    return {
+      spec: cached.spec,
+      label: cached.label,
+      templateVersion: cached.templateVersion ?? null,
+      template: cached.template ?? null,
+    };
+  }
+
   /** Call after changing a job's configuration through Jenkins. */
   async invalidate(client: JenkinsClient, fullName: string): Promise<void> {
     await this.options.cache.delete(this.key(client, fullName));

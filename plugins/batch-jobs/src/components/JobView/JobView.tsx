@@ -233,12 +233,24 @@ export function JobView(props: JobViewProps) {
         <>
           <Grid item xs={12} md={6}>
             <InfoCard title="Schedule" variant="gridItem">
-              <NextRuns schedule={summary.schedule} />
+              {summary.loading?.includes('schedule') ? (
+                <Typography variant="body2" color="textSecondary" role="status">
+                  Reading the schedule from Jenkins…
+                </Typography>
+              ) : (
+                <NextRuns schedule={summary.schedule} />
+              )}
             </InfoCard>
           </Grid>
           <Grid item xs={12} md={6}>
             <InfoCard title="Recent builds" variant="gridItem">
-              <JobStats stats={summary.stats} width={240} height={48} />
+              {summary.loading?.includes('stats') ? (
+                <Typography variant="body2" color="textSecondary" role="status">
+                  Reading recent builds from Jenkins…
+                </Typography>
+              ) : (
+                <JobStats stats={summary.stats} width={240} height={48} />
+              )}
             </InfoCard>
           </Grid>
           {summary.schedule.spec && (

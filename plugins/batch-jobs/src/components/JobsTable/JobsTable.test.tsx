@@ -37,4 +37,36 @@ describe('JobsTable', () => {
     expect(waiting.closest('tr')).toHaveTextContent('orders-deploy');
     expect(screen.getAllByText(/in stage|waiting for input/)).toHaveLength(2);
   });
+
+  it('says which schedules and build stats are still being read, and shows the rest', async () => {
+    await renderWithApis(
+      <JobsTable
+        vpc="DEV"
+        jobs={[
+          job('DEV', 'cold-job', {
+            schedule: { spec: null },
+            loading: ['schedule', 'stats'],
+          }),
+          job('DEV', 'warm-job', {
+            schedule: { spec: null },
+            stats: {
+              successRate: 1,
+              recentDurationsMs: [1000, 1200],
+              medianDurationMs: 1100,
+              sampleSize: 2,
+            },
+          }),
+        ]}
+      />,
+      { api: createFakeApi() },
+    );
+    const reading = await screen.findByText('reading schedule…');
+    expect(reading.closest('tr')).toHaveTextContent('cold-job');
+    expect(reading.closest('tr')).toHaveTextContent('reading builds…');
+    // Not "manual": an unknown schedule is not an absent one.
+    expect(reading.closest('tr')).not.toHaveTextContent('manual');
+    const warm = screen.getByText('warm-job').closest('tr')!;
+    expect(warm).toHaveTextContent('manual');
+    expect(warm).not.toHaveTextContent('reading');
+  });
 });

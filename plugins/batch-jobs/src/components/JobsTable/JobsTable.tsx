@@ -87,7 +87,11 @@ export function JobsTable(props: {
       title: 'Schedule',
       field: 'schedule.spec',
       render: job =>
-        job.schedule.spec ? (
+        job.loading?.includes('schedule') ? (
+          <Typography variant="body2" color="textSecondary" role="status">
+            reading schedule…
+          </Typography>
+        ) : job.schedule.spec ? (
           <>
             {isPaused(job) && (
               <Typography variant="body2" color="secondary">
@@ -180,7 +184,14 @@ export function JobsTable(props: {
     {
       title: 'Recent builds',
       sorting: false,
-      render: job => <JobStats stats={job.stats} />,
+      render: job =>
+        job.loading?.includes('stats') ? (
+          <Typography variant="body2" color="textSecondary" role="status">
+            reading builds…
+          </Typography>
+        ) : (
+          <JobStats stats={job.stats} />
+        ),
     },
     {
       title: 'Triggered by',

@@ -1,0 +1,197 @@
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
+import { entityJobsChannel } from '@batch-jobs/plugin-batch-jobs-common';
+import {
+  api,
+  closeSandbox,
+  PAYMENTS_SETTLEMENT,
+  Sandbox,
+  startSandboxBackend,
+  startTestSandbox,
+} from './__testUtils__/integration';
+
+/*
+ * Job lists are read from Jenkins by one poller per named item while tabs
+ * look at them, whatever the number of tabs: a few bytes per job each
+ * interval, the whole listing only when it changed, and a signal to the
+ * users watching the entity.
+ */
+
+const ENTITY = 'component:default/payments-settlement';
+const JOBS_PATH = '/entity/default/component/payments-settlement/jobs';
+const JOB = 'DEV/payments-settlement/daily-settlement-report';
+const INTERVAL_MS = 150;
+
+const tree = (path: string) =>
+  decodeURIComponent(new URL(path, 'http://x').searchParams.get('tree') ?? '');
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+describe('job lists watched by one poller per item', () => {
+  let sandbox: Sandbox;
+  const published: Array<{ recipients: any; channel: string }> = [];
+  let server: any;
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    ({ server } = await startSandboxBackend(sandbox, {
+      entities: [PAYMENTS_SETTLEMENT],
+      batchJobs: {
+        cache: {
+          ttlSeconds: 10,
+          watchIntervalSeconds: INTERVAL_MS / 1000,
+          extrasWaitMs: 60_000,
+        },
+      },
+      features: [
+        createServiceFactory({
+          service: signalsServiceRef,
+          deps: {},
+          factory: () => ({
+            publish: async (signal: any) => {
+              published.push(signal);
+            },
+          }),
+        }),
+      ],
+    }));
+  });
+  afterAll(() => closeSandbox(sandbox));
+
+  /** Jenkins reads since `mark`, by kind. */
+  const readsSince = (mark: number) => {
+    const reads = sandbox.requests
+      .slice(mark)
+      .filter(r => r.method === 'GET' && /\/api\/json/.test(r.path));
+    return {
+      all: reads.map(r => r.path.split('?')[0]),
+      listings: reads.filter(r => tree(r.path).includes('parameterDefinitions'))
+        .length,
+      probes: reads
+        .filter(
+          r =>
+            tree(r.path).startsWith('name,color,buildable') &&
+            !tree(r.path).includes('parameterDefinitions'),
+        )
+        .map(r => r.path.split('?')[0]),
+    };
+  };
+
+  it('reads only the items the entity names, and ten tabs cost what one costs', async () => {
+    const mark = sandbox.requests.length;
+    const first = await api(server).get(JOBS_PATH);
+    expect(first.status).toBe(200);
+    const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
+    expect(jobs.length).toBeGreaterThan(3);
+    expect(jobs.every((j: any) => !j.error && !j.loading)).toBe(true);
+    expect(jobs.some((j: any) => j.schedule.spec)).toBe(true);
+    expect(jobs.some((j: any) => j.stats?.sampleSize > 0)).toBe(true);
+    // The three items the annotation names; never a whole VPC folder.
+    const paths = new Set(readsSince(mark).all);
+    expect(paths).toEqual(
+      new Set([
+        '/job/DEV/job/payments-settlement/api/json',
+        '/job/STG/job/payments-settlement/api/json',
+        '/job/PROD/job/payments-settlement/api/json',
+      ]),
+    );
+
+    // Ten tabs over several intervals: probes only, no listing read again.
+    const watching = sandbox.requests.length;
+    for (let round = 0; round < 4; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => api(server).get(JOBS_PATH)),
+      );
+      expect(answers.every(a => a.status === 200)).toBe(true);
+      await sleep(INTERVAL_MS);
+    }
+    const idle = readsSince(watching);
+    expect(idle.listings).toBe(0);
+    // One probe per item per interval (about 4 in the window), not per tab.
+    const perItem = new Map<string, number>();
+    for (const path of idle.probes)
+      perItem.set(path, (perItem.get(path) ?? 0) + 1);
+    expect(perItem.size).toBe(3);
+    for (const count of perItem.values()) {
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(count).toBeLessThanOrEqual(7);
+    }
+  });
+
+  it('notices a build in Jenkins within an interval and signals the users watching the entity', async () => {
+    await api(server).get(JOBS_PATH);
+    published.length = 0;
+    const job = sandbox.world.item(JOB) as any;
+    const before = job.builds[job.builds.length - 1].number;
+    // Someone starts the job in Jenkins itself, not through the portal.
+    sandbox.world.schedule(
+      job,
+      [{ kind: 'user', userId: 'bob', userName: 'Bob' }],
+      null,
+      0,
+    );
+    await sandbox.advance(10_000);
+    expect(job.builds[job.builds.length - 1].number).toBe(before + 1);
+
+    const mark = sandbox.requests.length;
+    for (let i = 0; i < 40 && published.length === 0; i++) await sleep(50);
+    expect(published).toContainEqual(
+      expect.objectContaining({
+        channel: entityJobsChannel(ENTITY),
+        recipients: { type: 'user', entityRef: ['user:default/jane'] },
+      }),
+    );
+    // The poller read DEV's listing again (once); the next view shows the build without a read.
+    expect(readsSince(mark).listings).toBeLessThanOrEqual(1);
+    const after = sandbox.requests.length;
+    const view = await api(server).get(JOBS_PATH);
+    const shown = view.body.vpcs
+      .find((v: any) => v.vpc === 'DEV')
+      .jobs.find((j: any) => j.fullName === JOB);
+    expect(shown.lastBuild.number).toBe(before + 1);
+    expect(readsSince(after).listings).toBe(0);
+  });
+
+  it('does not hold a list back for slow config.xml reads: schedules follow, with a signal', async () => {
+    const slow = await startTestSandbox();
+    const signals: Array<{ channel: string }> = [];
+    try {
+      const { server: backend } = await startSandboxBackend(slow, {
+        entities: [PAYMENTS_SETTLEMENT],
+        batchJobs: {
+          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 50 },
+        },
+        features: [
+          createServiceFactory({
+            service: signalsServiceRef,
+            deps: {},
+            factory: () => ({
+              publish: async (signal: any) => {
+                signals.push(signal);
+              },
+            }),
+          }),
+        ],
+      });
+      slow.faults.set({ path: '/job/**/config.xml', latencyMs: 400 });
+      const first = await api(backend).get(JOBS_PATH);
+      expect(first.status).toBe(200);
+      const cold = first.body.vpcs.flatMap((v: any) => v.jobs);
+      expect(cold.length).toBeGreaterThan(3);
+      expect(cold.every((j: any) => j.loading?.includes('schedule'))).toBe(
+        true,
+      );
+
+      for (let i = 0; i < 100 && signals.length === 0; i++) await sleep(50);
+      expect(signals).toContainEqual(
+        expect.objectContaining({ channel: entityJobsChannel(ENTITY) }),
+      );
+      const warm = (await api(backend).get(JOBS_PATH)).body.vpcs.flatMap(
+        (v: any) => v.jobs,
+      );
+      expect(warm.some((j: any) => j.loading)).toBe(false);
+      expect(warm.some((j: any) => j.schedule.spec)).toBe(true);
+    } finally {
+      await closeSandbox(slow);
+    }
+  });
+});
