@@ -157,7 +157,9 @@ async function startPortal({ extraNodes = 0, extraConfig = [] } = {}) {
     throw e;
   }
   const awsUrl = `http://127.0.0.1:${awsPort}`;
-  return { backendUrl, sandboxUrl, awsUrl, logDir, stop, dumpLogs };
+  // The processes' ids, for benchmarks that read their memory from /proc.
+  const pids = { sandbox: children[0].pid, backend: children[1].pid };
+  return { backendUrl, sandboxUrl, awsUrl, logDir, stop, dumpLogs, pids };
 }
 
 /** Builds packages/app/dist unless `skipBuild` and it exists; checks Chromium. */

@@ -5,6 +5,9 @@
  * Jenkins on --port, the AWS endpoint (EC2 Query API + S3, any access key) on --aws-port.
  * --nodes N (or SANDBOX_EXTRA_NODES) adds N online EC2 batch agents, spread over DEV/STG/PROD, for
  * measuring the fleet page (bench/fleet-page.js); they have no EC2 instance behind them.
+ * --log-mb N (or SANDBOX_BIG_LOG_MB) gives DEV daily-settlement-report's last finished build an N MB
+ * log, and DEV-worker's running build a live log whose every line (5 a second) starts with the epoch ms
+ * it appears at, for measuring the log view (bench/log-page.js); it prints `Big logs: {json}`.
  * The TypeScript sources are loaded through Backstage's node transform, so no build step is needed.
  */
 const { parseArgs } = require('node:util');
@@ -18,6 +21,7 @@ const { values } = parseArgs({
     host: { type: 'string', default: process.env.SANDBOX_HOST ?? '127.0.0.1' },
     seed: { type: 'string', default: process.env.SANDBOX_SEED ?? '42' },
     nodes: { type: 'string', default: process.env.SANDBOX_EXTRA_NODES ?? '0' },
+    'log-mb': { type: 'string', default: process.env.SANDBOX_BIG_LOG_MB ?? '0' },
   },
 });
 
@@ -43,6 +47,38 @@ function addExtraNodes(world, count) {
   }
 }
 
+const logMb = Number(values['log-mb']);
+if (!Number.isFinite(logMb) || logMb < 0) {
+  console.error(`--log-mb must be a number >= 0, not '${values['log-mb']}'`);
+  process.exit(2);
+}
+
+/** A huge finished log and a live one whose lines carry the time they appear. */
+function addBigLogs(world, mb) {
+  const { BuildLog } = require('../src/world/logs');
+  const finishedJob = world.item('DEV/payments-settlement/daily-settlement-report');
+  const finished = finishedJob.builds.filter(b => b.result !== null).slice(-1)[0];
+  const line = i => `${String(i).padStart(10, '0')} [batch] processed settlement record batch with checksum 0123456789abcdef ok`;
+  const lines = Math.floor((mb * 1024 * 1024) / (Buffer.byteLength(line(0)) + 1));
+  finished.log = new BuildLog().repeat(world.now() - lines - 60_000, 1, lines, line);
+  const worker = world.item('DEV/push-notifier/DEV-worker');
+  const running = worker.builds.filter(b => b.result === null).slice(-1)[0];
+  if (running) {
+    running.log = new BuildLog().repeat(world.now() - 60_000, 200, Infinity, (i, time) =>
+      `${time} live line ${String(i).padStart(9, '0')}`,
+    );
+  }
+  return {
+    finished: {
+      job: finishedJob.fullName,
+      number: finished.number,
+      bytes: finished.log.length(world.now()),
+      lastLine: line(lines - 1),
+    },
+    running: running && { job: worker.fullName, number: running.number },
+  };
+}
+
 const { startSandbox } = require('../src/index.ts');
 
 startSandbox({
@@ -56,6 +92,9 @@ startSandbox({
     if (extraNodes > 0) {
       addExtraNodes(sandbox.world, extraNodes);
       console.log(`Added ${extraNodes} extra batch agents (${sandbox.world.nodes.length} nodes in all)`);
+    }
+    if (logMb > 0) {
+      console.log(`Big logs: ${JSON.stringify(addBigLogs(sandbox.world, logMb))}`);
     }
     const { username, apiToken, password } = sandbox.credentials;
     console.log(`Jenkins sandbox listening on ${sandbox.jenkinsUrl}`);

@@ -423,6 +423,10 @@ export interface AuditPage {
 export const LOG_TEXT_SIZE_HEADER = 'X-Text-Size';
 /** @public */
 export const LOG_MORE_DATA_HEADER = 'X-More-Data';
+/** Offset of the first byte GET /builds/log answered (after `tail` snapped to a line). @public */
+export const LOG_TEXT_START_HEADER = 'X-Text-Start';
+/** Offset just after the last byte answered: the `start` to ask next. @public */
+export const LOG_TEXT_END_HEADER = 'X-Text-End';
 
 /** Annotation selecting an entity's jobs, see README. @public */
 export const BATCH_JOBS_ANNOTATION = 'batch-jobs.io/jobs';

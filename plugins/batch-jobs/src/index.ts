@@ -18,7 +18,13 @@ export {
 } from './plugin';
 export { isBatchJobsAvailable } from './conditions';
 export { batchJobsApiRef, BatchJobsClient } from './api';
-export type { BatchJobsApi, BuildRef, JobRef, LogChunk } from './api';
+export type {
+  BatchJobsApi,
+  BuildRef,
+  JobRef,
+  LogChunk,
+  LogChunkRequest,
+} from './api';
 export type { BatchJobsCardProps } from './components/BatchJobsCard';
 export type {
   AuditEvent,

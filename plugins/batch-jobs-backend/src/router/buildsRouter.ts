@@ -5,7 +5,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import {
   LOG_MORE_DATA_HEADER,
+  LOG_TEXT_END_HEADER,
   LOG_TEXT_SIZE_HEADER,
+  LOG_TEXT_START_HEADER,
 } from '@batch-jobs/plugin-batch-jobs-common';
 import { z } from 'zod';
 import { JobReadAccess } from '../services/actions/readAccess';
@@ -15,6 +17,11 @@ import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView, MAX_BUILDS_PAGE } from '../services/jobs/JobsView';
 import { LogStreamLimiter } from '../services/jobs/LogStreamLimiter';
+import {
+  ConsoleLogs,
+  MAX_LOG_LIMIT,
+  MAX_LOG_TAIL,
+} from '../services/consoleLogs/ConsoleLogs';
 import {
   jobParam,
   nonNegativeInt,
@@ -32,12 +39,27 @@ const buildsQuery = z.object({
   cursor: z.string().min(1).max(500).optional(),
 });
 
-const logQuery = z.object({
-  vpc: vpcParam,
-  job: jobParam,
-  number: positiveInt,
-  start: nonNegativeInt.optional(),
-});
+const logQuery = z
+  .object({
+    vpc: vpcParam,
+    job: jobParam,
+    number: positiveInt,
+    start: nonNegativeInt.optional(),
+    tail: positiveInt
+      .refine(n => n <= MAX_LOG_TAIL, `must be at most ${MAX_LOG_TAIL} bytes`)
+      .optional(),
+    limit: positiveInt
+      .refine(n => n <= MAX_LOG_LIMIT, `must be at most ${MAX_LOG_LIMIT} bytes`)
+      .optional(),
+  })
+  .refine(q => q.tail === undefined || q.start === undefined, {
+    message: 'give either start or tail, not both',
+    path: ['tail'],
+  })
+  .refine(q => q.tail === undefined || q.limit === undefined, {
+    message: 'tail already bounds the read; drop limit',
+    path: ['limit'],
+  });
 
 const rerunBody = z.object({
   vpc: z.string().min(1).max(100),
@@ -86,9 +108,13 @@ export function createBuildsRouter(options: {
   submitInput?: SubmitInput;
   /** Log streams one user may hold open at once. */
   maxLogStreamsPerUser?: number;
+  logs?: ConsoleLogs;
 }) {
   const { httpAuth, userInfo, jobs, rerun, directory, readAccess } = options;
   const logStreams = new LogStreamLimiter(options.maxLogStreamsPerUser ?? 8);
+  const logs =
+    options.logs ??
+    new ConsoleLogs({ directory, clientFor: vpc => jobs.clientFor(vpc) });
 
   /** The job named by a read, checked to be the caller's to read. */
   const readableJob = async (
@@ -115,6 +141,16 @@ export function createBuildsRouter(options: {
     );
   });
 
+  /*
+   * A build's console log, from Jenkins' progressiveText.
+   *   start=<offset>  from this byte (default 0); limit=<bytes> at most this many
+   *   tail=<bytes>    the last bytes instead, from the first whole line in them
+   * Headers: X-Text-Start (offset of the first byte sent), X-Text-End (just
+   * after the last: the next `start`), X-Text-Size (the log's length known so
+   * far), X-More-Data: true while the build still writes. A `start` past the
+   * end starts over at 0, as Jenkins does. Reads of a running build's end are
+   * shared by all its readers (ConsoleLogs); the rest streams through.
+   */
   router.get('/builds/log', async (req, res) => {
     const query = parse(logQuery, req.query, 'log query');
     const credentials = await readableJob(req, query.vpc, query.job);
@@ -128,7 +164,7 @@ export function createBuildsRouter(options: {
     res.on('close', release);
     let chunk;
     try {
-      chunk = await jobs.streamLog({ ...query, start: query.start ?? 0 });
+      chunk = await logs.read(query);
     } catch (error) {
       release();
       throw error;
@@ -139,17 +175,23 @@ export function createBuildsRouter(options: {
     // The app is served from another origin: let the browser read our headers.
     res.setHeader(
       'Access-Control-Expose-Headers',
-      `${LOG_TEXT_SIZE_HEADER}, ${LOG_MORE_DATA_HEADER}`,
+      [
+        LOG_TEXT_SIZE_HEADER,
+        LOG_MORE_DATA_HEADER,
+        LOG_TEXT_START_HEADER,
+        LOG_TEXT_END_HEADER,
+      ].join(', '),
     );
-    if (chunk.textSize !== undefined)
-      res.setHeader(LOG_TEXT_SIZE_HEADER, chunk.textSize);
-    if (chunk.moreData !== undefined)
-      res.setHeader(LOG_MORE_DATA_HEADER, chunk.moreData);
+    res.setHeader(LOG_TEXT_START_HEADER, chunk.start);
+    if (chunk.end !== undefined) res.setHeader(LOG_TEXT_END_HEADER, chunk.end);
+    if (chunk.size !== undefined)
+      res.setHeader(LOG_TEXT_SIZE_HEADER, chunk.size);
+    if (chunk.moreData) res.setHeader(LOG_MORE_DATA_HEADER, 'true');
     res.flushHeaders();
     // Stream through: a huge log never sits in our memory.
-    req.on('close', () => chunk.stream.destroy());
-    chunk.stream.on('error', () => res.destroy());
-    chunk.stream.pipe(res);
+    res.on('close', () => chunk.body.destroy());
+    chunk.body.on('error', () => res.destroy());
+    chunk.body.pipe(res);
   });
 
   router.post('/builds/rerun', async (req, res) => {

@@ -13,6 +13,7 @@ import { StopBuild } from '../services/actions/StopBuild';
 import { JobReadAccess } from '../services/actions/readAccess';
 import { JobDirectory } from '../services/jenkins/JobDirectory';
 import { JobsView } from '../services/jobs/JobsView';
+import { ConsoleLogs } from '../services/consoleLogs/ConsoleLogs';
 import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { SubmitInput } from '../services/actions/SubmitInput';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
@@ -33,6 +34,8 @@ export interface RouterOptions {
   readAccess: JobReadAccess;
   /** Log streams one user may hold open at once (default 8). */
   maxLogStreamsPerUser?: number;
+  /** Tail, bounded and shared live reads of logs (default: without a shared cache). */
+  logs?: ConsoleLogs;
   jobs: JobsView;
   rerun: Rerun;
   timeline: ScheduleTimeline;

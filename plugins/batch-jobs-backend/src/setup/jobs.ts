@@ -10,6 +10,7 @@ import { registerBatchJobsActions } from '../services/assistant/registerActions'
 import { JobsView } from '../services/jobs/JobsView';
 import { JobListings } from '../services/jobs/JobListings';
 import { entityJobsChannel } from '@batch-jobs/plugin-batch-jobs-common';
+import { ConsoleLogs } from '../services/consoleLogs/ConsoleLogs';
 import { PipelineRuns } from '../services/jobs/PipelineRuns';
 import { JobTemplates } from '../services/templates/JobTemplates';
 import { ScheduleTimeline } from '../services/schedules/ScheduleTimeline';
@@ -115,6 +116,12 @@ export async function setupJobs(base: Foundation, templates: JobTemplates) {
       directory,
       readAccess: base.readAccess,
       maxLogStreamsPerUser: batchJobsConfig.logs.maxStreamsPerUser,
+      logs: new ConsoleLogs({
+        directory,
+        clientFor: vpc => jobs.clientFor(vpc),
+        cache: readCache,
+        logger,
+      }),
       jobs,
       rerun,
       timeline,

@@ -136,9 +136,11 @@ export function createFakeApi(
   const api: Record<keyof BatchJobsApi, jest.Mock> = {
     getEntityJobs: jest.fn(async (_entityRef: string) => jobsResponse()),
     getBuilds: jest.fn(async (_request: JobRef) => ({ items: [] })),
-    getLogChunk: jest.fn(async ({ start }: BuildRef & { start: number }) => ({
+    getLogChunk: jest.fn(async () => ({
       text: '',
-      textSize: start,
+      start: 0,
+      end: 0,
+      size: 0,
       moreData: false,
     })),
     downloadLog: jest.fn(async (_request: BuildRef) => new Blob([''])),

@@ -32,14 +32,25 @@ export interface BuildRef extends JobRef {
   number: number;
 }
 
-/** A piece of console log, read from byte offset `start`. @public */
+/** A piece of console log: the bytes [start, end) of a log `size` bytes long so far. @public */
 export interface LogChunk {
   text: string;
-  /** Byte offset to ask for next (Jenkins' `X-Text-Size`). */
-  textSize: number;
+  /** Byte offset of the first byte of `text` (a tail starts on a whole line). */
+  start: number;
+  /** Byte offset just after `text`: the `start` to ask for next. */
+  end: number;
+  /** Length of the log known so far (Jenkins' `X-Text-Size`). */
+  size: number;
   /** True while the build is still writing its log (Jenkins' `X-More-Data`). */
   moreData: boolean;
 }
+
+/**
+ * Which piece of a log to read: at most `limit` bytes from `start`, or the
+ * last `tail` bytes. @public
+ */
+export type LogChunkRequest = BuildRef &
+  ({ start: number; limit?: number } | { tail: number });
 
 /** Client of the batch-jobs backend (`/api/batch-jobs`). @public */
 export interface BatchJobsApi {
@@ -49,8 +60,8 @@ export interface BatchJobsApi {
   getBuilds(
     request: JobRef & { limit?: number; cursor?: string },
   ): Promise<BuildsPage>;
-  /** Console log from byte offset `start`. */
-  getLogChunk(request: BuildRef & { start: number }): Promise<LogChunk>;
+  /** A piece of a console log; never holds more than `limit` (or `tail`) bytes. */
+  getLogChunk(request: LogChunkRequest): Promise<LogChunk>;
   /** The whole console log as a Blob, fetched with the user's credentials. */
   downloadLog(request: BuildRef): Promise<Blob>;
   /**

@@ -75,12 +75,14 @@ describe('BatchJobsClient', () => {
     expect(page.nextCursor).toBe('c2');
   });
 
-  it('parses X-Text-Size and X-More-Data of a log chunk', async () => {
+  it('parses the offsets and X-More-Data of a log chunk', async () => {
     let query: URLSearchParams | undefined;
     server.use(
       rest.get(`${base}/builds/log`, (req, res, ctx) => {
         query = req.url.searchParams;
         return res(
+          ctx.set('X-Text-Start', '1000'),
+          ctx.set('X-Text-End', '1014'),
           ctx.set('X-Text-Size', '1234'),
           ctx.set('X-More-Data', 'true'),
           ctx.text('line 1\nline 2\n'),
@@ -93,21 +95,63 @@ describe('BatchJobsClient', () => {
       job: 'STG/push-notifier/STG-worker',
       number: 7,
       start: 1000,
+      limit: 5000,
     });
 
     expect(query!.get('number')).toBe('7');
     expect(query!.get('start')).toBe('1000');
+    expect(query!.get('limit')).toBe('5000');
     expect(chunk).toEqual({
       text: 'line 1\nline 2\n',
-      textSize: 1234,
+      start: 1000,
+      end: 1014,
+      size: 1234,
       moreData: true,
     });
   });
 
-  it('treats a missing X-More-Data as the end of the log', async () => {
+  it('asks for the tail, and treats a missing X-More-Data as the end of the log', async () => {
+    let query: URLSearchParams | undefined;
+    server.use(
+      rest.get(`${base}/builds/log`, (req, res, ctx) => {
+        query = req.url.searchParams;
+        return res(
+          ctx.set('X-Text-Start', '15'),
+          ctx.set('X-Text-End', '20'),
+          ctx.set('X-Text-Size', '20'),
+          ctx.text('done\n'),
+        );
+      }),
+    );
+
+    const chunk = await createClient().getLogChunk({
+      vpc: 'DEV',
+      job: 'DEV/a/b',
+      number: 1,
+      tail: 4096,
+    });
+
+    expect(query!.get('tail')).toBe('4096');
+    expect(query!.has('start')).toBe(false);
+    expect(chunk).toEqual({
+      text: 'done\n',
+      start: 15,
+      end: 20,
+      size: 20,
+      moreData: false,
+    });
+  });
+
+  it('never keeps more than the limit, and leaves a cut character to the next read', async () => {
     server.use(
       rest.get(`${base}/builds/log`, (_req, res, ctx) =>
-        res(ctx.set('X-Text-Size', '20'), ctx.text('done\n')),
+        // A backend that sends more than asked, ending inside "é".
+        res(
+          ctx.set('X-Text-Start', '0'),
+          ctx.set('X-Text-End', '4'),
+          ctx.set('X-Text-Size', '100'),
+          ctx.body(new Uint8Array([0x61, 0x62, 0x63, 0xc3, 0xa9, 0x64, 0x65])),
+        ),
       ),
     );
 
@@ -115,10 +159,38 @@ describe('BatchJobsClient', () => {
       vpc: 'DEV',
       job: 'DEV/a/b',
       number: 1,
-      start: 15,
+      start: 0,
+      limit: 4,
     });
 
-    expect(chunk).toEqual({ text: 'done\n', textSize: 20, moreData: false });
+    expect(chunk).toEqual({
+      text: 'abc',
+      start: 0,
+      end: 3,
+      size: 100,
+      moreData: false,
+    });
+  });
+
+  it('falls back to what it asked and got without the offset headers', async () => {
+    server.use(
+      rest.get(`${base}/builds/log`, (_req, res, ctx) =>
+        res(ctx.text('done\n')),
+      ),
+    );
+    const chunk = await createClient().getLogChunk({
+      vpc: 'DEV',
+      job: 'DEV/a/b',
+      number: 1,
+      start: 15,
+    });
+    expect(chunk).toEqual({
+      text: 'done\n',
+      start: 15,
+      end: 20,
+      size: 20,
+      moreData: false,
+    });
   });
 
   it('downloads the whole log with the user token', async () => {

@@ -8,7 +8,9 @@ import {
   EntityJobsResponse,
   JobParametersResponse,
   LOG_MORE_DATA_HEADER,
+  LOG_TEXT_END_HEADER,
   LOG_TEXT_SIZE_HEADER,
+  LOG_TEXT_START_HEADER,
   QueueItemStatus,
   PauseJobRequest,
   PauseJobResponse,
@@ -25,7 +27,13 @@ import {
   SubmitInputResponse,
   VpcTimeline,
 } from '@batch-jobs/plugin-batch-jobs-common';
-import { BatchJobsApi, BuildRef, JobRef, LogChunk } from './BatchJobsApi';
+import {
+  BatchJobsApi,
+  BuildRef,
+  JobRef,
+  LogChunk,
+  LogChunkRequest,
+} from './BatchJobsApi';
 
 /** Idempotency header understood by `POST /builds/rerun`. */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
@@ -57,17 +65,31 @@ export class BatchJobsClient implements BatchJobsApi {
     return this.json(await this.request(`builds?${query}`));
   }
 
-  async getLogChunk(request: BuildRef & { start: number }): Promise<LogChunk> {
+  async getLogChunk(request: LogChunkRequest): Promise<LogChunk> {
     const res = await this.request(`builds/log?${logQuery(request)}`);
-    const text = await res.text();
-    const sizeHeader = res.headers.get(LOG_TEXT_SIZE_HEADER);
-    const textSize = sizeHeader !== null ? Number(sizeHeader) : NaN;
+    const max = 'tail' in request ? request.tail : request.limit;
+    let bytes = await readBody(res, max);
+    const header = (name: string) => {
+      const value = res.headers.get(name);
+      const n = value === null ? NaN : Number(value);
+      return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+    };
+    // Without our headers (an older backend): what we asked for, and what we got.
+    const start =
+      header(LOG_TEXT_START_HEADER) ?? ('start' in request ? request.start : 0);
+    const size = header(LOG_TEXT_SIZE_HEADER) ?? start + bytes.length;
+    let end = header(LOG_TEXT_END_HEADER) ?? start + bytes.length;
+    if (end < size) {
+      // Cut by a limit, maybe inside a character: leave it to the next read.
+      const whole = completeUtf8Length(bytes);
+      end -= bytes.length - whole;
+      bytes = bytes.subarray(0, whole);
+    }
     return {
-      text,
-      // Without the header, advance by what we got so we never re-read it.
-      textSize: Number.isFinite(textSize)
-        ? textSize
-        : request.start + new TextEncoder().encode(text).length,
+      text: new TextDecoder().decode(bytes),
+      start,
+      end,
+      size,
       // Jenkins only sends X-More-Data while the log can still grow.
       moreData: res.headers.get(LOG_MORE_DATA_HEADER)?.toLowerCase() === 'true',
     };
@@ -227,11 +249,63 @@ export class BatchJobsClient implements BatchJobsApi {
   }
 }
 
-function logQuery(request: BuildRef & { start: number }): URLSearchParams {
-  return new URLSearchParams({
+function logQuery(request: LogChunkRequest): URLSearchParams {
+  const query = new URLSearchParams({
     vpc: request.vpc,
     job: request.job,
     number: String(request.number),
-    start: String(request.start),
   });
+  if ('tail' in request) {
+    query.set('tail', String(request.tail));
+  } else {
+    query.set('start', String(request.start));
+    if (request.limit !== undefined) query.set('limit', String(request.limit));
+  }
+  return query;
+}
+
+/** At most `max` bytes of the body; the rest is never read (the stream is cancelled). */
+async function readBody(res: Response, max?: number): Promise<Uint8Array> {
+  if (max === undefined || !res.body) {
+    const all = new Uint8Array(await res.arrayBuffer());
+    return max === undefined ? all : all.subarray(0, max);
+  }
+  const reader = res.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < max) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    total += value.length;
+  }
+  if (total >= max) reader.cancel().catch(() => {});
+  const out = new Uint8Array(Math.min(total, max));
+  let offset = 0;
+  for (const part of parts) {
+    const piece = part.subarray(0, out.length - offset);
+    out.set(piece, offset);
+    offset += piece.length;
+    if (offset >= out.length) break;
+  }
+  return out;
+}
+
+/** Length of the longest prefix of `bytes` that ends on a whole UTF-8 character. */
+function completeUtf8Length(bytes: Uint8Array): number {
+  // Walk back over continuation bytes (10xxxxxx) to the last lead byte.
+  let i = bytes.length - 1;
+  let continuation = 0;
+  while (i >= 0 && continuation < 3 && (bytes[i] & 0xc0) === 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i < 0) return bytes.length;
+  const lead = bytes[i];
+  // Continuation bytes a lead byte announces: 110xxxxx 1, 1110xxxx 2, 11110xxx 3.
+  let needs = 0;
+  if (lead >= 0xf0) needs = 3;
+  else if (lead >= 0xe0) needs = 2;
+  else if (lead >= 0xc0) needs = 1;
+  return needs > continuation ? i : bytes.length;
 }

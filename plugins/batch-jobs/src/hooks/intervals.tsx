@@ -21,7 +21,9 @@ export const defaultPollIntervals: PollIntervals = {
   signalled: 60_000,
   running: 5_000,
   builds: 30_000,
-  log: 2_000,
+  // Cheap: the backend answers every follower of a build from one shared
+  // Jenkins read (at most one per 800 ms, ConsoleLogs), so live lines show within ~1 s.
+  log: 1_000,
   queue: 2_000,
 };
 

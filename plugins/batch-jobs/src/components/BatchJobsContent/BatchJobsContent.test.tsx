@@ -27,18 +27,24 @@ describe('BatchJobsContent', () => {
     expect(tabs[0]).toHaveAttribute('aria-selected', 'true');
 
     const rows = screen.getAllByRole('row');
-    const failed = rows.find(r => r.textContent?.includes('daily-settlement-report'))!;
+    const failed = rows.find(r =>
+      r.textContent?.includes('daily-settlement-report'),
+    )!;
     expect(within(failed).getByText('Failed')).toBeInTheDocument();
     expect(within(failed).getByText('H 2 * * *')).toBeInTheDocument();
     expect(within(failed).getByText('timer')).toBeInTheDocument();
 
-    const migrate = rows.find(r => r.textContent?.includes('DEV/payments-settlement/migrate-ledger'))!;
+    const migrate = rows.find(r =>
+      r.textContent?.includes('DEV/payments-settlement/migrate-ledger'),
+    )!;
     expect(within(migrate).getByText('manual')).toBeInTheDocument();
     expect(within(migrate).getByTestId('portal-cause')).toHaveTextContent(
       'jane.doe via portal',
     );
 
-    const running = rows.find(r => r.textContent?.includes('settlement-reconcile'))!;
+    const running = rows.find(r =>
+      r.textContent?.includes('settlement-reconcile'),
+    )!;
     expect(within(running).getByText('Running')).toBeInTheDocument();
     expect(within(running).getByText('Jane Doe')).toBeInTheDocument();
   });
@@ -64,9 +70,13 @@ describe('BatchJobsContent', () => {
     });
     await renderWithApis(<BatchJobsContent />, { api });
 
-    await userEvent.click(await screen.findByRole('link', { name: 'migrate-ledger' }));
+    await userEvent.click(
+      await screen.findByRole('link', { name: 'migrate-ledger' }),
+    );
 
-    expect(await screen.findByText('Builds of migrate-ledger')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Builds of migrate-ledger'),
+    ).toBeInTheDocument();
     expect(api.getBuilds).toHaveBeenCalledWith(
       expect.objectContaining({
         vpc: 'DEV',
@@ -81,7 +91,9 @@ describe('BatchJobsContent', () => {
       getBuilds: jest.fn(async () => ({ items: [build(7)] })),
       getLogChunk: jest.fn(async () => ({
         text: 'Finished: SUCCESS\n',
-        textSize: 18,
+        start: 0,
+        end: 18,
+        size: 18,
         moreData: false,
       })),
     });
@@ -100,7 +112,7 @@ describe('BatchJobsContent', () => {
       vpc: 'STG',
       job: 'STG/payments-settlement/daily-settlement-report',
       number: 7,
-      start: 0,
+      tail: 256 * 1024,
     });
     expect(screen.getByRole('tab', { name: /STG/ })).toHaveAttribute(
       'aria-selected',
@@ -114,7 +126,9 @@ describe('BatchJobsContent', () => {
     await userEvent.click(await screen.findByRole('tab', { name: 'Audit' }));
     expect(await screen.findByText('Nothing done yet')).toBeInTheDocument();
     expect(api.getAudit).toHaveBeenCalledWith(
-      expect.objectContaining({ entityRef: 'component:default/payments-settlement' }),
+      expect.objectContaining({
+        entityRef: 'component:default/payments-settlement',
+      }),
     );
   });
 

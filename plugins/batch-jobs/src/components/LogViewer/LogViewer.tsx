@@ -6,6 +6,7 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import VerticalAlignBottomIcon from '@material-ui/icons/VerticalAlignBottom';
+import VerticalAlignTopIcon from '@material-ui/icons/VerticalAlignTop';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { batchJobsApiRef, BuildRef } from '../../api';
 import { errorMessage } from '../../format';
@@ -39,6 +40,21 @@ export interface LogViewerProps {
   build: BuildRef;
   /** Lines kept on screen; older ones are dropped (download has them all). */
   maxLines?: number;
+  /** Bytes kept on screen, likewise. */
+  maxBytes?: number;
+}
+
+/** 1536 → "1.5 KB": the size of the window shown. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
 /** Saves a Blob under a file name through a temporary object URL. */
@@ -54,16 +70,36 @@ function saveBlob(blob: Blob, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Which bytes of how many are on screen, e.g. "Showing bytes 1,000–2,000 of 9,000 (1000 B, 10 lines)". */
+function windowCaption(log: {
+  start: number;
+  end: number;
+  size: number;
+  lineCount: number;
+}) {
+  const n = (value: number) => value.toLocaleString();
+  const held = formatBytes(log.end - log.start);
+  return `Showing bytes ${n(log.start)}–${n(log.end)} of ${n(
+    log.size,
+  )} (${held}, ${n(log.lineCount)} lines)`;
+}
+
+function logStatus(log: { following: boolean; endDropped: boolean }) {
+  if (log.following) return 'Following live…';
+  return log.endDropped ? 'Earlier part of the log' : 'Log complete';
+}
+
 /**
- * Console log of a build. Follows a running build live, keeps auto-scrolling
- * unless the reader scrolled up, and shows only the last lines of huge logs.
+ * Console log of a build. Opens at the end and follows a running build live,
+ * keeps auto-scrolling unless the reader scrolled up, and holds a bounded
+ * window of a huge log, with earlier blocks loaded on demand.
  */
 export function LogViewer(props: LogViewerProps) {
-  const { build, maxLines = 5000 } = props;
+  const { build, maxLines = 5000, maxBytes = 2 * 1024 * 1024 } = props;
   const classes = useStyles();
   const api = useApi(batchJobsApiRef);
   const alertApi = useApi(alertApiRef);
-  const log = useLogFollower(build, { maxLines });
+  const log = useLogFollower(build, { window: { maxLines, maxBytes } });
   const container = useRef<HTMLPreElement>(null);
   const [stickToBottom, setStickToBottom] = useState(true);
   const [downloading, setDownloading] = useState(false);
@@ -72,6 +108,21 @@ export function LogViewer(props: LogViewerProps) {
     const el = container.current;
     if (el && stickToBottom) el.scrollTop = el.scrollHeight;
   }, [log.text, stickToBottom]);
+
+  // Earlier text goes above: keep the reader's line in place.
+  const heightBefore = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const el = container.current;
+    if (!el || heightBefore.current === undefined || log.loadingEarlier) return;
+    el.scrollTop += el.scrollHeight - heightBefore.current;
+    heightBefore.current = undefined;
+  }, [log.start, log.loadingEarlier]);
+
+  const loadEarlier = () => {
+    heightBefore.current = container.current?.scrollHeight;
+    setStickToBottom(false);
+    log.loadEarlier();
+  };
 
   const onScroll = () => {
     const el = container.current;
@@ -100,22 +151,31 @@ export function LogViewer(props: LogViewerProps) {
   return (
     <Box>
       <div className={classes.toolbar}>
-        <Typography variant="subtitle2">
-          {log.following ? 'Following live…' : 'Log complete'}
-        </Typography>
-        {log.droppedLines > 0 && (
+        <Typography variant="subtitle2">{logStatus(log)}</Typography>
+        {log.size > 0 && (log.start > 0 || log.end < log.size) && (
           <Typography variant="body2" color="textSecondary" role="status">
-            Showing the last {maxLines.toLocaleString()} lines — download the
-            full log to see the {log.droppedLines.toLocaleString()} earlier
-            ones.
+            {windowCaption(log)}
           </Typography>
         )}
         <span className={classes.grow} />
-        {!stickToBottom && (
+        {log.start > 0 && (
+          <Button
+            size="small"
+            startIcon={<VerticalAlignTopIcon />}
+            onClick={loadEarlier}
+            disabled={log.loadingEarlier}
+          >
+            {log.loadingEarlier ? 'Loading earlier…' : 'Load earlier'}
+          </Button>
+        )}
+        {(log.endDropped || !stickToBottom) && (
           <Button
             size="small"
             startIcon={<VerticalAlignBottomIcon />}
-            onClick={() => setStickToBottom(true)}
+            onClick={() => {
+              if (log.endDropped) log.jumpToEnd();
+              setStickToBottom(true);
+            }}
           >
             Jump to end
           </Button>
