@@ -1,287 +1,744 @@
 #!/usr/bin/env node
 /*
- * Benchmark: the Batch Jobs backend against the community Jenkins backend,
- * both in this process, both against one sandbox Jenkins holding an entity
- * of 3 VPCs × 20 jobs × 500 builds. Prints tables; asserts nothing.
+ * Benchmark (issue 17): the Batch Jobs backend against the community Jenkins
+ * backend, each in its own process behind its own counting, latency-adding,
+ * gzip-negotiating proxy to one sandbox Jenkins process; viewers and tabs
+ * come from a separate load-generator process. Prints tables, writes the raw
+ * numbers to bench/results/<date>.json and bench/results/latest.json, and
+ * ends with a verdict per criterion of the issue. Asserts nothing.
  *
- *   npm run bench                 (root)  or  node bench/run.js
- *   BENCH_LOG_MB=1024 BENCH_NODES=1000 BENCH_COMMUNITY_LOG_MB=100 node bench/run.js
+ *   npm run bench          (root; Node 24 on PATH, see bench/README.md)
+ *   BENCH_REPS=1 BENCH_STEADY_S=60 node bench/run.js      (a short run)
  */
+const fs = require('node:fs');
 const path = require('node:path');
-const http = require('node:http');
+const { startChild, procStats } = require('./lib/proc');
 
-// Loads the TypeScript sources (sandbox, our plugin) without a build.
-require(require.resolve('@backstage/cli/config/nodeTransform.cjs', { paths: [path.resolve(__dirname, '..')] }));
+const env = (name, fallback) => process.env[name] ?? fallback;
+const list = (name, fallback) => env(name, fallback).split(',').map(Number);
+const range = (name, fallback) => {
+  const [min, max = min] = env(name, fallback).split('-').map(Number);
+  return [min, max];
+};
 
-const { startSandbox } = require('@internal/batch-jobs-sandbox');
-const { BuildLog } = require('@internal/batch-jobs-sandbox/src/world/logs');
-const { startTestBackend, mockServices, mockCredentials } = require('@backstage/backend-test-utils');
-const { catalogServiceMock } = require('@backstage/plugin-catalog-node/testUtils');
-const { batchJobsPlugin } = require('@batch-jobs/plugin-batch-jobs-backend');
-const communityJenkins = require('@backstage-community/plugin-jenkins-backend').default;
+const KNOBS = {
+  reps: Number(env('BENCH_REPS', '5')),
+  viewers: list('BENCH_VIEWERS', '1,10,50'),
+  latencies: list('BENCH_LATENCIES', '0,200,2000'),
+  arrivalMs: Number(env('BENCH_ARRIVAL_MS', '1000')),
+  thinkMs: range('BENCH_THINK_MS', '1000-3000'),
+  warmViews: Number(env('BENCH_WARM_VIEWS', '2')),
+  parallel: Number(env('BENCH_PARALLEL', '4')),
+  steadySeconds: Number(env('BENCH_STEADY_S', '300')),
+  steadySettleSeconds: Number(env('BENCH_STEADY_SETTLE_S', '30')),
+  steadyTabs: list('BENCH_TABS', '1,10,50'),
+  communityPollMs: Number(env('BENCH_COMMUNITY_POLL_MS', '1500')),
+  jobsPerService: Number(env('BENCH_JOBS_PER_SERVICE', '20')),
+  builds: Number(env('BENCH_BUILDS', '500')),
+  memoryJobs: Number(env('BENCH_MEMORY_JOBS', '1000')),
+};
+const BACKENDS = ['ours', 'community-folder', 'community-leaf'];
+const PAGES = ['list', 'build', 'log'];
+const PAGE_TITLES = {
+  list: 'job list',
+  build: 'build detail',
+  log: 'log (start=0)',
+};
+const LIB = path.join(__dirname, 'lib');
+// V8 code cache for the children: backends start in ~3 s instead of ~6 s.
+const CHILD_ENV = {
+  NODE_COMPILE_CACHE: path.join(
+    require('node:os').tmpdir(),
+    'batch-jobs-bench-compile-cache',
+  ),
+};
+const ENTITY = 'default/component/payments-settlement';
 
-const LOG_MB = Number(process.env.BENCH_LOG_MB ?? 1024);
-const NODES = Number(process.env.BENCH_NODES ?? 1000);
-const COMMUNITY_LOG_MB = Number(process.env.BENCH_COMMUNITY_LOG_MB ?? 100);
-const JOBS_PER_SERVICE = 20;
-const BUILDS = 500;
-const SERVICE = 'payments-settlement';
-const VPCS = ['DEV', 'STG', 'PROD'];
-const AUTH = mockCredentials.user.header('user:default/jane');
-
-function percentile(values, p) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function get(port, urlPath) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, headers: { Authorization: AUTH } }, res => {
-      let bytes = 0;
-      let ttfb;
-      res.on('data', chunk => {
-        if (ttfb === undefined) ttfb = Number(process.hrtime.bigint() - started) / 1e6;
-        bytes += chunk.length;
-      });
-      res.on('end', () =>
-        resolve({ status: res.statusCode, bytes, ttfb, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
-}
-
-/** `viewers` concurrent users, each loading the page `rounds` times in a row. */
-async function load(sandbox, port, paths, viewers, rounds) {
-  const mark = sandbox.requests.length;
-  const bytes = sandbox.bytesSent();
-  const latencies = [];
-  let errors = 0;
-  await Promise.all(
-    Array.from({ length: viewers }, async (_, v) => {
-      for (let r = 0; r < rounds; r++) {
-        const res = await get(port, paths[(v + r) % paths.length]);
-        if (res.status !== 200) errors++;
-        latencies.push(res.ms);
-      }
-    }),
+const median = values => quantile(values, 0.5);
+function quantile(values, q) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return (
+    sorted[lo] +
+    (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (at - lo)
   );
-  return {
-    views: viewers * rounds,
-    errors,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    jenkinsRequests: sandbox.requests.length - mark,
-    jenkinsBytes: sandbox.bytesSent() - bytes,
-  };
 }
+/** Nearest-rank percentile of one repetition's latencies. */
+function percentile(values, p) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  return sorted[
+    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  ];
+}
+const spread = values => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
 
-const fmt = n => (typeof n === 'number' ? (Number.isInteger(n) ? String(n) : n.toFixed(1)) : String(n));
+function fmtNum(n) {
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) >= 100)
+    return Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
+  if (Math.abs(n) >= 10) return n.toFixed(1);
+  return n.toFixed(2).replace(/\.?0+$/, '') || '0';
+}
+const fmtSpread = s =>
+  s.min === s.max
+    ? fmtNum(s.median)
+    : `${fmtNum(s.median)} (${fmtNum(s.min)}–${fmtNum(s.max)})`;
+
 function table(title, rows) {
+  if (rows.length === 0) return;
   const columns = Object.keys(rows[0]);
-  const widths = columns.map(c => Math.max(c.length, ...rows.map(r => fmt(r[c]).length)));
+  const widths = columns.map(c =>
+    Math.max(c.length, ...rows.map(r => String(r[c]).length)),
+  );
   console.log(`\n${title}`);
   console.log(columns.map((c, i) => c.padEnd(widths[i])).join(' | '));
   console.log(widths.map(w => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) console.log(columns.map((c, i) => fmt(r[c]).padEnd(widths[i])).join(' | '));
+  for (const r of rows)
+    console.log(
+      columns.map((c, i) => String(r[c]).padEnd(widths[i])).join(' | '),
+    );
 }
 
-function entity(annotations) {
+function paths(backend, running) {
+  const job = encodeURIComponent(running.job);
+  if (backend === 'ours') {
+    const q = `vpc=${running.vpc}&job=${job}`;
+    return {
+      list: `/api/batch-jobs/entity/${ENTITY}/jobs`,
+      build: `/api/batch-jobs/builds?${q}&limit=1`,
+      log: `/api/batch-jobs/builds/log?${q}&number=${running.number}&start=0`,
+    };
+  }
   return {
-    apiVersion: 'backstage.io/v1alpha1',
-    kind: 'Component',
-    metadata: { name: SERVICE, namespace: 'default', annotations },
-    spec: { type: 'service', lifecycle: 'production', owner: 'team-payments' },
+    list: `/api/jenkins/v1/entity/${ENTITY}/projects`,
+    build: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}`,
+    log: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}/consoleText`,
   };
+}
+
+async function startPair(sandbox, kind, latencyMs) {
+  const proxy = startChild(path.join(LIB, 'proxy.js'), [], {
+    env: { BENCH_PROXY: JSON.stringify({ target: sandbox.url, latencyMs }) },
+  });
+  const { port: proxyPort } = await proxy.ready;
+  const backend = startChild(path.join(LIB, 'backend.js'), [], {
+    env: {
+      ...CHILD_ENV,
+      BENCH_BACKEND: JSON.stringify({
+        kind,
+        jenkinsUrl: `http://127.0.0.1:${proxyPort}`,
+        apiToken: sandbox.apiToken,
+        jobs: sandbox.jobs,
+      }),
+    },
+  });
+  let info;
+  try {
+    info = await backend.ready;
+  } catch (error) {
+    await proxy.stop();
+    throw error;
+  }
+  return {
+    proxy,
+    backend,
+    base: `http://127.0.0.1:${info.port}`,
+    auths: info.auths,
+    async stop() {
+      await backend.stop();
+      await proxy.stop();
+    },
+  };
+}
+
+/** One cell of the matrix: a fresh backend; cold views of each page, then warm ones. */
+async function runCell(sandbox, load, cell) {
+  const pair = await startPair(sandbox, cell.backend, cell.latencyMs);
+  const urls = paths(cell.backend, sandbox.running);
+  const results = [];
+  try {
+    for (const phase of ['cold', 'warm']) {
+      for (const page of PAGES) {
+        const before = await pair.proxy.request('stats');
+        const cpuBefore = pair.backend.stats().cpuSeconds;
+        const views = phase === 'cold' ? 1 : KNOBS.warmViews;
+        const out = await load.request('views', {
+          base: pair.base,
+          auths: pair.auths,
+          paths: [urls[page]],
+          viewers: cell.viewers,
+          viewsPerViewer: views,
+          arrivalMs: KNOBS.arrivalMs,
+          thinkMs: KNOBS.thinkMs,
+        });
+        const after = await pair.proxy.request('stats');
+        const count = cell.viewers * views;
+        results.push({
+          ...cell,
+          phase,
+          page,
+          views: count,
+          failures: out.failures,
+          jenkinsRequests: after.requests - before.requests,
+          jenkinsBytes: after.bytesOut - before.bytesOut,
+          gzipAsked: after.gzipAsked - before.gzipAsked,
+          proxyErrors: after.errors - before.errors,
+          kinds: kindDiff(before, after),
+          requestsPerView: (after.requests - before.requests) / count,
+          bytesPerView: (after.bytesOut - before.bytesOut) / count,
+          p50: percentile(out.latencies, 50),
+          p95: percentile(out.latencies, 95),
+          backendCpuSeconds: pair.backend.stats().cpuSeconds - cpuBefore,
+        });
+      }
+    }
+    const stats = pair.backend.stats();
+    for (const r of results) r.backendPeakRss = stats.peakRss;
+  } finally {
+    await pair.stop();
+  }
+  return results;
+}
+
+async function pool(items, size, fn) {
+  const out = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, size) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        out.push(...(await fn(item)));
+      }
+    }),
+  );
+  return out;
+}
+
+/** Request kinds sent between two proxy snapshots, most frequent first. */
+function kindDiff(before, after) {
+  return Object.entries(after.kinds)
+    .map(([kind, n]) => [kind, n - (before.kinds[kind] ?? 0)])
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+function aggregateViews(rows) {
+  const groups = new Map();
+  for (const r of rows) {
+    const key = [r.phase, r.page, r.viewers, r.latencyMs, r.backend].join('|');
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  const cells = [];
+  for (const reps of groups.values()) {
+    const r0 = reps[0];
+    const failed = reps.reduce(
+      (n, r) => n + Object.values(r.failures).reduce((a, b) => a + b, 0),
+      0,
+    );
+    cells.push({
+      phase: r0.phase,
+      page: r0.page,
+      viewers: r0.viewers,
+      latencyMs: r0.latencyMs,
+      backend: r0.backend,
+      reps: reps.length,
+      failedViews: failed,
+      requestsPerView: spread(reps.map(r => r.requestsPerView)),
+      bytesPerView: spread(reps.map(r => r.bytesPerView)),
+      p50: spread(reps.map(r => r.p50)),
+      p95: spread(reps.map(r => r.p95)),
+    });
+  }
+  return cells;
+}
+
+async function steadyState(sandbox, load) {
+  await sandbox.child.request('tick');
+  const variants = [
+    { name: 'ours', backend: 'ours', kind: 'ours' },
+    {
+      name: 'community (as their UI does: no polling)',
+      backend: 'community-folder',
+      kind: 'community',
+      pollMs: 0,
+    },
+    {
+      name: `community (build page polling every ${KNOBS.communityPollMs} ms)`,
+      backend: 'community-folder',
+      kind: 'community',
+      pollMs: KNOBS.communityPollMs,
+    },
+  ];
+  const runs = await Promise.all(
+    variants.flatMap(variant =>
+      KNOBS.steadyTabs.map(async tabs => ({
+        variant,
+        tabs,
+        pair: await startPair(sandbox, variant.backend, 0),
+      })),
+    ),
+  );
+  // Counted from the end of the settle period (tabs opened, first loads done) for steadySeconds.
+  const settleMs = KNOBS.steadySettleSeconds * 1000;
+  const durationMs = KNOBS.steadySeconds * 1000;
+  const snapshot = () =>
+    Promise.all(
+      runs.map(async r => ({
+        proxy: await r.pair.proxy.request('stats'),
+        cpu: r.pair.backend.stats().cpuSeconds,
+      })),
+    );
+  let before;
+  const settled = new Promise(resolve => setTimeout(resolve, settleMs)).then(
+    async () => {
+      before = await snapshot();
+    },
+  );
+  const resultsPromise = load.request('tabs', {
+    runs: runs.map((r, id) => ({
+      id,
+      base: r.pair.base,
+      auths: r.pair.auths,
+      kind: r.variant.kind,
+      tabs: r.tabs,
+      durationMs: settleMs + durationMs,
+      pollMs: r.variant.pollMs,
+      running: sandbox.running,
+      // plugins/batch-jobs/src/hooks/intervals.tsx defaultPollIntervals
+      intervals: { jobs: 15_000, running: 5_000, builds: 30_000, log: 2_000 },
+    })),
+  });
+  const results = await resultsPromise;
+  await settled;
+  const afterAll = await snapshot();
+  const rows = [];
+  for (const [i, r] of runs.entries()) {
+    const after = afterAll[i].proxy;
+    const stats = r.pair.backend.stats();
+    const minutes = durationMs / 60_000;
+    const res = results.find(x => x.id === i);
+    rows.push({
+      variant: r.variant.name,
+      backend: r.variant.backend,
+      tabs: r.tabs,
+      minutes,
+      backendRequests: res.requests,
+      failures: res.failures,
+      jenkinsRequestsPerMin:
+        (after.requests - before[i].proxy.requests) / minutes,
+      jenkinsBytesPerMin: (after.bytesOut - before[i].proxy.bytesOut) / minutes,
+      backendCpuSecondsPerMin: (afterAll[i].cpu - before[i].cpu) / minutes,
+      backendPeakRss: stats.peakRss,
+      p95: percentile(res.latencies, 95),
+      kinds: kindDiff(before[i].proxy, after),
+    });
+  }
+  await Promise.all(runs.map(r => r.pair.stop()));
+  return rows;
+}
+
+/** The sandbox of the memory figure: 3 VPCs × ceil(N / 3) jobs in the entity's folder. */
+function memorySandbox() {
+  return startSandbox({
+    jobsPerService: Math.ceil(KNOBS.memoryJobs / 3),
+    buildsPerJob: [20, 20],
+  });
+}
+
+async function memoryFigure(load, sandboxPromise) {
+  const sandbox = await sandboxPromise;
+  try {
+    const pair = await startPair(sandbox, 'ours', 0);
+    try {
+      const idle = pair.backend.stats();
+      const out = await load.request('views', {
+        base: pair.base,
+        auths: pair.auths,
+        paths: [paths('ours', sandbox.running).list],
+        viewers: 1,
+        viewsPerViewer: 3,
+        arrivalMs: 0,
+        thinkMs: [500, 500],
+      });
+      const res = await load.request('views', {
+        base: pair.base,
+        auths: pair.auths,
+        paths: [`/api/batch-jobs/entity/${ENTITY}/jobs`],
+        viewers: 1,
+        viewsPerViewer: 1,
+        arrivalMs: 0,
+        thinkMs: [0, 0],
+      });
+      const stats = pair.backend.stats();
+      return {
+        jobs: sandbox.jobs.length,
+        failures: { ...out.failures, ...res.failures },
+        idlePeakRss: idle.peakRss,
+        peakRss: stats.peakRss,
+        rss: stats.rss,
+      };
+    } finally {
+      await pair.stop();
+    }
+  } finally {
+    await sandbox.child.stop();
+  }
+}
+
+async function startSandbox(options) {
+  const child = startChild(path.join(LIB, 'sandbox.js'), [], {
+    env: { ...CHILD_ENV, BENCH_SANDBOX: JSON.stringify(options) },
+  });
+  return { child, ...(await child.ready) };
+}
+
+function verdicts(cells, steady, memory) {
+  const out = [];
+  const find = (phase, page, viewers, latencyMs, backend) =>
+    cells.find(
+      c =>
+        c.phase === phase &&
+        c.page === page &&
+        c.viewers === viewers &&
+        c.latencyMs === latencyMs &&
+        c.backend === backend,
+    );
+  for (const page of PAGES) {
+    const misses = [];
+    let total = 0;
+    for (const c of cells.filter(
+      x => x.backend === 'ours' && x.page === page,
+    )) {
+      const theirs = find(
+        c.phase,
+        page,
+        c.viewers,
+        c.latencyMs,
+        'community-folder',
+      );
+      if (!theirs) continue;
+      total++;
+      const lost = [];
+      if (c.requestsPerView.median > theirs.requestsPerView.median)
+        lost.push(
+          `requests ${fmtNum(c.requestsPerView.median)} > ${fmtNum(
+            theirs.requestsPerView.median,
+          )}`,
+        );
+      if (c.bytesPerView.median > theirs.bytesPerView.median)
+        lost.push(
+          `bytes ${fmtNum(c.bytesPerView.median)} > ${fmtNum(
+            theirs.bytesPerView.median,
+          )}`,
+        );
+      if (!(c.p95.median <= theirs.p95.median))
+        lost.push(
+          `p95 ${fmtNum(c.p95.median)} > ${fmtNum(theirs.p95.median)} ms`,
+        );
+      if (c.failedViews > 0) lost.push(`${c.failedViews} failed views`);
+      if (lost.length)
+        misses.push(
+          `${c.phase} ${c.viewers} viewers ${c.latencyMs} ms: ${lost.join(
+            ', ',
+          )}`,
+        );
+    }
+    out.push({
+      criterion: `${PAGE_TITLES[page]}: every cell, ours ≤ community folder config (requests, bytes per view, p95)`,
+      met: total > 0 && misses.length === 0,
+      detail:
+        total === 0
+          ? 'not measured'
+          : misses.length === 0
+          ? `${total}/${total} cells`
+          : `${total - misses.length}/${total} cells; lost: ${misses.join(
+              '; ',
+            )}`,
+    });
+  }
+  if (steady.length) {
+    const max = Math.max(...KNOBS.steadyTabs);
+    const min = Math.min(...KNOBS.steadyTabs);
+    const row = (backend, variantStart, tabs) =>
+      steady.find(
+        r =>
+          r.backend === backend &&
+          r.variant.startsWith(variantStart) &&
+          r.tabs === tabs,
+      );
+    const ours = row('ours', 'ours', max);
+    const oursOne = row('ours', 'ours', min);
+    for (const [label, prefix] of [
+      ['polling build page', 'community (build page polling'],
+      ['their UI as it is', 'community (as their UI'],
+    ]) {
+      const theirs = row('community-folder', prefix, max);
+      if (!ours || !theirs) continue;
+      const ratio = theirs.jenkinsRequestsPerMin / ours.jenkinsRequestsPerMin;
+      out.push({
+        criterion: `steady state, ${max} tabs: ≥ 10× fewer Jenkins requests/min than the community UI (${label})`,
+        met: ratio >= 10,
+        detail: `ours ${fmtNum(
+          ours.jenkinsRequestsPerMin,
+        )}/min, theirs ${fmtNum(theirs.jenkinsRequestsPerMin)}/min (${fmtNum(
+          ratio,
+        )}×)`,
+      });
+    }
+    if (ours && oursOne) {
+      const r = ours.jenkinsRequestsPerMin / oursOne.jenkinsRequestsPerMin;
+      const b = ours.jenkinsBytesPerMin / oursOne.jenkinsBytesPerMin;
+      out.push({
+        criterion: `steady state: our ${max} tabs cost ≤ 2× our ${min} tab (Jenkins requests and bytes per min)`,
+        met: r <= 2 && b <= 2,
+        detail: `requests ${fmtNum(ours.jenkinsRequestsPerMin)} vs ${fmtNum(
+          oursOne.jenkinsRequestsPerMin,
+        )}/min (${fmtNum(r)}×), bytes ${fmtNum(
+          ours.jenkinsBytesPerMin / 1024,
+        )} vs ${fmtNum(oursOne.jenkinsBytesPerMin / 1024)} KB/min (${fmtNum(
+          b,
+        )}×)`,
+      });
+    }
+  }
+  if (memory) {
+    out.push({
+      criterion: `backend peak RSS < 300 MB with ${memory.jobs} jobs across 3 VPCs cached`,
+      met:
+        memory.peakRss < 300 * 1024 * 1024 &&
+        Object.keys(memory.failures).length === 0,
+      detail: `${fmtNum(
+        memory.peakRss / 1024 / 1024,
+      )} MB peak (VmHWM), ${fmtNum(
+        memory.idlePeakRss / 1024 / 1024,
+      )} MB before the first view${
+        Object.keys(memory.failures).length
+          ? `; failures ${JSON.stringify(memory.failures)}`
+          : ''
+      }`,
+    });
+  }
+  return out;
 }
 
 async function main() {
   const t0 = Date.now();
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 24)
+    console.warn(
+      `Node ${process.versions.node}: the repo needs Node 24 (see bench/README.md)`,
+    );
+  console.log(`Knobs: ${JSON.stringify(KNOBS)}`);
+
+  const load = startChild(path.join(LIB, 'load.js'));
+  await load.ready;
   const sandbox = await startSandbox({
-    port: 0,
-    awsPort: 0,
-    clock: 'manual',
-    startTime: Date.UTC(2026, 10, 2, 9, 0),
-    jobsPerService: JOBS_PER_SERVICE,
-    buildsPerJob: [BUILDS, BUILDS],
+    jobsPerService: KNOBS.jobsPerService,
+    buildsPerJob: [KNOBS.builds, KNOBS.builds],
   });
-  const world = sandbox.world;
-  const jobs = world.jobs
-    ? [...world.jobs()].filter(j => j.fullName.split('/')[1] === SERVICE)
-    : VPCS.flatMap(vpc => world.item(`${vpc}/${SERVICE}`).children);
   console.log(
-    `Sandbox: ${jobs.length} jobs of ${SERVICE} in ${VPCS.length} VPCs, ` +
-      `${Math.min(...jobs.map(j => j.builds.length))}-${Math.max(...jobs.map(j => j.builds.length))} builds each ` +
-      `(seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    `Sandbox: ${sandbox.jobs.length} jobs of payments-settlement in 3 VPCs, ${sandbox.builds[0]}–${sandbox.builds[1]} builds each; ` +
+      `running build ${sandbox.running.job} #${
+        sandbox.running.number
+      } (started in ${((Date.now() - t0) / 1000).toFixed(0)} s)`,
   );
 
-  const jenkins = { baseUrl: sandbox.jenkinsUrl, username: 'admin' };
-  const ours = await startTestBackend({
-    features: [
-      batchJobsPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          batchJobs: {
-            jenkins: [{ name: 'sandbox', ...jenkins, apiToken: sandbox.credentials.apiToken }],
-            vpcs: VPCS.map(name => ({ name, jenkins: 'sandbox', folder: name })),
-            cache: { ttlSeconds: 10 },
-          },
-        },
-      }),
-      catalogServiceMock.factory({ entities: [entity({ 'batch-jobs.io/jobs': SERVICE })] }),
-      mockServices.permissions.factory(),
-    ],
-  });
-  const community = await startTestBackend({
-    features: [
-      communityJenkins,
-      mockServices.rootConfig.factory({
-        data: {
-          jenkins: { instances: [{ name: 'default', ...jenkins, apiKey: sandbox.credentials.apiToken }] },
-        },
-      }),
-      catalogServiceMock.factory({
-        entities: [entity({ 'jenkins.io/job-full-name': jobs.map(j => j.fullName).join(',') })],
-      }),
-      mockServices.permissions.factory(),
-    ],
-  });
-  const ourPort = ours.server.address().port;
-  const communityPort = community.server.address().port;
-
-  // A job's page: the newest builds (ours) / one build (theirs), spread over jobs.
-  const pageJobs = jobs.slice(0, 10);
-  const pages = {
-    ours: {
-      list: [`/api/batch-jobs/entity/default/component/${SERVICE}/jobs`],
-      build: pageJobs.map(j => `/api/batch-jobs/builds?vpc=${j.fullName.split('/')[0]}&job=${encodeURIComponent(j.fullName)}&limit=20`),
-    },
-    community: {
-      list: [`/api/jenkins/v1/entity/default/component/${SERVICE}/projects`],
-      build: pageJobs.map(
-        j => `/api/jenkins/v1/entity/default/component/${SERVICE}/job/${encodeURIComponent(j.fullName)}/${j.builds[j.builds.length - 1].number}`,
-      ),
-    },
-  };
-
-  const rows = [];
-  for (const [page, rounds] of [['list', 5], ['build', 5]]) {
-    for (const viewers of [1, 50]) {
-      for (const backend of ['ours', 'community']) {
-        const port = backend === 'ours' ? ourPort : communityPort;
-        // Each scenario starts cold: our read cache lives 10 s.
-        await new Promise(r => setTimeout(r, backend === 'ours' ? 10_500 : 0));
-        const result = await load(sandbox, port, pages[backend][page], viewers, rounds);
-        rows.push({
-          page: page === 'list' ? "entity's job list" : 'build page',
-          viewers,
-          backend,
-          ...result,
-          jenkinsKB: Math.round(result.jenkinsBytes / 1024),
-          p50: result.p50,
-          p95: result.p95,
-        });
-        delete rows[rows.length - 1].jenkinsBytes;
+  // Repetition-major, so a repetition's cells of ours and theirs run side by side.
+  const cells = [];
+  for (let rep = 1; rep <= KNOBS.reps; rep++) {
+    for (const latencyMs of KNOBS.latencies) {
+      for (const viewers of KNOBS.viewers) {
+        for (const backend of BACKENDS)
+          cells.push({ rep, latencyMs, viewers, backend });
       }
     }
   }
-  table('Page views (5 views per viewer; latencies in ms; Jenkins requests and KB from the sandbox)', rows);
-
-  // --- a 1 GB log --------------------------------------------------------
-  const logJob = jobs.find(j => j.fullName === `DEV/${SERVICE}/daily-settlement-report`);
-  const build = logJob.builds.filter(b => b.result !== null).slice(-1)[0];
-  const line = i => `${String(i).padStart(10, '0')} [batch] processed settlement record batch with checksum 0123456789abcdef ok`;
-  const width = Buffer.byteLength(line(0)) + 1;
-  const lines = Math.floor((LOG_MB * 1024 * 1024) / width);
-  const now = world.now();
-  build.log = new BuildLog().repeat(now - lines - 60_000, 1, lines, line);
-  const logRows = [];
-  for (const [backend, port, url] of [
-    ['ours', ourPort, `/api/batch-jobs/builds/log?vpc=DEV&job=${encodeURIComponent(logJob.fullName)}&number=${build.number}&start=0`],
-    [
-      'community',
-      communityPort,
-      `/api/jenkins/v1/entity/default/component/${SERVICE}/job/${encodeURIComponent(logJob.fullName)}/${build.number}/consoleText`,
-    ],
-  ]) {
-    if (backend === 'community') {
-      // It reads the whole log into memory before answering: a smaller log keeps the process alive.
-      const mb = Math.min(LOG_MB, COMMUNITY_LOG_MB);
-      const n = Math.floor((mb * 1024 * 1024) / width);
-      build.log = new BuildLog().repeat(now - n - 60_000, 1, n, line);
+  let done = 0;
+  const viewRows = await pool(cells, KNOBS.parallel, async cell => {
+    const rows = await runCell(sandbox, load, cell);
+    done++;
+    if (done % 9 === 0 || done === cells.length) {
+      console.log(
+        `  page views: ${done}/${cells.length} cells (${(
+          (Date.now() - t0) /
+          60_000
+        ).toFixed(1)} min)`,
+      );
     }
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss);
-    }, 50);
-    let res;
-    try {
-      res = await get(port, url);
-    } catch (error) {
-      res = { status: String(error.code ?? error.message), bytes: 0, ms: NaN, ttfb: NaN };
-    }
-    clearInterval(sampler);
-    logRows.push({
-      backend,
-      status: res.status,
-      MB: Math.round(res.bytes / 1024 / 1024),
-      ttfbMs: res.ttfb ?? NaN,
-      seconds: res.ms / 1000,
-      'MB/s': res.bytes / 1024 / 1024 / (res.ms / 1000),
-      rssGrowthMB: Math.round((peak - rssBefore) / 1024 / 1024),
-    });
-  }
-  table(`A ${LOG_MB} MB console log (the community backend: ${Math.min(LOG_MB, COMMUNITY_LOG_MB)} MB; one process holds sandbox and backend: RSS growth is an upper bound)`, logRows);
+    return rows;
+  });
+  const viewCells = aggregateViews(viewRows);
+  const tViews = Date.now();
 
-  // --- the fleet with 1 000 nodes -------------------------------------
-  const template = world.nodes.find(n => !n.builtIn && n.labels.includes('DEV-batch-agent'));
-  for (let i = 0; i < NODES; i++) {
-    const vpc = VPCS[i % 3];
-    world.addNode({
-      ...template,
-      name: `i-0bench${String(i).padStart(12, '0')}-EC2-AGENT`,
-      labels: [`${vpc}-batch-agent`],
-      executors: new Array(template.numExecutors).fill(null),
-      description: `${vpc} batch agent (EC2)`,
-    });
+  for (const phase of ['cold', 'warm']) {
+    for (const page of PAGES) {
+      const rows = [];
+      for (const viewers of KNOBS.viewers) {
+        for (const latencyMs of KNOBS.latencies) {
+          for (const backend of BACKENDS) {
+            const c = viewCells.find(
+              x =>
+                x.phase === phase &&
+                x.page === page &&
+                x.viewers === viewers &&
+                x.latencyMs === latencyMs &&
+                x.backend === backend,
+            );
+            if (!c) continue;
+            rows.push({
+              viewers,
+              'latency ms': latencyMs,
+              backend,
+              'Jenkins req/view': fmtSpread(c.requestsPerView),
+              'Jenkins KB/view': fmtSpread({
+                median: c.bytesPerView.median / 1024,
+                min: c.bytesPerView.min / 1024,
+                max: c.bytesPerView.max / 1024,
+              }),
+              'p50 ms': fmtSpread(c.p50),
+              'p95 ms': fmtSpread(c.p95),
+              failed: c.failedViews,
+            });
+          }
+        }
+      }
+      table(
+        `${phase.toUpperCase()} ${PAGE_TITLES[page]} — median over ${
+          KNOBS.reps
+        } repetitions (min–max); KB on the wire incl. status line and headers`,
+        rows,
+      );
+    }
   }
-  const fleetMark = sandbox.requests.length;
-  const fleetBytes = sandbox.bytesSent();
-  const fleet = [];
-  let agents = 0;
-  for (let i = 0; i < 10; i++) {
-    const started = Date.now();
-    const res = await get(ourPort, '/api/batch-jobs/fleet');
-    fleet.push(Date.now() - started);
-    if (i === 0 && res.status !== 200) console.log(`fleet: HTTP ${res.status}`);
+
+  // Seeded while the steady state runs (its numbers are per process; the seeding only shares the CPU).
+  const nextSandbox = KNOBS.memoryJobs > 0 ? memorySandbox() : undefined;
+  nextSandbox?.catch(() => {});
+  let steady = [];
+  if (KNOBS.steadySeconds > 0) {
+    console.log(
+      `\nSteady state: ${
+        KNOBS.steadySeconds
+      } s of open tabs (${KNOBS.steadyTabs.join(
+        '/',
+      )}) per variant, all at once…`,
+    );
+    steady = await steadyState(sandbox, load);
+    table(
+      'Steady state (tabs = jobs tab, running build page, fleet page in turn; community: their job list for the fleet third)',
+      steady.map(r => ({
+        variant: r.variant,
+        tabs: r.tabs,
+        'Jenkins req/min': fmtNum(r.jenkinsRequestsPerMin),
+        'Jenkins KB/min': fmtNum(r.jenkinsBytesPerMin / 1024),
+        'backend CPU s/min': fmtNum(r.backendCpuSecondsPerMin),
+        'backend peak RSS MB': fmtNum(r.backendPeakRss / 1024 / 1024),
+        'backend req': r.backendRequests,
+        failed: Object.values(r.failures).reduce((a, b) => a + b, 0),
+      })),
+    );
   }
-  const body = await new Promise(resolve =>
-    http.get({ host: '127.0.0.1', port: ourPort, path: '/api/batch-jobs/fleet', headers: { Authorization: AUTH } }, r => {
-      let text = '';
-      r.on('data', c => (text += c));
-      r.on('end', () => resolve(JSON.parse(text)));
-    }),
-  );
-  agents = body.vpcs.reduce((n, v) => n + v.agents.length, 0);
-  table(`GET /fleet with ${world.nodes.length} Jenkins nodes (10 calls)`, [
-    {
-      agentsShown: agents,
-      p50Ms: percentile(fleet, 50),
-      maxMs: Math.max(...fleet),
-      jenkinsRequestsPerCall: (sandbox.requests.length - fleetMark - 1) / 10,
-      jenkinsKBPerCall: Math.round((sandbox.bytesSent() - fleetBytes) / 11 / 1024),
+  await sandbox.child.stop();
+
+  // What the Jenkins requests are: the cold job list of one viewer (first repetition) and the steady tabs.
+  const kindsOf = (title, kinds, per = 1, unit = '') => {
+    if (!kinds?.length) return;
+    console.log(`\n${title}`);
+    for (const [kind, n] of kinds.slice(0, 8))
+      console.log(`  ${fmtNum(n / per).padStart(8)}${unit}  ${kind}`);
+    if (kinds.length > 8) console.log(`  … ${kinds.length - 8} more kinds`);
+  };
+  const firstCold = backend =>
+    viewRows.find(
+      r =>
+        r.phase === 'cold' &&
+        r.page === 'list' &&
+        r.viewers === Math.min(...KNOBS.viewers) &&
+        r.latencyMs === Math.min(...KNOBS.latencies) &&
+        r.backend === backend &&
+        r.rep === 1,
+    );
+  for (const backend of BACKENDS)
+    kindsOf(
+      `Jenkins requests of one cold job-list view, ${backend}:`,
+      firstCold(backend)?.kinds,
+    );
+  for (const r of steady.filter(
+    x => x.backend === 'ours' || x.variant.includes('polling'),
+  )) {
+    kindsOf(
+      `Jenkins requests per minute in the steady state, ${r.variant}, ${r.tabs} tabs:`,
+      r.kinds,
+      r.minutes,
+      '/min',
+    );
+  }
+
+  let memory;
+  if (KNOBS.memoryJobs > 0) {
+    memory = await memoryFigure(load, nextSandbox);
+    table(
+      `Memory: our backend after listing an entity of ${memory.jobs} jobs across 3 VPCs`,
+      [
+        {
+          jobs: memory.jobs,
+          'peak RSS MB (VmHWM)': fmtNum(memory.peakRss / 1024 / 1024),
+          'RSS now MB': fmtNum(memory.rss / 1024 / 1024),
+          'peak before first view MB': fmtNum(memory.idlePeakRss / 1024 / 1024),
+          failures: JSON.stringify(memory.failures),
+        },
+      ],
+    );
+  }
+  await load.stop();
+
+  const verdict = verdicts(viewCells, steady, memory);
+  console.log('\nVerdict (computed from this run)');
+  for (const v of verdict)
+    console.log(
+      `  ${v.met ? 'MET    ' : 'NOT MET'}  ${v.criterion}: ${v.detail}`,
+    );
+
+  const results = {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    cpus: require('node:os').cpus().length,
+    knobs: KNOBS,
+    seconds: {
+      pageViews: (tViews - t0) / 1000,
+      total: (Date.now() - t0) / 1000,
     },
-  ]);
-
-  console.log('The fleet *page* in a browser (1 000 rows rendered): node bench/fleet-page.js');
-  console.log(`\nTotal ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  await Promise.all([ours.stop(), community.stop()]);
-  await sandbox.close();
-  process.exit(0);
+    viewRows,
+    viewCells,
+    steady,
+    memory,
+    verdict,
+  };
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(
+    dir,
+    `${results.date.slice(0, 19).replace(/:/g, '-')}.json`,
+  );
+  fs.writeFileSync(file, JSON.stringify(results, null, 1));
+  fs.writeFileSync(
+    path.join(dir, 'latest.json'),
+    JSON.stringify(results, null, 1),
+  );
+  console.log(
+    `\nRaw numbers: ${path.relative(
+      process.cwd(),
+      file,
+    )} (and latest.json). Total ${((Date.now() - t0) / 60_000).toFixed(1)} min`,
+  );
 }
 
 main().catch(error => {
