@@ -636,11 +636,13 @@ async function main() {
             })
             .first();
           await band.waitFor({ timeout: 60000 });
-          // The minute the timer did not fire: a hollow mark in its lane.
+          // The minute the timer did not fire: a hollow mark in its lane (the
+          // next minute's run may still wait for an executor: a second mark).
           await timeline
             .locator(
               `[data-testid="timeline-missed-run"][title^="Did not run: ${everyMinute} "]`,
             )
+            .first()
             .waitFor();
           await timeline.scrollIntoViewIfNeeded();
           // A minute is a sliver of the day: its tooltip shows where it is.
