@@ -42,7 +42,7 @@ const PAGES = ['list', 'build', 'log'];
 const PAGE_TITLES = {
   list: 'job list',
   build: 'build detail',
-  log: 'log (start=0)',
+  log: 'log (open)',
 };
 const LIB = path.join(__dirname, 'lib');
 // V8 code cache for the children: backends start in ~3 s instead of ~6 s.
@@ -113,7 +113,8 @@ function paths(backend, running) {
     return {
       list: `/api/batch-jobs/entity/${ENTITY}/jobs`,
       build: `/api/batch-jobs/builds?${q}&limit=1`,
-      log: `/api/batch-jobs/builds/log?${q}&number=${running.number}&start=0`,
+      // What the log view opens with (useLogFollower): the last 256 KiB.
+      log: `/api/batch-jobs/builds/log?${q}&number=${running.number}&tail=262144`,
     };
   }
   return {
@@ -313,7 +314,7 @@ async function steadyState(sandbox, load) {
       pollMs: r.variant.pollMs,
       running: sandbox.running,
       // plugins/batch-jobs/src/hooks/intervals.tsx defaultPollIntervals
-      intervals: { jobs: 15_000, running: 5_000, builds: 30_000, log: 2_000 },
+      intervals: { jobs: 15_000, running: 5_000, builds: 30_000, log: 1_000 },
     })),
   });
   const results = await resultsPromise;

@@ -102,7 +102,7 @@ async function poll(deadline, fn, delay) {
  * Our frontend, per tab kind (plugins/batch-jobs/src):
  * - jobs: useEntityJobs (15 s, 5 s while a build of the entity runs) and useMissedRuns of the shown VPC (60 s);
  * - build: JobView of the running build: useBuilds (25 newest, 5 s while one runs, else 30 s),
- *   BuildStages (once), LogViewer's useLogFollower (from offset 0, then every 2 s from X-Text-Size while X-More-Data);
+ *   BuildStages (once), LogViewer's useLogFollower (the last 256 KiB, then every 1 s from X-Text-End while X-More-Data);
  * - fleet: BatchFleetPage: useFleet (5 s), each VPC's refresh panel (5 s) when the fleet shows images,
  *   ApprovalsList (10 s).
  */
@@ -139,7 +139,8 @@ function ourTab(kind, ctx, deadline) {
     ]);
   }
   if (kind === 'build') {
-    let offset = 0;
+    // useLogFollower: opens at the last 256 KiB, then follows from X-Text-End.
+    let offset;
     return Promise.all([
       poll(
         deadline,
@@ -159,15 +160,20 @@ function ourTab(kind, ctx, deadline) {
         deadline,
         () =>
           call(
-            `/api/batch-jobs/builds/log?${q}&number=${running.number}&start=${offset}`,
+            offset === undefined
+              ? `/api/batch-jobs/builds/log?${q}&number=${running.number}&tail=262144`
+              : `/api/batch-jobs/builds/log?${q}&number=${running.number}&start=${offset}&limit=1048576`,
           ),
         res => {
           if (res.status !== 200) return null;
+          const end = Number(res.headers['x-text-end']);
           const size = Number(res.headers['x-text-size']);
-          offset = Math.max(
-            offset,
-            Number.isFinite(size) ? size : offset + res.body.length,
-          );
+          const from = offset ?? 0;
+          offset = Number.isFinite(end)
+            ? end
+            : Number.isFinite(size)
+            ? size
+            : from + res.body.length;
           return String(res.headers['x-more-data']).toLowerCase() === 'true'
             ? intervals.log
             : null;

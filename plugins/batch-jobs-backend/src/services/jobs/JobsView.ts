@@ -394,9 +394,16 @@ export class JobsView {
           : [],
       ),
     );
+    const late: Array<Promise<unknown>> = [];
     await mapLimit(jobs, SCHEDULE_CONCURRENCY, job =>
-      this.addPipelineNotes(client, job),
+      this.addPipelineNotes(client, job, started, late),
     );
+    if (late.length) {
+      // Stage notes read after the list answered: its viewers refresh.
+      Promise.all(late).then(() =>
+        this.options.onExtrasLoaded?.(selection.entityRef),
+      );
+    }
     jobs.sort((a, b) => a.fullName.localeCompare(b.fullName));
     result.jobs.push(...jobs);
     return result;
@@ -410,6 +417,8 @@ export class JobsView {
   private async addPipelineNotes(
     client: JenkinsClient,
     job: JobSummary,
+    started: number,
+    late: Array<Promise<unknown>>,
   ): Promise<void> {
     const build = job.lastBuild;
     const runs = this.options.runs;
@@ -417,21 +426,39 @@ export class JobsView {
     const finished = build.status === 'failure' || build.status === 'unstable';
     if (!finished && build.status !== 'running') return;
     const { cache } = this.options.config;
-    try {
-      const notes = (await this.options.cache.get(
-        `jenkins:${client.name}:notes:${job.fullName}#${build.number}:${build.status}`,
+    type Notes = { failedStage?: string; waitingForInput?: string };
+    const key = `jenkins:${client.name}:notes:${job.fullName}#${build.number}:${build.status}`;
+    const cached = await this.options.cache.peek<Notes>(key);
+    if (cached) {
+      Object.assign(build, cached);
+      return;
+    }
+    const load = this.options.cache
+      .get(
+        key,
         (finished ? cache.scheduleTtlSeconds : cache.ttlSeconds) * 1000,
         async () =>
           (await runs.notesFor(client, job.fullName, build.number)) as any,
-      )) as { failedStage?: string; waitingForInput?: string };
-      Object.assign(build, notes);
-    } catch (error) {
-      this.options.logger.warn(
-        `Could not read stages of ${job.fullName} #${
-          build.number
-        }: ${errorMessage(error)}`,
+      )
+      .then(
+        notes => notes as Notes,
+        error => {
+          this.options.logger.warn(
+            `Could not read stages of ${job.fullName} #${
+              build.number
+            }: ${errorMessage(error)}`,
+          );
+          return undefined;
+        },
       );
-    }
+    // Like schedules: a slow Stage View must not hold the list back.
+    const notes = await withinBudget(
+      load,
+      (this.options.extrasWaitMs ?? Number.POSITIVE_INFINITY) -
+        (this.now - started),
+    );
+    if (notes === TOO_LATE) late.push(load);
+    else if (notes) Object.assign(build, notes);
   }
 
   /** Jobs of `listing` (the selector's parent folder) that the selector picks. */
@@ -821,6 +848,28 @@ function errorJob(name: string, fullName: string, error: string): JobSummary {
     lastBuild: null,
     error,
   };
+}
+
+const TOO_LATE = Symbol('too late');
+
+/** `promise`'s value if it settles within `ms` (Infinity: whenever), else TOO_LATE. */
+async function withinBudget<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<T | typeof TOO_LATE> {
+  if (ms === Number.POSITIVE_INFINITY) return promise;
+  if (ms <= 0) return TOO_LATE;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof TOO_LATE>(resolve => {
+        timer = setTimeout(() => resolve(TOO_LATE), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function parseSource(key: string): ListingSource {
