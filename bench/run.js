@@ -169,6 +169,7 @@ async function runCell(sandbox, load, cell) {
       for (const page of PAGES) {
         const before = await pair.proxy.request('stats');
         const cpuBefore = pair.backend.stats().cpuSeconds;
+        const cpuStarted = Date.now();
         const views = phase === 'cold' ? 1 : KNOBS.warmViews;
         const out = await load.request('views', {
           base: pair.base,
@@ -179,7 +180,16 @@ async function runCell(sandbox, load, cell) {
           arrivalMs: KNOBS.arrivalMs,
           thinkMs: KNOBS.thinkMs,
         });
-        const after = await pair.proxy.request('stats');
+        // Count what the views caused, also after they answered (a cold list
+        // reads schedules in the background): wait until Jenkins is quiet.
+        let after = await pair.proxy.request('stats');
+        for (let quietSince = Date.now(); Date.now() - quietSince < 2000; ) {
+          await new Promise(resolve => setTimeout(resolve, 250));
+          const now = await pair.proxy.request('stats');
+          if (now.requests !== after.requests) quietSince = Date.now();
+          after = now;
+          if (Date.now() - cpuStarted > 120_000) break;
+        }
         const count = cell.viewers * views;
         results.push({
           ...cell,
