@@ -26,6 +26,18 @@ const tree = (path: string) =>
   decodeURIComponent(new URL(path, 'http://x').searchParams.get('tree') ?? '');
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** A signals service that keeps what is published in `into`. */
+const capturingSignals = (into: any[]) =>
+  createServiceFactory({
+    service: signalsServiceRef,
+    deps: {},
+    factory: () => ({
+      publish: async (signal: any) => {
+        into.push(signal);
+      },
+    }),
+  });
+
 describe('job lists watched by one poller per item', () => {
   let sandbox: Sandbox;
   const published: Array<{ recipients: any; channel: string }> = [];
@@ -42,17 +54,7 @@ describe('job lists watched by one poller per item', () => {
           extrasWaitMs: 60_000,
         },
       },
-      features: [
-        createServiceFactory({
-          service: signalsServiceRef,
-          deps: {},
-          factory: () => ({
-            publish: async (signal: any) => {
-              published.push(signal);
-            },
-          }),
-        }),
-      ],
+      features: [capturingSignals(published)],
     }));
   });
   afterAll(() => closeSandbox(sandbox));
@@ -160,17 +162,7 @@ describe('job lists watched by one poller per item', () => {
         batchJobs: {
           cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 50 },
         },
-        features: [
-          createServiceFactory({
-            service: signalsServiceRef,
-            deps: {},
-            factory: () => ({
-              publish: async (signal: any) => {
-                signals.push(signal);
-              },
-            }),
-          }),
-        ],
+        features: [capturingSignals(signals)],
       });
       slow.faults.set({ path: '/job/**/config.xml', latencyMs: 400 });
       const first = await api(backend).get(JOBS_PATH);

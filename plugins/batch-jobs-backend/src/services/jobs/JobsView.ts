@@ -452,11 +452,7 @@ export class JobsView {
         },
       );
     // Like schedules: a slow Stage View must not hold the list back.
-    const notes = await withinBudget(
-      load,
-      (this.options.extrasWaitMs ?? Number.POSITIVE_INFINITY) -
-        (this.now - started),
-    );
+    const notes = await withinBudget(load, this.budgetLeft(started));
     if (notes === TOO_LATE) late.push(load);
     else if (notes) Object.assign(build, notes);
   }
@@ -573,24 +569,11 @@ export class JobsView {
     if (work.length === 0) return { configs, stats };
 
     const all = mapLimit(work, SCHEDULE_CONCURRENCY, w => w());
-    const budget =
-      (this.options.extrasWaitMs ?? Number.POSITIVE_INFINITY) -
-      (this.now - context.started);
-    let done = false;
-    if (budget === Number.POSITIVE_INFINITY) {
-      await all;
-      done = true;
-    } else if (budget > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      done = await Promise.race([
-        all.then(() => true),
-        new Promise<boolean>(resolve => {
-          timer = setTimeout(() => resolve(false), budget);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
-    if (!done) {
+    const done = await withinBudget(
+      all.then(() => true),
+      this.budgetLeft(context.started),
+    );
+    if (done === TOO_LATE) {
       all.then(
         () => this.options.onExtrasLoaded?.(context.entityRef),
         () => undefined,
@@ -598,6 +581,14 @@ export class JobsView {
     }
     // A snapshot: reads finishing later must not change a list being mapped.
     return { configs: new Map(configs), stats: new Map(stats) };
+  }
+
+  /** What is left of `extrasWaitMs` for a list started at `started` (Infinity: no limit). */
+  private budgetLeft(started: number): number {
+    return (
+      (this.options.extrasWaitMs ?? Number.POSITIVE_INFINITY) -
+      (this.now - started)
+    );
   }
 
   /**
