@@ -119,6 +119,26 @@ describe('job lists watched by one poller per item', () => {
     }
   });
 
+  it("ten tabs' missed-runs polls share the controller's clock and queue within the cache interval", async () => {
+    const poll = () =>
+      api(server).get('/vpcs/DEV/missed-runs', { entityRef: ENTITY });
+    const first = await poll();
+    expect(first.status).toBe(200);
+    const mark = sandbox.requests.length;
+    const answers = await Promise.all(Array.from({ length: 10 }, poll));
+    expect(answers.every(a => a.status === 200)).toBe(true);
+    // Each answer still has the controller's time (the cached offset plus
+    // our clock), not the time of the first poll frozen.
+    for (const a of answers) {
+      expect(Date.parse(a.body.now)).toBeGreaterThanOrEqual(
+        Date.parse(first.body.now),
+      );
+    }
+    const paths = sandbox.requests.slice(mark).map(r => r.path.split('?')[0]);
+    expect(paths.filter(p => p === '/api/json')).toEqual([]);
+    expect(paths.filter(p => p === '/queue/api/json')).toEqual([]);
+  });
+
   it('notices a build in Jenkins within an interval and signals the users watching the entity', async () => {
     await api(server).get(JOBS_PATH);
     published.length = 0;

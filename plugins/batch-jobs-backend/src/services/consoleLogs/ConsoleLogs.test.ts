@@ -17,7 +17,12 @@ class FakeJenkins {
     this.reads.push({ job, start });
     const log = this.logs.get(job)!;
     const from = start > log.text.length ? 0 : start;
-    const text = log.text.slice(from);
+    let text = log.text.slice(from);
+    const split = text.split('\n');
+    if (log.running && split.length > 10_001) {
+      // LargeText sends a running build's log 10 000 lines at a time.
+      text = split.slice(0, 10_000).join('\n') + '\n';
+    }
     return {
       stream: Readable.from([Buffer.from(text)]),
       textSize: String(from + text.length),
@@ -136,5 +141,60 @@ describe('ConsoleLogs', () => {
     expect(await readAll(tail.body)).toBe(line(3));
     // From the byte before the tail, to know whether its first line is whole.
     expect(jenkins.reads.slice(mark)).toEqual([{ job: 'a', start: 24 }]);
+  });
+
+  it('opens a log no longer than the tail with one Jenkins read, finished or running', async () => {
+    jenkins.logs.set('done', { text: lines(0, 5), running: false });
+    const done = await read('done', { tail: 1000 });
+    expect(await readAll(done.body)).toBe(lines(0, 5));
+    expect([done.start, done.end, done.size, done.moreData]).toEqual([
+      0,
+      50,
+      50,
+      false,
+    ]);
+    expect(jenkins.reads).toEqual([{ job: 'done', start: 0 }]);
+
+    // A running one is followed from that same read: the next poll within
+    // the interval is memory, the one after reads only what is new.
+    jenkins.logs.set('live', { text: lines(0, 5), running: true });
+    const live = await read('live', { tail: 1000 });
+    expect(await readAll(live.body)).toBe(lines(0, 5));
+    expect(live.moreData).toBe(true);
+    expect(jenkins.reads.filter(r => r.job === 'live')).toEqual([
+      { job: 'live', start: 0 },
+    ]);
+    jenkins.logs.get('live')!.text += line(5);
+    expect(await readAll((await read('live', { start: 50 })).body)).toBe('');
+    now += 1000;
+    expect(await readAll((await read('live', { start: 50 })).body)).toBe(
+      line(5),
+    );
+    expect(jenkins.reads.filter(r => r.job === 'live')).toEqual([
+      { job: 'live', start: 0 },
+      { job: 'live', start: 50 },
+    ]);
+  });
+
+  it('reads the end of a longer log after the first read told its length, once for everyone opening it at once', async () => {
+    jenkins.logs.set('a', { text: lines(0, 50), running: false });
+    const opens = await Promise.all(
+      Array.from({ length: 5 }, () => read('a', { tail: 100 })),
+    );
+    for (const open of opens) {
+      // From the byte before the tail (a newline): its first line is whole.
+      expect(await readAll(open.body)).toBe(lines(40, 50));
+      expect([open.start, open.end, open.size]).toEqual([400, 500, 500]);
+    }
+    expect(jenkins.reads.filter(r => r.start === 0)).toHaveLength(1);
+  });
+
+  it("does not take a running build's first 10 000 lines for its end", async () => {
+    jenkins.logs.set('big', { text: lines(0, 12_000), running: true });
+    const tail = await read('big', { tail: 1024 * 1024 });
+    // The ring (100 bytes here) ends where the log ends, not at line 10 000.
+    expect(await readAll(tail.body)).toBe(lines(11_991, 12_000));
+    // Lines from 10 000 on are 11 bytes long.
+    expect(tail.size).toBe(10_000 * 10 + 2_000 * 11);
   });
 });

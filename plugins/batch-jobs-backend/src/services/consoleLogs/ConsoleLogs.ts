@@ -4,8 +4,9 @@ import { VpcConfig } from '../../config';
 import { JenkinsClient, LogChunk } from '../jenkins/JenkinsClient';
 import { JobDirectory } from '../jenkins/JobDirectory';
 import { ReadCache } from '../jobs/ReadCache';
-import { HeldText, LiveLog } from './LiveLog';
+import { HeldText, JENKINS_MAX_LINES_READ, LiveLog } from './LiveLog';
 import {
+  countByte,
   cutStream,
   fromLineStart,
   headerNumber,
@@ -43,6 +44,13 @@ interface KnownSize {
 
 type Upstream = (start: number) => Promise<LogChunk>;
 
+/** What the first read of a log nobody follows found. */
+type Opened =
+  /** Everything Jenkins has of it now, from byte 0 (no longer than the tail asked). */
+  | { whole: Buffer; size: number; moreData: boolean }
+  /** Its length (or, running, about where it ends). */
+  | { known: KnownSize };
+
 /**
  * Console logs read in bounded pieces: the last N bytes (`tail`), at most N
  * bytes from an offset (`limit`), and the live end of running builds shared
@@ -54,6 +62,7 @@ type Upstream = (start: number) => Promise<LogChunk>;
 export class ConsoleLogs {
   private readonly live = new Map<string, LiveLog>();
   private readonly sizes = new Map<string, KnownSize>();
+  private readonly opening = new Map<string, Promise<Opened>>();
   private readonly now: () => number;
   private readonly ringBytes: number;
   private readonly refreshMs: number;
@@ -158,7 +167,13 @@ export class ConsoleLogs {
     const followed = this.live.get(key);
     if (followed) return fromMemory(await followed.tail(tail));
 
-    const known = await this.knownSize(key, upstream);
+    const opened = await this.open(key, upstream, tail);
+    if ('whole' in opened) {
+      const live = this.live.get(key);
+      if (live) return fromMemory(await live.tail(tail));
+      return tailOf(opened.whole, tail, opened.size, opened.moreData);
+    }
+    const known = opened.known;
     if (!known.finished) {
       const live = this.follow(key, upstream, known.size);
       if (live) return fromMemory(await live.tail(tail));
@@ -192,29 +207,78 @@ export class ConsoleLogs {
     };
   }
 
-  /** The log's length: remembered for finished builds, else probed. */
-  private async knownSize(key: string, upstream: Upstream): Promise<KnownSize> {
-    const { cache } = this.options;
-    const remembered = this.sizes.get(key);
-    if (remembered?.finished) return remembered;
-    if (!cache) return this.probe(upstream);
-    return cache.get<{ size: number; finished: boolean }>(
-      sizeKey(key),
-      FINISHED_SIZE_TTL_MS,
-      () => this.probe(upstream),
-      // Only a finished log's length stays true.
-      { accept: known => known.finished },
+  /** The first read of a log nobody follows, shared by everyone opening it at once. */
+  private open(key: string, upstream: Upstream, tail: number): Promise<Opened> {
+    const pending = this.opening.get(key);
+    if (pending) return pending;
+    const promise = this.firstRead(key, upstream, tail).finally(() =>
+      this.opening.delete(key),
     );
+    this.opening.set(key, promise);
+    return promise;
   }
 
   /**
-   * The length from headers alone: the body is dropped as soon as they
-   * arrive (real Jenkins spools before answering, so little crosses the
-   * wire). A running build's read stops after 10 000 lines, so its
-   * X-Text-Size is not the length; a start past the end makes Jenkins
-   * start over (X-Text-Size < start), so gallop and bisect on that.
+   * A read from byte 0. Jenkins spools a read before it answers, so its
+   * length (`X-Text-Size`) comes with the headers: a log no longer than the
+   * tail is answered by this one read (and a running one is followed from
+   * it); a longer one is dropped after the headers (little crosses the
+   * wire) and its end read next.
    */
-  private async probe(upstream: Upstream): Promise<KnownSize> {
+  private async firstRead(
+    key: string,
+    upstream: Upstream,
+    tail: number,
+  ): Promise<Opened> {
+    const remembered = await this.rememberedSize(key);
+    if (remembered) return { known: remembered };
+    const chunk = await upstream(0);
+    const size = headerNumber(chunk.textSize);
+    const moreData = chunk.moreData === 'true';
+    if (size === undefined) {
+      // Not Jenkins' progressiveText as we know it: its first bytes, uncut.
+      const bytes = await readAtMost(chunk.stream, tail);
+      return { whole: bytes, size: bytes.length, moreData };
+    }
+    if (size > tail) {
+      chunk.stream.destroy();
+      if (!moreData) {
+        this.rememberFinished(key, size);
+        return { known: { size, finished: true } };
+      }
+      return { known: await this.probe(upstream, size) };
+    }
+    const whole = await readAtMost(chunk.stream, tail);
+    if (!moreData) {
+      this.rememberFinished(key, size);
+      return { whole, size, moreData };
+    }
+    if (countByte(whole, 10) >= JENKINS_MAX_LINES_READ) {
+      // Jenkins stopped at its line cap for a running build: the end is further.
+      return { known: await this.probe(upstream, size) };
+    }
+    this.follow(key, upstream, 0, whole);
+    return { whole, size: whole.length, moreData };
+  }
+
+  /** A finished log's length, when this replica or another remembers it. */
+  private async rememberedSize(key: string): Promise<KnownSize | undefined> {
+    const remembered = this.sizes.get(key);
+    if (remembered?.finished) return remembered;
+    const shared = await this.options.cache
+      ?.peek<{ size: number; finished: boolean }>(sizeKey(key))
+      .catch(() => undefined);
+    return shared?.finished ? shared : undefined;
+  }
+
+  /**
+   * Where a running log ends, from headers alone (each body is dropped as
+   * soon as they arrive): a running build's read stops after 10 000 lines,
+   * so its X-Text-Size is not the length; a start past the end makes Jenkins
+   * start over (X-Text-Size < start), so gallop and bisect on that from
+   * `low`, a length already seen.
+   */
+  private async probe(upstream: Upstream, low: number): Promise<KnownSize> {
     const head = async (start: number) => {
       const chunk = await upstream(start);
       chunk.stream.destroy();
@@ -223,9 +287,6 @@ export class ConsoleLogs {
         moreData: chunk.moreData === 'true',
       };
     };
-    const first = await head(0);
-    if (!first.moreData) return { size: first.size, finished: true };
-    let low = first.size;
     let high: number | undefined;
     let step = Math.max(low, PROBE_PRECISION);
     for (let i = 0; i < MAX_PROBES; i++) {
@@ -249,6 +310,8 @@ export class ConsoleLogs {
     key: string,
     upstream: Upstream,
     size: number,
+    /** The log from byte 0 to `size`, when just read whole. */
+    whole?: Buffer,
   ): LiveLog | undefined {
     const existing = this.live.get(key);
     if (existing) return existing;
@@ -256,12 +319,13 @@ export class ConsoleLogs {
     const live = new LiveLog(
       upstream,
       // Enough before the end to answer a tail from memory.
-      Math.max(0, size - this.ringBytes),
+      whole ? 0 : Math.max(0, size - this.ringBytes),
       {
         ringBytes: this.ringBytes,
         refreshMs: this.refreshMs,
         now: this.now,
         onFinished: final => this.rememberFinished(key, final),
+        initial: whole,
       },
     );
     this.live.set(key, live);
@@ -299,5 +363,27 @@ function fromMemory(held: HeldText): LogRead {
     end: held.start + held.bytes.length,
     size: held.size,
     moreData: held.moreData,
+  };
+}
+
+/** The last `tail` bytes of a log held whole, from a line start. */
+function tailOf(
+  whole: Buffer,
+  tail: number,
+  size: number,
+  moreData: boolean,
+): LogRead {
+  const start = Math.max(0, whole.length - tail);
+  const snapped = fromLineStart(
+    whole.subarray(start),
+    start,
+    start > 0 ? whole[start - 1] : undefined,
+  );
+  return {
+    body: Readable.from([snapped.bytes]),
+    start: snapped.start,
+    end: snapped.start + snapped.bytes.length,
+    size: Math.max(size, whole.length),
+    moreData,
   };
 }

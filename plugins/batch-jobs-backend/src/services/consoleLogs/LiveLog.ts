@@ -1,5 +1,5 @@
 import { LogChunk } from '../jenkins/JenkinsClient';
-import { fromLineStart, headerNumber, readAtMost } from './logStreams';
+import { fromLineStart, headerNumber, readLast } from './logStreams';
 
 /** Jenkins' LargeText sends at most this many lines of a running build per read. */
 export const JENKINS_MAX_LINES_READ = 10_000;
@@ -43,10 +43,16 @@ export class LiveLog {
       now: () => number;
       /** Told once, when Jenkins says the log is complete. */
       onFinished?: (size: number) => void;
+      /** Bytes from `base` just read from Jenkins: the ring starts with them, fresh. */
+      initial?: Buffer;
     },
   ) {
     this.size = base;
     this.lastAccess = options.now();
+    if (options.initial) {
+      this.append(options.initial);
+      this.lastRead = options.now();
+    }
   }
 
   get finished(): boolean {
@@ -118,15 +124,24 @@ export class LiveLog {
         this.size = 0;
         continue;
       }
-      // Bounded even if Jenkins sent a finished log's whole rest.
-      const bytes = await readAtMost(chunk.stream, this.options.ringBytes);
+      // The newest ringBytes of what Jenkins sent (memory stays bounded
+      // when the follower starts, or falls, far behind the end).
+      const { bytes, total, newlines } = await readLast(
+        chunk.stream,
+        this.options.ringBytes,
+      );
+      if (total > bytes.length) {
+        this.chunks = [];
+        this.held = 0;
+        this.size += total - bytes.length;
+      }
       this.append(bytes);
       this.moreData = chunk.moreData === 'true';
       if (!this.moreData) {
         this.options.onFinished?.(this.size);
         return;
       }
-      if (count(bytes, 10) < JENKINS_MAX_LINES_READ) return;
+      if (newlines < JENKINS_MAX_LINES_READ) return;
     }
   }
 
@@ -145,10 +160,4 @@ export class LiveLog {
       this.held -= drop;
     }
   }
-}
-
-function count(bytes: Buffer, byte: number): number {
-  let n = 0;
-  for (let i = bytes.indexOf(byte); i >= 0; i = bytes.indexOf(byte, i + 1)) n++;
-  return n;
 }

@@ -105,3 +105,37 @@ export function headerNumber(value: string | undefined): number | undefined {
   const n = Number(value);
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
+
+/** How many times `byte` occurs in `bytes`. */
+export function countByte(bytes: Buffer, byte: number): number {
+  let n = 0;
+  for (let i = bytes.indexOf(byte); i >= 0; i = bytes.indexOf(byte, i + 1)) n++;
+  return n;
+}
+
+/**
+ * The last `max` bytes of `stream` read to its end, how many it had and how
+ * many newlines: memory stays bounded however far behind the read started.
+ */
+export async function readLast(
+  stream: Readable,
+  max: number,
+): Promise<{ bytes: Buffer; total: number; newlines: number }> {
+  let chunks: Buffer[] = [];
+  let held = 0;
+  let total = 0;
+  let newlines = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    held += chunk.length;
+    total += chunk.length;
+    newlines += countByte(chunk, 10);
+    while (chunks.length > 1 && held - chunks[0].length >= max) {
+      held -= chunks.shift()!.length;
+    }
+  }
+  let bytes = Buffer.concat(chunks, held);
+  if (bytes.length > max) bytes = bytes.subarray(bytes.length - max);
+  chunks = [];
+  return { bytes, total, newlines };
+}

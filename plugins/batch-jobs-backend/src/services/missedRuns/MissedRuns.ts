@@ -103,8 +103,18 @@ export class MissedRuns {
   ): Promise<{ now: number; reachable: boolean }> {
     const client = this.options.clients.get(vpc.jenkins)!;
     try {
-      const { controllerNow } = await client.ping();
-      return { now: controllerNow.getTime(), reachable: true };
+      // One probe per cache interval however many tabs ask: what we keep is
+      // the offset of the controller's clock, which does not move in seconds.
+      // A failed probe is not cached (ReadCache keeps only values).
+      const { offsetMs } = await this.options.cache.get(
+        `jenkins:${client.name}:clock`,
+        this.options.config.cache.ttlSeconds * 1000,
+        async () => {
+          const { controllerNow } = await client.ping();
+          return { offsetMs: controllerNow.getTime() - Date.now() };
+        },
+      );
+      return { now: Date.now() + offsetMs, reachable: true };
     } catch {
       const offset = await this.options.reachability.clockOffset(vpc.jenkins);
       return { now: Date.now() + offset, reachable: false };
@@ -179,7 +189,14 @@ export class MissedRuns {
         vpc.name,
         jobs.map(({ fullName, spec }) => ({ fullName, spec })),
       );
-      queue = (await client.listQueue({ causes: true })).items ?? [];
+      // Shared by every report of this controller's VPCs within the interval.
+      const listed = (await this.options.cache.get(
+        `jenkins:${client.name}:queue:causes`,
+        this.options.config.cache.ttlSeconds * 1000,
+        async () =>
+          (await client.listQueue({ causes: true })) as unknown as JsonValue,
+      )) as { items?: RawQueueItem[] };
+      queue = listed.items ?? [];
     } else {
       jobs = this.known.get(vpc.name) ?? [];
     }
