@@ -10,10 +10,27 @@ const path = require('node:path');
 const { serveParent, fatal } = require('./proc');
 
 const root = path.resolve(__dirname, '../..');
-// Loads our plugin's TypeScript sources without a build.
-require(require.resolve('@backstage/cli/config/nodeTransform.cjs', {
-  paths: [root],
-}));
+if (process.env.BENCH_BUILT) {
+  // As installed from npm: our packages' built `dist` (what publishConfig
+  // points at), no TypeScript loader in the process.
+  const Module = require('node:module');
+  const built = {
+    '@batch-jobs/plugin-batch-jobs-backend': 'plugins/batch-jobs-backend',
+    '@batch-jobs/plugin-batch-jobs-common': 'plugins/batch-jobs-common',
+    '@batch-jobs/plugin-batch-jobs-node': 'plugins/batch-jobs-node',
+  };
+  const resolve = Module._resolveFilename;
+  Module._resolveFilename = function resolveBuilt(request, ...rest) {
+    if (built[request])
+      return path.join(root, built[request], 'dist/index.cjs.js');
+    return resolve.call(this, request, ...rest);
+  };
+} else {
+  // Loads our plugin's TypeScript sources without a build.
+  require(require.resolve('@backstage/cli/config/nodeTransform.cjs', {
+    paths: [root],
+  }));
+}
 
 const {
   startTestBackend,
@@ -98,6 +115,11 @@ async function main() {
   const backend = await startTestBackend({ features });
   serveParent({
     cpu: async () => process.cpuUsage(),
+    // What stays after a full collection (with --expose-gc): retained, not transient.
+    heap: async () => {
+      global.gc?.();
+      return process.memoryUsage();
+    },
   });
   process.on('SIGTERM', () => {
     backend.stop().finally(() => process.exit(0));

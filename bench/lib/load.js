@@ -253,8 +253,10 @@ async function tabs({ runs }) {
       let requests = 0;
       const failures = {};
       const latencies = [];
+      // `tabs` of each page: 1 is a jobs tab, a build page and a fleet page,
+      // so every count holds the same pages and only their number changes.
       await Promise.all(
-        Array.from({ length: run.tabs }, async (_, i) => {
+        Array.from({ length: run.tabs * TAB_KINDS.length }, async (_, i) => {
           // One user per tab.
           const auth = run.auths[i % run.auths.length];
           const call = async path => {

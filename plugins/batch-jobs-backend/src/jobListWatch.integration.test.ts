@@ -99,10 +99,10 @@ describe('job lists watched by one poller per item', () => {
 
     // Ten tabs over several intervals: probes only, no listing read again.
     const watching = sandbox.requests.length;
+    const tenTabs = () =>
+      Promise.all(Array.from({ length: 10 }, () => api(server).get(JOBS_PATH)));
     for (let round = 0; round < 4; round++) {
-      const answers = await Promise.all(
-        Array.from({ length: 10 }, () => api(server).get(JOBS_PATH)),
-      );
+      const answers = await tenTabs();
       expect(answers.every(a => a.status === 200)).toBe(true);
       await sleep(INTERVAL_MS);
     }

@@ -21,7 +21,7 @@ class FakeJenkins {
     const split = text.split('\n');
     if (log.running && split.length > 10_001) {
       // LargeText sends a running build's log 10 000 lines at a time.
-      text = split.slice(0, 10_000).join('\n') + '\n';
+      text = `${split.slice(0, 10_000).join('\n')}\n`;
     }
     return {
       stream: Readable.from([Buffer.from(text)]),

@@ -276,9 +276,9 @@ export class ConsoleLogs {
    * soon as they arrive): a running build's read stops after 10 000 lines,
    * so its X-Text-Size is not the length; a start past the end makes Jenkins
    * start over (X-Text-Size < start), so gallop and bisect on that from
-   * `low`, a length already seen.
+   * `seen`, a length already seen.
    */
-  private async probe(upstream: Upstream, low: number): Promise<KnownSize> {
+  private async probe(upstream: Upstream, seen: number): Promise<KnownSize> {
     const head = async (start: number) => {
       const chunk = await upstream(start);
       chunk.stream.destroy();
@@ -287,6 +287,7 @@ export class ConsoleLogs {
         moreData: chunk.moreData === 'true',
       };
     };
+    let low = seen;
     let high: number | undefined;
     let step = Math.max(low, PROBE_PRECISION);
     for (let i = 0; i < MAX_PROBES; i++) {
