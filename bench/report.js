@@ -98,7 +98,7 @@ if (run.steady?.length) {
     '',
   );
   out.push(
-    '| variant | tabs | Jenkins requests / min | Jenkins KB / min | backend CPU s / min | backend peak RSS MB |',
+    '| variant | tabs of each page | Jenkins requests / min | Jenkins KB / min | backend CPU s / min | backend peak RSS MB |',
   );
   out.push('|---|---|---|---|---|---|');
   for (const r of run.steady) {
@@ -117,7 +117,12 @@ if (run.memory) {
     `**Memory**: our backend's peak RSS (VmHWM) after listing an entity of ${run.memory.jobs} jobs across 3 VPCs: ` +
       `${fmt(run.memory.peakRss / 1024 / 1024)} MB (${fmt(
         run.memory.idlePeakRss / 1024 / 1024,
-      )} MB before the first view).`,
+      )} MB before the first view)` +
+      (run.memory.heapUsed
+        ? `; V8 heap kept after a full collection: ${fmt(
+            run.memory.idleHeapUsed / 1024 / 1024,
+          )} MB before, ${fmt(run.memory.heapUsed / 1024 / 1024)} MB after.`
+        : '.'),
   );
 }
 out.push('', '**Verdict**', '');
