@@ -357,7 +357,9 @@ export interface Config {
        * How long a job list waits for schedules and build stats that are not
        * cached yet (one config.xml per job on a cold cache), counted from
        * the start of the request; what is not read by then follows via a
-       * signal or the next refresh. Default: 250.
+       * signal or the next refresh. The list does not wait at all when those
+       * reads, at the pace its listing read took, could not end in time.
+       * Default: 250.
        */
       extrasWaitMs?: number;
     };

@@ -211,4 +211,38 @@ describe('job lists watched by one poller per item', () => {
       await closeSandbox(slow);
     }
   });
+
+  it('does not wait for reads that cannot arrive within extrasWaitMs: a slow Jenkins gets the list after one round trip', async () => {
+    const slow = await startTestSandbox();
+    try {
+      const { server: backend } = await startSandboxBackend(slow, {
+        entities: [PAYMENTS_SETTLEMENT],
+        batchJobs: {
+          cache: {
+            ttlSeconds: 10,
+            watchIntervalSeconds: 60,
+            extrasWaitMs: 5_000,
+          },
+        },
+      });
+      // Every Jenkins read takes 3 s; schedules 10 s. Waiting until the
+      // budget ends (5 s) could not bring them: nothing would be gained.
+      slow.faults.set({ path: '/job/**/config.xml', latencyMs: 10_000 });
+      slow.faults.set({ path: '/job/**', latencyMs: 3_000 });
+      const t0 = Date.now();
+      const first = await api(backend).get(JOBS_PATH);
+      const elapsed = Date.now() - t0;
+      expect(first.status).toBe(200);
+      const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
+      expect(jobs.length).toBeGreaterThan(3);
+      expect(jobs.every((j: any) => j.loading?.includes('schedule'))).toBe(
+        true,
+      );
+      // One 3 s round trip, not the 5 s budget.
+      expect(elapsed).toBeGreaterThanOrEqual(3_000);
+      expect(elapsed).toBeLessThan(4_500);
+    } finally {
+      await closeSandbox(slow);
+    }
+  });
 });

@@ -395,8 +395,10 @@ export class JobsView {
       ),
     );
     const late: Array<Promise<unknown>> = [];
+    // A list that did not wait for schedules does not wait for notes either.
+    const notesStarted = extras.hurried ? Number.NEGATIVE_INFINITY : started;
     await mapLimit(jobs, SCHEDULE_CONCURRENCY, job =>
-      this.addPipelineNotes(client, job, started, late),
+      this.addPipelineNotes(client, job, notesStarted, late),
     );
     if (late.length) {
       // Stage notes read after the list answered: its viewers refresh.
@@ -504,6 +506,8 @@ export class JobsView {
   ): Promise<{
     configs: Map<string, JobRunConfig>;
     stats: Map<string, RawBuild[]>;
+    /** The list did not wait: what is not read yet could not be in time. */
+    hurried?: boolean;
   }> {
     const { timezone, sourceOf } = context;
     const configs = new Map<string, JobRunConfig>();
@@ -569,10 +573,20 @@ export class JobsView {
     if (work.length === 0) return { configs, stats };
 
     const all = mapLimit(work, SCHEDULE_CONCURRENCY, w => w());
-    const done = await withinBudget(
-      all.then(() => true),
-      this.budgetLeft(context.started),
-    );
+    // Waiting that cannot end in time only delays the list: the reads ahead
+    // go in rounds of SCHEDULE_CONCURRENCY, each about as long as this list
+    // took so far (one listing read, when it was not cached).
+    const budget = this.budgetLeft(context.started);
+    const spent = this.now - context.started;
+    const hopeless =
+      Number.isFinite(budget) &&
+      Math.ceil(work.length / SCHEDULE_CONCURRENCY) * spent > budget;
+    const done = hopeless
+      ? TOO_LATE
+      : await withinBudget(
+          all.then(() => true),
+          budget,
+        );
     if (done === TOO_LATE) {
       all.then(
         () => this.options.onExtrasLoaded?.(context.entityRef),
@@ -580,7 +594,11 @@ export class JobsView {
       );
     }
     // A snapshot: reads finishing later must not change a list being mapped.
-    return { configs: new Map(configs), stats: new Map(stats) };
+    return {
+      configs: new Map(configs),
+      stats: new Map(stats),
+      hurried: hopeless,
+    };
   }
 
   /** What is left of `extrasWaitMs` for a list started at `started` (Infinity: no limit). */
