@@ -42,6 +42,8 @@ export const MAX_BUILDS_PAGE = 100;
 
 // Jobs in a VPC whose config.xml we fetch at once, to spare big controllers.
 const SCHEDULE_CONCURRENCY = 6;
+// What withinBudget answers for a promise that did not settle in time.
+const TOO_LATE = Symbol('too late');
 
 interface Cursor {
   /** Offset in Jenkins' allBuilds to read from. */
@@ -859,7 +861,6 @@ function errorJob(name: string, fullName: string, error: string): JobSummary {
   };
 }
 
-const TOO_LATE = Symbol('too late');
 
 /** `promise`'s value if it settles within `ms` (Infinity: whenever), else TOO_LATE. */
 async function withinBudget<T>(
