@@ -3,8 +3,6 @@ import {
   mockCredentials,
   mockServices,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import {
   PAYMENTS_SETTLEMENT,
@@ -17,6 +15,7 @@ import {
   sandboxAws,
   startSandboxBackend,
   startTestSandbox,
+  capturingNotifications,
 } from './__testUtils__/integration';
 
 /*
@@ -101,15 +100,7 @@ describe('the four-eyes gate in PROD', () => {
       features: [
         mockServices.database.factory({ knex }),
         scheduler.factory({ skipTaskRunOnStartup: true }),
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({
-            send: async (n: any) => {
-              notifications.push(n);
-            },
-          }),
-        }),
+        capturingNotifications(notifications),
       ],
     }));
   });

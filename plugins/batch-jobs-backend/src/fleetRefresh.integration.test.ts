@@ -4,9 +4,7 @@ import {
   EC2Client,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { knex as createKnex, Knex } from 'knex';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +16,7 @@ import {
   sandboxAws,
   startSandboxBackend,
   startTestSandbox,
+  capturingNotifications,
 } from './__testUtils__/integration';
 
 /*
@@ -461,17 +460,7 @@ describe('agent fleet refresh: the gate, controls and bad input', () => {
           pollIntervalSeconds: 0.2,
         },
       },
-      features: [
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({
-            send: async (n: any) => {
-              notifications.push(n);
-            },
-          }),
-        }),
-      ],
+      features: [capturingNotifications(notifications)],
     }));
     // The batch templates of DEV and STG move to a version 2.
     for (const vpc of ['DEV', 'STG']) {

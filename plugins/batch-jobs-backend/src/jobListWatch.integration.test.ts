@@ -1,5 +1,3 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { entityJobsChannel } from '@batch-jobs/plugin-batch-jobs-common';
 import {
   api,
@@ -8,6 +6,7 @@ import {
   Sandbox,
   startSandboxBackend,
   startTestSandbox,
+  capturingSignals,
 } from './__testUtils__/integration';
 
 /*
@@ -25,18 +24,6 @@ const INTERVAL_MS = 150;
 const tree = (path: string) =>
   decodeURIComponent(new URL(path, 'http://x').searchParams.get('tree') ?? '');
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-/** A signals service that keeps what is published in `into`. */
-const capturingSignals = (into: any[]) =>
-  createServiceFactory({
-    service: signalsServiceRef,
-    deps: {},
-    factory: () => ({
-      publish: async (signal: any) => {
-        into.push(signal);
-      },
-    }),
-  });
 
 describe('job lists watched by one poller per item', () => {
   let sandbox: Sandbox;

@@ -1,14 +1,10 @@
-import {
-  createBackendModule,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
+import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   BatchJobsMissedRunAlert,
   batchJobsAlertChannelsExtensionPoint,
 } from '@batch-jobs/plugin-batch-jobs-node';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { TestDatabases, mockServices } from '@backstage/backend-test-utils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import { Knex } from 'knex';
 import {
@@ -21,6 +17,7 @@ import {
   component,
   startSandboxBackend,
   startTestSandbox,
+  capturingNotifications,
 } from './__testUtils__/integration';
 
 /*
@@ -124,15 +121,7 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
         pagerModule,
         schedulerServiceFactory,
         mockServices.database.factory({ knex }),
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({
-            send: async (n: any) => {
-              notifications.push(n);
-            },
-          }),
-        }),
+        capturingNotifications(notifications),
       ],
     });
     const started = { server: backend.server, stop: () => backend.stop() };

@@ -4,9 +4,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -17,6 +15,7 @@ import {
   sandboxAws,
   sandboxConfig,
   startTestSandbox,
+  capturingNotifications,
 } from './__testUtils__/integration';
 import { batchJobsPlugin } from './plugin';
 
@@ -99,15 +98,7 @@ describe('operations against the sandbox', () => {
         }),
         catalogServiceMock.factory({ entities: [entity] }),
         mockServices.permissions.factory(),
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({
-            send: async (n: any) => {
-              notifications.push(n);
-            },
-          }),
-        }),
+        capturingNotifications(notifications),
       ],
     });
     const started = {

@@ -1,6 +1,4 @@
-import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { notificationService } from '@backstage/plugin-notifications-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   Sandbox,
@@ -10,6 +8,7 @@ import {
   component,
   startSandboxBackend,
   startTestSandbox,
+  capturingNotifications,
 } from './__testUtils__/integration';
 
 /*
@@ -270,15 +269,7 @@ describe('pipeline stages and inputs against the sandbox', () => {
       },
       features: [
         scheduler.factory({ skipTaskRunOnStartup: true }),
-        createServiceFactory({
-          service: notificationService,
-          deps: {},
-          factory: () => ({
-            send: async (n: any) => {
-              sent.push(n);
-            },
-          }),
-        }),
+        capturingNotifications(sent),
       ],
     });
     const tick = () => scheduler.triggerTask('batch-jobs-build-alerts');

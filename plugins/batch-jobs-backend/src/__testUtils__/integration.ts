@@ -12,10 +12,12 @@ import {
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   AuthorizeResult,
   Permission,
 } from '@backstage/plugin-permission-common';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import { JsonObject } from '@backstage/types';
 import {
   Sandbox,
@@ -407,3 +409,27 @@ export function permissionsPerUser(
 
 /** The ref of a test entity, as the catalog writes it. */
 export const refOf = (entity: Entity) => stringifyEntityRef(entity);
+
+/** A notification service that keeps what is sent in `into`. */
+export const capturingNotifications = (into: any[]) =>
+  createServiceFactory({
+    service: notificationService,
+    deps: {},
+    factory: () => ({
+      send: async (notification: any) => {
+        into.push(notification);
+      },
+    }),
+  });
+
+/** A signals service that keeps what is published in `into`. */
+export const capturingSignals = (into: any[]) =>
+  createServiceFactory({
+    service: signalsServiceRef,
+    deps: {},
+    factory: () => ({
+      publish: async (signal: any) => {
+        into.push(signal);
+      },
+    }),
+  });
