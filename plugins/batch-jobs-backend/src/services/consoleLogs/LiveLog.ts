@@ -130,12 +130,7 @@ export class LiveLog {
         chunk.stream,
         this.options.ringBytes,
       );
-      if (total > bytes.length) {
-        this.chunks = [];
-        this.held = 0;
-        this.size += total - bytes.length;
-      }
-      this.append(bytes);
+      this.append(bytes, total - bytes.length);
       this.moreData = chunk.moreData === 'true';
       if (!this.moreData) {
         this.options.onFinished?.(this.size);
@@ -145,7 +140,13 @@ export class LiveLog {
     }
   }
 
-  private append(bytes: Buffer): void {
+  /** Adds `bytes` at the end, after `skipped` bytes never held (the ring restarts past them). */
+  private append(bytes: Buffer, skipped = 0): void {
+    if (skipped > 0) {
+      this.chunks = [];
+      this.held = 0;
+      this.size += skipped;
+    }
     if (bytes.length === 0) return;
     this.chunks.push(bytes);
     this.held += bytes.length;

@@ -121,7 +121,7 @@ export async function readLast(
   stream: Readable,
   max: number,
 ): Promise<{ bytes: Buffer; total: number; newlines: number }> {
-  let chunks: Buffer[] = [];
+  const chunks: Buffer[] = [];
   let held = 0;
   let total = 0;
   let newlines = 0;
@@ -136,6 +136,5 @@ export async function readLast(
   }
   let bytes = Buffer.concat(chunks, held);
   if (bytes.length > max) bytes = bytes.subarray(bytes.length - max);
-  chunks = [];
   return { bytes, total, newlines };
 }

@@ -86,6 +86,11 @@ export class MissedRuns {
     },
   ) {}
 
+  /** How long Jenkins reads are shared (`batchJobs.cache.ttlSeconds`). */
+  private get readTtlMs(): number {
+    return this.options.config.cache.ttlSeconds * 1000;
+  }
+
   get settings(): MissedRunsConfig {
     return this.options.missedRuns;
   }
@@ -108,7 +113,7 @@ export class MissedRuns {
       // A failed probe is not cached (ReadCache keeps only values).
       const { offsetMs } = await this.options.cache.get(
         `jenkins:${client.name}:clock`,
-        this.options.config.cache.ttlSeconds * 1000,
+        this.readTtlMs,
         async () => {
           const { controllerNow } = await client.ping();
           return { offsetMs: controllerNow.getTime() - Date.now() };
@@ -157,7 +162,7 @@ export class MissedRuns {
       // The same cached tree as the schedule timeline's.
       const tree = (await this.options.cache.get(
         `jenkins:${client.name}:vpctree:${vpc.folder}`,
-        this.options.config.cache.ttlSeconds * 1000,
+        this.readTtlMs,
         async () => (await client.listVpcTree(vpc.folder)) as JsonValue,
       )) as RawJob;
       const candidates = [...jobsOf(tree)].filter(
@@ -192,7 +197,7 @@ export class MissedRuns {
       // Shared by every report of this controller's VPCs within the interval.
       const listed = (await this.options.cache.get(
         `jenkins:${client.name}:queue:causes`,
-        this.options.config.cache.ttlSeconds * 1000,
+        this.readTtlMs,
         async () =>
           (await client.listQueue({ causes: true })) as unknown as JsonValue,
       )) as { items?: RawQueueItem[] };
@@ -250,7 +255,7 @@ export class MissedRuns {
           // Briefly cached: the watcher and every viewer read the same history.
           const history = (await this.options.cache.get(
             `jenkins:${client.name}:timerhistory:${job.fullName}:${count}`,
-            this.options.config.cache.ttlSeconds * 1000,
+            this.readTtlMs,
             async () =>
               (await client.listTimerHistory(
                 job.fullName,
