@@ -10,6 +10,21 @@ export interface SerializedView {
 
 const GENERATION_KEY = 'batch-jobs:views:generation';
 const MAX_VIEWS = 200;
+// Values go into coreServices.cache as one JSON string, under keys of their
+// own (a replica of an older version, which stored objects, never reads them).
+// Keyv's serializer walks an object leaf by leaf and builds its string by
+// concatenation, and its parser calls a reviver for every value: for a
+// 1 MB listing that was most of the cost of the list's cache (CPU, and
+// garbage that raised the backend's peak RSS).
+const STORE_PREFIX = 'json:';
+
+function encode(value: JsonValue): string {
+  return JSON.stringify(value);
+}
+
+function decode<T>(stored: unknown): T | undefined {
+  return typeof stored === 'string' ? (JSON.parse(stored) as T) : undefined;
+}
 
 /**
  * Short-lived read-through cache in front of Jenkins. Values live in
@@ -47,7 +62,7 @@ export class ReadCache {
     const promise = (async () => {
       if (ttlMs > 0) {
         try {
-          const cached = await this.cache.get<T>(key);
+          const cached = decode<T>(await this.cache.get(STORE_PREFIX + key));
           if (
             cached !== undefined &&
             (!options.accept || options.accept(cached))
@@ -62,7 +77,9 @@ export class ReadCache {
       const value = await load();
       if (ttlMs > 0) {
         try {
-          await this.cache.set(key, value, { ttl: ttlMs });
+          await this.cache.set(STORE_PREFIX + key, encode(value), {
+            ttl: ttlMs,
+          });
         } catch (error) {
           this.logger.warn(`Cache write failed: ${(error as Error).message}`);
         }
@@ -117,7 +134,7 @@ export class ReadCache {
   /** The cached value of `key`, if any; never loads. */
   async peek<T extends JsonValue>(key: string): Promise<T | undefined> {
     try {
-      return await this.cache.get<T>(key);
+      return decode<T>(await this.cache.get(STORE_PREFIX + key));
     } catch (error) {
       this.logger.warn(`Cache read failed: ${(error as Error).message}`);
       return undefined;
@@ -131,7 +148,7 @@ export class ReadCache {
     ttlMs: number,
   ): Promise<void> {
     try {
-      await this.cache.set(key, value, { ttl: ttlMs });
+      await this.cache.set(STORE_PREFIX + key, encode(value), { ttl: ttlMs });
     } catch (error) {
       this.logger.warn(`Cache write failed: ${(error as Error).message}`);
     }
@@ -150,7 +167,7 @@ export class ReadCache {
   async delete(key: string): Promise<void> {
     this.views.clear();
     try {
-      await this.cache.delete(key);
+      await this.cache.delete(STORE_PREFIX + key);
       await this.cache.set(GENERATION_KEY, randomUUID());
     } catch (error) {
       this.logger.warn(`Cache delete failed: ${(error as Error).message}`);

@@ -75,9 +75,24 @@ describe('JobConfigs', () => {
   it('reads config.xml once, again when a timer build is unexplained, and after invalidate', async () => {
     const getJobConfig = jest
       .fn()
-      .mockResolvedValueOnce({ spec: 'H 2 * * *', label: 'DEV-batch-agent', templateVersion: 1, template: 'standard-batch-pipeline' })
-      .mockResolvedValueOnce({ spec: 'H 5 * * *', label: 'DEV-batch-agent', templateVersion: 1, template: 'standard-batch-pipeline' })
-      .mockResolvedValueOnce({ spec: null, label: 'DEV-batch-agent', templateVersion: 2, template: 'standard-batch-pipeline' });
+      .mockResolvedValueOnce({
+        spec: 'H 2 * * *',
+        label: 'DEV-batch-agent',
+        templateVersion: 1,
+        template: 'standard-batch-pipeline',
+      })
+      .mockResolvedValueOnce({
+        spec: 'H 5 * * *',
+        label: 'DEV-batch-agent',
+        templateVersion: 1,
+        template: 'standard-batch-pipeline',
+      })
+      .mockResolvedValueOnce({
+        spec: null,
+        label: 'DEV-batch-agent',
+        templateVersion: 2,
+        template: 'standard-batch-pipeline',
+      });
     const client = {
       name: 'sandbox',
       getJobConfig,
@@ -120,7 +135,10 @@ describe('JobConfigs', () => {
       templateVersion: 1,
       template: 'standard-batch-pipeline',
     });
-    const client = { name: 'sandbox', getJobConfig } as unknown as JenkinsClient;
+    const client = {
+      name: 'sandbox',
+      getJobConfig,
+    } as unknown as JenkinsClient;
     const configs = new JobConfigs({
       cache: new ReadCache(cache as any, mockServices.logger.mock()),
       ttlMs: 600_000,
@@ -128,13 +146,18 @@ describe('JobConfigs', () => {
     const context = { lastBuild: timerBuild(10, RUN), timezone: 'UTC' };
     // Fill the cache through JobConfigs, then strip the entry to its old shape.
     await configs.get(client, JOB, context);
-    const key = `jenkins:sandbox:jobconfig:${JOB}`;
-    const { templateVersion, template, ...old } = (await cache.get(key)) as any;
+    // ReadCache keeps each value as one JSON string under its own prefix.
+    const key = `json:jenkins:sandbox:jobconfig:${JOB}`;
+    const { templateVersion, template, ...old } = JSON.parse(
+      (await cache.get(key)) as string,
+    );
     expect(templateVersion).toBe(1);
     expect(template).toBe('standard-batch-pipeline');
-    await cache.set(key, old);
+    await cache.set(key, JSON.stringify(old));
 
-    expect(await configs.get(client, JOB, context)).toMatchObject({ templateVersion: 1 });
+    expect(await configs.get(client, JOB, context)).toMatchObject({
+      templateVersion: 1,
+    });
     expect(getJobConfig).toHaveBeenCalledTimes(2);
   });
 });
