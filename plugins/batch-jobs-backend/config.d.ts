@@ -354,12 +354,15 @@ export interface Config {
        */
       watchIntervalSeconds?: number;
       /**
-       * How long a job list waits for schedules and build stats that are not
-       * cached yet (one config.xml per job on a cold cache), counted from
-       * the start of the request; what is not read by then follows via a
-       * signal or the next refresh. The list does not wait at all when those
-       * reads, at the pace its listing read took, could not end in time.
-       * Default: 250.
+       * How long a job list waits for schedules, build stats and stage notes
+       * that are not cached yet (one config.xml per job on a cold cache),
+       * counted from the start of the request; what is not read by then
+       * shows as loading and follows via a signal or the next refresh. The
+       * list does not wait at all when those reads, at the pace its listing
+       * read took, could not end in time; reads it does not wait for start
+       * once it is sent. Default: 0 (the list answers after its listing
+       * read; a larger value trades that for fewer loading cells on a cold
+       * cache).
        */
       extrasWaitMs?: number;
     };

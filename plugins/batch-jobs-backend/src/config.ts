@@ -415,7 +415,7 @@ export function readBatchJobsConfig(root: Config): BatchJobsConfig {
         section,
         'cache.extrasWaitMs',
         'batchJobs.cache.extrasWaitMs',
-        250,
+        0,
       ),
     },
     audit: {

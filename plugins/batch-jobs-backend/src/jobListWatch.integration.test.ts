@@ -199,6 +199,66 @@ describe('job lists watched by one poller per item', () => {
     }
   });
 
+  it('with extrasWaitMs 0 (the default) answers after its listing reads and starts the other reads once the answer is sent', async () => {
+    const cold = await startTestSandbox();
+    const signals: Array<{ channel: string }> = [];
+    try {
+      const { server: backend } = await startSandboxBackend(cold, {
+        entities: [PAYMENTS_SETTLEMENT],
+        batchJobs: {
+          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
+        },
+        features: [capturingSignals(signals)],
+      });
+      // How many Jenkins requests the sandbox had received when the answer left.
+      let receivedWhenSent: number | undefined;
+      backend.on('request', (req: any, res: any) => {
+        if (String(req.url).includes('/jobs'))
+          res.on('finish', () => {
+            receivedWhenSent ??= cold.requests.length;
+          });
+      });
+      const mark = cold.requests.length;
+      const first = await api(backend).get(JOBS_PATH);
+      expect(first.status).toBe(200);
+      const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
+      expect(jobs.length).toBeGreaterThan(3);
+      expect(jobs.every((j: any) => j.loading?.includes('schedule'))).toBe(
+        true,
+      );
+      expect(receivedWhenSent).toBeDefined();
+      const before = cold.requests.slice(mark, receivedWhenSent);
+      // Only the three listing reads went out before the answer: no
+      // config.xml, no build history for the stats, no Stage View.
+      expect(before.length).toBeGreaterThanOrEqual(3);
+      expect(
+        before.filter(r => tree(r.path).includes('parameterDefinitions')),
+      ).toHaveLength(3);
+      expect(before.filter(r => /config\.xml|wfapi/.test(r.path))).toEqual([]);
+      expect(before.filter(r => /builds\[/.test(tree(r.path)))).toEqual([]);
+
+      // Then they are read, and the entity's viewers are told.
+      let warm: any[] = jobs;
+      for (let i = 0; i < 100 && warm.some((j: any) => j.loading); i++) {
+        await sleep(50);
+        if (signals.length === 0) continue;
+        warm = (await api(backend).get(JOBS_PATH)).body.vpcs.flatMap(
+          (v: any) => v.jobs,
+        );
+      }
+      expect(
+        cold.requests
+          .slice(receivedWhenSent)
+          .filter(r => r.path.includes('/config.xml')).length,
+      ).toBeGreaterThanOrEqual(jobs.length);
+      expect(warm.some((j: any) => j.loading)).toBe(false);
+      expect(warm.some((j: any) => j.schedule.spec)).toBe(true);
+      expect(warm.some((j: any) => j.stats?.sampleSize > 0)).toBe(true);
+    } finally {
+      await closeSandbox(cold);
+    }
+  });
+
   it('does not wait for reads that cannot arrive within extrasWaitMs: a slow Jenkins gets the list after one round trip', async () => {
     const slow = await startTestSandbox();
     try {

@@ -45,7 +45,8 @@ function configFor(baseUrl: string) {
         { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
         { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
       ],
-      cache: { ttlSeconds: 0 },
+      // Complete answers: these tests read schedules and stats from the first one.
+      cache: { ttlSeconds: 0, extrasWaitMs: 60_000 },
       ownership: [
         {
           entity: 'component:default/payments-settlement',

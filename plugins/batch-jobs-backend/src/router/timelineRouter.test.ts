@@ -51,7 +51,12 @@ describe('schedules over HTTP', () => {
               ],
               vpcs: [{ name: 'DEV', jenkins: 'paris', folder: 'DEV' }],
               // Nothing cached: each test changes the mini Jenkins.
-              cache: { ttlSeconds: 0, scheduleTtlSeconds: 0 },
+              cache: {
+                ttlSeconds: 0,
+                scheduleTtlSeconds: 0,
+                // Complete answers: each test reads the schedule from the first one.
+                extrasWaitMs: 60_000,
+              },
               ownership: [
                 {
                   entity: 'component:default/payments-settlement',

@@ -317,7 +317,7 @@ describe('readBatchJobsConfig', () => {
       ttlSeconds: 10,
       scheduleTtlSeconds: 600,
       watchIntervalSeconds: 15,
-      extrasWaitMs: 250,
+      extrasWaitMs: 0,
     });
     expect(config.vpcs[2].folder).toBe('');
   });

@@ -45,6 +45,29 @@ const SCHEDULE_CONCURRENCY = 6;
 // What withinBudget answers for a promise that did not settle in time.
 const TOO_LATE = Symbol('too late');
 
+/**
+ * Where a list starts the reads it will not wait for. A serialised view
+ * starts them once it is sent: setting up dozens of requests costs a freshly
+ * started process tens of milliseconds of CPU, which its viewer would wait for.
+ */
+type Defer = (start: () => void) => void;
+
+/** `start()` now, or once `defer` lets it (a promise of its result either way). */
+function startWhen<T>(defer: Defer | undefined, start: () => Promise<T>) {
+  if (!defer) return start();
+  return new Promise<T>((resolve, reject) =>
+    defer(() => start().then(resolve, reject)),
+  );
+}
+
+/** How long one VPC's list may still wait for its extras, and where those it will not wait for start. */
+interface ListTiming {
+  started: number;
+  /** The list does not wait for reads that are not cached. */
+  hurried: boolean;
+  defer?: Defer;
+}
+
 interface Cursor {
   /** Offset in Jenkins' allBuilds to read from. */
   o: number;
@@ -176,11 +199,20 @@ export class JobsView {
     const entityRef = stringifyEntityRef(entity);
     const key = JSON.stringify(['entity-jobs', entityRef, selection.key]);
     const watcher = { entityRef, userRef: viewer?.userRef };
+    const deferred: Array<() => void> = [];
     const view = await this.options.cache.getSerialized(
       key,
       this.options.config.cache.ttlSeconds * 1000,
-      async () => finish(await this.listEntityJobs(entity, selection, watcher)),
+      async () =>
+        finish(
+          await this.collectEntityJobs(entity, selection, watcher, start =>
+            deferred.push(start),
+          ),
+        ),
     );
+    // After the caller's synchronous send (microtasks run before this).
+    if (deferred.length)
+      setImmediate(() => deferred.splice(0).forEach(start => start()));
     // A view served from memory still says who watches its listings.
     if (viewer) this.touchListings(selection, watcher);
     return view;
@@ -227,10 +259,19 @@ export class JobsView {
     selection?: EntitySelection,
     watcher?: ListingWatcher,
   ): Promise<EntityJobsResponse> {
+    return this.collectEntityJobs(entity, selection, watcher);
+  }
+
+  private async collectEntityJobs(
+    entity: Entity,
+    selection?: EntitySelection,
+    watcher?: ListingWatcher,
+    defer?: Defer,
+  ): Promise<EntityJobsResponse> {
     const { directory } = this.options;
     const claims = selection ?? (await directory.selectionFor(entity));
     const vpcs: VpcJobs[] = await Promise.all(
-      claims.vpcs.map(vpc => this.vpcJobs(vpc, claims, watcher)),
+      claims.vpcs.map(vpc => this.vpcJobs(vpc, claims, watcher, defer)),
     );
     for (const { name, namedBy } of claims.unknownVpcs) {
       vpcs.push({
@@ -247,6 +288,7 @@ export class JobsView {
     vpc: VpcConfig,
     selection: EntitySelection,
     watcher?: ListingWatcher,
+    defer?: Defer,
   ): Promise<VpcJobs> {
     const started = this.now;
     const { directory } = this.options;
@@ -343,6 +385,7 @@ export class JobsView {
       timezone,
       started,
       entityRef: selection.entityRef,
+      defer,
     });
     const runConfigs = entries.map(
       ([fullName]) =>
@@ -398,9 +441,13 @@ export class JobsView {
     );
     const late: Array<Promise<unknown>> = [];
     // A list that did not wait for schedules does not wait for notes either.
-    const notesStarted = extras.hurried ? Number.NEGATIVE_INFINITY : started;
+    const timing: ListTiming = {
+      started,
+      hurried: Boolean(extras.hurried),
+      defer,
+    };
     await mapLimit(jobs, SCHEDULE_CONCURRENCY, job =>
-      this.addPipelineNotes(client, job, notesStarted, late),
+      this.addPipelineNotes(client, job, timing, late),
     );
     if (late.length) {
       // Stage notes read after the list answered: its viewers refresh.
@@ -421,7 +468,7 @@ export class JobsView {
   private async addPipelineNotes(
     client: JenkinsClient,
     job: JobSummary,
-    started: number,
+    timing: ListTiming,
     late: Array<Promise<unknown>>,
   ): Promise<void> {
     const build = job.lastBuild;
@@ -437,26 +484,28 @@ export class JobsView {
       Object.assign(build, cached);
       return;
     }
-    const load = this.options.cache
-      .get(
+    const read = () =>
+      this.options.cache.get(
         key,
         (finished ? cache.scheduleTtlSeconds : cache.ttlSeconds) * 1000,
         async () =>
           (await runs.notesFor(client, job.fullName, build.number)) as any,
-      )
-      .then(
-        notes => notes as Notes,
-        error => {
-          this.options.logger.warn(
-            `Could not read stages of ${job.fullName} #${
-              build.number
-            }: ${errorMessage(error)}`,
-          );
-          return undefined;
-        },
       );
+    const load = (timing.hurried ? startWhen(timing.defer, read) : read()).then(
+      notes => notes as Notes,
+      error => {
+        this.options.logger.warn(
+          `Could not read stages of ${job.fullName} #${
+            build.number
+          }: ${errorMessage(error)}`,
+        );
+        return undefined;
+      },
+    );
     // Like schedules: a slow Stage View must not hold the list back.
-    const notes = await withinBudget(load, this.budgetLeft(started));
+    const notes = timing.hurried
+      ? TOO_LATE
+      : await withinBudget(load, this.budgetLeft(timing.started));
     if (notes === TOO_LATE) late.push(load);
     else if (notes) Object.assign(build, notes);
   }
@@ -504,6 +553,7 @@ export class JobsView {
       timezone: string;
       started: number;
       entityRef: string;
+      defer?: Defer;
     },
   ): Promise<{
     configs: Map<string, JobRunConfig>;
@@ -574,7 +624,6 @@ export class JobsView {
     }
     if (work.length === 0) return { configs, stats };
 
-    const all = mapLimit(work, SCHEDULE_CONCURRENCY, w => w());
     // Waiting that cannot end in time only delays the list: the reads ahead
     // go in rounds of SCHEDULE_CONCURRENCY, each about as long as this list
     // took so far (one listing read, when it was not cached).
@@ -582,7 +631,11 @@ export class JobsView {
     const spent = this.now - context.started;
     const hopeless =
       Number.isFinite(budget) &&
-      Math.ceil(work.length / SCHEDULE_CONCURRENCY) * spent > budget;
+      (budget <= 0 ||
+        Math.ceil(work.length / SCHEDULE_CONCURRENCY) * spent > budget);
+    const readAll = () => mapLimit(work, SCHEDULE_CONCURRENCY, w => w());
+    // Reads the list will not wait for start after it is sent.
+    const all = hopeless ? startWhen(context.defer, readAll) : readAll();
     const done = hopeless
       ? TOO_LATE
       : await withinBudget(
@@ -860,7 +913,6 @@ function errorJob(name: string, fullName: string, error: string): JobSummary {
     error,
   };
 }
-
 
 /** `promise`'s value if it settles within `ms` (Infinity: whenever), else TOO_LATE. */
 async function withinBudget<T>(
