@@ -136,9 +136,18 @@ describe('BuildStages', () => {
     expect(screen.queryByText('Stages')).not.toBeInTheDocument();
   });
 
-  it('proceeds an input with the chosen parameter', async () => {
+  it('proceeds an input with the chosen parameter, and says so after the input is gone', async () => {
+    // Jenkins' answer before and after the input was proceeded.
+    const goesOn: BuildStagesResponse = {
+      ...waitingRun,
+      status: 'in_progress',
+      pendingInputs: [],
+    };
     const api = createFakeApi({
-      getBuildStages: jest.fn(async () => waitingRun),
+      getBuildStages: jest
+        .fn()
+        .mockResolvedValueOnce(waitingRun)
+        .mockResolvedValue(goesOn),
       submitInput: jest.fn(async () => ({
         auditId: 'a',
         ...build,
@@ -167,6 +176,17 @@ describe('BuildStages', () => {
     expect(
       await screen.findByText(/Proceeded: the build goes on/),
     ).toBeInTheDocument();
+    // The stages are read again: the input is no longer pending, its form
+    // goes, and the confirmation stays.
+    await waitFor(() =>
+      expect(
+        screen.queryByText('Waiting for input: Deploy orders to DEV?'),
+      ).not.toBeInTheDocument(),
+    );
+    expect(api.getBuildStages).toHaveBeenCalledTimes(2);
+    expect(screen.getByRole('status')).toHaveTextContent(
+      /Proceeded: the build goes on/,
+    );
     expect(api.submitInput).toHaveBeenCalledWith({
       ...build,
       inputId: 'Deploy',

@@ -134,6 +134,9 @@ export function BuildStages(props: {
     [api, vpc, job, number],
   );
   const [open, setOpen] = useState<BuildStage>();
+  // Kept here, not in the input's form: once answered, the input is no
+  // longer pending and its form goes with the next read of the stages.
+  const [answered, setAnswered] = useState<'proceed' | 'abort'>();
   const log = useAsyncRetry(
     async () =>
       open ? api.getStageLog({ vpc, job, number, stage: open.id }) : undefined,
@@ -211,12 +214,20 @@ export function BuildStages(props: {
           build={props.build}
           entityRef={props.entityRef}
           input={input}
-          onAnswered={() => {
+          onAnswered={action => {
+            setAnswered(action);
             stages.retry();
             props.onChanged?.();
           }}
         />
       ))}
+      {answered && (
+        <Alert severity="success" role="status" style={{ marginTop: 8 }}>
+          {answered === 'proceed'
+            ? 'Proceeded: the build goes on. Recorded in the audit trail under your name.'
+            : 'Aborted: the build ends. Recorded in the audit trail under your name.'}
+        </Alert>
+      )}
       {open && (
         <Paper variant="outlined" style={{ marginTop: 8 }}>
           <Box p={1} display="flex" alignItems="center" gridGap={8}>
@@ -251,7 +262,7 @@ export function InputForm(props: {
   build: BuildRef;
   entityRef: string;
   input: PendingInput;
-  onAnswered?: () => void;
+  onAnswered?: (action: 'proceed' | 'abort') => void;
 }) {
   const api = useApi(batchJobsApiRef);
   const { input } = props;
@@ -285,7 +296,7 @@ export function InputForm(props: {
         entityRef: props.entityRef,
       });
       setState({ step: 'done', action });
-      props.onAnswered?.();
+      props.onAnswered?.(action);
     } catch (error) {
       setState({ step: 'failed', error });
     }
@@ -366,13 +377,6 @@ export function InputForm(props: {
             </Button>
           </PermissionGate>
         </Box>
-        {state.step === 'done' && (
-          <Alert severity="success" role="status">
-            {state.action === 'proceed'
-              ? 'Proceeded: the build goes on. Recorded in the audit trail under your name.'
-              : 'Aborted: the build ends. Recorded in the audit trail under your name.'}
-          </Alert>
-        )}
         {state.step === 'failed' && (
           <Alert severity="error">
             The answer failed: {errorMessage(state.error)}
