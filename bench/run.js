@@ -206,14 +206,7 @@ async function runCell(sandbox, load, cell) {
         });
         // Count what the views caused, also after they answered (a cold list
         // reads schedules in the background): wait until Jenkins is quiet.
-        let after = await pair.proxy.request('stats');
-        for (let quietSince = Date.now(); Date.now() - quietSince < 2000; ) {
-          await new Promise(resolve => setTimeout(resolve, 250));
-          const now = await pair.proxy.request('stats');
-          if (now.requests !== after.requests) quietSince = Date.now();
-          after = now;
-          if (Date.now() - cpuStarted > 120_000) break;
-        }
+        const after = await untilQuiet(pair.proxy, cpuStarted);
         const count = cell.viewers * views;
         results.push({
           ...cell,
@@ -388,10 +381,64 @@ function memorySandbox() {
   });
 }
 
+// The memory figure with V8's own young-generation sizing, and with the
+// cap the README suggests for production (V8 sizes the young generation
+// from the machine's memory: up to 3 × 64 MB semi-spaces here, on 24 GB).
+const MEMORY_VARIANTS = [
+  { name: 'Node defaults', execArgv: [] },
+  {
+    name: 'NODE_OPTIONS=--max-semi-space-size=8',
+    execArgv: ['--max-semi-space-size=8'],
+  },
+];
+const MEMORY_REPS = 3;
+
+/** Each variant MEMORY_REPS times on fresh backends; the median run (by peak RSS) and the range. */
 async function memoryFigure(load, sandboxPromise) {
   const sandbox = await sandboxPromise;
   try {
-    const pair = await startPair(sandbox, 'ours', 0, ['--expose-gc']);
+    const variants = [];
+    for (const variant of MEMORY_VARIANTS) {
+      const runs = [];
+      for (let i = 0; i < MEMORY_REPS; i++)
+        runs.push(await memoryRun(load, sandbox, variant.execArgv));
+      runs.sort((a, b) => a.peakRss - b.peakRss);
+      const mid = runs[Math.floor(runs.length / 2)];
+      variants.push({
+        name: variant.name,
+        execArgv: variant.execArgv,
+        ...mid,
+        peakRssRange: [runs[0].peakRss, runs[runs.length - 1].peakRss],
+        failures: Object.assign({}, ...runs.map(r => r.failures)),
+        runs,
+      });
+    }
+    // Top level: Node defaults (what earlier results files hold).
+    return { jobs: sandbox.jobs.length, ...variants[0], variants };
+  } finally {
+    await sandbox.child.stop();
+  }
+}
+
+/** The proxy's stats once it has seen no request for 2 s (at most 2 min after `since`). */
+async function untilQuiet(proxy, since) {
+  let after = await proxy.request('stats');
+  for (let quietSince = Date.now(); Date.now() - quietSince < 2000; ) {
+    await new Promise(resolve => setTimeout(resolve, 250));
+    const now = await proxy.request('stats');
+    if (now.requests !== after.requests) quietSince = Date.now();
+    after = now;
+    if (Date.now() - since > 120_000) break;
+  }
+  return after;
+}
+
+async function memoryRun(load, sandbox, execArgv) {
+  {
+    const pair = await startPair(sandbox, 'ours', 0, [
+      '--expose-gc',
+      ...execArgv,
+    ]);
     try {
       const idle = pair.backend.stats();
       const idleHeap = await pair.backend.request('heap');
@@ -404,6 +451,8 @@ async function memoryFigure(load, sandboxPromise) {
         arrivalMs: 0,
         thinkMs: [500, 500],
       });
+      // Every schedule and stat read (a cold list reads them after it answers), so all is cached.
+      const read = await untilQuiet(pair.proxy, Date.now());
       const res = await load.request('views', {
         base: pair.base,
         auths: pair.auths,
@@ -416,7 +465,8 @@ async function memoryFigure(load, sandboxPromise) {
       const stats = pair.backend.stats();
       const heap = await pair.backend.request('heap');
       return {
-        jobs: sandbox.jobs.length,
+        cpuSeconds: stats.cpuSeconds - idle.cpuSeconds,
+        jenkinsRequests: read.requests,
         // After a full collection: what the listing keeps (caches) vs its transient peak.
         idleHeapUsed: idleHeap.heapUsed,
         heapUsed: heap.heapUsed,
@@ -429,8 +479,6 @@ async function memoryFigure(load, sandboxPromise) {
     } finally {
       await pair.stop();
     }
-  } finally {
-    await sandbox.child.stop();
   }
 }
 
@@ -550,19 +598,23 @@ function verdicts(cells, steady, memory) {
       });
     }
   }
-  if (memory) {
+  for (const m of memory ? memory.variants ?? [memory] : []) {
+    const mb = n => fmtNum(n / 1024 / 1024);
     out.push({
-      criterion: `backend peak RSS < 300 MB with ${memory.jobs} jobs across 3 VPCs cached`,
+      criterion: `backend peak RSS < 300 MB with ${
+        memory.jobs
+      } jobs across 3 VPCs cached${m.name ? ` (${m.name})` : ''}`,
       met:
-        memory.peakRss < 300 * 1024 * 1024 &&
-        Object.keys(memory.failures).length === 0,
-      detail: `${fmtNum(
-        memory.peakRss / 1024 / 1024,
-      )} MB peak (VmHWM), ${fmtNum(
-        memory.idlePeakRss / 1024 / 1024,
-      )} MB before the first view${
-        Object.keys(memory.failures).length
-          ? `; failures ${JSON.stringify(memory.failures)}`
+        m.peakRss < 300 * 1024 * 1024 && Object.keys(m.failures).length === 0,
+      detail: `${mb(m.peakRss)} MB peak (VmHWM${
+        m.peakRssRange
+          ? `, median of ${m.runs.length}: ${mb(m.peakRssRange[0])}–${mb(
+              m.peakRssRange[1],
+            )}`
+          : ''
+      }), ${mb(m.idlePeakRss)} MB before the first view${
+        Object.keys(m.failures).length
+          ? `; failures ${JSON.stringify(m.failures)}`
           : ''
       }`,
     });
@@ -733,19 +785,20 @@ async function main() {
   if (KNOBS.memoryJobs > 0) {
     memory = await memoryFigure(load, nextSandbox);
     table(
-      `Memory: our backend after listing an entity of ${memory.jobs} jobs across 3 VPCs`,
-      [
-        {
-          jobs: memory.jobs,
-          'peak RSS MB (VmHWM)': fmtNum(memory.peakRss / 1024 / 1024),
-          'RSS now MB': fmtNum(memory.rss / 1024 / 1024),
-          'peak before first view MB': fmtNum(memory.idlePeakRss / 1024 / 1024),
-          'heap kept MB (after GC, before → after)': `${fmtNum(
-            memory.idleHeapUsed / 1024 / 1024,
-          )} → ${fmtNum(memory.heapUsed / 1024 / 1024)}`,
-          failures: JSON.stringify(memory.failures),
-        },
-      ],
+      `Memory: our backend after listing an entity of ${memory.jobs} jobs across 3 VPCs (median of ${MEMORY_REPS} fresh backends each)`,
+      memory.variants.map(m => ({
+        node: m.name,
+        'peak RSS MB (VmHWM)': `${fmtNum(m.peakRss / 1024 / 1024)} (${fmtNum(
+          m.peakRssRange[0] / 1024 / 1024,
+        )}–${fmtNum(m.peakRssRange[1] / 1024 / 1024)})`,
+        'RSS now MB': fmtNum(m.rss / 1024 / 1024),
+        'peak before first view MB': fmtNum(m.idlePeakRss / 1024 / 1024),
+        'heap kept MB (after GC, before → after)': `${fmtNum(
+          m.idleHeapUsed / 1024 / 1024,
+        )} → ${fmtNum(m.heapUsed / 1024 / 1024)}`,
+        'CPU s': fmtNum(m.cpuSeconds),
+        failures: JSON.stringify(m.failures),
+      })),
     );
   }
   await load.stop();
