@@ -111,7 +111,24 @@ if (run.steady?.length) {
     );
   }
 }
-if (run.memory) {
+if (run.memory?.variants) {
+  const mb = n => fmt(n / 1024 / 1024);
+  out.push(
+    '',
+    `**Memory**: our backend after listing an entity of ${run.memory.jobs} jobs across 3 VPCs, every schedule and stat read and cached (median of ${run.memory.variants[0].runs.length} fresh backends each, min–max):`,
+    '',
+    '| Node | peak RSS MB (VmHWM) | before the first view MB | V8 heap kept after a full collection, before → after MB | CPU s |',
+    '|---|---|---|---|---|',
+  );
+  for (const m of run.memory.variants)
+    out.push(
+      `| ${m.name} | ${mb(m.peakRss)} (${mb(m.peakRssRange[0])}–${mb(
+        m.peakRssRange[1],
+      )}) | ${mb(m.idlePeakRss)} | ${mb(m.idleHeapUsed)} → ${mb(
+        m.heapUsed,
+      )} | ${fmt(m.cpuSeconds)} |`,
+    );
+} else if (run.memory) {
   out.push(
     '',
     `**Memory**: our backend's peak RSS (VmHWM) after listing an entity of ${run.memory.jobs} jobs across 3 VPCs: ` +
