@@ -259,9 +259,9 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
       expected.length,
     );
     const paged = channelAlerts.filter(
-      a => a.vpc === 'DEV' && a.event === 'missed',
+      row => row.vpc === 'DEV' && row.event === 'missed',
     );
-    expect(paged.map(a => a.expected!.toISOString()).sort()).toEqual(
+    expect(paged.map(row => row.expected!.toISOString()).sort()).toEqual(
       expected.map(e => e.expected).sort(),
     );
     const recoveries = await knex('alert_deliveries').where({
@@ -306,7 +306,7 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
       async () => {
         const running = [RECONCILE, PUSH]
           .flatMap(catchUpBuilds)
-          .filter(b => b.result === null).length;
+          .filter(build => build.result === null).length;
         const queued = sandbox.world
           .queuedItems()
           .filter(i =>
@@ -331,7 +331,9 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     ] as const) {
       const builds = catchUpBuilds(job).slice(count);
       expect(
-        builds.map(b => b.params.find((p: any) => p.name === PARAM).value),
+        builds.map(
+          build => build.params.find((p: any) => p.name === PARAM).value,
+        ),
       ).toEqual([latest(job)]);
     }
     // Audited, as the person who asked.
@@ -376,13 +378,13 @@ describe('missed runs: a 3-hour controller outage in DEV, two replicas', () => {
     expect(op.runs.every((r: any) => r.state === 'finished')).toBe(true);
     const values = catchUpBuilds(RECONCILE)
       .slice(before)
-      .map(b => b.params.find((p: any) => p.name === PARAM).value);
+      .map(build => build.params.find((p: any) => p.name === PARAM).value);
     expect(values).toEqual(runs);
   });
 
   it("after a crash between marking a run and Jenkins' answer, starts it only when Jenkins does not have it", async () => {
-    const valueOf = (b: any) =>
-      b.params.find((p: any) => p.name === PARAM).value;
+    const valueOf = (build: any) =>
+      build.params.find((p: any) => p.name === PARAM).value;
     const had = valueOf(catchUpBuilds(RECONCILE).slice(-1)[0]);
     const lost = '2026-11-02T08:47:00.000Z';
     const count = (value: string) =>
