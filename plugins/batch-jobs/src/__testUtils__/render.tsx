@@ -65,6 +65,7 @@ const sameEverywhere: BatchJobConfigApi = {
 export const fastIntervals = {
   jobs: 60_000,
   running: 60_000,
+  loading: 60_000,
   builds: 60_000,
   log: 20,
   queue: 20,
@@ -116,7 +117,9 @@ export function renderWithApis(
  */
 export function FreshPermissionCache(props: { children: ReactNode }) {
   return (
-    <SWRConfig value={{ provider: () => new Map() }}>{props.children}</SWRConfig>
+    <SWRConfig value={{ provider: () => new Map() }}>
+      {props.children}
+    </SWRConfig>
   );
 }
 

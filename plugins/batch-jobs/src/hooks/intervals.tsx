@@ -8,6 +8,8 @@ export interface PollIntervals {
   signalled: number;
   /** Jobs table and builds table while a build runs. */
   running: number;
+  /** Jobs table, without signals, while schedules or stats are still being read. */
+  loading: number;
   /** Builds table when nothing runs. */
   builds: number;
   /** Log of a running build. */
@@ -20,6 +22,9 @@ export const defaultPollIntervals: PollIntervals = {
   jobs: 15_000,
   signalled: 60_000,
   running: 5_000,
+  // A cold job list answers before its schedules are read (one config.xml
+  // per job, cached for minutes); they are there within a round trip or two.
+  loading: 2_000,
   builds: 30_000,
   // Cheap: the backend answers every follower of a build from one shared
   // Jenkins read (at most one per 800 ms, ConsoleLogs), so live lines show within ~1 s.

@@ -72,6 +72,39 @@ describe('useEntityJobs', () => {
     });
   });
 
+  it('without signals, asks again soon while schedules are being read, then slowly', async () => {
+    const loading = idleResponse();
+    for (const job of loading.vpcs[0].jobs) job.loading = ['schedule'];
+    const api = createFakeApi({
+      getEntityJobs: jest
+        .fn()
+        .mockResolvedValueOnce(loading)
+        .mockResolvedValueOnce(loading)
+        .mockResolvedValue(idleResponse()),
+    });
+    const { result } = renderHook(() => useEntityJobs('component:default/x'), {
+      wrapper: ({ children }: PropsWithChildren<{}>) => (
+        <TestApiProvider apis={[[batchJobsApiRef, api]]}>
+          <PollIntervalsProvider
+            intervals={{ jobs: 60_000, running: 60_000, loading: 30 }}
+          >
+            {children}
+          </PollIntervalsProvider>
+        </TestApiProvider>
+      ),
+    });
+    // Two answers with schedules still loading, then the complete one.
+    await waitFor(() => expect(api.getEntityJobs).toHaveBeenCalledTimes(3));
+    await waitFor(() =>
+      expect(
+        result.current.value?.vpcs[0].jobs.some(j => j.loading?.length),
+      ).toBe(false),
+    );
+    // Complete: back to the slow interval.
+    await new Promise(r => setTimeout(r, 300));
+    expect(api.getEntityJobs).toHaveBeenCalledTimes(3);
+  });
+
   it('with signals, re-reads when the backend signals the entity and otherwise polls slowly', async () => {
     const listeners = new Map<string, () => void>();
     const signals: SignalApi = {

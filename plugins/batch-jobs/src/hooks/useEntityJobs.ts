@@ -39,9 +39,11 @@ export function useEntityJobs(
     () => api.getEntityJobs(entityRef),
     [api, entityRef],
     value => {
+      // Without signals, schedules still being read are asked for again soon.
+      if (!signals && hasLoadingParts(value))
+        return Math.min(intervals.loading, intervals.running);
       if (hasRunningBuild(value)) return intervals.running;
-      if (hasLoadingParts(value))
-        return signals ? intervals.jobs : intervals.running;
+      if (hasLoadingParts(value)) return intervals.jobs;
       return signals ? intervals.signalled : intervals.jobs;
     },
   );
