@@ -25,6 +25,26 @@ const tree = (path: string) =>
   decodeURIComponent(new URL(path, 'http://x').searchParams.get('tree') ?? '');
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/**
+ * The entity's jobs as a tab sees them once the backend signalled it and the
+ * parts loading in `jobs` arrived (or after 5 s, for the caller to assert).
+ */
+async function jobsOnceSignalled(
+  backend: any,
+  signals: unknown[],
+  jobs: any[],
+): Promise<any[]> {
+  let shown = jobs;
+  for (let i = 0; i < 100 && shown.some((j: any) => j.loading); i++) {
+    await sleep(50);
+    if (signals.length === 0) continue;
+    shown = (await api(backend).get(JOBS_PATH)).body.vpcs.flatMap(
+      (v: any) => v.jobs,
+    );
+  }
+  return shown;
+}
+
 describe('job lists watched by one poller per item', () => {
   let sandbox: Sandbox;
   const published: Array<{ recipients: any; channel: string }> = [];
@@ -181,14 +201,7 @@ describe('job lists watched by one poller per item', () => {
       );
 
       // Each part that arrives late is announced; the list then re-reads from the cache.
-      let warm: any[] = cold;
-      for (let i = 0; i < 100 && warm.some((j: any) => j.loading); i++) {
-        await sleep(50);
-        if (signals.length === 0) continue;
-        warm = (await api(backend).get(JOBS_PATH)).body.vpcs.flatMap(
-          (v: any) => v.jobs,
-        );
-      }
+      const warm = await jobsOnceSignalled(backend, signals, cold);
       expect(signals).toContainEqual(
         expect.objectContaining({ channel: entityJobsChannel(ENTITY) }),
       );
@@ -238,14 +251,7 @@ describe('job lists watched by one poller per item', () => {
       expect(before.filter(r => /builds\[/.test(tree(r.path)))).toEqual([]);
 
       // Then they are read, and the entity's viewers are told.
-      let warm: any[] = jobs;
-      for (let i = 0; i < 100 && warm.some((j: any) => j.loading); i++) {
-        await sleep(50);
-        if (signals.length === 0) continue;
-        warm = (await api(backend).get(JOBS_PATH)).body.vpcs.flatMap(
-          (v: any) => v.jobs,
-        );
-      }
+      const warm = await jobsOnceSignalled(backend, signals, jobs);
       expect(
         cold.requests
           .slice(receivedWhenSent)

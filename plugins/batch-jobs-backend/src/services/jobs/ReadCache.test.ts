@@ -1,27 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { memoryCache } from '../../__testUtils__/memoryCache';
 import { ReadCache } from './ReadCache';
-
-/** The store behind coreServices.cache, as the memory and Redis stores keep it: by key. */
-function store() {
-  const entries = new Map<string, unknown>();
-  return {
-    entries,
-    get: async (key: string) => entries.get(key),
-    set: async (key: string, value: unknown) => {
-      entries.set(key, value);
-    },
-    delete: async (key: string) => {
-      entries.delete(key);
-    },
-    withOptions() {
-      return this;
-    },
-  };
-}
 
 describe('ReadCache', () => {
   it('keeps each value as one JSON string, apart from what older versions stored', async () => {
-    const backing = store();
+    const backing = memoryCache();
     const cache = new ReadCache(backing as any, mockServices.logger.mock());
     const value = { jobs: [{ name: 'a', lastBuild: { number: 7 } }], n: null };
     const load = jest.fn().mockResolvedValue(value);

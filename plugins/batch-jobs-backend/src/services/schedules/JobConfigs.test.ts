@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { JenkinsClient } from '../jenkins/JenkinsClient';
 import { RawBuild } from '../jenkins/types';
+import { memoryCache } from '../../__testUtils__/memoryCache';
 import { ReadCache } from '../jobs/ReadCache';
 import { JobConfigs, explainsLastBuild } from './JobConfigs';
 
@@ -53,23 +54,6 @@ describe('explainsLastBuild', () => {
     expect(explainsLastBuild(cached, null, opts)).toBe(true);
   });
 });
-
-/** An in-memory CacheService (ttl ignored: the test controls staleness). */
-function memoryCache() {
-  const store = new Map<string, unknown>();
-  return {
-    get: async (key: string) => store.get(key),
-    set: async (key: string, value: unknown) => {
-      store.set(key, value);
-    },
-    delete: async (key: string) => {
-      store.delete(key);
-    },
-    withOptions() {
-      return this;
-    },
-  };
-}
 
 describe('JobConfigs', () => {
   it('reads config.xml once, again when a timer build is unexplained, and after invalidate', async () => {
