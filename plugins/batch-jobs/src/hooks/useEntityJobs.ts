@@ -39,11 +39,12 @@ export function useEntityJobs(
     () => api.getEntityJobs(entityRef),
     [api, entityRef],
     value => {
+      const loading = hasLoadingParts(value);
       // Without signals, schedules still being read are asked for again soon.
-      if (!signals && hasLoadingParts(value))
+      if (loading && !signals)
         return Math.min(intervals.loading, intervals.running);
       if (hasRunningBuild(value)) return intervals.running;
-      if (hasLoadingParts(value)) return intervals.jobs;
+      if (loading) return intervals.jobs;
       return signals ? intervals.signalled : intervals.jobs;
     },
   );

@@ -281,7 +281,7 @@ export function InputForm(props: {
   const [state, setState] = useState<
     | { step: 'idle' }
     | { step: 'sending' }
-    | { step: 'done'; action: 'proceed' | 'abort' }
+    | { step: 'done' }
     | { step: 'failed'; error: unknown }
   >({ step: 'idle' });
 
@@ -295,7 +295,7 @@ export function InputForm(props: {
         ...(action === 'proceed' ? { parameters: values } : {}),
         entityRef: props.entityRef,
       });
-      setState({ step: 'done', action });
+      setState({ step: 'done' });
       props.onAnswered?.(action);
     } catch (error) {
       setState({ step: 'failed', error });
