@@ -434,51 +434,50 @@ async function untilQuiet(proxy, since) {
 }
 
 async function memoryRun(load, sandbox, execArgv) {
-  {
-    const pair = await startPair(sandbox, 'ours', 0, [
-      '--expose-gc',
-      ...execArgv,
-    ]);
-    try {
-      const idle = pair.backend.stats();
-      const idleHeap = await pair.backend.request('heap');
-      const out = await load.request('views', {
-        base: pair.base,
-        auths: pair.auths,
-        paths: [paths('ours', sandbox.running).list],
-        viewers: 1,
-        viewsPerViewer: 3,
-        arrivalMs: 0,
-        thinkMs: [500, 500],
-      });
-      // Every schedule and stat read (a cold list reads them after it answers), so all is cached.
-      const read = await untilQuiet(pair.proxy, Date.now());
-      const res = await load.request('views', {
-        base: pair.base,
-        auths: pair.auths,
-        paths: [`/api/batch-jobs/entity/${ENTITY}/jobs`],
-        viewers: 1,
-        viewsPerViewer: 1,
-        arrivalMs: 0,
-        thinkMs: [0, 0],
-      });
-      const stats = pair.backend.stats();
-      const heap = await pair.backend.request('heap');
-      return {
-        cpuSeconds: stats.cpuSeconds - idle.cpuSeconds,
-        jenkinsRequests: read.requests,
-        // After a full collection: what the listing keeps (caches) vs its transient peak.
-        idleHeapUsed: idleHeap.heapUsed,
-        heapUsed: heap.heapUsed,
-        external: heap.external,
-        failures: { ...out.failures, ...res.failures },
-        idlePeakRss: idle.peakRss,
-        peakRss: stats.peakRss,
-        rss: stats.rss,
-      };
-    } finally {
-      await pair.stop();
-    }
+  const pair = await startPair(sandbox, 'ours', 0, [
+    '--expose-gc',
+    ...execArgv,
+  ]);
+  try {
+    const idle = pair.backend.stats();
+    const idleHeap = await pair.backend.request('heap');
+    const list = paths('ours', sandbox.running).list;
+    const out = await load.request('views', {
+      base: pair.base,
+      auths: pair.auths,
+      paths: [list],
+      viewers: 1,
+      viewsPerViewer: 3,
+      arrivalMs: 0,
+      thinkMs: [500, 500],
+    });
+    // Every schedule and stat read (a cold list reads them after it answers), so all is cached.
+    const read = await untilQuiet(pair.proxy, Date.now());
+    const res = await load.request('views', {
+      base: pair.base,
+      auths: pair.auths,
+      paths: [list],
+      viewers: 1,
+      viewsPerViewer: 1,
+      arrivalMs: 0,
+      thinkMs: [0, 0],
+    });
+    const stats = pair.backend.stats();
+    const heap = await pair.backend.request('heap');
+    return {
+      cpuSeconds: stats.cpuSeconds - idle.cpuSeconds,
+      jenkinsRequests: read.requests,
+      // After a full collection: what the listing keeps (caches) vs its transient peak.
+      idleHeapUsed: idleHeap.heapUsed,
+      heapUsed: heap.heapUsed,
+      external: heap.external,
+      failures: { ...out.failures, ...res.failures },
+      idlePeakRss: idle.peakRss,
+      peakRss: stats.peakRss,
+      rss: stats.rss,
+    };
+  } finally {
+    await pair.stop();
   }
 }
 
