@@ -1,15 +1,9 @@
-import {
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  DescribeLaunchTemplatesCommand,
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
+import type {
   EC2Client,
   EC2ClientConfig,
   Filter,
   Instance,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  paginateDescribeInstances,
 } from '@aws-sdk/client-ec2';
 import { LoggerService } from '@backstage/backend-plugin-api';
 
@@ -45,6 +39,15 @@ import {
 } from '../fleet/agentNaming';
 import { AgentOwnershipRules, checkAgentOwnership } from './agentOwnership';
 import { Ec2Failure, classifyEc2Error, toHttpError } from './errors';
+
+// The EC2 SDK is ~40 MB of resident code: loaded when a VPC has AWS
+// configured, not by every backend that only lists jobs.
+let ec2Sdk: typeof Ec2Sdk | undefined;
+function ec2(): typeof Ec2Sdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ec2Sdk ??= require('@aws-sdk/client-ec2') as typeof Ec2Sdk;
+  return ec2Sdk;
+}
 
 // Launch template ids change only when a template is recreated.
 const TEMPLATE_IDS_TTL_MS = 10 * 60_000;
@@ -118,11 +121,9 @@ export class Ec2Agents implements BatchJobsAgentProvider {
           `batchJobs.vpcs[${vpc.name}].aws.accountId needs the AWS integration's credentials`,
         );
       }
-      const credentials = vpc.aws.credentials
-        ? vpc.aws.credentials
-        : accountId
-        ? accountCredentials!(accountId)
-        : undefined;
+      let credentials: EC2ClientConfig['credentials'] = vpc.aws.credentials;
+      if (!credentials && accountId)
+        credentials = accountCredentials!(accountId);
       this.clients.set(vpc.name, createClient(vpc.aws, credentials));
     }
   }
@@ -162,7 +163,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
     const filters: Filter[] = [{ Name: 'tag:Name', Values: [naming.nameTag] }];
     const out: AgentInstance[] = [];
     try {
-      for await (const page of paginateDescribeInstances(
+      for await (const page of ec2().paginateDescribeInstances(
         { client, pageSize: 200 },
         { Filters: filters, MaxResults: 200 },
       )) {
@@ -184,7 +185,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
   ): Promise<AgentInstance | undefined> {
     try {
       const res = await this.client(vpc).send(
-        new DescribeInstancesCommand({ InstanceIds: [instanceId] }),
+        new (ec2().DescribeInstancesCommand)({ InstanceIds: [instanceId] }),
       );
       const instance = res.Reservations?.[0]?.Instances?.[0];
       return instance
@@ -226,7 +227,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
     };
     try {
       const res = await this.client(vpc).send(
-        new RunInstancesCommand({
+        new (ec2().RunInstancesCommand)({
           LaunchTemplate: { LaunchTemplateName: template, Version: '$Default' },
           MinCount: 1,
           MaxCount: 1,
@@ -278,7 +279,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
       try {
         // A filter, not LaunchTemplateNames: a missing template is no error.
         const res = await client.send(
-          new DescribeLaunchTemplatesCommand({
+          new (ec2().DescribeLaunchTemplatesCommand)({
             Filters: [{ Name: 'launch-template-name', Values: names }],
           }),
         );
@@ -328,7 +329,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
       const name = aws!.launchTemplates[type];
       try {
         const res = await client.send(
-          new DescribeLaunchTemplateVersionsCommand({
+          new (ec2().DescribeLaunchTemplateVersionsCommand)({
             LaunchTemplateName: name,
             Versions: ['$Default'],
           }),
@@ -368,7 +369,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
     if (ids.length === 0) return out;
     try {
       const res = await this.client(vpc).send(
-        new DescribeImagesCommand({
+        new (ec2().DescribeImagesCommand)({
           Filters: [{ Name: 'image-id', Values: ids }],
         }),
       );
@@ -390,7 +391,7 @@ export class Ec2Agents implements BatchJobsAgentProvider {
   ): Promise<BatchJobsAgentState | undefined> {
     try {
       const res = await this.client(vpc).send(
-        new TerminateInstancesCommand({ InstanceIds: [instanceId] }),
+        new (ec2().TerminateInstancesCommand)({ InstanceIds: [instanceId] }),
       );
       this.logger.info('Terminated agent instance', { vpc, instanceId });
       return res.TerminatingInstances?.[0]?.CurrentState?.Name as
@@ -450,7 +451,7 @@ function createClient(
   aws: VpcAwsConfig,
   credentials: EC2ClientConfig['credentials'],
 ): EC2Client {
-  return new EC2Client({
+  return new (ec2().EC2Client)({
     region: aws.region,
     ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
