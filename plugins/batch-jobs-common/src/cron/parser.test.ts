@@ -1,6 +1,6 @@
 import { CronSpecError } from './errors';
 import { CronHash, jenkinsHash } from './hash';
-import { parseCronSpecLines } from './parser';
+import { isValidTimezone, parseCronSpecLines } from './parser';
 
 const fixed = (pick: (n: number) => number): CronHash => ({ next: pick });
 /** A hash that always picks 0 and records the bounds it was asked for. */
@@ -246,5 +246,24 @@ describe('parseCronSpecLines', () => {
   it('ignores what follows an alias once the next token lexes, like ANTLR does', () => {
     expect(parseOne('@daily whatever').alias).toBe('@daily');
     expect(errorOf('@daily#').reason).toContain('"#"');
+  });
+});
+
+describe('isValidTimezone', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers as Java would, case included, and asks Intl once per zone', () => {
+    const asked = jest.spyOn(Intl, 'DateTimeFormat');
+    const answers = () => [
+      isValidTimezone('Pacific/Chatham'),
+      isValidTimezone('pacific/chatham'),
+      isValidTimezone('Mars/Olympus_Mons'),
+      isValidTimezone(' UTC'),
+    ];
+    expect(answers()).toEqual([true, false, false, false]);
+    const first = asked.mock.calls.length;
+    expect(first).toBe(3); // ' UTC' is refused before Intl is asked
+    expect(answers()).toEqual([true, false, false, false]);
+    expect(asked.mock.calls.length).toBe(first);
   });
 });
