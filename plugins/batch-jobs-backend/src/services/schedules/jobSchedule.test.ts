@@ -1,6 +1,8 @@
+import { nextRunsOf } from '@batch-jobs/plugin-batch-jobs-common';
 import { RawBuild } from '../jenkins/types';
 import {
   DEFAULT_DURATION_MS,
+  NEXT_RUNS_COUNT,
   describeSchedule,
   expectedDuration,
   jobStats,
@@ -62,6 +64,75 @@ describe('describeSchedule', () => {
     expect(result.spec).toBe('H 25 * * *');
     expect(result.nextRuns).toBeUndefined();
     expect(result.error).toMatch(/^Invalid schedule at line 1, column \d+/);
+  });
+
+  describe('kept between lists until its first run has passed', () => {
+    const fresh = (spec: string, fullName: string, now: number) =>
+      nextRunsOf(spec, {
+        jobFullName: fullName,
+        after: new Date(now),
+        count: NEXT_RUNS_COUNT,
+        timezone: 'UTC',
+      }).map(d => d.toISOString());
+    const job = 'DEV/push-notifier/push-dispatch';
+
+    it('answers a later list before that run with the same object', () => {
+      const first = describeSchedule('H/15 * * * *', {
+        fullName: job,
+        timezone: 'UTC',
+        now: NOW,
+      });
+      const later = describeSchedule('H/15 * * * *', {
+        fullName: job,
+        timezone: 'UTC',
+        now: NOW + 5 * 60_000,
+      });
+      expect(later).toBe(first);
+      expect(Object.isFrozen(later)).toBe(true);
+      expect(Object.isFrozen(later.nextRuns)).toBe(true);
+    });
+
+    it('always equals the runs computed afresh, forwards, at a run and backwards', () => {
+      const spec = 'H/15 * * * *\nH 3 * * 1-5';
+      const moments = [
+        NOW,
+        NOW + 1,
+        // 09:06 is the first run: at it, it is no longer next.
+        Date.UTC(2026, 10, 2, 9, 5, 59, 999),
+        Date.UTC(2026, 10, 2, 9, 6),
+        Date.UTC(2026, 10, 2, 9, 6, 30),
+        Date.UTC(2026, 10, 2, 23, 59),
+        // A clock set back (tests, a corrected host) is not served later runs.
+        NOW - 3_600_000,
+        NOW,
+      ];
+      for (let t = NOW; t < NOW + 6 * 3_600_000; t += 7 * 60_000 + 13_000)
+        moments.push(t);
+      for (const now of moments) {
+        const shown = describeSchedule(spec, {
+          fullName: job,
+          timezone: 'UTC',
+          now,
+        });
+        expect(shown.nextRuns).toEqual(fresh(spec, job, now));
+      }
+    });
+
+    it('is per job: H resolves differently for another one', () => {
+      const a = describeSchedule('H * * * *', {
+        fullName: 'DEV/a/one',
+        timezone: 'UTC',
+        now: NOW,
+      });
+      const b = describeSchedule('H * * * *', {
+        fullName: 'DEV/a/two',
+        timezone: 'UTC',
+        now: NOW,
+      });
+      expect(a.nextRuns).toEqual(fresh('H * * * *', 'DEV/a/one', NOW));
+      expect(b.nextRuns).toEqual(fresh('H * * * *', 'DEV/a/two', NOW));
+      expect(a.nextRuns).not.toEqual(b.nextRuns);
+    });
   });
 
   it('no timer, no schedule', () => {

@@ -12,6 +12,20 @@ export const NEXT_RUNS_COUNT = 5;
 /** Builds the stats look at (the newest ones). @public */
 export const STATS_BUILDS = 30;
 
+// Lists re-map every job when anything in them changes (a build, a
+// signal): parsing each spec and walking its calendar again was most of a
+// re-map's CPU, so each answer is kept until its first run has passed
+// (`during`: from when it was computed to that run), and an invalid
+// spec's for good. Answers are shared, hence frozen.
+const DESCRIBED_MAX = 5000;
+const described = new Map<
+  string,
+  { schedule: JobSchedule; during?: [from: number, to: number] }
+>();
+
+const isWithin = (now: number, [from, to]: [number, number]) =>
+  from <= now && now < to;
+
 /**
  * A job's schedule as users read it: the spec's words and next run times,
  * with `H` resolved for this job exactly as Jenkins resolves it. An invalid
@@ -23,21 +37,49 @@ export function describeSchedule(
   options: { fullName: string; timezone: string; now: number; count?: number },
 ): JobSchedule {
   if (spec === null) return { spec: null };
+  const { fullName, timezone, now } = options;
+  const count = options.count ?? NEXT_RUNS_COUNT;
+  const key = `${timezone}\n${count}\n${fullName}\n${spec}`;
+  const known = described.get(key);
+  // Runs are strictly after `now`: none fell between the time they were
+  // computed and now while now is before the first of them.
+  if (known && (!known.during || isWithin(now, known.during)))
+    return known.schedule;
+  const schedule = computeSchedule(spec, fullName, timezone, now, count);
+  described.delete(key);
+  if (described.size >= DESCRIBED_MAX)
+    described.delete(described.keys().next().value!);
+  if (schedule.error !== undefined) {
+    described.set(key, { schedule });
+  } else if (schedule.nextRuns?.length) {
+    const first = Date.parse(schedule.nextRuns[0]);
+    described.set(key, { schedule, during: [now, first] });
+  }
+  return schedule;
+}
+
+function computeSchedule(
+  spec: string,
+  fullName: string,
+  timezone: string,
+  now: number,
+  count: number,
+): JobSchedule {
   try {
-    const cron = parseJenkinsCron(spec, {
-      jobFullName: options.fullName,
-      timezone: options.timezone,
-    });
-    return {
+    const cron = parseJenkinsCron(spec, { jobFullName: fullName, timezone });
+    return Object.freeze({
       spec,
       timezone: cron.timezone,
       description: cron.describe(),
-      nextRuns: cron
-        .nextRuns(new Date(options.now), options.count ?? NEXT_RUNS_COUNT)
-        .map(d => d.toISOString()),
-    };
+      nextRuns: Object.freeze(
+        cron.nextRuns(new Date(now), count).map(d => d.toISOString()),
+      ) as string[],
+    });
   } catch (error) {
-    return { spec, error: (error as Error).message ?? String(error) };
+    return Object.freeze({
+      spec,
+      error: (error as Error).message ?? String(error),
+    });
   }
 }
 
