@@ -8,6 +8,7 @@ import {
   startTestSandbox,
   capturingSignals,
 } from './__testUtils__/integration';
+import { JobsView } from './services/jobs/JobsView';
 
 /*
  * Job lists are read from Jenkins by one poller per named item while tabs
@@ -261,6 +262,113 @@ describe('job lists watched by one poller per item', () => {
       expect(warm.some((j: any) => j.schedule.spec)).toBe(true);
       expect(warm.some((j: any) => j.stats?.sampleSize > 0)).toBe(true);
     } finally {
+      await closeSandbox(cold);
+    }
+  });
+
+  it('maps the list again when its schedules land, so the viewers the signal brings back get it complete from memory', async () => {
+    const cold = await startTestSandbox();
+    const signals: Array<{ channel: string }> = [];
+    const mappings = jest.spyOn(JobsView.prototype as any, 'collectEntityJobs');
+    try {
+      const { server: backend } = await startSandboxBackend(cold, {
+        entities: [PAYMENTS_SETTLEMENT],
+        batchJobs: {
+          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
+        },
+        features: [capturingSignals(signals)],
+      });
+      const first = await api(backend).get(JOBS_PATH);
+      expect(first.status).toBe(200);
+      const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
+      expect(jobs.every((j: any) => j.loading?.includes('schedule'))).toBe(
+        true,
+      );
+      expect(mappings).toHaveBeenCalledTimes(1);
+      // Schedules, stats and stage notes land (in batches); nobody asks
+      // meanwhile. Wait until Jenkins and the signals have been quiet.
+      let quiet = 0;
+      let seen = '';
+      for (let i = 0; i < 100 && quiet < 6; i++) {
+        await sleep(50);
+        const now = `${cold.requests.length} ${signals.length}`;
+        quiet = now === seen ? quiet + 1 : 0;
+        seen = now;
+      }
+      expect(signals.length).toBeGreaterThan(0);
+      const mappedBefore = mappings.mock.calls.length;
+      // Mapped again on the backend's own, without a viewer asking.
+      expect(mappedBefore).toBeGreaterThan(1);
+
+      const back = await api(backend).get(JOBS_PATH);
+      const shown = back.body.vpcs.flatMap((v: any) => v.jobs);
+      expect(shown.some((j: any) => j.loading)).toBe(false);
+      expect(shown.some((j: any) => j.schedule.spec)).toBe(true);
+      expect(shown.some((j: any) => j.stats?.sampleSize > 0)).toBe(true);
+      // Served from that mapping: this request mapped nothing.
+      expect(mappings.mock.calls.length).toBe(mappedBefore);
+    } finally {
+      mappings.mockRestore();
+      await closeSandbox(cold);
+    }
+  });
+
+  it('shows a schedule it cannot read (config.xml refused) with the reason, and does not read it again at every mapping', async () => {
+    const cold = await startTestSandbox();
+    const signals: Array<{ channel: string }> = [];
+    const mappings = jest.spyOn(JobsView.prototype as any, 'collectEntityJobs');
+    try {
+      const { server: backend } = await startSandboxBackend(cold, {
+        entities: [PAYMENTS_SETTLEMENT],
+        batchJobs: {
+          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
+        },
+        features: [capturingSignals(signals)],
+      });
+      // A service account without Job/ExtendedRead.
+      cold.faults.set({ path: '/job/**/config.xml', status: 403 });
+      const configReads = () =>
+        cold.requests.filter(r => r.path.includes('/config.xml')).length;
+      const first = await api(backend).get(JOBS_PATH);
+      expect(first.status).toBe(200);
+      const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
+      let quiet = 0;
+      let seen = '';
+      for (let i = 0; i < 200 && quiet < 10; i++) {
+        await sleep(50);
+        const now = `${configReads()} ${signals.length}`;
+        quiet = now === seen ? quiet + 1 : 0;
+        seen = now;
+      }
+      // Each job's config.xml was asked once; the list was told once per
+      // batch of reads that landed, and mapped again for it.
+      const reads = configReads();
+      expect(reads).toBe(jobs.length);
+      const told = signals.length;
+      expect(told).toBeGreaterThan(0);
+      expect(told).toBeLessThanOrEqual(9);
+
+      // A tab brought back by each signal: the answer is final, nothing is
+      // read again, nothing more is signalled.
+      for (let i = 0; i < told; i++) {
+        const back = await api(backend).get(JOBS_PATH);
+        const shown = back.body.vpcs.flatMap((v: any) => v.jobs);
+        expect(shown.some((j: any) => j.loading?.includes('schedule'))).toBe(
+          false,
+        );
+        for (const job of shown) {
+          expect(job.schedule.spec).toBeNull();
+          expect(job.schedule.error).toMatch(
+            /^Could not read its schedule \(config\.xml\) from Jenkins: .*403/,
+          );
+        }
+      }
+      await sleep(500);
+      expect(configReads()).toBe(reads);
+      expect(signals.length).toBe(told);
+      expect(mappings.mock.calls.length).toBeLessThanOrEqual(1 + told + told);
+    } finally {
+      mappings.mockRestore();
       await closeSandbox(cold);
     }
   });

@@ -181,7 +181,10 @@ export interface JobSchedule {
   description?: string;
   /** The next run times (ISO, ascending), exactly when Jenkins will fire the job. */
   nextRuns?: string[];
-  /** Set instead of description and next runs when Jenkins would reject the spec. */
+  /**
+   * Set instead of description and next runs when Jenkins would reject the
+   * spec, or, with `spec` null, when the job's config.xml could not be read.
+   */
   error?: string;
 }
 

@@ -42,6 +42,14 @@ export const MAX_BUILDS_PAGE = 100;
 
 // Jobs in a VPC whose config.xml we fetch at once, to spare big controllers.
 const SCHEDULE_CONCURRENCY = 6;
+// A cold list's schedules, stats and stage notes land in a few batches
+// (per VPC): each may map its views again. Views whose load is kept.
+const RELOADS_PER_VIEW = 8;
+const MAX_RELOADS = 500;
+const CONFIG_RETRY_MS = 60_000;
+const MAX_CONFIG_FAILURES = 5000;
+// The run configs that stand for a config.xml that could not be read, and why.
+const unreadSchedule = new WeakMap<JobRunConfig, string>();
 // What withinBudget answers for a promise that did not settle in time.
 const TOO_LATE = Symbol('too late');
 
@@ -163,6 +171,15 @@ export class JobsView {
   }
 
   private readonly listings: JobListings;
+  private readonly configFailures = new Map<
+    string,
+    { until: number; config: JobRunConfig }
+  >();
+  private readonly extrasPending = new Map<string, number>();
+  private readonly reloads = new Map<
+    string,
+    { run: () => void; left: number; until: number }
+  >();
 
   private timezoneOf(vpc: VpcConfig): string {
     return (
@@ -199,23 +216,90 @@ export class JobsView {
     const entityRef = stringifyEntityRef(entity);
     const key = JSON.stringify(['entity-jobs', entityRef, selection.key]);
     const watcher = { entityRef, userRef: viewer?.userRef };
-    const deferred: Array<() => void> = [];
-    const view = await this.options.cache.getSerialized(
-      key,
-      this.options.config.cache.ttlSeconds * 1000,
-      async () =>
-        finish(
-          await this.collectEntityJobs(entity, selection, watcher, start =>
-            deferred.push(start),
+    const ttlMs = this.options.config.cache.ttlSeconds * 1000;
+    const load = async () => {
+      const deferred: Array<() => void> = [];
+      const view = await this.options.cache.getSerialized(
+        key,
+        ttlMs,
+        async () =>
+          finish(
+            await this.collectEntityJobs(entity, selection, watcher, start =>
+              deferred.push(start),
+            ),
           ),
-        ),
-    );
-    // After the caller's synchronous send (microtasks run before this).
-    if (deferred.length)
-      setImmediate(() => deferred.splice(0).forEach(start => start()));
+      );
+      // After the caller's synchronous send (microtasks run before this).
+      if (deferred.length)
+        setImmediate(() => deferred.splice(0).forEach(start => start()));
+      return view;
+    };
+    const view = await load();
+    if (ttlMs > 0) this.rememberReload(key, load, ttlMs);
     // A view served from memory still says who watches its listings.
     if (viewer) this.touchListings(selection, watcher);
     return view;
+  }
+
+  /**
+   * Keeps how `key` was loaded, so that it can be mapped again when what
+   * it did not wait for lands (`extrasLoaded`): a few times, within one
+   * TTL of a viewer's request, never on its own after that.
+   */
+  private rememberReload(
+    key: string,
+    load: () => Promise<unknown>,
+    ttlMs: number,
+  ) {
+    this.reloads.delete(key);
+    if (this.reloads.size >= MAX_RELOADS)
+      this.reloads.delete(this.reloads.keys().next().value!);
+    this.reloads.set(key, {
+      run: () => {
+        load().catch(error =>
+          this.options.logger.warn(
+            `Could not map a job list again: ${errorMessage(error)}`,
+          ),
+        );
+      },
+      left: RELOADS_PER_VIEW,
+      until: this.now + ttlMs,
+    });
+  }
+
+  /** Reads a list did not wait for are on their way (`extrasLoaded` follows). */
+  private extrasStarted(entityRef: string) {
+    this.extrasPending.set(
+      entityRef,
+      (this.extrasPending.get(entityRef) ?? 0) + 1,
+    );
+  }
+
+  /**
+   * Reads a list did not wait for have landed: its views are dropped and
+   * mapped again now, before the viewers that `onExtrasLoaded` tells come
+   * back, so they are served the complete list from memory (one mapping
+   * for all of them, already done) instead of waiting for it.
+   */
+  private extrasLoaded(entityRef: string) {
+    const prefix = JobsView.viewKeyPrefix(entityRef);
+    this.options.cache.dropViews(prefix);
+    const pending = (this.extrasPending.get(entityRef) ?? 1) - 1;
+    if (pending > 0) this.extrasPending.set(entityRef, pending);
+    else this.extrasPending.delete(entityRef);
+    // Batches still on their way: viewers get what there is, and the list
+    // is mapped again once, after the last of them.
+    const now = this.now;
+    for (const [key, reload] of pending > 0 ? [] : [...this.reloads]) {
+      if (!key.startsWith(prefix)) continue;
+      if (reload.left <= 0 || now > reload.until) {
+        this.reloads.delete(key);
+        continue;
+      }
+      reload.left--;
+      reload.run();
+    }
+    this.options.onExtrasLoaded?.(entityRef);
   }
 
   /** The serialised views of `entityRef` (to drop them when Jenkins changed). */
@@ -405,11 +489,18 @@ export class JobsView {
       const mapped = mapJob(raw, {
         now,
         fullName,
-        schedule: describeSchedule(runConfigs[i].spec, {
-          fullName,
-          timezone,
-          now,
-        }),
+        schedule: unreadSchedule.has(runConfigs[i])
+          ? {
+              spec: null,
+              error: `Could not read its schedule (config.xml) from Jenkins: ${unreadSchedule.get(
+                runConfigs[i],
+              )}`,
+            }
+          : describeSchedule(runConfigs[i].spec, {
+              fullName,
+              timezone,
+              now,
+            }),
         stats: extras.stats.has(fullName)
           ? jobStats(extras.stats.get(fullName))
           : undefined,
@@ -451,9 +542,8 @@ export class JobsView {
     );
     if (late.length) {
       // Stage notes read after the list answered: its viewers refresh.
-      Promise.all(late).then(() =>
-        this.options.onExtrasLoaded?.(selection.entityRef),
-      );
+      this.extrasStarted(selection.entityRef);
+      Promise.all(late).then(() => this.extrasLoaded(selection.entityRef));
     }
     jobs.sort((a, b) => a.fullName.localeCompare(b.fullName));
     result.jobs.push(...jobs);
@@ -572,7 +662,9 @@ export class JobsView {
         fullName,
         context2,
       );
+      const failed = cached ? undefined : this.configFailure(client, fullName);
       if (cached) configs.set(fullName, cached);
+      else if (failed) configs.set(fullName, failed);
       else
         work.push(async () => {
           configs.set(
@@ -643,9 +735,10 @@ export class JobsView {
           budget,
         );
     if (done === TOO_LATE) {
+      this.extrasStarted(context.entityRef);
       all.then(
-        () => this.options.onExtrasLoaded?.(context.entityRef),
-        () => undefined,
+        () => this.extrasLoaded(context.entityRef),
+        () => this.extrasLoaded(context.entityRef),
       );
     }
     // A snapshot: reads finishing later must not change a list being mapped.
@@ -706,8 +799,49 @@ export class JobsView {
       this.options.logger.warn(
         `Could not read schedule of ${fullName}: ${errorMessage(error)}`,
       );
-      return { spec: null, label: null, templateVersion: null, template: null };
+      return this.rememberConfigFailure(client, fullName, errorMessage(error));
     }
+  }
+
+  /**
+   * A job whose config.xml could not be read (a 403 for an account without
+   * Job/ExtendedRead, a 5xx) is shown without a schedule, with the reason,
+   * for CONFIG_RETRY_MS before it is read again: else every mapping of its
+   * list, and the signal each sends, would read it again at once.
+   */
+  private rememberConfigFailure(
+    client: JenkinsClient,
+    fullName: string,
+    message: string,
+  ): JobRunConfig {
+    const unread: JobRunConfig = {
+      spec: null,
+      label: null,
+      templateVersion: null,
+      template: null,
+    };
+    unreadSchedule.set(unread, message);
+    const key = `${client.name}\n${fullName}`;
+    this.configFailures.delete(key);
+    if (this.configFailures.size >= MAX_CONFIG_FAILURES)
+      this.configFailures.delete(this.configFailures.keys().next().value!);
+    this.configFailures.set(key, {
+      until: this.now + CONFIG_RETRY_MS,
+      config: unread,
+    });
+    return unread;
+  }
+
+  private configFailure(
+    client: JenkinsClient,
+    fullName: string,
+  ): JobRunConfig | undefined {
+    const key = `${client.name}\n${fullName}`;
+    const failure = this.configFailures.get(key);
+    if (!failure) return undefined;
+    if (failure.until > this.now) return failure.config;
+    this.configFailures.delete(key);
+    return undefined;
   }
 
   async listBuilds(request: {

@@ -69,4 +69,21 @@ describe('JobsTable', () => {
     expect(warm).toHaveTextContent('manual');
     expect(warm).not.toHaveTextContent('reading');
   });
+
+  it('says a schedule that could not be read is unknown, and why: not manual', async () => {
+    const error =
+      'Could not read its schedule (config.xml) from Jenkins: 403 Forbidden';
+    await renderWithApis(
+      <JobsTable
+        vpc="DEV"
+        jobs={[job('DEV', 'locked-job', { schedule: { spec: null, error } })]}
+      />,
+      { api: createFakeApi() },
+    );
+    const unknown = await screen.findByText('Schedule unknown');
+    const row = unknown.closest('tr')!;
+    expect(row).toHaveTextContent('locked-job');
+    expect(row).toHaveTextContent(error);
+    expect(row).not.toHaveTextContent('manual');
+  });
 });

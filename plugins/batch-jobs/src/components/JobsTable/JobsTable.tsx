@@ -86,28 +86,38 @@ export function JobsTable(props: {
     {
       title: 'Schedule',
       field: 'schedule.spec',
-      render: job =>
-        job.loading?.includes('schedule') ? (
-          <Typography variant="body2" color="textSecondary" role="status">
-            reading schedule…
-          </Typography>
-        ) : job.schedule.spec ? (
-          <>
-            {isPaused(job) && (
-              <Typography variant="body2" color="secondary">
-                paused: the timer does not fire
-              </Typography>
-            )}
-            <NextRuns schedule={job.schedule} variant="summary" />
-            {job.schedule.description && (
-              <span className={classes.spec}>{job.schedule.spec}</span>
-            )}
-          </>
-        ) : (
+      render: job => {
+        if (job.loading?.includes('schedule')) {
+          return (
+            <Typography variant="body2" color="textSecondary" role="status">
+              reading schedule…
+            </Typography>
+          );
+        }
+        if (job.schedule.spec) {
+          return (
+            <>
+              {isPaused(job) && (
+                <Typography variant="body2" color="secondary">
+                  paused: the timer does not fire
+                </Typography>
+              )}
+              <NextRuns schedule={job.schedule} variant="summary" />
+              {job.schedule.description && (
+                <span className={classes.spec}>{job.schedule.spec}</span>
+              )}
+            </>
+          );
+        }
+        // Not read (config.xml refused or failing): unknown, not manual.
+        if (job.schedule.error)
+          return <NextRuns schedule={job.schedule} variant="summary" />;
+        return (
           <Typography variant="body2" color="textSecondary">
             manual
           </Typography>
-        ),
+        );
+      },
     },
     {
       title: 'Last result',

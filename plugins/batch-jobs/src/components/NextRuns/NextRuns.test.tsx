@@ -66,6 +66,15 @@ describe('NextRuns', () => {
     await renderInTestApp(<NextRuns schedule={{ spec: null }} />);
     expect(screen.getByText('No timer')).toBeInTheDocument();
   });
+
+  it('says the schedule is unknown, and why, when it could not be read', async () => {
+    const error =
+      'Could not read its schedule (config.xml) from Jenkins: 403 Forbidden';
+    await renderInTestApp(<NextRuns schedule={{ spec: null, error }} />);
+    expect(screen.getByRole('alert')).toHaveTextContent('Schedule unknown');
+    expect(screen.getByText(error)).toBeInTheDocument();
+    expect(screen.queryByText('No timer')).not.toBeInTheDocument();
+  });
 });
 
 describe('formatRunTime', () => {

@@ -58,6 +58,19 @@ export function NextRuns(props: NextRunsProps) {
   const { schedule, variant = 'list', limit, now } = props;
   const classes = useStyles();
 
+  if (!schedule.spec && schedule.error) {
+    // The backend could not read the job's configuration: unknown, not none.
+    return (
+      <Box role="alert">
+        <Typography variant="body2" color="error">
+          Schedule unknown
+        </Typography>
+        <Typography variant="caption" color="textSecondary">
+          {schedule.error}
+        </Typography>
+      </Box>
+    );
+  }
   if (!schedule.spec) {
     return (
       <Typography variant="body2" color="textSecondary">
