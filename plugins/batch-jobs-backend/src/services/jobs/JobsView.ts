@@ -42,10 +42,12 @@ export const MAX_BUILDS_PAGE = 100;
 
 // Jobs in a VPC whose config.xml we fetch at once, to spare big controllers.
 const SCHEDULE_CONCURRENCY = 6;
-// A cold list's schedules, stats and stage notes land in a few batches
-// (per VPC): each may map its views again. Views whose load is kept.
+// How often a list may be mapped again on the backend's own after one
+// viewer's request (normally once, after the last batch of what it did
+// not wait for; a bound all the same), and how many lists' loads are kept.
 const RELOADS_PER_VIEW = 8;
 const MAX_RELOADS = 500;
+// How long a config.xml that could not be read is not asked for again.
 const CONFIG_RETRY_MS = 60_000;
 const MAX_CONFIG_FAILURES = 5000;
 // The run configs that stand for a config.xml that could not be read, and why.
