@@ -46,6 +46,40 @@ async function jobsOnceSignalled(
   return shown;
 }
 
+/** A backend that never waits for schedules (the default), its signals captured. */
+async function startNoWaitBackend(
+  sandbox: Sandbox,
+  signals: Array<{ channel: string }>,
+) {
+  const { server } = await startSandboxBackend(sandbox, {
+    entities: [PAYMENTS_SETTLEMENT],
+    batchJobs: {
+      cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
+    },
+    features: [capturingSignals(signals)],
+  });
+  return server;
+}
+
+/**
+ * Waits until `state()` has not changed for `quietPolls` polls of 50 ms in
+ * a row (reads and signals landing in batches), at most `maxPolls` polls.
+ */
+async function untilSteady(
+  state: () => string,
+  maxPolls: number,
+  quietPolls: number,
+) {
+  let quiet = 0;
+  let seen = '';
+  for (let i = 0; i < maxPolls && quiet < quietPolls; i++) {
+    await sleep(50);
+    const now = state();
+    quiet = now === seen ? quiet + 1 : 0;
+    seen = now;
+  }
+}
+
 describe('job lists watched by one poller per item', () => {
   let sandbox: Sandbox;
   const published: Array<{ recipients: any; channel: string }> = [];
@@ -217,13 +251,7 @@ describe('job lists watched by one poller per item', () => {
     const cold = await startTestSandbox();
     const signals: Array<{ channel: string }> = [];
     try {
-      const { server: backend } = await startSandboxBackend(cold, {
-        entities: [PAYMENTS_SETTLEMENT],
-        batchJobs: {
-          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
-        },
-        features: [capturingSignals(signals)],
-      });
+      const backend = await startNoWaitBackend(cold, signals);
       // How many Jenkins requests the sandbox had received when the answer left.
       let receivedWhenSent: number | undefined;
       backend.on('request', (req: any, res: any) => {
@@ -271,13 +299,7 @@ describe('job lists watched by one poller per item', () => {
     const signals: Array<{ channel: string }> = [];
     const mappings = jest.spyOn(JobsView.prototype as any, 'collectEntityJobs');
     try {
-      const { server: backend } = await startSandboxBackend(cold, {
-        entities: [PAYMENTS_SETTLEMENT],
-        batchJobs: {
-          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
-        },
-        features: [capturingSignals(signals)],
-      });
+      const backend = await startNoWaitBackend(cold, signals);
       const first = await api(backend).get(JOBS_PATH);
       expect(first.status).toBe(200);
       const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
@@ -287,14 +309,11 @@ describe('job lists watched by one poller per item', () => {
       expect(mappings).toHaveBeenCalledTimes(1);
       // Schedules, stats and stage notes land (in batches); nobody asks
       // meanwhile. Wait until Jenkins and the signals have been quiet.
-      let quiet = 0;
-      let seen = '';
-      for (let i = 0; i < 100 && quiet < 6; i++) {
-        await sleep(50);
-        const now = `${cold.requests.length} ${signals.length}`;
-        quiet = now === seen ? quiet + 1 : 0;
-        seen = now;
-      }
+      await untilSteady(
+        () => `${cold.requests.length} ${signals.length}`,
+        100,
+        6,
+      );
       expect(signals.length).toBeGreaterThan(0);
       const mappedBefore = mappings.mock.calls.length;
       // Mapped again on the backend's own, without a viewer asking.
@@ -318,13 +337,7 @@ describe('job lists watched by one poller per item', () => {
     const signals: Array<{ channel: string }> = [];
     const mappings = jest.spyOn(JobsView.prototype as any, 'collectEntityJobs');
     try {
-      const { server: backend } = await startSandboxBackend(cold, {
-        entities: [PAYMENTS_SETTLEMENT],
-        batchJobs: {
-          cache: { ttlSeconds: 10, watchIntervalSeconds: 60, extrasWaitMs: 0 },
-        },
-        features: [capturingSignals(signals)],
-      });
+      const backend = await startNoWaitBackend(cold, signals);
       // A service account without Job/ExtendedRead.
       cold.faults.set({ path: '/job/**/config.xml', status: 403 });
       const configReads = () =>
@@ -332,14 +345,7 @@ describe('job lists watched by one poller per item', () => {
       const first = await api(backend).get(JOBS_PATH);
       expect(first.status).toBe(200);
       const jobs = first.body.vpcs.flatMap((v: any) => v.jobs);
-      let quiet = 0;
-      let seen = '';
-      for (let i = 0; i < 200 && quiet < 10; i++) {
-        await sleep(50);
-        const now = `${configReads()} ${signals.length}`;
-        quiet = now === seen ? quiet + 1 : 0;
-        seen = now;
-      }
+      await untilSteady(() => `${configReads()} ${signals.length}`, 200, 10);
       // Each job's config.xml was asked once; the list was told once per
       // batch of reads that landed, and mapped again for it.
       const reads = configReads();
