@@ -53,6 +53,23 @@ function entity(annotations) {
   };
 }
 
+let session;
+async function profile(stopTo) {
+  const inspector = require('node:inspector/promises');
+  if (!stopTo) {
+    session = new inspector.Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    return {};
+  }
+  const { profile: taken } = await session.post('Profiler.stop');
+  require('node:fs').writeFileSync(stopTo, JSON.stringify(taken));
+  session.disconnect();
+  return {};
+}
+
 async function main() {
   const options = JSON.parse(process.env.BENCH_BACKEND);
   const jenkins = { baseUrl: options.jenkinsUrl, username: 'admin' };
@@ -115,6 +132,8 @@ async function main() {
   const backend = await startTestBackend({ features });
   serveParent({
     cpu: async () => process.cpuUsage(),
+    // A CPU profile of a window (a diagnostic for probes): start, then stop with the file to write.
+    profile: async ({ stopTo }) => profile(stopTo),
     // What stays after a full collection (with --expose-gc): retained, not transient.
     heap: async () => {
       global.gc?.();

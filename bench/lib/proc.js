@@ -57,6 +57,7 @@ function startChild(script, args = [], options = {}) {
   let stderr = '';
   child.stderr.on('data', chunk => {
     stderr = (stderr + chunk).slice(-4000);
+    if (options.stderr) options.stderr.write(chunk);
   });
   const pending = new Map();
   let nextId = 1;

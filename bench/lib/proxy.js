@@ -100,8 +100,19 @@ function kindOf(req) {
   return `${req.method} ${folded}${keys ? `?${keys}` : ''}`;
 }
 
+// BENCH_PROXY_TRACE=1: one stderr line per request, when it arrived and finished (a diagnostic).
+const trace = Boolean(process.env.BENCH_PROXY_TRACE);
+const t0 = Date.now();
 const server = http.createServer((req, res) => {
   counters.requests++;
+  if (trace) {
+    const arrived = Date.now() - t0;
+    res.on('finish', () =>
+      process.stderr.write(
+        `proxy ${arrived} → ${Date.now() - t0} ms ${req.method} ${req.url}\n`,
+      ),
+    );
+  }
   const kind = kindOf(req);
   kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')))
