@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /*
- * `npm test`: installs dependencies if needed, type-checks, runs every jest
- * test of the repo once (never in watch mode) and ends with a plain
- * `N passed, N failed` line. Exits non-zero on any failure.
+ * `npm test`: installs dependencies if needed, type-checks, lints, runs
+ * every jest test of the repo once (never in watch mode) and ends with a
+ * plain `N passed, N failed` line. Exits non-zero on any failure.
  */
 const net = require('node:net');
 const fs = require('node:fs');
@@ -121,6 +121,13 @@ async function main() {
 
   let passedChecks = 0;
   if (step('Type check (tsc)', ['tsc']) !== 0) failedChecks += 1;
+  // ESLint over every package, as the root `lint` script runs it.
+  if (step('Lint (backstage-cli repo lint)', ['lint']) !== 0) {
+    console.error('Lint failed: run `yarn lint` and fix what it reports.');
+    failedChecks += 1;
+  } else {
+    passedChecks += 1;
+  }
   // The public API of each publishable package, as checked in (report.api.md
   // beside its package.json): a change to it must be a visible diff.
   // `yarn api-reports` updates them. Needs the declarations tsc just wrote.
@@ -233,7 +240,7 @@ async function main() {
   failed += failedChecks;
   if (failedChecks)
     console.error(
-      `${failedChecks} check(s) outside jest failed (type check, API reports, PostgreSQL or Chromium), counted as failures.`,
+      `${failedChecks} check(s) outside jest failed (type check, lint, API reports, PostgreSQL or Chromium), counted as failures.`,
     );
 
   console.log(`\n${passed} passed, ${failed} failed`);

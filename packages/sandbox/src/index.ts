@@ -10,12 +10,19 @@ import { Clock, ManualClock, RealClock } from './world/clock';
 import { SANDBOX_USERS, createDemoWorld } from './world/seed';
 import type { World } from './world/world';
 import { RecordedRequest, advanceWorld, createSandboxServer } from './server';
-import { AwsWorld, createAwsWorld, seedInstancesForNodes, startAwsServer } from './aws';
+import {
+  AwsWorld,
+  createAwsWorld,
+  seedInstancesForNodes,
+  startAwsServer,
+} from './aws';
 import { bootstrapAgents } from './agentBootstrap';
 import { BackupJob, installBackupJob } from './backupJob';
 import type { JenkinsFaults } from './faults';
 
 export type { World } from './world/world';
+// Tests give a build a log of their own (`build.log = new BuildLog()…`).
+export { BuildLog } from './world/logs';
 export type { RecordedRequest } from './server';
 export { JENKINS_VERSION } from './server';
 export type { AwsWorld, Ec2Instance, FaultRule } from './aws';
@@ -86,12 +93,16 @@ export interface Sandbox {
 }
 
 /** @public */
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+export async function startSandbox(
+  options: SandboxOptions = {},
+): Promise<Sandbox> {
   const host = options.host ?? '127.0.0.1';
   const seed = options.seed ?? 42;
   const startTime = options.startTime ?? Date.now();
   const clock: Clock =
-    options.clock === 'manual' ? new ManualClock(startTime) : new RealClock(startTime);
+    options.clock === 'manual'
+      ? new ManualClock(startTime)
+      : new RealClock(startTime);
 
   const world = createDemoWorld({
     seed,

@@ -1,6 +1,6 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { createHash } from 'node:crypto';
-import { BuildLog } from '@internal/batch-jobs-sandbox/src/world/logs';
+import { BuildLog } from '@internal/batch-jobs-sandbox';
 import {
   api,
   closeSandbox,

@@ -47,7 +47,12 @@ describe('template versions of jobs against the sandbox', () => {
         vpcs: [
           { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
           { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
-          { name: 'PROD', jenkins: 'sandbox', folder: 'PROD', requireApproval: true },
+          {
+            name: 'PROD',
+            jenkins: 'sandbox',
+            folder: 'PROD',
+            requireApproval: true,
+          },
         ],
         cache: { ttlSeconds: 0, scheduleTtlSeconds: 600 },
       },
@@ -71,7 +76,11 @@ describe('template versions of jobs against the sandbox', () => {
           }),
         },
       );
-      expect(res.status).toBe(200);
+      // Setup, not the subject: a failure here fails every test below.
+      if (res.status !== 200) {
+        const job = `${vpc}/${FOLDER}/${spec.name}`;
+        throw new Error(`Creating ${job}: ${res.status} ${await res.text()}`);
+      }
     }
   });
 
@@ -81,7 +90,9 @@ describe('template versions of jobs against the sandbox', () => {
   const configXmlReads = (mark: number) =>
     sandbox.requests
       .slice(mark)
-      .filter(r => r.method === 'GET' && /\/config\.xml$/.test(r.path.split('?')[0]));
+      .filter(
+        r => r.method === 'GET' && /\/config\.xml$/.test(r.path.split('?')[0]),
+      );
   const listAll = async () => {
     const res = await api().get(`/entity/default/component/${FOLDER}/jobs`);
     expect(res.status).toBe(200);
@@ -103,15 +114,28 @@ describe('template versions of jobs against the sandbox', () => {
 
     const mark = sandbox.requests.length;
     const all = await listAll();
-    const jobs = new Map(all.find(v => v.vpc === 'DEV')!.jobs.map(j => [j.name, j]));
-    expect(jobs.get('legacy-import')?.template).toEqual({ version: 1, current: 2, outdated: true });
-    expect(jobs.get('current-import')?.template).toEqual({ version: 2, current: 2, outdated: false });
+    const jobs = new Map(
+      all.find(v => v.vpc === 'DEV')!.jobs.map(j => [j.name, j]),
+    );
+    expect(jobs.get('legacy-import')?.template).toEqual({
+      version: 1,
+      current: 2,
+      outdated: true,
+    });
+    expect(jobs.get('current-import')?.template).toEqual({
+      version: 2,
+      current: 2,
+      outdated: false,
+    });
     const handWritten = [...jobs.values()].filter(
       j => !['legacy-import', 'current-import'].includes(j.name),
     );
     expect(handWritten.length).toBeGreaterThan(0);
     for (const job of handWritten) {
-      expect({ job: job.name, template: job.template }).toEqual({ job: job.name, template: undefined });
+      expect({ job: job.name, template: job.template }).toEqual({
+        job: job.name,
+        template: undefined,
+      });
     }
     // The template version comes with the schedule's config.xml read (one
     // per job of the entity, every VPC), which the next views reuse.
@@ -134,7 +158,8 @@ describe('template versions of jobs against the sandbox', () => {
       template: { version: 1, current: 2, outdated: true },
       spec: {
         ...spec,
-        description: 'Batch import-settlements of payments-batch (standard batch pipeline).',
+        description:
+          'Batch import-settlements of payments-batch (standard batch pipeline).',
       },
     });
 
@@ -171,7 +196,10 @@ describe('template versions of jobs against the sandbox', () => {
       entityRef: ENTITY,
     });
     expect(update.status).toBe(202);
-    expect(update.body).toMatchObject({ approvalRequired: true, requestId: expect.any(String) });
+    expect(update.body).toMatchObject({
+      approvalRequired: true,
+      requestId: expect.any(String),
+    });
     const item = sandbox.world.item(`PROD/${FOLDER}/legacy-import`) as any;
     expect(item.configXml).not.toContain('batch-jobs-template');
     expect(item.configXml).toContain('${params.RUN_DATE}');
@@ -183,7 +211,10 @@ describe('template versions of jobs against the sandbox', () => {
       j => j.kind === 'pipeline' && !j.template,
     );
     expect(handWritten).toBeDefined();
-    const res = await api().get('/jobs/template', { vpc: 'DEV', job: handWritten.fullName });
+    const res = await api().get('/jobs/template', {
+      vpc: 'DEV',
+      job: handWritten.fullName,
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain(
       'its pipeline script was not rendered by the standard template (no template mark)',

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { BuildLog } from '@internal/batch-jobs-sandbox/src/world/logs';
+import { BuildLog } from '@internal/batch-jobs-sandbox';
 import {
   closeSandbox,
   PAYMENTS_SETTLEMENT,
@@ -33,8 +33,14 @@ describe('log streams per user', () => {
     number = build.number;
     // A log far larger than the sockets' buffers: a reader that does not
     // read keeps its stream open.
-    const line = (i: number) => `${String(i).padStart(10, '0')} ${'x'.repeat(90)}`;
-    build.log = new BuildLog().repeat(sandbox.world.now() - 3_000_000, 1, 2_000_000, line);
+    const line = (i: number) =>
+      `${String(i).padStart(10, '0')} ${'x'.repeat(90)}`;
+    build.log = new BuildLog().repeat(
+      sandbox.world.now() - 3_000_000,
+      1,
+      2_000_000,
+      line,
+    );
     const { server } = await startSandboxBackend(sandbox, {
       entities: [PAYMENTS_SETTLEMENT],
       batchJobs: { logs: { maxStreamsPerUser: 2 } },
@@ -48,33 +54,39 @@ describe('log streams per user', () => {
 
   /** Opens the log as `user`; resolves with the status once headers arrive, leaving the body unread. */
   const openLog = (user: string) =>
-    new Promise<{ status: number; res: http.IncomingMessage; body: () => Promise<string> }>(
-      (resolve, reject) => {
-        const req = http.get(
-          {
-            port,
-            path: `/api/batch-jobs/builds/log?vpc=DEV&job=${encodeURIComponent(JOB)}&number=${number}&start=0`,
-            headers: { Authorization: mockCredentials.user.header(`user:default/${user}`) },
+    new Promise<{
+      status: number;
+      res: http.IncomingMessage;
+      body: () => Promise<string>;
+    }>((resolve, reject) => {
+      const req = http.get(
+        {
+          port,
+          path: `/api/batch-jobs/builds/log?vpc=DEV&job=${encodeURIComponent(
+            JOB,
+          )}&number=${number}&start=0`,
+          headers: {
+            Authorization: mockCredentials.user.header(`user:default/${user}`),
           },
-          res => {
-            res.pause();
-            resolve({
-              status: res.statusCode!,
-              res,
-              body: () =>
-                new Promise(done => {
-                  let text = '';
-                  res.on('data', d => (text += d));
-                  res.on('end', () => done(text));
-                  res.resume();
-                }),
-            });
-          },
-        );
-        req.on('error', reject);
-        open.push(req);
-      },
-    );
+        },
+        res => {
+          res.pause();
+          resolve({
+            status: res.statusCode!,
+            res,
+            body: () =>
+              new Promise(done => {
+                let text = '';
+                res.on('data', d => (text += d));
+                res.on('end', () => done(text));
+                res.resume();
+              }),
+          });
+        },
+      );
+      req.on('error', reject);
+      open.push(req);
+    });
 
   it('answers 429 past the cap, for that user only, and frees a slot when a stream closes', async () => {
     const first = await openLog('jane');

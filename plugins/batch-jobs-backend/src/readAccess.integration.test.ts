@@ -37,7 +37,8 @@ const SECRET = component('secret-service', {
   'batch-jobs.io/jobs': 'payments-settlement',
 });
 
-const as = (user: string) => mockCredentials.user.header(`user:default/${user}`);
+const as = (user: string) =>
+  mockCredentials.user.header(`user:default/${user}`);
 
 describe('reads scoped like actions', () => {
   let sandbox: Sandbox;
@@ -48,10 +49,13 @@ describe('reads scoped like actions', () => {
     sandbox = await startTestSandbox();
     ({ server } = await startSandboxBackend(sandbox, {
       catalog: catalogVisibleTo(
-          [PAYMENTS_SETTLEMENT, MALLORY_SVC, SECRET],
-          // sam sees no payments entity at all; everyone sees the rest.
-          (user, entity) =>
-            !(user === 'user:default/sam' && entity.metadata.name !== 'mallory-svc'),
+        [PAYMENTS_SETTLEMENT, MALLORY_SVC, SECRET],
+        // sam sees no payments entity at all; everyone sees the rest.
+        (user, entity) =>
+          !(
+            user === 'user:default/sam' &&
+            entity.metadata.name !== 'mallory-svc'
+          ),
       ),
       // Only olga reads whole VPCs; everyone may rerun (the entity decides).
       permissions: permissionsPerUser((user, permission) =>
@@ -61,7 +65,12 @@ describe('reads scoped like actions', () => {
       ),
     }));
     const builds = await api(server).get('/builds', { vpc: 'DEV', job: JOB });
-    expect(builds.status).toBe(200);
+    // Setup, not the subject: a failure here fails every test below.
+    if (builds.status !== 200) {
+      throw new Error(
+        `Listing the builds of ${JOB}: ${builds.status} ${builds.text}`,
+      );
+    }
     number = builds.body.items[0].number;
   });
   afterAll(() => closeSandbox(sandbox));
@@ -73,7 +82,11 @@ describe('reads scoped like actions', () => {
       builds: () => client.get('/builds', { vpc: 'DEV', job: JOB }),
       log: () => client.get('/builds/log', { vpc: 'DEV', job: JOB, number }),
       parameters: () =>
-        client.get('/jobs/parameters', { vpc: 'DEV', job: JOB, fromBuild: number }),
+        client.get('/jobs/parameters', {
+          vpc: 'DEV',
+          job: JOB,
+          fromBuild: number,
+        }),
       compare: () =>
         client.get('/jobs/compare', {
           job: 'payments-settlement/daily-settlement-report',
@@ -97,7 +110,9 @@ describe('reads scoped like actions', () => {
       expect(res.body.error.message).toContain(
         "No catalog entity you can see claims job 'DEV/",
       );
-      expect(JSON.stringify(res.body)).not.toMatch(/"(items|text|parameters|vpcs)"/);
+      expect(JSON.stringify(res.body)).not.toMatch(
+        /"(items|text|parameters|vpcs)"/,
+      );
       expect(res.text).not.toContain('Started by');
     }
   });
@@ -114,7 +129,11 @@ describe('reads scoped like actions', () => {
     const fleet = await api(server, as('olga')).get('/fleet');
     expect(fleet.status).toBe(200);
     expect((await api(server, as('olga')).get('/routines')).status).toBe(200);
-    expect(fleet.body.vpcs.map((v: any) => v.vpc)).toEqual(['DEV', 'STG', 'PROD']);
+    expect(fleet.body.vpcs.map((v: any) => v.vpc)).toEqual([
+      'DEV',
+      'STG',
+      'PROD',
+    ]);
   });
 
   it('keeps VPC-wide views (fleet, timeline, workers, VPC audit) to VPC readers', async () => {
@@ -143,9 +162,9 @@ describe('reads scoped like actions', () => {
       l.jobs.map((j: any) => j.fullName),
     );
     expect(jobs.length).toBeGreaterThan(0);
-    expect(jobs.every((j: string) => j.startsWith('DEV/payments-settlement/'))).toBe(
-      true,
-    );
+    expect(
+      jobs.every((j: string) => j.startsWith('DEV/payments-settlement/')),
+    ).toBe(true);
     // Sam cannot see the entity: it does not exist for him.
     const hidden = await api(server, as('sam')).get('/vpcs/DEV/timeline', {
       entityRef: 'component:default/payments-settlement',
@@ -163,7 +182,9 @@ describe('reads scoped like actions', () => {
       expect.stringContaining(
         "selects no job bound to component:default/mallory-svc in VPC 'DEV': the annotation is a claim, and an operator binds jobs to entities in batchJobs.ownership",
       ),
-      expect.stringContaining('selects no job bound to component:default/mallory-svc'),
+      expect.stringContaining(
+        'selects no job bound to component:default/mallory-svc',
+      ),
     ]);
     expect(dev.jobs.every((j: any) => j.lastBuild === null)).toBe(true);
   });
@@ -175,8 +196,14 @@ describe('reads scoped like actions', () => {
       entities: [PAYMENTS_SETTLEMENT, SECRET],
       batchJobs: {
         ownership: [
-          { entity: 'component:default/payments-settlement', jobs: ['payments-settlement'] },
-          { entity: 'component:default/secret-service', jobs: ['payments-settlement'] },
+          {
+            entity: 'component:default/payments-settlement',
+            jobs: ['payments-settlement'],
+          },
+          {
+            entity: 'component:default/secret-service',
+            jobs: ['payments-settlement'],
+          },
         ],
       },
       permission: undefined,
@@ -217,10 +244,12 @@ describe('reads scoped like actions', () => {
       id: run.body.queueItemId,
     });
     expect(other.status).toBe(404);
-    expect(other.body.error.message).toContain('No catalog entity you can see claims job');
+    expect(other.body.error.message).toContain(
+      'No catalog entity you can see claims job',
+    );
   });
 
-  it("refuses a rerun through a self-annotated entity and writes nothing to Jenkins", async () => {
+  it('refuses a rerun through a self-annotated entity and writes nothing to Jenkins', async () => {
     const mark = sandbox.requests.length;
     const through = await api(server, as('sam')).post('/builds/rerun', {
       vpc: 'DEV',

@@ -96,7 +96,12 @@ async function cuttableProxy(target: string) {
             : scheduler.factory({ skipTaskRunOnStartup: true }),
         ],
       });
-      return { server: backend.server, stop: () => backend.stop(), knex: own, scheduler };
+      return {
+        server: backend.server,
+        stop: () => backend.stop(),
+        knex: own,
+        scheduler,
+      };
     }
 
     const api = (server: any) => apiOf(server);
@@ -125,7 +130,11 @@ async function cuttableProxy(target: string) {
         if (Date.now() > end) {
           throw new Error(
             `${what}: operation ${id} is still running: ${JSON.stringify(
-              res.body.jobs.map((j: any) => [j.job, j.state, j.steps.at(-1)?.message]),
+              res.body.jobs.map((j: any) => [
+                j.job,
+                j.state,
+                j.steps.at(-1)?.message,
+              ]),
             )}`,
           );
         }
@@ -146,7 +155,12 @@ async function cuttableProxy(target: string) {
         description: 'A second push worker',
         parent,
         params: [
-          { type: 'string', name: 'ENV', description: 'Environment', defaultValue: 'DEV' },
+          {
+            type: 'string',
+            name: 'ENV',
+            description: 'Environment',
+            defaultValue: 'DEV',
+          },
         ],
         timerSpec: null,
         // The worker agent's one executor runs DEV-worker.
@@ -155,7 +169,12 @@ async function cuttableProxy(target: string) {
         disabled: false,
         builds: [],
         nextBuildNumber: 1,
-        profile: { meanDurationMs: Infinity, failureRate: 0, worker: true, topic: 'push-worker' },
+        profile: {
+          meanDurationMs: Infinity,
+          failureRate: 0,
+          worker: true,
+          topic: 'push-worker',
+        },
       });
       const res = await fetch(
         `${sandbox.jenkinsUrl}/job/DEV/job/push-notifier/job/DEV-worker-blue/buildWithParameters?ENV=blue`,
@@ -184,9 +203,14 @@ async function cuttableProxy(target: string) {
         [red, blue].map(job => [job, { ...lastBuild(job) }] as const),
       );
       for (const job of [red, blue]) {
-        expect({ job, result: before.get(job)!.result }).toEqual({ job, result: null });
+        expect({ job, result: before.get(job)!.result }).toEqual({
+          job,
+          result: null,
+        });
       }
-      const buildsBefore = new Map([red, blue].map(j => [j, jobOf(j).builds.length]));
+      const buildsBefore = new Map(
+        [red, blue].map(j => [j, jobOf(j).builds.length]),
+      );
 
       // Backend A reaches Jenkins through a proxy: the kill cuts it.
       const proxy = await cuttableProxy(sandbox.jenkinsUrl);
@@ -198,13 +222,21 @@ async function cuttableProxy(target: string) {
         latencyMs: 25_000,
       });
       const mark = sandbox.requests.length;
-      const started = await api(a.server).post('/vpcs/DEV/workers/redeploy', {});
+      const started = await api(a.server).post(
+        '/vpcs/DEV/workers/redeploy',
+        {},
+      );
       expect(started.status).toBe(202);
       const id = started.body.id;
       const end = Date.now() + 30_000;
       while (triggerPosts(mark, 'DEV') < 2) {
         if (Date.now() > end) {
-          throw new Error(`A never asked Jenkins to start both workers (${triggerPosts(mark, 'DEV')} of 2)`);
+          throw new Error(
+            `A never asked Jenkins to start both workers (${triggerPosts(
+              mark,
+              'DEV',
+            )} of 2)`,
+          );
         }
         await sandbox.advance(500);
         await sleep(50);
@@ -219,20 +251,31 @@ async function cuttableProxy(target: string) {
       // What the kill left: both workers stopped, nothing started, the
       // operation running and its audit rows pending.
       for (const job of [red, blue]) {
-        expect({ job, old: jobOf(job).builds.find((b: any) => b.number === before.get(job)!.number).result })
-          .toEqual({ job, old: 'ABORTED' });
-        expect({ job, builds: jobOf(job).builds.length }).toEqual({ job, builds: buildsBefore.get(job) });
+        expect({
+          job,
+          old: jobOf(job).builds.find(
+            (b: any) => b.number === before.get(job)!.number,
+          ).result,
+        }).toEqual({ job, old: 'ABORTED' });
+        expect({ job, builds: jobOf(job).builds.length }).toEqual({
+          job,
+          builds: buildsBefore.get(job),
+        });
       }
       const row = await shared('batch_operations').where({ id }).first();
       expect(row.state).toBe('running');
       const pending = await shared('audit_events')
         .where({ action: 'worker.redeploy', vpc: 'DEV' })
         .select('id', 'job', 'outcome', 'detail');
-      const ours = pending.filter((e: any) => JSON.parse(e.detail).operationId === id);
-      expect(ours.map((e: any) => [e.job, e.outcome]).sort()).toEqual([
-        [red, 'pending'],
-        [blue, 'pending'],
-      ].sort());
+      const ours = pending.filter(
+        (e: any) => JSON.parse(e.detail).operationId === id,
+      );
+      expect(ours.map((e: any) => [e.job, e.outcome]).sort()).toEqual(
+        [
+          [red, 'pending'],
+          [blue, 'pending'],
+        ].sort(),
+      );
 
       // B starts on the same database, with Backstage's scheduler.
       const b = await replica({ real: true });
@@ -252,22 +295,37 @@ async function cuttableProxy(target: string) {
       }
 
       // Jenkins: each worker runs again, once, with the parameters it ran with.
-      expect(lastBuild(red)).toMatchObject({ result: null, params: [{ name: 'ENV', value: 'DEV' }] });
-      expect(lastBuild(blue)).toMatchObject({ result: null, params: [{ name: 'ENV', value: 'blue' }] });
+      expect(lastBuild(red)).toMatchObject({
+        result: null,
+        params: [{ name: 'ENV', value: 'DEV' }],
+      });
+      expect(lastBuild(blue)).toMatchObject({
+        result: null,
+        params: [{ name: 'ENV', value: 'blue' }],
+      });
       for (const job of [red, blue]) {
-        expect({ job, builds: jobOf(job).builds.length }).toEqual({ job, builds: buildsBefore.get(job)! + 1 });
+        expect({ job, builds: jobOf(job).builds.length }).toEqual({
+          job,
+          builds: buildsBefore.get(job)! + 1,
+        });
       }
 
       // The audit rows are settled, one per worker, with the new build.
-      const audit = await api(b.server).get('/audit', { vpc: 'DEV', limit: 500 });
+      const audit = await api(b.server).get('/audit', {
+        vpc: 'DEV',
+        limit: 500,
+      });
       expect(audit.status).toBe(200);
       const rows = audit.body.items.filter(
-        (e: any) => e.action === 'worker.redeploy' && e.detail.operationId === id,
+        (e: any) =>
+          e.action === 'worker.redeploy' && e.detail.operationId === id,
       );
-      expect(rows.map((e: any) => [e.job, e.outcome]).sort()).toEqual([
-        [red, 'succeeded'],
-        [blue, 'succeeded'],
-      ].sort());
+      expect(rows.map((e: any) => [e.job, e.outcome]).sort()).toEqual(
+        [
+          [red, 'succeeded'],
+          [blue, 'succeeded'],
+        ].sort(),
+      );
       await b.stop();
     });
 
@@ -288,12 +346,16 @@ async function cuttableProxy(target: string) {
         api(y.server).post('/vpcs/STG/workers/redeploy', {}),
       ]);
       expect([first.status, second.status].sort()).toEqual([202, 409]);
-      const [winner, loser] = first.status === 202 ? [first, second] : [second, first];
+      const [winner, loser] =
+        first.status === 202 ? [first, second] : [second, first];
       expect(loser.body.error.message).toContain(winner.body.id);
       expect(loser.body.error.message).toMatch(/already running/);
 
       // Asked again while it runs, on either replica: the same answer.
-      const again = await api(first.status === 202 ? y.server : x.server).post('/vpcs/STG/workers/redeploy', {});
+      const again = await api(first.status === 202 ? y.server : x.server).post(
+        '/vpcs/STG/workers/redeploy',
+        {},
+      );
       expect(again.status).toBe(409);
       expect(again.body.error.message).toContain(winner.body.id);
 
@@ -303,7 +365,9 @@ async function cuttableProxy(target: string) {
 
       const done = await untilSettled(x.server, winner.body.id, 'two replicas');
       expect(done.state).toBe('succeeded');
-      expect(done.jobs[0].steps.map((s: any) => s.message).join('\n')).not.toMatch(/Resumed/);
+      expect(
+        done.jobs[0].steps.map((s: any) => s.message).join('\n'),
+      ).not.toMatch(/Resumed/);
       // One redeploy, one new build.
       expect(jobOf(worker).builds.length).toBe(buildsBefore + 1);
       expect(lastBuild(worker).result).toBeNull();
@@ -311,7 +375,9 @@ async function cuttableProxy(target: string) {
       // Once it ended the VPC is free again.
       const next = await api(y.server).post('/vpcs/STG/workers/redeploy', {});
       expect(next.status).toBe(202);
-      expect((await untilSettled(y.server, next.body.id, 'the next redeploy')).state).toBe('succeeded');
+      expect(
+        (await untilSettled(y.server, next.body.id, 'the next redeploy')).state,
+      ).toBe('succeeded');
       await Promise.all([x.stop(), y.stop()]);
     });
   },
@@ -344,27 +410,36 @@ describe('routine "Run now": config and shutdown', () => {
   it('refuses a real run of a routine disabled in config with a 409 that says so; a dry run is allowed', async () => {
     const knex = await databases.init('SQLITE_3');
     const { server } = await backend(knex, { enabled: false });
-    const terminations = sandbox.aws.requests.filter(r => r.action === 'TerminateInstances').length;
-    const res = await apiOf(server).post('/routines/orphan-reaper/run', { dryRun: false });
+    const terminations = sandbox.aws.requests.filter(
+      r => r.action === 'TerminateInstances',
+    ).length;
+    const res = await apiOf(server).post('/routines/orphan-reaper/run', {
+      dryRun: false,
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toMatch(
       /orphan-reaper is disabled \(batchJobs\.routines\.orphan-reaper\.enabled: false\)/,
     );
-    expect(await knex('routine_runs').where({ routine: 'orphan-reaper' })).toEqual([]);
+    expect(
+      await knex('routine_runs').where({ routine: 'orphan-reaper' }),
+    ).toEqual([]);
 
-    const dry = await apiOf(server).post('/routines/orphan-reaper/run', { dryRun: true });
+    const dry = await apiOf(server).post('/routines/orphan-reaper/run', {
+      dryRun: true,
+    });
     expect(dry.status).toBe(202);
     const end = Date.now() + 30_000;
-    for (;;) {
-      const run = await apiOf(server).get(`/routines/runs/${dry.body.runId}`);
-      if (run.body.outcome !== 'running') {
-        expect(run.body).toMatchObject({ outcome: 'succeeded', dryRun: true });
-        break;
-      }
-      if (Date.now() > end) throw new Error(`dry run ${dry.body.runId} never ended`);
+    let run = await apiOf(server).get(`/routines/runs/${dry.body.runId}`);
+    while (run.body.outcome === 'running') {
+      if (Date.now() > end)
+        throw new Error(`dry run ${dry.body.runId} never ended`);
       await sleep(50);
+      run = await apiOf(server).get(`/routines/runs/${dry.body.runId}`);
     }
-    expect(sandbox.aws.requests.filter(r => r.action === 'TerminateInstances')).toHaveLength(terminations);
+    expect(run.body).toMatchObject({ outcome: 'succeeded', dryRun: true });
+    expect(
+      sandbox.aws.requests.filter(r => r.action === 'TerminateInstances'),
+    ).toHaveLength(terminations);
   });
 
   it('finishes a "Run now" run in flight before the backend stops', async () => {
@@ -373,18 +448,31 @@ describe('routine "Run now": config and shutdown', () => {
     // EC2 answers slowly: the run is still going when the backend stops.
     sandbox.aws.faults.set({ action: 'DescribeInstances', latencyMs: 2000 });
     const mark = sandbox.aws.requests.length;
-    const res = await apiOf(started.server).post('/routines/orphan-reaper/run', { dryRun: true });
+    const res = await apiOf(started.server).post(
+      '/routines/orphan-reaper/run',
+      { dryRun: true },
+    );
     expect(res.status).toBe(202);
     const end = Date.now() + 10_000;
-    while (!sandbox.aws.requests.slice(mark).some(r => r.action === 'DescribeInstances')) {
-      if (Date.now() > end) throw new Error('the run never asked EC2 for instances');
+    while (
+      !sandbox.aws.requests
+        .slice(mark)
+        .some(r => r.action === 'DescribeInstances')
+    ) {
+      if (Date.now() > end)
+        throw new Error('the run never asked EC2 for instances');
       await sleep(20);
     }
     await started.stop();
     sandbox.aws.faults.clear();
 
-    const run = await knex('routine_runs').where({ id: res.body.runId }).first();
-    expect({ outcome: run.outcome, finished: run.finished_at !== null }).toEqual({
+    const run = await knex('routine_runs')
+      .where({ id: res.body.runId })
+      .first();
+    expect({
+      outcome: run.outcome,
+      finished: run.finished_at !== null,
+    }).toEqual({
       outcome: 'succeeded',
       finished: true,
     });

@@ -158,6 +158,19 @@ export interface PromoteJobResponse {
 const ITEM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+// The portal's own environment and variables a parameter must not replace.
+const RESERVED_PARAMETER_NAMES = new Set([
+  'VPC',
+  'APPLICATION',
+  'BATCH_NAME',
+  'PATH',
+  'HOME',
+  'SHELL',
+  'IFS',
+  'LD_PRELOAD',
+  'LD_LIBRARY_PATH',
+]);
+
 /**
  * Checks an item name against what Jenkins accepts (Jenkins.checkGoodName)
  * and the stricter house rule (letters, digits, `.`, `_`, `-`, starting with
@@ -400,19 +413,6 @@ export interface JobTemplateSpecResponse {
   template: JobTemplateInfo;
   spec: BatchJobSpec;
 }
-
-// The portal's own environment and variables a parameter must not replace.
-const RESERVED_PARAMETER_NAMES = new Set([
-  'VPC',
-  'APPLICATION',
-  'BATCH_NAME',
-  'PATH',
-  'HOME',
-  'SHELL',
-  'IFS',
-  'LD_PRELOAD',
-  'LD_LIBRARY_PATH',
-]);
 
 /**
  * A Groovy single-quoted literal of `value`: no interpolation, every

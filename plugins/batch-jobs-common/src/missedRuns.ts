@@ -232,6 +232,16 @@ function missedReason(
   return { state: 'missed', reason: { kind: 'unknown' } };
 }
 
+/** Of one job's missed runs, oldest first, those `choice` starts. */
+function chosenRuns(
+  sorted: ScheduledRunCheck[],
+  choice: CatchUpChoice,
+): ScheduledRunCheck[] {
+  if (choice === 'all') return sorted;
+  if (choice === 'latest') return sorted.slice(-1);
+  return [];
+}
+
 /**
  * The runs a catch-up starts: every missed run, the newest per job, or
  * none, per job (`choices`, default `fallback`).
@@ -251,8 +261,7 @@ export function selectCatchUpRuns(
   for (const [job, missed] of byJob) {
     const choice = choices[job] ?? fallback;
     const sorted = missed.sort((a, b) => a.expected.localeCompare(b.expected));
-    const chosen =
-      choice === 'all' ? sorted : choice === 'latest' ? sorted.slice(-1) : [];
+    const chosen = chosenRuns(sorted, choice);
     selected.push(...chosen.map(r => ({ job, expected: r.expected })));
   }
   return selected.sort(

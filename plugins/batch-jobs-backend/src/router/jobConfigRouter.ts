@@ -151,8 +151,8 @@ export function createJobConfigRouter(options: {
       : query.job;
     // Whole pipeline scripts: the caller must may read the job in every VPC
     // compared, or nothing is shown.
-    for (const name of new Set(query.vpcs)) {
-      const vpc = directory.getVpc(name);
+    for (const vpcName of new Set(query.vpcs)) {
+      const vpc = directory.getVpc(vpcName);
       const fullName = [vpc.folder, job].filter(Boolean).join('/');
       directory.resolveJob(vpc.name, fullName);
       await readAccess.checkJob(vpc, fullName, credentials);

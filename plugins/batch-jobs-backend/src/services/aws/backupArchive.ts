@@ -60,7 +60,8 @@ function classify(name: string, inspection: ArchiveInspection) {
     if (depth && (parts[0] === 'jobs' || parts[0] === '')) break;
     const rest = parts.slice(depth);
     if (rest.length === 1 && rest[0] === 'config.xml') {
-      if (!inspection.configRoots.includes(root)) inspection.configRoots.push(root);
+      if (!inspection.configRoots.includes(root))
+        inspection.configRoots.push(root);
     }
     if (rest[0] === 'jobs' && rest.length >= 2) {
       if (!inspection.jobsRoots.includes(root)) inspection.jobsRoots.push(root);
@@ -94,11 +95,17 @@ function tarLister(inspection: ArchiveInspection) {
       skip = padded;
       return;
     }
-    const prefix = field(block, 257, 6) === 'ustar' ? field(block, 345, 155) : '';
-    const name = longName ?? (prefix ? `${prefix}/${field(block, 0, 100)}` : field(block, 0, 100));
+    const prefix =
+      field(block, 257, 6) === 'ustar' ? field(block, 345, 155) : '';
+    const name =
+      longName ??
+      (prefix ? `${prefix}/${field(block, 0, 100)}` : field(block, 0, 100));
     longName = undefined;
     inspection.entries++;
-    classify(type === '5' && !name.endsWith('/') ? `${name}/` : name, inspection);
+    classify(
+      type === '5' && !name.endsWith('/') ? `${name}/` : name,
+      inspection,
+    );
     skip = padded;
   };
 
@@ -115,20 +122,29 @@ function tarLister(inspection: ArchiveInspection) {
   const writable = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       try {
-        if (ended) return callback();
+        if (ended) {
+          callback();
+          return;
+        }
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         let at = 0;
         while (!ended) {
           if (skip > 0) {
             const take = Math.min(skip, pending.length - at);
-            if (collect && collect.chunks.reduce((n, c) => n + c.length, 0) < collect.size) {
+            if (
+              collect &&
+              collect.chunks.reduce((n, c) => n + c.length, 0) < collect.size
+            ) {
               collect.chunks.push(pending.subarray(at, at + take));
             }
             at += take;
             skip -= take;
             if (skip > 0) break;
             if (collect) {
-              const data = Buffer.concat(collect.chunks).subarray(0, collect.size);
+              const data = Buffer.concat(collect.chunks).subarray(
+                0,
+                collect.size,
+              );
               onCollected(data, collect.type);
               collect = undefined;
             }
@@ -145,7 +161,10 @@ function tarLister(inspection: ArchiveInspection) {
       }
     },
     final(callback) {
-      if (ended) return callback();
+      if (ended) {
+        callback();
+        return;
+      }
       callback(
         new TarError(
           skip > 0 || pending.length > 0
@@ -191,11 +210,16 @@ export async function inspectBackupArchive(
     const e = error as Error & { code?: string };
     inspection.error =
       error instanceof TarError
-        ? { stage: 'tar', message: e.message, truncated: /ends inside/.test(e.message) }
+        ? {
+            stage: 'tar',
+            message: e.message,
+            truncated: /ends inside/.test(e.message),
+          }
         : {
             stage: 'gzip',
             message: e.message,
-            truncated: e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message),
+            truncated:
+              e.code === 'Z_BUF_ERROR' || /unexpected end/i.test(e.message),
           };
   }
   return inspection;

@@ -47,10 +47,9 @@ export function restorable(versionXml: string, currentXml: string): string {
   // Of the <disabled> elements in the text (a plugin may have its own, or a
   // comment may hold one), change the one the parser reads as the job's.
   for (const m of versionXml.matchAll(DISABLED)) {
-    const candidate =
-      versionXml.slice(0, m.index) +
-      `<disabled>${now}</disabled>` +
-      versionXml.slice(m.index! + m[0].length);
+    const before = versionXml.slice(0, m.index);
+    const after = versionXml.slice(m.index! + m[0].length);
+    const candidate = `${before}<disabled>${now}</disabled>${after}`;
     if (disabledOf(candidate) === now) return candidate;
   }
   return versionXml;

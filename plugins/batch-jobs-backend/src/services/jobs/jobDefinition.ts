@@ -152,7 +152,7 @@ export function templateSpecOf(
   }
   const slash = job.lastIndexOf('/');
   if (slash <= 0) missing.push('the job is not in a folder of the VPC');
-  const parameters: BatchJobParameterSpec[] = [];
+  const specParameters: BatchJobParameterSpec[] = [];
   for (const p of definition.parameters) {
     if (!TEMPLATE_PARAMETER_TYPES.has(p.type)) {
       missing.push(
@@ -169,7 +169,7 @@ export function templateSpecOf(
     else if (p.type === 'boolean')
       param.defaultValue = p.defaultValue === 'true';
     else if (p.defaultValue !== undefined) param.defaultValue = p.defaultValue;
-    parameters.push(param);
+    specParameters.push(param);
   }
   if (missing.length) throw refuse(missing.join('; '));
   // The job's own description (a child of the root; parameters have theirs).
@@ -179,7 +179,7 @@ export function templateSpecOf(
     name: job.slice(slash + 1),
     schedule: definition.schedule,
     agentType: definition.agentType!,
-    parameters,
+    parameters: specParameters,
     application: application!,
     batchName: batchName!,
   };

@@ -73,6 +73,19 @@ type Save = (
 ) => Promise<unknown>;
 
 /**
+ * Who approved a redeploy, for its audit row: the approval it runs under,
+ * else the approver recorded on the operation, else nobody.
+ */
+function redeployApprovalDetail(
+  op: WorkerRedeployOperation,
+  approval: ApprovedAs | undefined,
+) {
+  if (approval) return approvalDetail(approval);
+  if (op.approvedBy) return { approvedBy: op.approvedBy };
+  return {};
+}
+
+/**
  * Restarts a VPC's long-running worker jobs after a deployment: for each,
  * stop the running build and wait until it really ended (escalating like
  * the stop action), start it again with the parameters it ran with, and
@@ -268,7 +281,9 @@ export class WorkerRedeployer {
     const run = this.run(claimed, approval)
       .catch(error =>
         this.options.logger.error(
-          `Worker redeploy ${id} stopped: ${isError(error) ? error.message : error}`,
+          `Worker redeploy ${id} stopped: ${
+            isError(error) ? error.message : error
+          }`,
         ),
       )
       .finally(() => {
@@ -286,7 +301,8 @@ export class WorkerRedeployer {
     const { operation: op, lease } = claimed;
     let lost = false;
     const checkpoint = () => {
-      if (lost) throw new Interrupted('another replica took the operation over');
+      if (lost)
+        throw new Interrupted('another replica took the operation over');
       if (this.stopping) throw new Interrupted('the backend is stopping');
     };
     // The lease lives while this replica works: a replica that dies stops
@@ -404,11 +420,7 @@ export class WorkerRedeployer {
           detail: {
             operationId: op.id,
             jenkins: client.name,
-            ...(approval
-              ? approvalDetail(approval)
-              : op.approvedBy
-              ? { approvedBy: op.approvedBy }
-              : {}),
+            ...redeployApprovalDetail(op, approval),
           },
         });
         await save(entry, progress);
@@ -466,7 +478,15 @@ export class WorkerRedeployer {
           entry.stoppedBuild,
         );
         if (again?.build) {
-          return { entry: await this.succeed(entry, progress, again.build, step, 'already running again: left alone') };
+          return {
+            entry: await this.succeed(
+              entry,
+              progress,
+              again.build,
+              step,
+              'already running again: left alone',
+            ),
+          };
         }
         if (again?.queueItemId !== undefined) {
           await step(
@@ -492,7 +512,9 @@ export class WorkerRedeployer {
             parameterized ? progress.send : null,
           );
           await step(
-            `Queued with ${describe(entry.parameters)} (queue item ${queueItemId})`,
+            `Queued with ${describe(
+              entry.parameters,
+            )} (queue item ${queueItemId})`,
             { state: 'starting', queueItemId },
           );
         }
@@ -505,7 +527,13 @@ export class WorkerRedeployer {
         checkpoint,
       );
       return {
-        entry: await this.succeed(entry, progress, started, step, resumed ? 'after a restart' : undefined),
+        entry: await this.succeed(
+          entry,
+          progress,
+          started,
+          step,
+          resumed ? 'after a restart' : undefined,
+        ),
       };
     } catch (error) {
       if (error instanceof Interrupted) {
@@ -534,7 +562,10 @@ export class WorkerRedeployer {
     entry: WorkerRedeployJob,
     progress: RedeployJobProgress,
     started: { number: number; url: string },
-    step: (message: string, update?: Partial<WorkerRedeployJob>) => Promise<unknown>,
+    step: (
+      message: string,
+      update?: Partial<WorkerRedeployJob>,
+    ) => Promise<unknown>,
     note?: string,
   ): Promise<WorkerRedeployJob> {
     const { audit } = this.options;
@@ -573,7 +604,8 @@ export class WorkerRedeployer {
         typeof b.number === 'number' &&
         (stoppedBuild === null || b.number > stoppedBuild),
     );
-    if (build) return { build: { number: build.number!, url: build.url ?? '' } };
+    if (build)
+      return { build: { number: build.number!, url: build.url ?? '' } };
     const queue = await client.listQueue();
     const item = (queue.items ?? []).find(i => isQueueItemOf(i, fullName));
     return typeof item?.id === 'number' ? { queueItemId: item.id } : undefined;

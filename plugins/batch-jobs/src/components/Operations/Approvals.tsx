@@ -80,6 +80,12 @@ const useStyles = makeStyles(theme => ({
 export function ApprovalReviewDetails(props: { request: ApprovalRequest }) {
   const classes = useStyles();
   const { review } = props.request;
+  /** A diff line's colour: added and removed lines, not the file headers. */
+  const diffClassOf = (line: string) => {
+    if (line.startsWith('+') && !line.startsWith('+++')) return classes.added;
+    if (line.startsWith('-') && !line.startsWith('---')) return classes.removed;
+    return undefined;
+  };
   if (!review) {
     return (
       <Alert severity="warning">
@@ -121,16 +127,7 @@ export function ApprovalReviewDetails(props: { request: ApprovalRequest }) {
             aria-label={`Config diff of ${c.fullName}`}
           >
             {(c.diff || 'No change').split('\n').map((line, i) => (
-              <div
-                key={i}
-                className={
-                  line.startsWith('+') && !line.startsWith('+++')
-                    ? classes.added
-                    : line.startsWith('-') && !line.startsWith('---')
-                    ? classes.removed
-                    : undefined
-                }
-              >
+              <div key={i} className={diffClassOf(line)}>
                 {line}
               </div>
             ))}
