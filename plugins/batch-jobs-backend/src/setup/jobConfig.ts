@@ -20,6 +20,7 @@ export function setupJobConfig(base: Foundation, templates: JobTemplates) {
     gate,
     history: store,
     templates,
+    readAccess: base.readAccess,
   });
   const history = new JobConfigHistory({ ...deps, store, writer, gate });
   const { httpAuth, userInfo } = base.deps;

@@ -32,7 +32,12 @@ export interface ListingWatcher {
   userRef?: string;
 }
 
-/** @public */
+/**
+ * Called once per entity watching a listing that changed, with the users
+ * who watched that entity's list: never one entity's change to another
+ * entity's viewers.
+ * @public
+ */
 export type ListingsChanged = (change: {
   entityRefs: string[];
   userRefs: string[];
@@ -110,19 +115,15 @@ export class JobListings {
   }
 
   /**
-   * The listing of `source` (shaped as its parent folder's), from the
-   * watcher when it is fresh, else read (and cached for the TTL). Starts
-   * or renews the watch for `watcher`.
+   * The listing of `source` (shaped as its parent folder's), from its watch
+   * when it is fresh, else read (and cached for the TTL). Starts no watch:
+   * `keepWatching` does, once the caller knows the listing is the viewer's.
    */
-  async read(
-    client: JenkinsClient,
-    source: ListingSource,
-    watcher?: ListingWatcher,
-  ): Promise<RawJob> {
+  async read(client: JenkinsClient, source: ListingSource): Promise<RawJob> {
     // A TTL of 0 means "no caching" (tests, debugging): nothing is watched.
     const watch =
-      watcher && this.options.ttlMs > 0
-        ? this.watch(client, source, watcher)
+      this.options.ttlMs > 0
+        ? this.watches.get(sourceKey(client, source))
         : undefined;
     const now = this.now;
     const generation = await this.options.cache.currentGeneration();
@@ -197,6 +198,46 @@ export class JobListings {
       fresh: isFresh(cached),
       load,
     };
+  }
+
+  /**
+   * Starts or renews `watcher`'s watch of `source`. Its changes are signalled
+   * to the watcher, so only for a listing in which the watcher's entity
+   * validly claims a job: a claim alone (an annotation anyone can write) must
+   * not tell anyone when another team's jobs change.
+   */
+  async keepWatching(
+    client: JenkinsClient,
+    source: ListingSource,
+    watcher: ListingWatcher,
+  ): Promise<void> {
+    if (this.options.ttlMs <= 0) return;
+    const watch = this.watch(client, source, watcher);
+    if (!watch || watch.listing) return;
+    // A new watch starts from what the caller was just shown (generation
+    // first: a change we make meanwhile deletes the entry, never keeps it).
+    const generation = await this.options.cache.currentGeneration();
+    const raw = await this.options.cache.peek<JsonValue>(
+      `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
+    );
+    if (raw && !watch.listing && !watch.polling)
+      this.remember(watch, raw as any as RawJob, generation);
+  }
+
+  /**
+   * Renews `watcher` on the listings its entity is watched on now: a view
+   * served from memory says who still looks, without reading or matching.
+   */
+  renewWatches(watcher: ListingWatcher): void {
+    const now = this.now;
+    for (const watch of [...this.watches.values()]) {
+      for (const { watcher: other, until } of watch.watchers.values()) {
+        if (other.entityRef === watcher.entityRef && until > now) {
+          this.watch(watch.client, watch.source, watcher);
+          break;
+        }
+      }
+    }
   }
 
   private watch(
@@ -307,23 +348,23 @@ export class JobListings {
     watch.verifiedAt = this.now;
   }
 
+  /** Tells each entity's own watchers, per entity (see `ListingsChanged`). */
   private async notify(watch: Watch) {
     if (!this.onChange) return;
-    const entityRefs = new Set<string>();
-    const userRefs = new Set<string>();
+    const usersOf = new Map<string, Set<string>>();
     for (const { watcher } of watch.watchers.values()) {
-      entityRefs.add(watcher.entityRef);
-      if (watcher.userRef) userRefs.add(watcher.userRef);
+      const users = usersOf.get(watcher.entityRef) ?? new Set<string>();
+      if (watcher.userRef) users.add(watcher.userRef);
+      usersOf.set(watcher.entityRef, users);
     }
-    try {
-      await this.onChange({
-        entityRefs: [...entityRefs],
-        userRefs: [...userRefs],
-      });
-    } catch (error) {
-      this.options.logger.warn(
-        `Could not announce a job list change: ${(error as Error).message}`,
-      );
+    for (const [entityRef, users] of usersOf) {
+      try {
+        await this.onChange({ entityRefs: [entityRef], userRefs: [...users] });
+      } catch (error) {
+        this.options.logger.warn(
+          `Could not announce a job list change: ${(error as Error).message}`,
+        );
+      }
     }
   }
 

@@ -32,6 +32,7 @@ import { VpcConfig } from '../../config';
 import { JobConfigHistoryStore } from '../../database/DatabaseJobConfigHistoryStore';
 import { AuditStore } from '../../database/types';
 import { ancestorFolders, checkEntityClaims } from '../actions/entityAccess';
+import { JobReadAccess } from '../actions/readAccess';
 import {
   ApprovalGate,
   ApprovedAs,
@@ -95,6 +96,8 @@ export class JobWriter {
       history: JobConfigHistoryStore;
       /** The job templates a write may name (the standard one by default). */
       templates: JobTemplates;
+      /** Who may read a job: a promotion reads its source in full. */
+      readAccess: JobReadAccess;
     },
   ) {}
 
@@ -446,6 +449,10 @@ export class JobWriter {
           credentials: context.credentials,
         })
       : null;
+    // The source lands where the caller can read it: they must may read it
+    // in `from` too (as /jobs/compare asks), or a promotion copies out a job
+    // they cannot see. Also when approved: that right may have gone since.
+    await this.options.readAccess.checkJob(from, source, context.credentials);
     const sourceXml = await this.client(from).readConfigXml(source);
     const targetClient = this.client(to);
     const xml = translateConfigXml(sourceXml, from, to);

@@ -239,7 +239,7 @@ export class JobsView {
     const view = await load();
     if (ttlMs > 0) this.rememberReload(key, load, ttlMs);
     // A view served from memory still says who watches its listings.
-    if (viewer) this.touchListings(selection, watcher);
+    if (viewer) this.listings.renewWatches(watcher);
     return view;
   }
 
@@ -309,19 +309,6 @@ export class JobsView {
     return JSON.stringify(['entity-jobs', entityRef]).slice(0, -1);
   }
 
-  private touchListings(selection: EntitySelection, watcher: ListingWatcher) {
-    for (const vpc of selection.vpcs) {
-      const client = this.options.clients.get(vpc.jenkins);
-      if (!client) continue;
-      for (const source of this.sourcesOf(vpc, selection).keys()) {
-        // Renews the watch; the read is served from memory or the cache.
-        this.listings
-          .read(client, parseSource(source), watcher)
-          .catch(() => undefined);
-      }
-    }
-  }
-
   /** Where each selector of `vpc` is read from: its item, or its folder for a glob. */
   private sourcesOf(
     vpc: VpcConfig,
@@ -389,7 +376,7 @@ export class JobsView {
       [...sources.keys()].map(async key => {
         const source = parseSource(key);
         try {
-          const listing = await this.listings.read(client, source, watcher);
+          const listing = await this.listings.read(client, source);
           return { key, source, listing };
         } catch (error) {
           return { key, source, error };
@@ -412,6 +399,8 @@ export class JobsView {
     const found = new Map<string, RawJob>();
     // Which listing each job came from: its stats are read per listing.
     const sourceOf = new Map<string, ListingSource>();
+    // Listings with a job bound to the entity: the only ones its viewers watch.
+    const watched = new Set<string>();
     for (const { key, source, listing, error } of listings) {
       for (const selector of sources.get(key) ?? []) {
         const folder = directory.parentFolder(vpc, selector);
@@ -433,6 +422,7 @@ export class JobsView {
           if (claim === 'valid') {
             found.set(fullName, raw);
             sourceOf.set(fullName, source);
+            watched.add(key);
             shown++;
           } else if (claim === 'conflict') {
             shown++;
@@ -464,6 +454,13 @@ export class JobsView {
       }
     }
 
+    if (watcher) {
+      await Promise.all(
+        [...watched].map(key =>
+          this.listings.keepWatching(client, parseSource(key), watcher),
+        ),
+      );
+    }
     const entries = [...found.entries()];
     const timezone = this.timezoneOf(vpc);
     const extras = await this.extras(client, entries, {
