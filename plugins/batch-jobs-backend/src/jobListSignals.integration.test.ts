@@ -40,6 +40,32 @@ const MALLORY_REF = 'component:default/mallory-svc';
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** Watches polled every 150 ms; lists wait for their schedules (no extras signals). */
+const FAST_WATCH = {
+  ttlSeconds: 10,
+  watchIntervalSeconds: 0.15,
+  extrasWaitMs: 60_000,
+};
+
+/** Starts a build of `fullName` in Jenkins itself and waits for a signal. */
+async function buildInJenkins(
+  sandbox: Sandbox,
+  published: unknown[],
+  fullName: string,
+) {
+  const job = sandbox.world.item(fullName) as any;
+  sandbox.world.schedule(
+    job,
+    [{ kind: 'user', userId: 'bob', userName: 'Bob' }],
+    null,
+    0,
+  );
+  await sandbox.advance(10_000);
+  for (let i = 0; i < 60 && published.length === 0; i++) await sleep(50);
+  // Let the other watches of the tick land too.
+  await sleep(500);
+}
+
 describe('job-list change signals reach only those who may read the list', () => {
   let sandbox: Sandbox;
   let server: any;
@@ -55,31 +81,12 @@ describe('job-list change signals reach only those who may read the list', () =>
           user !== MALLORY || entity.metadata.name === 'mallory-svc',
       ),
       batchJobs: {
-        cache: {
-          ttlSeconds: 10,
-          watchIntervalSeconds: 0.15,
-          extrasWaitMs: 60_000,
-        },
+        cache: FAST_WATCH,
       },
       features: [capturingSignals(published)],
     }));
   });
   afterAll(() => closeSandbox(sandbox));
-
-  /** Starts a build of `fullName` in Jenkins itself and waits for a signal. */
-  async function buildInJenkins(fullName: string) {
-    const job = sandbox.world.item(fullName) as any;
-    sandbox.world.schedule(
-      job,
-      [{ kind: 'user', userId: 'bob', userName: 'Bob' }],
-      null,
-      0,
-    );
-    await sandbox.advance(10_000);
-    for (let i = 0; i < 60 && published.length === 0; i++) await sleep(50);
-    // Let the other watches of the tick land too.
-    await sleep(500);
-  }
 
   const toMallory = () =>
     published.filter(s =>
@@ -118,7 +125,7 @@ describe('job-list change signals reach only those who may read the list', () =>
     ).toBe(200);
     published.length = 0;
 
-    await buildInJenkins(PAYMENTS_JOB);
+    await buildInJenkins(sandbox, published, PAYMENTS_JOB);
     // The legitimate signal is sent to Jane ...
     expect(published.map(s => s.channel)).toContain(
       entityJobsChannel(PAYMENTS),
@@ -140,12 +147,75 @@ describe('job-list change signals reach only those who may read the list', () =>
     ).toBe(200);
     published.length = 0;
 
-    await buildInJenkins(REPORT_JOB);
+    await buildInJenkins(sandbox, published, REPORT_JOB);
     // Her list did not change (it shows no job of report-builder), yet a
     // signal on her channel would tell her the folder exists and when its
     // jobs run.
     expect(published).not.toContainEqual(
       expect.objectContaining({ channel: entityJobsChannel(MALLORY_REF) }),
+    );
+  });
+});
+
+describe("a folder shared by two entities: each entity's viewers are told of its own jobs only", () => {
+  let sandbox: Sandbox;
+  let server: any;
+  const published: Array<{ recipients: any; channel: string }> = [];
+  const REPORTS_REF = 'component:default/settlement-reports';
+  const LEDGER_JOB = 'DEV/payments-settlement/migrate-ledger';
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    ({ server } = await startSandboxBackend(sandbox, {
+      entities: [
+        // Claims the whole folder; the operators bound only the report to it.
+        component('settlement-reports', {
+          'batch-jobs.io/jobs': 'payments-settlement',
+        }),
+        component('ledger', {
+          'batch-jobs.io/jobs': 'payments-settlement/migrate-ledger',
+        }),
+      ],
+      batchJobs: {
+        ownership: [
+          {
+            entity: REPORTS_REF,
+            jobs: ['payments-settlement/daily-settlement-report'],
+          },
+          {
+            entity: 'component:default/ledger',
+            jobs: ['payments-settlement/migrate-ledger'],
+          },
+        ],
+        cache: FAST_WATCH,
+      },
+      features: [capturingSignals(published)],
+    }));
+  });
+  afterAll(() => closeSandbox(sandbox));
+
+  it("is not told when the other entity's job in the folder builds, and is told when its own does", async () => {
+    const list = await api(server).get(
+      '/entity/default/component/settlement-reports/jobs',
+    );
+    expect(list.status).toBe(200);
+    const shown = list.body.vpcs
+      .flatMap((v: any) => v.jobs)
+      .filter((j: any) => !j.error)
+      .map((j: any) => j.fullName);
+    expect(shown).toContain(PAYMENTS_JOB);
+    expect(shown).not.toContain(LEDGER_JOB);
+
+    published.length = 0;
+    await buildInJenkins(sandbox, published, LEDGER_JOB);
+    expect(published.map(s => s.channel)).not.toContain(
+      entityJobsChannel(REPORTS_REF),
+    );
+
+    published.length = 0;
+    await buildInJenkins(sandbox, published, PAYMENTS_JOB);
+    expect(published).toContainEqual(
+      expect.objectContaining({ channel: entityJobsChannel(REPORTS_REF) }),
     );
   });
 });

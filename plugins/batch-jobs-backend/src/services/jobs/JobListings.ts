@@ -49,6 +49,12 @@ interface Watch {
   /** Until when someone still looks (renewed by every read). */
   leaseUntil: number;
   watchers: Map<string, { watcher: ListingWatcher; until: number }>;
+  /**
+   * Per watching entity: which of the listing's jobs its list shows, and
+   * their state when its viewers were last told. An entity is told only
+   * when its own jobs changed, not when others' in the same folder did.
+   */
+  shown: Map<string, { shows: (fullName: string) => boolean; state?: string }>;
   /** Latest listing, and when Jenkins last confirmed it (ms). */
   listing?: RawJob;
   /** ReadCache generation when it was read: a change we made since voids it. */
@@ -210,18 +216,28 @@ export class JobListings {
     client: JenkinsClient,
     source: ListingSource,
     watcher: ListingWatcher,
+    /** Which jobs (full names) the watcher's entity shows of this listing. */
+    shows: (fullName: string) => boolean,
   ): Promise<void> {
     if (this.options.ttlMs <= 0) return;
     const watch = this.watch(client, source, watcher);
-    if (!watch || watch.listing) return;
-    // A new watch starts from what the caller was just shown (generation
-    // first: a change we make meanwhile deletes the entry, never keeps it).
-    const generation = await this.options.cache.currentGeneration();
-    const raw = await this.options.cache.peek<JsonValue>(
-      `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
-    );
-    if (raw && !watch.listing && !watch.polling)
-      this.remember(watch, raw as any as RawJob, generation);
+    if (!watch) return;
+    if (!watch.listing) {
+      // A new watch starts from what the caller was just shown (generation
+      // first: a change we make meanwhile deletes the entry, never keeps it).
+      const generation = await this.options.cache.currentGeneration();
+      const raw = await this.options.cache.peek<JsonValue>(
+        `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
+      );
+      if (raw && !watch.listing && !watch.polling)
+        this.remember(watch, raw as any as RawJob, generation);
+    }
+    watch.shown.set(watcher.entityRef, {
+      shows,
+      state: watch.listing
+        ? shownState(source, watch.listing, shows)
+        : watch.shown.get(watcher.entityRef)?.state,
+    });
   }
 
   /**
@@ -255,6 +271,7 @@ export class JobListings {
         source,
         leaseUntil: 0,
         watchers: new Map(),
+        shown: new Map(),
         verifiedAt: 0,
         ticks: 0,
         polling: false,
@@ -287,6 +304,11 @@ export class JobListings {
     }
     for (const [id, w] of watch.watchers)
       if (w.until <= now) watch.watchers.delete(id);
+    const watching = new Set(
+      [...watch.watchers.values()].map(w => w.watcher.entityRef),
+    );
+    for (const entityRef of watch.shown.keys())
+      if (!watching.has(entityRef)) watch.shown.delete(entityRef);
     try {
       await this.check(watch);
     } catch (error) {
@@ -334,7 +356,7 @@ export class JobListings {
         watch.fingerprint = fingerprint;
         watch.verifiedAt = this.now;
       }
-      if (changed) await this.notify(watch);
+      if (changed) await this.notify(watch, probe);
       return changed;
     } finally {
       watch.polling = false;
@@ -348,8 +370,11 @@ export class JobListings {
     watch.verifiedAt = this.now;
   }
 
-  /** Tells each entity's own watchers, per entity (see `ListingsChanged`). */
-  private async notify(watch: Watch) {
+  /**
+   * Tells each entity's own watchers, per entity (see `ListingsChanged`),
+   * and only the entities whose shown jobs changed in `probe`.
+   */
+  private async notify(watch: Watch, probe: RawJob) {
     if (!this.onChange) return;
     const usersOf = new Map<string, Set<string>>();
     for (const { watcher } of watch.watchers.values()) {
@@ -358,6 +383,13 @@ export class JobListings {
       usersOf.set(watcher.entityRef, users);
     }
     for (const [entityRef, users] of usersOf) {
+      const shown = watch.shown.get(entityRef);
+      if (shown) {
+        const state = shownState(watch.source, probe, shown.shows);
+        const same = shown.state === state;
+        shown.state = state;
+        if (same) continue;
+      }
       try {
         await this.onChange({ entityRefs: [entityRef], userRefs: [...users] });
       } catch (error) {
@@ -435,6 +467,38 @@ function fingerprintOf(source: ListingSource, raw: RawJob): string {
     ];
   const value = source.kind === 'item' ? pick(raw) : (raw.jobs ?? []).map(pick);
   return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
+}
+
+/**
+ * The state of the jobs `shows` picks in a listing or probe of `source`
+ * (the fields both carry), by full name: what an entity's viewers see move.
+ */
+function shownState(
+  source: ListingSource,
+  raw: RawJob,
+  shows: (fullName: string) => boolean,
+): string {
+  const picked: unknown[] = [];
+  const visit = (job: RawJob | null, fullName: string) => {
+    if (!job) return;
+    if (shows(fullName))
+      picked.push([
+        fullName,
+        job.color ?? null,
+        job.buildable ?? null,
+        job.lastBuild?.number ?? null,
+        job.lastBuild?.result ?? null,
+        job.lastCompletedBuild?.number ?? null,
+      ]);
+    for (const child of job.jobs ?? [])
+      if (child?.name) visit(child, `${fullName}/${child.name}`);
+  };
+  if (source.kind === 'item') visit(raw, source.path);
+  else
+    for (const job of raw.jobs ?? [])
+      if (job?.name)
+        visit(job, source.path ? `${source.path}/${job.name}` : job.name);
+  return createHash('sha1').update(JSON.stringify(picked)).digest('base64url');
 }
 
 /** Build histories by job full name, from a stats read of `source`. */

@@ -455,9 +455,11 @@ export class JobsView {
     }
 
     if (watcher) {
+      const shows = (fullName: string) =>
+        directory.selects(selection, vpc, fullName);
       await Promise.all(
         [...watched].map(key =>
-          this.listings.keepWatching(client, parseSource(key), watcher),
+          this.listings.keepWatching(client, parseSource(key), watcher, shows),
         ),
       );
     }
