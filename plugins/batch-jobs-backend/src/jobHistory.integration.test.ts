@@ -14,6 +14,7 @@ import {
   permissionsPerUser,
   startSandboxBackend,
   startTestSandbox,
+  fourEyesVpcs,
 } from './__testUtils__/integration';
 
 /*
@@ -104,16 +105,7 @@ describe('a way back for job changes', () => {
     const scheduler = mockServices.scheduler() as any;
     ({ server } = await startSandboxBackend(sandbox, {
       batchJobs: {
-        vpcs: [
-          { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
-          { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
-          {
-            name: 'PROD',
-            jenkins: 'sandbox',
-            folder: 'PROD',
-            requireApproval: true,
-          },
-        ],
+        vpcs: fourEyesVpcs(),
         cache: { ttlSeconds: 0 },
       },
       catalog: catalogVisibleTo([PAYMENTS_SETTLEMENT], user => user !== DAVE),

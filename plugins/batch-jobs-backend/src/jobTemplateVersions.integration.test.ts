@@ -7,6 +7,7 @@ import {
   closeSandbox,
   startSandboxBackend,
   startTestSandbox,
+  fourEyesVpcs,
 } from './__testUtils__/integration';
 import { renderV1ConfigXml } from './__testUtils__/templateV1';
 
@@ -44,16 +45,7 @@ describe('template versions of jobs against the sandbox', () => {
     ({ server } = await startSandboxBackend(sandbox, {
       entities: [PAYMENTS_SETTLEMENT],
       batchJobs: {
-        vpcs: [
-          { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
-          { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
-          {
-            name: 'PROD',
-            jenkins: 'sandbox',
-            folder: 'PROD',
-            requireApproval: true,
-          },
-        ],
+        vpcs: fourEyesVpcs(),
         cache: { ttlSeconds: 0, scheduleTtlSeconds: 600 },
       },
       features: [mockServices.scheduler.mock().factory],

@@ -12,6 +12,7 @@ import {
   Sandbox,
   api as apiOf,
   closeSandbox,
+  fourEyesVpcs,
   sandboxAws,
   sandboxConfig,
   startTestSandbox,
@@ -73,18 +74,10 @@ describe('operations against the sandbox', () => {
           data: sandboxConfig(sandbox, {
             root: { app: { baseUrl: 'http://portal.test' } },
             batchJobs: {
-              vpcs: [
-                { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
-                { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
-                {
-                  name: 'PROD',
-                  jenkins: 'sandbox',
-                  folder: 'PROD',
-                  requireApproval: true,
-                  alerts: { slackWebhookUrl: `${hookBase}/prod` },
-                  aws: sandboxAws(sandbox),
-                },
-              ],
+              vpcs: fourEyesVpcs({
+                alerts: { slackWebhookUrl: `${hookBase}/prod` },
+                aws: sandboxAws(sandbox),
+              }),
               stop: { escalateAfterSeconds: 1 },
               workers: { startTimeoutSeconds: 30 },
               alerts: {

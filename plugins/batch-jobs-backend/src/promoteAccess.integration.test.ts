@@ -12,7 +12,9 @@ import {
   api,
   catalogVisibleTo,
   closeSandbox,
+  fourEyesVpcs,
   PAYMENTS_SETTLEMENT,
+  permissionsPerUser,
   Sandbox,
   startSandboxBackend,
   startTestSandbox,
@@ -135,5 +137,66 @@ describe('a promotion needs read access to its source', () => {
       ),
     ).toEqual([]);
     expect(sent.filter(r => r.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('an approved promotion checks read access to its source again when it runs', () => {
+  const JANE = 'user:default/jane';
+  const BOB = 'user:default/bob';
+  const SOURCE = `DEV/${REL}`;
+  let sandbox: Sandbox;
+  let server: any;
+  /** Jane can no longer read the source: the entity is hidden, vpc.read denied. */
+  let janeLostRead = false;
+  const as = (user: string) => api(server, mockCredentials.user.header(user));
+
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+    ({ server } = await startSandboxBackend(sandbox, {
+      catalog: catalogVisibleTo(
+        [PAYMENTS_SETTLEMENT],
+        user => !(janeLostRead && user === JANE),
+      ),
+      // Everyone may do everything, but for Jane's vpc.read once she lost it.
+      permissions: permissionsPerUser(
+        (user, permission) =>
+          !(
+            janeLostRead &&
+            user === JANE &&
+            permission.name === 'batch-jobs.vpc.read'
+          ),
+      ),
+      batchJobs: { vpcs: fourEyesVpcs() },
+    }));
+  });
+  afterAll(() => closeSandbox(sandbox));
+
+  it('refuses to run it once the requester may no longer read the source, and writes nothing', async () => {
+    (sandbox.world.item(SOURCE) as any).timerSpec = 'H 5 * * *';
+    const prodBefore = (sandbox.world.item(PROD_JOB) as any).timerSpec;
+    const held = await as(JANE).post('/jobs/promote', {
+      job: REL,
+      from: 'DEV',
+      to: 'PROD',
+    });
+    expect(held.status).toBe(202);
+    const id = held.body.requestId;
+    expect((await as(BOB).post(`/approvals/${id}/approve`)).status).toBe(200);
+
+    janeLostRead = true;
+    const mark = sandbox.requests.length;
+    const res = await as(JANE).post(`/approvals/${id}/execute`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toMatch(
+      /No catalog entity you can see claims job 'DEV\/payments-settlement\/daily-settlement-report' in VPC 'DEV'/,
+    );
+    expect(
+      sandbox.requests.slice(mark).filter(r => r.method !== 'GET'),
+    ).toEqual([]);
+    expect((sandbox.world.item(PROD_JOB) as any).timerSpec).toBe(prodBefore);
+    expect((await as(BOB).get(`/approvals/${id}`)).body).toMatchObject({
+      status: 'failed',
+      error: res.body.error.message,
+    });
   });
 });

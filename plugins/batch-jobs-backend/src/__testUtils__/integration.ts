@@ -114,6 +114,24 @@ export interface SandboxConfigOptions {
 }
 
 /**
+ * The three VPCs on the sandbox's Jenkins, PROD behind the four-eyes gate;
+ * `prod` adds keys to PROD (alerts, aws, …).
+ */
+export function fourEyesVpcs(prod: JsonObject = {}): JsonObject[] {
+  return [
+    { name: 'DEV', jenkins: 'sandbox', folder: 'DEV' },
+    { name: 'STG', jenkins: 'sandbox', folder: 'STG' },
+    {
+      name: 'PROD',
+      jenkins: 'sandbox',
+      folder: 'PROD',
+      requireApproval: true,
+      ...prod,
+    },
+  ];
+}
+
+/**
  * The operators' bindings the tests' entities rely on: each service's
  * folder in every VPC goes to its component (their annotations claim them).
  */

@@ -78,14 +78,21 @@ export class JobReadAccess {
     return fullName => directory.selects(selection, vpc, fullName);
   }
 
-  /** Throws a NotFoundError unless the caller may read the job `fullName` of `vpc`. */
+  /**
+   * Throws a NotFoundError unless the caller may read the job `fullName` of
+   * `vpc`. A grant is remembered for a few seconds (log polls, build pages);
+   * `fresh` asks the catalog and the policy again, for reads that copy a job
+   * somewhere else.
+   */
   async checkJob(
     vpc: VpcConfig,
     fullName: string,
     credentials: BackstageCredentials,
+    options: { fresh?: boolean } = {},
   ): Promise<void> {
     const key = grantKey(credentials, vpc, fullName);
-    if (key && (this.grants.get(key) ?? 0) > this.now()) return;
+    if (key && !options.fresh && (this.grants.get(key) ?? 0) > this.now())
+      return;
     const entities = await claimingEntities(this.options, {
       vpc,
       fullName,

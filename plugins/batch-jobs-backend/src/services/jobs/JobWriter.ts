@@ -451,8 +451,11 @@ export class JobWriter {
       : null;
     // The source lands where the caller can read it: they must may read it
     // in `from` too (as /jobs/compare asks), or a promotion copies out a job
-    // they cannot see. Also when approved: that right may have gone since.
-    await this.options.readAccess.checkJob(from, source, context.credentials);
+    // they cannot see. Asked afresh, also when approved: that right may have
+    // gone since the request.
+    await this.options.readAccess.checkJob(from, source, context.credentials, {
+      fresh: true,
+    });
     const sourceXml = await this.client(from).readConfigXml(source);
     const targetClient = this.client(to);
     const xml = translateConfigXml(sourceXml, from, to);
