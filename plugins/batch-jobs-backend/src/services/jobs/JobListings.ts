@@ -140,7 +140,7 @@ export class JobListings {
     )
       return asParentListing(source, watch.listing);
     const raw = (await this.options.cache.get(
-      `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
+      listingKey(client.name, source),
       this.options.ttlMs,
       async () =>
         (await client.getItem(
@@ -227,7 +227,7 @@ export class JobListings {
       // first: a change we make meanwhile deletes the entry, never keeps it).
       const generation = await this.options.cache.currentGeneration();
       const raw = await this.options.cache.peek<JsonValue>(
-        `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
+        listingKey(client.name, source),
       );
       if (raw && !watch.listing && !watch.polling)
         this.remember(watch, raw as any as RawJob, generation);
@@ -348,7 +348,7 @@ export class JobListings {
         );
         this.remember(watch, listing, generation);
         await this.options.cache.set(
-          `jenkins:${client.name}:listing:${source.kind}:${source.path}`,
+          listingKey(client.name, source),
           listing as JsonValue as any,
           this.options.ttlMs,
         );
@@ -440,14 +440,48 @@ export function listingCacheKeys(
   fullName: string,
 ): string[] {
   const parts = fullName.split('/');
-  const keys = [`jenkins:${clientName}:listing:folder:`];
+  const keys = [listingKey(clientName, { kind: 'folder', path: '' })];
   for (let i = 1; i <= parts.length; i++) {
     const path = parts.slice(0, i).join('/');
-    keys.push(`jenkins:${clientName}:listing:item:${path}`);
+    keys.push(listingKey(clientName, { kind: 'item', path }));
     if (i < parts.length)
-      keys.push(`jenkins:${clientName}:listing:folder:${path}`);
+      keys.push(listingKey(clientName, { kind: 'folder', path }));
   }
   return keys;
+}
+
+/** Where the listing of `source` on the controller `clientName` is cached. */
+function listingKey(clientName: string, source: ListingSource): string {
+  return `jenkins:${clientName}:listing:${source.kind}:${source.path}`;
+}
+
+/** What the change tree carries of one job, and a full listing too. */
+function changeOf(job: RawJob): unknown[] {
+  return [
+    job.color ?? null,
+    job.buildable ?? null,
+    job.lastBuild?.number ?? null,
+    job.lastBuild?.result ?? null,
+    job.lastCompletedBuild?.number ?? null,
+  ];
+}
+
+/** Calls `visit` with every job of a read of `source` (nested ones too) and its full name. */
+function forEachJob(
+  source: ListingSource,
+  raw: RawJob,
+  visit: (job: RawJob, fullName: string) => void,
+) {
+  const walk = (job: RawJob, fullName: string) => {
+    visit(job, fullName);
+    for (const child of job.jobs ?? [])
+      if (child?.name) walk(child, `${fullName}/${child.name}`);
+  };
+  if (source.kind === 'item') walk(raw, source.path);
+  else
+    for (const job of raw.jobs ?? [])
+      if (job?.name)
+        walk(job, source.path ? `${source.path}/${job.name}` : job.name);
 }
 
 /**
@@ -456,15 +490,7 @@ export function listingCacheKeys(
  */
 function fingerprintOf(source: ListingSource, raw: RawJob): string {
   const pick = (job: RawJob | null): unknown =>
-    job && [
-      job.name,
-      job.color ?? null,
-      job.buildable ?? null,
-      job.lastBuild?.number ?? null,
-      job.lastBuild?.result ?? null,
-      job.lastCompletedBuild?.number ?? null,
-      (job.jobs ?? []).map(pick),
-    ];
+    job && [job.name, ...changeOf(job), (job.jobs ?? []).map(pick)];
   const value = source.kind === 'item' ? pick(raw) : (raw.jobs ?? []).map(pick);
   return createHash('sha1').update(JSON.stringify(value)).digest('base64url');
 }
@@ -479,25 +505,9 @@ function shownState(
   shows: (fullName: string) => boolean,
 ): string {
   const picked: unknown[] = [];
-  const visit = (job: RawJob | null, fullName: string) => {
-    if (!job) return;
-    if (shows(fullName))
-      picked.push([
-        fullName,
-        job.color ?? null,
-        job.buildable ?? null,
-        job.lastBuild?.number ?? null,
-        job.lastBuild?.result ?? null,
-        job.lastCompletedBuild?.number ?? null,
-      ]);
-    for (const child of job.jobs ?? [])
-      if (child?.name) visit(child, `${fullName}/${child.name}`);
-  };
-  if (source.kind === 'item') visit(raw, source.path);
-  else
-    for (const job of raw.jobs ?? [])
-      if (job?.name)
-        visit(job, source.path ? `${source.path}/${job.name}` : job.name);
+  forEachJob(source, raw, (job, fullName) => {
+    if (shows(fullName)) picked.push([fullName, ...changeOf(job)]);
+  });
   return createHash('sha1').update(JSON.stringify(picked)).digest('base64url');
 }
 
@@ -507,18 +517,8 @@ function buildsByName(
   raw: RawJob,
 ): Record<string, RawBuild[]> {
   const out: Record<string, RawBuild[]> = {};
-  const join = (...parts: Array<string | undefined>) =>
-    parts.filter(Boolean).join('/');
-  const visit = (job: RawJob, name: string) => {
-    if (job.builds) out[name] = job.builds;
-    for (const child of job.jobs ?? []) {
-      if (child?.name) visit(child, join(name, child.name));
-    }
-  };
-  if (source.kind === 'item') visit(raw, source.path);
-  else
-    for (const job of raw.jobs ?? []) {
-      if (job?.name) visit(job, join(source.path, job.name));
-    }
+  forEachJob(source, raw, (job, fullName) => {
+    if (job.builds) out[fullName] = job.builds;
+  });
   return out;
 }
