@@ -17,6 +17,7 @@
  */
 const path = require('node:path');
 const { startChild } = require('./lib/proc');
+const { pagePaths } = require('./lib/pages');
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const KIND = env('PROBE_KIND', 'ours');
@@ -28,26 +29,8 @@ const GAP_MS = Number(env('PROBE_GAP_MS', '3000'));
 const VIEWERS = Number(env('PROBE_VIEWERS', '1'));
 const VIEWS = Number(env('PROBE_VIEWS', '1'));
 const PROFILE = process.env.PROBE_PROFILE;
-const ENTITY = 'default/component/payments-settlement';
 const LIB = path.join(__dirname, 'lib');
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-function url(running) {
-  const job = encodeURIComponent(running.job);
-  if (KIND === 'ours') {
-    const q = `vpc=${running.vpc}&job=${job}`;
-    return {
-      list: `/api/batch-jobs/entity/${ENTITY}/jobs`,
-      build: `/api/batch-jobs/builds?${q}&limit=1`,
-      log: `/api/batch-jobs/builds/log?${q}&number=${running.number}&tail=262144`,
-    }[PAGE];
-  }
-  return {
-    list: `/api/jenkins/v1/entity/${ENTITY}/projects`,
-    build: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}`,
-    log: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}/consoleText`,
-  }[PAGE];
-}
 
 async function main() {
   const children = [];
@@ -90,7 +73,7 @@ async function main() {
       load.request('views', {
         base: `http://127.0.0.1:${info.port}`,
         auths: info.auths,
-        paths: [url(sandbox.running)],
+        paths: [pagePaths(KIND, sandbox.running)[PAGE]],
         viewers: VIEWERS,
         viewsPerViewer: VIEWS,
         arrivalMs: 0,

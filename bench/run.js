@@ -13,6 +13,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { startChild, procStats } = require('./lib/proc');
+const { pagePaths } = require('./lib/pages');
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const list = (name, fallback) => env(name, fallback).split(',').map(Number);
@@ -75,7 +76,6 @@ function buildOurPackages() {
   for (const dir of OUR_PACKAGES)
     run(path.join(ROOT, dir), ['backstage-cli', 'package', 'build']);
 }
-const ENTITY = 'default/component/payments-settlement';
 
 const median = values => quantile(values, 0.5);
 function quantile(values, q) {
@@ -129,24 +129,6 @@ function table(title, rows) {
     );
 }
 
-function paths(backend, running) {
-  const job = encodeURIComponent(running.job);
-  if (backend === 'ours') {
-    const q = `vpc=${running.vpc}&job=${job}`;
-    return {
-      list: `/api/batch-jobs/entity/${ENTITY}/jobs`,
-      build: `/api/batch-jobs/builds?${q}&limit=1`,
-      // What the log view opens with (useLogFollower): the last 256 KiB.
-      log: `/api/batch-jobs/builds/log?${q}&number=${running.number}&tail=262144`,
-    };
-  }
-  return {
-    list: `/api/jenkins/v1/entity/${ENTITY}/projects`,
-    build: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}`,
-    log: `/api/jenkins/v1/entity/${ENTITY}/job/${job}/${running.number}/consoleText`,
-  };
-}
-
 async function startPair(sandbox, kind, latencyMs, execArgv) {
   const proxy = startChild(path.join(LIB, 'proxy.js'), [], {
     env: { BENCH_PROXY: JSON.stringify({ target: sandbox.url, latencyMs }) },
@@ -186,7 +168,7 @@ async function startPair(sandbox, kind, latencyMs, execArgv) {
 /** One cell of the matrix: a fresh backend; cold views of each page, then warm ones. */
 async function runCell(sandbox, load, cell) {
   const pair = await startPair(sandbox, cell.backend, cell.latencyMs);
-  const urls = paths(cell.backend, sandbox.running);
+  const urls = pagePaths(cell.backend, sandbox.running);
   const results = [];
   try {
     for (const phase of ['cold', 'warm']) {
@@ -441,7 +423,7 @@ async function memoryRun(load, sandbox, execArgv) {
   try {
     const idle = pair.backend.stats();
     const idleHeap = await pair.backend.request('heap');
-    const list = paths('ours', sandbox.running).list;
+    const list = pagePaths('ours', sandbox.running).list;
     const out = await load.request('views', {
       base: pair.base,
       auths: pair.auths,
