@@ -47,6 +47,15 @@ const FAST_WATCH = {
   extrasWaitMs: 60_000,
 };
 
+/** Opens an entity's jobs tab as `auth` (Jane by default): a 200, and a watch. */
+async function viewList(server: any, name: string, auth?: string) {
+  const res = await api(server, auth).get(
+    `/entity/default/component/${name}/jobs`,
+  );
+  expect(res.status).toBe(200);
+  return res;
+}
+
 /** Starts a build of `fullName` in Jenkins itself and waits for a signal. */
 async function buildInJenkins(
   sandbox: Sandbox,
@@ -98,10 +107,7 @@ describe('job-list change signals reach only those who may read the list', () =>
       '/entity/default/component/payments-settlement/jobs',
     );
     expect(hidden.status).toBe(404);
-    const own = await api(server, as(MALLORY)).get(
-      '/entity/default/component/mallory-svc/jobs',
-    );
-    expect(own.status).toBe(200);
+    const own = await viewList(server, 'mallory-svc', as(MALLORY));
     const jobs = own.body.vpcs.flatMap((v: any) => v.jobs);
     // Only "selects no job bound to ..." placeholders: no data.
     expect(jobs.every((j: any) => j.error && !j.lastBuild)).toBe(true);
@@ -109,20 +115,8 @@ describe('job-list change signals reach only those who may read the list', () =>
 
   it("does not tell Mallory when another team's folder changes while its owner watches it", async () => {
     // Jane (owner side) and Mallory both look at their lists.
-    expect(
-      (
-        await api(server).get(
-          '/entity/default/component/payments-settlement/jobs',
-        )
-      ).status,
-    ).toBe(200);
-    expect(
-      (
-        await api(server, as(MALLORY)).get(
-          '/entity/default/component/mallory-svc/jobs',
-        )
-      ).status,
-    ).toBe(200);
+    await viewList(server, 'payments-settlement');
+    await viewList(server, 'mallory-svc', as(MALLORY));
     published.length = 0;
 
     await buildInJenkins(sandbox, published, PAYMENTS_JOB);
@@ -138,13 +132,7 @@ describe('job-list change signals reach only those who may read the list', () =>
 
   it("does not signal Mallory's own channel for activity in a folder only her unbound claim names", async () => {
     // Only Mallory watches report-builder's folder (through her claim).
-    expect(
-      (
-        await api(server, as(MALLORY)).get(
-          '/entity/default/component/mallory-svc/jobs',
-        )
-      ).status,
-    ).toBe(200);
+    await viewList(server, 'mallory-svc', as(MALLORY));
     published.length = 0;
 
     await buildInJenkins(sandbox, published, REPORT_JOB);
@@ -195,10 +183,7 @@ describe("a folder shared by two entities: each entity's viewers are told of its
   afterAll(() => closeSandbox(sandbox));
 
   it("is not told when the other entity's job in the folder builds, and is told when its own does", async () => {
-    const list = await api(server).get(
-      '/entity/default/component/settlement-reports/jobs',
-    );
-    expect(list.status).toBe(200);
+    const list = await viewList(server, 'settlement-reports');
     const shown = list.body.vpcs
       .flatMap((v: any) => v.jobs)
       .filter((j: any) => !j.error)
