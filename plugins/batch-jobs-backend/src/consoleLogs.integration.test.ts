@@ -119,6 +119,9 @@ describe('console logs in bounded pieces', () => {
     expect(first.headers['access-control-expose-headers']).toBe(
       'X-Text-Size, X-More-Data, X-Text-Start, X-Text-End',
     );
+    // A bounded tail is held whole: sent with its length, not chunked.
+    expect(header(first, 'Content-Length')).toBe(Buffer.byteLength(text));
+    expect(first.headers['transfer-encoding']).toBeUndefined();
 
     mark = sandbox.requests.length;
     const second = await get(query);
@@ -142,6 +145,8 @@ describe('console logs in bounded pieces', () => {
     expect(header(res, 'X-Text-Start')).toBe(start);
     expect(header(res, 'X-Text-End')).toBe(start + 1000);
     expect(header(res, 'X-Text-Size')).toBe(SIZE);
+    // Streamed through from Jenkins, never held: chunked.
+    expect(res.headers['transfer-encoding']).toBe('chunked');
 
     // Let the sandbox notice the closed socket and stop writing.
     let sent = sandbox.bytesSent();
@@ -182,6 +187,8 @@ describe('console logs in bounded pieces', () => {
     for (const r of opened) {
       expect(r.headers['x-more-data']).toBe('true');
       expect(r.body).toBe(opened[0].body);
+      // From the shared end held in memory: one write with its length.
+      expect(header(r, 'Content-Length')).toBe(Buffer.byteLength(r.body));
     }
     expect(firstOffsets[0] % WIDTH).toBe(0);
 

@@ -187,11 +187,18 @@ export function createBuildsRouter(options: {
     if (chunk.size !== undefined)
       res.setHeader(LOG_TEXT_SIZE_HEADER, chunk.size);
     if (chunk.moreData) res.setHeader(LOG_MORE_DATA_HEADER, 'true');
+    const body = chunk.body;
+    if (Buffer.isBuffer(body)) {
+      // Held in memory (bounded): one write, with its length.
+      res.setHeader('Content-Length', body.length);
+      res.end(body);
+      return;
+    }
     res.flushHeaders();
     // Stream through: a huge log never sits in our memory.
-    res.on('close', () => chunk.body.destroy());
-    chunk.body.on('error', () => res.destroy());
-    chunk.body.pipe(res);
+    res.on('close', () => body.destroy());
+    body.on('error', () => res.destroy());
+    body.pipe(res);
   });
 
   router.post('/builds/rerun', async (req, res) => {

@@ -31,7 +31,8 @@ class FakeJenkins {
   };
 }
 
-async function readAll(stream: Readable): Promise<string> {
+async function readAll(stream: Buffer | Readable): Promise<string> {
+  if (Buffer.isBuffer(stream)) return stream.toString();
   let text = '';
   for await (const chunk of stream) text += chunk.toString();
   return text;

@@ -26,7 +26,11 @@ const PROBE_PRECISION = 256 * 1024;
 
 /** What GET /builds/log answers. @public */
 export interface LogRead {
-  body: Readable;
+  /**
+   * The bytes: held in memory (a followed build's end, a bounded tail), so
+   * sent in one write with a length, or streamed from Jenkins.
+   */
+  body: Buffer | Readable;
   /** Offset of the first byte of `body` (`X-Text-Start`). */
   start: number;
   /** Offset just after it: the `start` to ask next (`X-Text-End`). */
@@ -199,7 +203,7 @@ export class ConsoleLogs {
     }
     const snapped = fromLineStart(bytes, from, previous);
     return {
-      body: Readable.from([snapped.bytes]),
+      body: snapped.bytes,
       start: snapped.start,
       end: snapped.start + snapped.bytes.length,
       size: Math.max(size, from + bytes.length),
@@ -359,7 +363,7 @@ function sizeKey(key: string): string {
 
 function fromMemory(held: HeldText): LogRead {
   return {
-    body: Readable.from([held.bytes]),
+    body: held.bytes,
     start: held.start,
     end: held.start + held.bytes.length,
     size: held.size,
@@ -381,7 +385,7 @@ function tailOf(
     start > 0 ? whole[start - 1] : undefined,
   );
   return {
-    body: Readable.from([snapped.bytes]),
+    body: snapped.bytes,
     start: snapped.start,
     end: snapped.start + snapped.bytes.length,
     size: Math.max(size, whole.length),
