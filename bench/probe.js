@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * A probe outside the matrix: one backend (ours or the community's) on a
- * fresh sandbox, nothing else running, one page viewed a few times. Prints
+ * fresh sandbox, nothing else running, one page (or a few in turn) viewed a few times. Prints
  * each round's latencies; optionally each Jenkins request the proxy saw
  * (arrival → finish) and a CPU profile of the backend over the rounds.
  * What bench/README.md calls "a probe" was measured with it.
@@ -10,6 +10,7 @@
  *   PROBE_KIND=community-folder PROBE_PAGE=log PROBE_LATENCY_MS=0 \
  *   PROBE_ROUNDS=10 PROBE_GAP_MS=2000 node bench/probe.js
  *
+ * PROBE_PAGE: list, build or log, or several (list,build,log) viewed in turn.
  * PROBE_VIEWERS / PROBE_VIEWS: views per round (viewers at once, views each);
  * PROBE_WARMUP: rounds before counting (and profiling); PROBE_TRACE=1: the
  * proxy's requests on stderr; PROBE_PROFILE=<file>.cpuprofile: the backend's
@@ -21,7 +22,8 @@ const { pagePaths } = require('./lib/pages');
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const KIND = env('PROBE_KIND', 'ours');
-const PAGE = env('PROBE_PAGE', 'list');
+// Several pages (e.g. list,build,log) are viewed in that order each round, as the matrix does.
+const PAGES = env('PROBE_PAGE', 'list').split(',');
 const LATENCY_MS = Number(env('PROBE_LATENCY_MS', '0'));
 const ROUNDS = Number(env('PROBE_ROUNDS', '1'));
 const WARMUP = Number(env('PROBE_WARMUP', '0'));
@@ -69,30 +71,34 @@ async function main() {
         }),
       },
     });
-    const round = () =>
+    const view = page =>
       load.request('views', {
         base: `http://127.0.0.1:${info.port}`,
         auths: info.auths,
-        paths: [pagePaths(KIND, sandbox.running)[PAGE]],
+        paths: [pagePaths(KIND, sandbox.running)[page]],
         viewers: VIEWERS,
         viewsPerViewer: VIEWS,
         arrivalMs: 0,
         thinkMs: [0, 0],
       });
-    for (let i = 0; i < WARMUP; i++) await round();
+    for (let i = 0; i < WARMUP; i++) {
+      for (const page of PAGES) await view(page);
+    }
     if (PROFILE) await backend.request('profile', {});
     for (let i = 0; i < ROUNDS; i++) {
-      if (i > 0 || WARMUP > 0) await sleep(GAP_MS);
-      const out = await round();
-      const ms = [...out.latencies].sort((a, b) => a - b);
-      const at = q => ms[Math.min(ms.length - 1, Math.floor(ms.length * q))];
-      console.log(
-        `${KIND} ${PAGE} ${LATENCY_MS} ms, round ${i + 1}: ${
-          ms.length
-        } views, ` +
-          `p50 ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, ` +
-          `failures ${JSON.stringify(out.failures)}`,
-      );
+      for (const [p, page] of PAGES.entries()) {
+        if (i > 0 || p > 0 || WARMUP > 0) await sleep(GAP_MS);
+        const out = await view(page);
+        const ms = [...out.latencies].sort((a, b) => a - b);
+        const at = q => ms[Math.min(ms.length - 1, Math.floor(ms.length * q))];
+        console.log(
+          `${KIND} ${page} ${LATENCY_MS} ms, round ${i + 1}: ${
+            ms.length
+          } views, ` +
+            `p50 ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, ` +
+            `failures ${JSON.stringify(out.failures)}`,
+        );
+      }
     }
     if (PROFILE) await backend.request('profile', { stopTo: PROFILE });
   } finally {
