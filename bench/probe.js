@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /*
  * A probe outside the matrix: one backend (ours or the community's) on a
- * fresh sandbox, nothing else running, one page (or a few in turn) viewed a few times. Prints
- * each round's latencies; optionally each Jenkins request the proxy saw
- * (arrival → finish) and a CPU profile of the backend over the rounds.
+ * fresh sandbox, nothing else running, one page (or a few in turn) viewed a
+ * few times. Prints each round's latencies; optionally each Jenkins request
+ * the proxy saw (arrival → finish) and a CPU profile of the backend over the
+ * rounds.
  * What bench/README.md calls "a probe" was measured with it.
  *
  *   node bench/probe.js                       (ours, the job list, 0 ms, one cold view)
