@@ -75,7 +75,7 @@ export class JobReadAccess {
       throw new NotFoundError(`Entity '${entityRef}' not found`);
     }
     const selection = await directory.selectionFor(entity);
-    return fullName => directory.selects(selection, vpc, fullName);
+    return directory.selectsIn(selection, vpc);
   }
 
   /**

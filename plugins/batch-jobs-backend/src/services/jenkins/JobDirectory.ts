@@ -543,6 +543,19 @@ export class JobDirectory {
   ): boolean {
     return this.claimOf(selection, vpc, fullName) === 'valid';
   }
+
+  /**
+   * `selects` for one entity and VPC, as a test of full names. Watches keep
+   * it for their lifetime, so it is made here, where it holds only these
+   * two: a closure made inside a bigger method holds that method's whole
+   * scope (its listings, its answer) for as long as it lives.
+   */
+  selectsIn(
+    selection: EntitySelection,
+    vpc: VpcConfig,
+  ): (fullName: string) => boolean {
+    return fullName => this.selects(selection, vpc, fullName);
+  }
 }
 
 /** The job's path below the VPC's folder, as segments. */

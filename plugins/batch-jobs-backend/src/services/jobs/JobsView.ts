@@ -455,7 +455,7 @@ export class JobsView {
     }
 
     if (watcher) {
-      const shows = showsOf(directory, selection, vpc);
+      const shows = directory.selectsIn(selection, vpc);
       await Promise.all(
         [...watched].map(key =>
           this.listings.keepWatching(client, parseSource(key), watcher, shows),
@@ -1030,19 +1030,6 @@ export class JobsView {
       }
     }
   }
-}
-
-/**
- * Which jobs (full names) an entity's list shows in `vpc`. Made out here so
- * that a watch keeping it keeps only these three: a closure made inside a
- * method holds that method's whole scope (the listings, the answer).
- */
-function showsOf(
-  directory: JobDirectory,
-  selection: EntitySelection,
-  vpc: VpcConfig,
-): (fullName: string) => boolean {
-  return fullName => directory.selects(selection, vpc, fullName);
 }
 
 function errorJob(name: string, fullName: string, error: string): JobSummary {
