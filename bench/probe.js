@@ -12,7 +12,9 @@
  *   PROBE_ROUNDS=10 PROBE_GAP_MS=2000 node bench/probe.js
  *
  * PROBE_PAGE: list, build or log, or several (list,build,log) viewed in turn.
- * PROBE_VIEWERS / PROBE_VIEWS: views per round (viewers at once, views each);
+ * PROBE_VIEWERS / PROBE_VIEWS: views per round (viewers, views each);
+ * PROBE_ARRIVAL_MS: viewers arrive at random in that window (0: at once; the
+ * matrix uses 1000);
  * PROBE_WARMUP: rounds before counting (and profiling); PROBE_TRACE=1: the
  * proxy's requests on stderr; PROBE_PROFILE=<file>.cpuprofile: the backend's
  * CPU profile of the counted rounds (open it in Chrome DevTools).
@@ -31,6 +33,7 @@ const WARMUP = Number(env('PROBE_WARMUP', '0'));
 const GAP_MS = Number(env('PROBE_GAP_MS', '3000'));
 const VIEWERS = Number(env('PROBE_VIEWERS', '1'));
 const VIEWS = Number(env('PROBE_VIEWS', '1'));
+const ARRIVAL_MS = Number(env('PROBE_ARRIVAL_MS', '0'));
 const PROFILE = process.env.PROBE_PROFILE;
 const LIB = path.join(__dirname, 'lib');
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
@@ -79,7 +82,7 @@ async function main() {
         paths: [pagePaths(KIND, sandbox.running)[page]],
         viewers: VIEWERS,
         viewsPerViewer: VIEWS,
-        arrivalMs: 0,
+        arrivalMs: ARRIVAL_MS,
         thinkMs: [0, 0],
       });
     for (let i = 0; i < WARMUP; i++) {
@@ -99,6 +102,12 @@ async function main() {
             `p50 ${at(0.5).toFixed(2)} ms, p95 ${at(0.95).toFixed(2)} ms, ` +
             `failures ${JSON.stringify(out.failures)}`,
         );
+        if (process.env.PROBE_TRACE)
+          console.error(
+            `  latencies in the order they answered: ${out.latencies
+              .map(v => v.toFixed(2))
+              .join(' ')}`,
+          );
       }
     }
     if (PROFILE) await backend.request('profile', { stopTo: PROFILE });
